@@ -1,0 +1,48 @@
+/**
+ * @file zerial.h
+ * @brief Umbrella header: include this to get the whole public API of zerial.
+ *
+ * zerial moves data between processes and languages fast: a compact binary format, Arrow IPC,
+ * NumPy layouts, optional compression and shared memory, and a reader that opens it without
+ * copying. See README.md and docs/guides/.
+ */
+#ifndef ZERIAL_ZERIAL_H
+#define ZERIAL_ZERIAL_H
+
+/** @brief Major version. */
+#define ZR_VERSION_MAJOR 0
+/** @brief Minor version. */
+#define ZR_VERSION_MINOR 1
+/** @brief Patch version. */
+#define ZR_VERSION_PATCH 0
+/** @brief Version as one comparable number: major × 10000 + minor × 100 + patch. */
+#define ZR_VERSION_NUMBER (ZR_VERSION_MAJOR * 10000 + ZR_VERSION_MINOR * 100 + ZR_VERSION_PATCH)
+/** @brief Version as a string. */
+#define ZR_VERSION_STRING "0.1.0"
+
+#include "alloc.h"
+#include "io.h"
+#include "status.h"
+#include "table.h"
+#include "tensor.h"
+#include "value.h"
+#if __has_include("binary.h")
+#include "binary.h"
+#endif
+#if __has_include("envelope.h")
+#include "envelope.h"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief ZR_VERSION_NUMBER of the library actually linked (may differ from the header's). */
+ZR_API unsigned zr_version_number(void);
+/** @brief ZR_VERSION_STRING of the library actually linked. Static storage. */
+ZR_API const char *zr_version_string(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ZERIAL_ZERIAL_H */
