@@ -434,3 +434,26 @@ zr_status zr_registry_delete(zr_registry *r, const char *subject, int version, i
   }
   return exec(r, "COMMIT", err);
 }
+
+/* Version and id of @p s in @p subject when registered (live), else ZR_ERR_NOT_FOUND. */
+zr_status zr__registry_lookup(zr_registry *r, const char *subject, const zr_schema *s, int *version, int64_t *id,
+                              zr_error *err);
+zr_status zr__registry_lookup(zr_registry *r, const char *subject, const zr_schema *s, int *version, int64_t *id,
+                              zr_error *err) {
+  char fp[65];
+  zr_schema_fingerprint_sha256(s, fp);
+  sqlite3_stmt *q;
+  ZR_TRY(prep(r, "SELECT v.version, s.id FROM zr_versions v JOIN zr_schemas s ON s.id = v.schema_id"
+                 " WHERE v.subject = ?1 AND v.deleted = 0 AND s.fingerprint = ?2", &q, err));
+  sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 2, fp, -1, SQLITE_TRANSIENT);
+  zr_status st = ZR_OK;
+  if (sqlite3_step(q) == SQLITE_ROW) {
+    *version = sqlite3_column_int(q, 0);
+    *id = sqlite3_column_int64(q, 1);
+  } else {
+    st = zr__err(err, ZR_ERR_NOT_FOUND, -1, "schema not found in subject %s", subject);
+  }
+  sqlite3_finalize(q);
+  return st;
+}
