@@ -232,8 +232,7 @@ static int has_alias(const zs_field *f, const char *name) {
   return 0;
 }
 
-/* writer field matching reader field rf: by id when both have ids, else by name, then alias */
-static zs_field *match(zs_field *rf, zs_type *writer) {
+zs_field *zs_match(zs_field *rf, zs_type *writer) {
   if (rf->id >= 0) {
     for (size_t i = 0; i < writer->nfields; i++)
       if (writer->fields[i].id == rf->id) return &writer->fields[i];
@@ -251,7 +250,7 @@ static zs_field *match(zs_field *rf, zs_type *writer) {
 static void check_fields(chk *c, zs_type *reader, zs_type *writer, const char *path) {
   for (size_t i = 0; i < reader->nfields; i++) {
     zs_field *rf = &reader->fields[i];
-    zs_field *wf = match(rf, writer);
+    zs_field *wf = zs_match(rf, writer);
     if (!wf) {
       if (!rf->nullable && !rf->initial_default) {
         char p[ZR_ERROR_PATH_MAX];

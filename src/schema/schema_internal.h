@@ -65,5 +65,7 @@ void zs_field_clear(zs_field *f);
 zr_status zs_type_from_json(json_t *j, zs_type **out, const char *path, zr_error *err);
 json_t *zs_type_to_json(const zs_type *t, int canonical);
 const char *zs_unit_name(int unit);
+/* writer field matching reader field rf: by id when both carry ids, else name, then alias */
+zs_field *zs_match(zs_field *rf, zs_type *writer);
 
 #endif
