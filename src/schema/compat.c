@@ -14,6 +14,8 @@ struct zr_compat_report {
   size_t n, cap;
 };
 
+zr_compat_report *zs_report_new(void) { return calloc(1, sizeof(zr_compat_report)); }
+
 size_t zr_compat_report_count(const zr_compat_report *r) { return r ? r->n : 0; }
 const zr_compat_violation *zr_compat_report_at(const zr_compat_report *r, size_t i) {
   return r && i < r->n ? &r->items[i].v : NULL;
@@ -26,7 +28,7 @@ void zr_compat_report_free(zr_compat_report *r) {
   free(r);
 }
 
-static zr_status report_add(zr_compat_report *r, const char *subject, int version, zr_compat_direction dir,
+zr_status zs_report_add(zr_compat_report *r, const char *subject, int version, zr_compat_direction dir,
                             const char *path, int32_t id, const char *rule, const char *wt, const char *rt,
                             const char *fix) {
   if (r->n == r->cap) {
@@ -95,7 +97,7 @@ typedef struct chk {
 
 static void violation(chk *c, const char *path, int32_t id, const char *rule, zs_type *w, zs_type *r, const char *fix) {
   if (c->st != ZR_OK) return;
-  c->st = report_add(c->r, c->subject, c->version, c->dir, path, id, rule, w ? zs_type_text(w) : "-",
+  c->st = zs_report_add(c->r, c->subject, c->version, c->dir, path, id, rule, w ? zs_type_text(w) : "-",
                      r ? zs_type_text(r) : "-", fix);
 }
 
@@ -332,7 +334,7 @@ zr_status zr_schema_check_read(const zr_schema *reader, const zr_schema *writer,
                                const char *subject, int version, zr_compat_report **report, zr_error *err) {
   if (!reader || !writer || !report) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   if (!*report) {
-    *report = calloc(1, sizeof **report);
+    *report = zs_report_new();
     if (!*report) return zr__err_nomem(err);
   }
   chk c = {*report, subject, version, direction, ZR_OK};
@@ -378,7 +380,7 @@ static zr_status check_id_reuse(const zr_schema *s, const zr_schema *const *hist
 zr_status zr_schema_check(const zr_schema *s, const zr_schema *const *history, size_t n, zr_compat_mode mode,
                           const char *subject, zr_compat_report **report, zr_error *err) {
   if (!s || (n && !history) || !report) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
-  *report = calloc(1, sizeof **report);
+  *report = zs_report_new();
   if (!*report) return zr__err_nomem(err);
   if (mode == ZR_COMPAT_NONE || n == 0) return ZR_OK;
   int transitive = mode == ZR_COMPAT_BACKWARD_TRANSITIVE || mode == ZR_COMPAT_FORWARD_TRANSITIVE ||
