@@ -125,6 +125,32 @@ ZR_API void zr_arrow_writer_free(zr_arrow_writer *w);
 /** @brief Content equality of two tables (schema, metadata and values; batch boundaries matter). */
 ZR_API int zr_arrow_table_equal(const zr_table *a, const zr_table *b);
 
+/**
+ * @brief Like zr_arrow_table_equal(), and on a difference writes a description of the first one
+ * into @p why (@p cap bytes, NUL-terminated). Returns 1 when equal.
+ */
+ZR_API int zr_arrow_table_diff(const zr_table *a, const zr_table *b, char *why, size_t cap);
+
+/**
+ * @brief Parse Arrow's integration-test JSON (schema, dictionaries, batches; see Arrow's
+ * Integration.rst) into a table (independent memory; release with zr_table_release()).
+ */
+ZR_API zr_status zr_arrow_from_integration_json(const char *text, size_t len, const zr_allocator *alloc,
+                                                zr_table *out, zr_error *err);
+
+/**
+ * @brief One step of Arrow's integration protocol (what `zerial arrow-integration` runs).
+ *
+ * - "VALIDATE": the Arrow stream or file @p arrow equals the JSON @p json (ZR_ERR_INCOMPATIBLE
+ *   with the first difference in err otherwise).
+ * - "JSON_TO_ARROW": write the JSON @p json as an Arrow file @p arrow.
+ * - "STREAM_TO_FILE": read the stream @p stream (NULL or "-": stdin), write the file @p arrow.
+ * - "FILE_TO_STREAM": read the file @p arrow, write the stream @p stream (NULL or "-": stdout).
+ * JSON files may be gzip-compressed. Output files are replaced atomically.
+ */
+ZR_API zr_status zr_arrow_integration(const char *mode, const char *json, const char *arrow,
+                                      const char *stream, zr_error *err);
+
 /** @brief Deep copy of @p src into @p dst (independent memory). Release @p dst with zr_table_release(). */
 ZR_API zr_status zr_arrow_table_copy(const zr_table *src, zr_table *dst, zr_error *err);
 

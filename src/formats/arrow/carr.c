@@ -455,6 +455,29 @@ bad:
 
 static int str_eq0(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
 
+/* Metadata as maps: same keys with the same values, in any order. */
+static int md_equal(const char *a, const char *b) {
+  int32_t n = za_md_count(a);
+  if (n != za_md_count(b)) return 0;
+  for (int32_t i = 0; i < n; i++) {
+    const char *k, *v, *w;
+    int32_t kl, vl, wl;
+    if (!za_md_get(a, i, &k, &kl, &v, &vl)) return 0;
+    int found = 0;
+    for (int32_t j = 0; j < n && !found; j++) {
+      const char *k2;
+      int32_t k2l;
+      if (!za_md_get(b, j, &k2, &k2l, &w, &wl)) return 0;
+      if (k2l == kl && memcmp(k, k2, (size_t)kl) == 0) {
+        if (wl != vl || memcmp(v, w, (size_t)vl) != 0) return 0;
+        found = 1;
+      }
+    }
+    if (!found) return 0;
+  }
+  return 1;
+}
+
 /* Map entry and key/value names are not part of the type (as in Arrow's own type equality). */
 static int schema_eq(const struct ArrowSchema *a, const struct ArrowSchema *b, int ignore_name, char *why, size_t cap) {
   if (!str_eq0(a->format, b->format)) {
@@ -469,9 +492,7 @@ static int schema_eq(const struct ArrowSchema *a, const struct ArrowSchema *b, i
     WHY("field '%s': flags %lld vs %lld", a->name ? a->name : "", (long long)a->flags, (long long)b->flags);
     return 0;
   }
-  size_t la = za_md_count(a->metadata) ? za_md_size(a->metadata) : 0;
-  size_t lb = za_md_count(b->metadata) ? za_md_size(b->metadata) : 0;
-  if (la != lb || (la && memcmp(a->metadata, b->metadata, la) != 0)) {
+  if (!md_equal(a->metadata, b->metadata)) {
     WHY("field '%s': metadata differs", a->name ? a->name : "");
     return 0;
   }
