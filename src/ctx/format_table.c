@@ -7,10 +7,11 @@
 #include "zerial/format.h"
 
 /* One line per format module, in detection-preference order; keep the NULL last. */
-extern const zr_format zr__format_npy;
+extern const zr_format zr__format_npy, zr__format_npz;
 
 static const zr_format *const table[] = {
     &zr__format_npy,
+    &zr__format_npz,
     NULL,
 };
 
