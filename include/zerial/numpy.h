@@ -105,6 +105,54 @@ ZR_API zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_
  */
 ZR_API zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *sink, zr_error *err);
 
+/* ---- pickle ---- */
+
+/** @brief A buffer travelling out of band beside a pickle (PEP 574). Plain data. */
+typedef struct zr_pickle_buffer {
+  const void *data; /**< bytes (borrowed from the tensor that was encoded, or from the caller) */
+  size_t len;       /**< byte count */
+  int readonly;     /**< non-zero: Python sees a read-only buffer */
+} zr_pickle_buffer;
+
+/** @brief Options of the pickle writer. Zero-initialise. */
+typedef struct zr_pickle_opts {
+  int out_of_band;      /**< non-zero: contiguous tensors' data leave as NEXT_BUFFER out-of-band buffers */
+  size_t oob_min_bytes; /**< with out_of_band: tensors smaller than this stay in band (0: all out of band) */
+} zr_pickle_opts;
+
+/**
+ * @brief Write @p v as a pickle (protocol 5) that `pickle.loads` turns into Python objects:
+ * None, bool, int (any size), float, str, bytes, list, tuple, dict, and tensors as
+ * `numpy.ndarray(shape, numpy.dtype(descr), numpy.frombuffer(buf, numpy.dtype('u1')), 0, None, order)`
+ * (public NumPy names only: it loads on NumPy 1.x and 2.x).
+ *
+ * In band, tensor bytes are BYTEARRAY8 payloads (writable arrays). With po->out_of_band, the
+ * data of C- or Fortran-contiguous tensors is not copied: NEXT_BUFFER opcodes stand in for it and
+ * @p *buffers (allocated with the default allocator: release with zr_free()) lists the tensors'
+ * memory in order; pass them to `pickle.loads(data, buffers=...)`, which shares that memory.
+ * The buffers borrow from @p v's tensors: keep them alive while the buffers are used.
+ * Timestamps, tables, ext values, symbols as keys of unhashable kinds fail with ZR_ERR_TYPE and
+ * the value path.
+ */
+ZR_API zr_status zr_pickle_encode(const zr_value *v, const zr_pickle_opts *po, zr_sink *sink,
+                                  zr_pickle_buffer **buffers, size_t *nbuffers, zr_error *err);
+
+/**
+ * @brief Safely read a pickle: a restricted interpreter of the data opcodes (no code runs, ever).
+ *
+ * Accepted globals: `numpy.ndarray`, `numpy.dtype`, `numpy.frombuffer`, `_reconstruct`,
+ * `_frombuffer` and `scalar` from `numpy.core.multiarray` / `numpy.core.numeric` (and the same in
+ * `numpy._core`), plus `_codecs.encode` with the 'latin1' codec and `bytes()` without arguments (how protocol 2
+ * stores bytes).
+ * Anything else (`os.system`, `builtins.eval`, …), object dtypes, persistent ids and extension
+ * codes fail with ZR_ERR_REFUSED naming what was refused. Reads what NumPy writes at protocols
+ * 2–5, in band and out of band (@p buffers, @p nbuffers: the buffers `pickle.dumps` handed to
+ * its buffer_callback, in order). Arrays become tensors viewing the pickle bytes or the
+ * buffers (zero-copy unless opts->copy): both must outlive the doc.
+ */
+ZR_API zr_status zr_pickle_decode(const uint8_t *data, size_t len, const zr_pickle_buffer *buffers, size_t nbuffers,
+                                  const zr_decode_opts *opts, zr_doc **out, zr_error *err);
+
 #ifdef __cplusplus
 }
 #endif

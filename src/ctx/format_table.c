@@ -7,11 +7,12 @@
 #include "zerial/format.h"
 
 /* One line per format module, in detection-preference order; keep the NULL last. */
-extern const zr_format zr__format_npy, zr__format_npz;
+extern const zr_format zr__format_npy, zr__format_npz, zr__format_pickle;
 
 static const zr_format *const table[] = {
     &zr__format_npy,
     &zr__format_npz,
+    &zr__format_pickle,
     NULL,
 };
 
