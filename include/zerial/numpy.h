@@ -153,6 +153,57 @@ ZR_API zr_status zr_pickle_encode(const zr_value *v, const zr_pickle_opts *po, z
 ZR_API zr_status zr_pickle_decode(const uint8_t *data, size_t len, const zr_pickle_buffer *buffers, size_t nbuffers,
                                   const zr_decode_opts *opts, zr_doc **out, zr_error *err);
 
+/* ---- scipy.sparse (the layout of scipy.sparse.save_npz) ---- */
+
+/** @brief Sparse matrix layouts. */
+typedef enum zr_sparse_format {
+  ZR_SPARSE_CSR = 1, /**< compressed sparse rows (read, write) */
+  ZR_SPARSE_CSC = 2, /**< compressed sparse columns (read, write) */
+  ZR_SPARSE_COO = 3, /**< coordinates (read, write) */
+  ZR_SPARSE_BSR = 4, /**< block sparse rows (read) */
+  ZR_SPARSE_DIA = 5  /**< diagonals (read) */
+} zr_sparse_format;
+
+/**
+ * @brief A sparse matrix as the arrays `save_npz` stores. Plain data: the tensors are views (of a
+ * decoded npz doc, or of caller memory) and are not released by any zr_sparse function.
+ */
+typedef struct zr_sparse {
+  zr_sparse_format format; /**< layout */
+  int64_t shape[2];        /**< rows, columns */
+  zr_tensor data;          /**< values: 1-D (CSR, CSC, COO), 3-D blocks (BSR), 2-D (DIA) */
+  zr_tensor indices;       /**< CSR/CSC/BSR: column (row) indices; COO: row indices */
+  zr_tensor indptr;        /**< CSR/CSC/BSR: pointers; COO: column indices; DIA: offsets */
+} zr_sparse;
+
+/**
+ * @brief View the sparse matrix held by a decoded npz map (the root of zr_npz_decode() of a file
+ * written by `scipy.sparse.save_npz`). Checks the structure: pointer monotonicity, index ranges,
+ * lengths. @p s borrows the map's tensors: it lives as long as that doc.
+ */
+ZR_API zr_status zr_sparse_from_npz(const zr_value *map, zr_sparse *s, zr_error *err);
+
+/**
+ * @brief Build the npz map `save_npz` writes for @p s (keys indices/indptr or row/col, format,
+ * shape, data) in @p doc; encode it with zr_npz_encode(). CSR, CSC and COO only.
+ * @p s's tensors are referenced, not copied: they must outlive the encode.
+ */
+ZR_API zr_status zr_sparse_to_npz(zr_doc *doc, const zr_sparse *s, zr_value *map, zr_error *err);
+
+/**
+ * @brief Dense C-order tensor of @p s allocated in @p doc (duplicates summed, like scipy's
+ * toarray()). Numeric little-endian or big-endian data of bool, integer, float32/64 and complex
+ * types.
+ */
+ZR_API zr_status zr_sparse_to_dense(const zr_sparse *s, zr_doc *doc, zr_tensor *dense, zr_error *err);
+
+/**
+ * @brief Sparse form (CSR, CSC or COO) of a 2-D tensor in @p doc: elements whose bytes are not
+ * all zero are stored; indices are int32 (int64 when a dimension or the count needs it).
+ */
+ZR_API zr_status zr_sparse_from_dense(const zr_tensor *dense, zr_sparse_format format, zr_doc *doc, zr_sparse *s,
+                                      zr_error *err);
+
 #ifdef __cplusplus
 }
 #endif
