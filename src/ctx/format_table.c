@@ -6,8 +6,11 @@
 #include "core/internal.h"
 #include "zerial/format.h"
 
+extern const zr_format zr__format_etf;
+
 /* One line per format module, in detection-preference order; keep the NULL last. */
 static const zr_format *const table[] = {
+    &zr__format_etf,
     NULL,
 };
 
