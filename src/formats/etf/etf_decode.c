@@ -247,7 +247,7 @@ static zr_status dec_term(dec *d, zr_value *out) {
     }
     case ETF_FLOAT: {
       NEED(d, 31, "FLOAT_EXT");
-      double f;
+      double f = 0.0;
       ZR_TRY(parse_old_float(d, d->p, &f));
       d->p += 31;
       *out = zr_float(f);
