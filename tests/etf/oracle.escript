@@ -2,7 +2,7 @@
 %% Oracle for the ETF tests: the reference terms, written with Erlang's own term_to_binary, and
 %% read back with binary_to_term(B, [safe]).
 %%   escript oracle.escript gen DIR    -> DIR/<case>.<variant>.etf for every case and variant
-%%   escript oracle.escript check DIR  -> for every DIR/<case>.etf (written by zerial) prints
+%%   escript oracle.escript check DIR... -> for every DIR/<case>.etf (written by zerial) prints
 %%                                        "ok <case>" or "FAIL <case> ...", then "DONE <fails>"
 %% The case list must stay in step with tests/etf/test_etf_oracle.c.
 -mode(compile).
@@ -65,21 +65,24 @@ main(["gen", Dir]) ->
                           term_to_binary(T, Opts))
      || {Name, T} <- cases(), {V, Opts} <- variants()],
     io:format("DONE 0~n");
-main(["check", Dir]) ->
-    Fails = lists:foldl(
+main(["check" | Dirs]) ->
+    Fails = lists:sum([check(Dir) || Dir <- Dirs]),
+    io:format("DONE ~b~n", [Fails]);
+main(_) ->
+    io:format(standard_error, "usage: oracle.escript gen DIR | check DIR...~n", []),
+    halt(2).
+
+check(Dir) ->
+    lists:foldl(
               fun({Name, T}, N) ->
                       F = filename:join(Dir, atom_to_list(Name) ++ ".etf"),
                       case file:read_file(F) of
                           {ok, B} ->
                               try binary_to_term(B, [safe]) of
-                                  T -> io:format("ok ~s~n", [Name]), N;
-                                  Other -> io:format("FAIL ~s got ~P~n", [Name, Other, 12]), N + 1
-                              catch C:E -> io:format("FAIL ~s ~p:~p~n", [Name, C, E]), N + 1
+                                  T -> io:format("ok ~s ~s~n", [Dir, Name]), N;
+                                  Other -> io:format("FAIL ~s ~s got ~P~n", [Dir, Name, Other, 12]), N + 1
+                              catch C:E -> io:format("FAIL ~s ~s ~p:~p~n", [Dir, Name, C, E]), N + 1
                               end;
-                          {error, R} -> io:format("FAIL ~s missing ~p~n", [Name, R]), N + 1
+                          {error, R} -> io:format("FAIL ~s ~s missing ~p~n", [Dir, Name, R]), N + 1
                       end
-              end, 0, cases()),
-    io:format("DONE ~b~n", [Fails]);
-main(_) ->
-    io:format(standard_error, "usage: oracle.escript gen|check DIR~n", []),
-    halt(2).
+              end, 0, cases()).

@@ -347,6 +347,29 @@ static void test_deterministic(void **state) {
   zr_free(first);
 }
 
+static void test_fixed_sink(void **state) {
+  (void)state;
+  zr_doc *b = zr_doc_new(NULL);
+  zr_value l = zr_list_new(b, 3);
+  zr_list_push(b, &l, zr_int(1));
+  zr_list_push(b, &l, zr_bin_ref("abc", 3));
+  zr_list_push(b, &l, zr_float(0.5));
+  size_t n;
+  uint8_t *want = enc(&l, 0, 0, &n, ZR_OK);
+  uint8_t mem[64];
+  zr_sink *s;
+  assert_int_equal(zr_sink_fixed_new(mem, n, &s, NULL), ZR_OK);
+  assert_int_equal(zr_etf_encode(&l, NULL, 0, s, NULL), ZR_OK);
+  assert_int_equal(zr_sink_size(s), n);
+  assert_memory_equal(mem, want, n);
+  zr_sink_free(s);
+  assert_int_equal(zr_sink_fixed_new(mem, n - 1, &s, NULL), ZR_OK);
+  assert_int_equal(zr_etf_encode(&l, NULL, 0, s, NULL), ZR_ERR_NOSPACE);
+  zr_sink_free(s);
+  zr_free(want);
+  zr_doc_free(b);
+}
+
 static void test_views_and_copy(void **state) {
   (void)state;
   uint8_t in[] = {131, 109, 0, 0, 0, 3, 'a', 'b', 'c'};
@@ -455,6 +478,7 @@ int main(void) {
       cmocka_unit_test(test_tagged_kinds_roundtrip),
       cmocka_unit_test(test_deterministic),
       cmocka_unit_test(test_views_and_copy),
+      cmocka_unit_test(test_fixed_sink),
       cmocka_unit_test(test_format_table_and_inspect),
       cmocka_unit_test(test_alloc_failures),
   };

@@ -11,6 +11,7 @@
 typedef struct enc {
   zr__buf b;       /* staging buffer (stream mode) or the whole term (compress mode) */
   int stream;      /* flush b to the sink when full */
+  int direct;      /* b is a window reserved in the sink's own memory (committed when full) */
   zr_sink *sink;
   unsigned flags;  /* zr_etf_flags */
   int sorted;      /* ZR_ENC_DETERMINISTIC */
@@ -24,7 +25,27 @@ static zr_status fail_path(enc *e, zr_status code, const char *fmt, const char *
   return code;
 }
 
+static zr_status window(enc *e, size_t n) {
+  void *p = NULL;
+  size_t want = n > ENC_STAGE ? n : ENC_STAGE;
+  /* a fixed sink may hold less than a full window: then ask for exactly what is needed */
+  if (zr_sink_reserve(e->sink, want, &p, NULL) != ZR_OK) {
+    want = n;
+    ZR_TRY(zr_sink_reserve(e->sink, want, &p, e->err));
+  }
+  e->b.data = p;
+  e->b.len = 0;
+  e->b.cap = want;
+  return ZR_OK;
+}
+
 static zr_status flush(enc *e) {
+  if (e->direct) {
+    size_t n = e->b.len;
+    e->b.data = NULL;
+    e->b.len = e->b.cap = 0;
+    return zr_sink_commit(e->sink, n, e->err);
+  }
   if (!e->stream || !e->b.len) return ZR_OK;
   zr_status st = zr_sink_write(e->sink, e->b.data, e->b.len, e->err);
   e->b.len = 0;
@@ -32,6 +53,10 @@ static zr_status flush(enc *e) {
 }
 
 static zr_status reserve_slow(enc *e, size_t n) {
+  if (e->direct) {
+    ZR_TRY(flush(e));
+    return window(e, n);
+  }
   if (e->stream) {
     ZR_TRY(flush(e));
     if (e->b.cap >= n) return ZR_OK;
@@ -476,16 +501,21 @@ zr_status zr_etf_encode(const zr_value *v, const zr_encode_opts *opts, unsigned 
   memset(&e, 0, sizeof e);
   zr__buf_init(&e.b, zr__alloc_or_default(opts ? opts->alloc : NULL));
   e.stream = !(flags & ZR_ETF_COMPRESS);
+  e.direct = e.stream && zr_sink_can_reserve(sink);
   e.sink = sink;
   e.flags = flags;
   e.sorted = opts && (opts->flags & ZR_ENC_DETERMINISTIC);
   e.err = err;
-  zr_status st = reserve(&e, e.stream ? ENC_STAGE : 256);
+  zr_status st = reserve(&e, e.direct ? 1 : e.stream ? ENC_STAGE : 256);
   if (st == ZR_OK) {
     w8(&e, ETF_VERSION);
     st = enc_value(&e, v);
   }
   if (st == ZR_OK) st = e.stream ? flush(&e) : write_compressed(&e, opts);
+  if (e.direct) {
+    /* a failed encode leaves the uncommitted window unused: commit nothing */
+    e.b.data = NULL;
+  }
   zr__buf_free(&e.b);
   return st;
 }
