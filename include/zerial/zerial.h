@@ -31,6 +31,8 @@
 #endif
 #if __has_include("numpy.h")
 #include "numpy.h"
+#if __has_include("etf.h")
+#include "etf.h"
 #endif
 #if __has_include("envelope.h")
 #include "envelope.h"

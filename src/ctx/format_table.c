@@ -6,6 +6,8 @@
 #include "core/internal.h"
 #include "zerial/format.h"
 
+extern const zr_format zr__format_etf;
+
 /* One line per format module, in detection-preference order; keep the NULL last. */
 extern const zr_format zr__format_binary;
 extern const zr_format zr__format_json;
@@ -17,6 +19,7 @@ static const zr_format *const table[] = {
     &zr__format_npy,
     &zr__format_npz,
     &zr__format_pickle,
+    &zr__format_etf,
     NULL,
 };
 
