@@ -486,7 +486,7 @@ static int parse_typestr(const char *s, zr_tensor *t) {
     case 'f': t->dtype = size == 2 ? ZR_DT_FLOAT16 : size == 4 ? ZR_DT_FLOAT32 : size == 8 ? ZR_DT_FLOAT64 : (size == 16 ? ZR_DT_LONGDOUBLE : 0); break;
     case 'c': t->dtype = size == 8 ? ZR_DT_COMPLEX64 : size == 16 ? ZR_DT_COMPLEX128 : 0; break;
     case 'S': t->dtype = ZR_DT_BYTES; return 0;
-    case 'U': t->dtype = ZR_DT_UNICODE; return 0;
+    case 'U': t->dtype = ZR_DT_UNICODE; t->itemsize = (uint64_t)size * 4; return 0;
     case 'V': t->dtype = ZR_DT_VOID; return 0;
     case 'M':
     case 'm': {
@@ -1238,7 +1238,12 @@ static PyObject *Region_enter(RegionObject *self, PyObject *unused) {
 }
 
 static PyObject *Region_exit(RegionObject *self, PyObject *args) {
-  (void)args;
+  /* leaving on an exception: never mask it; drop our reference (live views keep the mapping) */
+  if (PyTuple_GET_SIZE(args) > 0 && PyTuple_GET_ITEM(args, 0) != Py_None) {
+    zr_shm_close(self->r);
+    self->r = NULL;
+    Py_RETURN_NONE;
+  }
   return Region_close(self, NULL);
 }
 
