@@ -37,6 +37,9 @@
 #if __has_include("envelope.h")
 #include "envelope.h"
 #endif
+#if __has_include("shm.h")
+#include "shm.h"
+#endif
 
 #ifdef __cplusplus
 extern "C" {

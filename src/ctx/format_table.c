@@ -7,11 +7,11 @@
 #include "zerial/format.h"
 
 extern const zr_format zr__format_etf;
-
-/* One line per format module, in detection-preference order; keep the NULL last. */
 extern const zr_format zr__format_binary;
 extern const zr_format zr__format_json;
 extern const zr_format zr__format_npy, zr__format_npz, zr__format_pickle;
+extern const zr_format zr__format_npy;
+/* One line per format module, in detection-preference order; keep the NULL last. */
 
 static const zr_format *const table[] = {
     &zr__format_binary,
