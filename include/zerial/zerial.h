@@ -32,6 +32,9 @@
 #if __has_include("envelope.h")
 #include "envelope.h"
 #endif
+#if __has_include("serialize.h")
+#include "serialize.h"
+#endif
 
 #ifdef __cplusplus
 extern "C" {
