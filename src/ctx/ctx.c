@@ -106,7 +106,7 @@ static void stat_key(char *out, size_t cap, const char *shape, const char *forma
 }
 
 void zr__ctx_learn(zr_ctx *ctx, double alpha, const char *shape_key, const char *format, const char *codec,
-                   double ns_per_byte, double ratio) {
+                   double ns_per_byte, double codec_ns, double ratio) {
   char key[96];
   stat_key(key, sizeof key, shape_key, format, codec);
   pthread_mutex_lock(&ctx->stat_mu);
@@ -129,9 +129,11 @@ void zr__ctx_learn(zr_ctx *ctx, double alpha, const char *shape_key, const char 
   }
   if (e->st.n == 0) {
     e->st.ns_per_byte = ns_per_byte;
+    e->st.codec_ns = codec_ns;
     e->st.ratio = ratio;
   } else {
     e->st.ns_per_byte += alpha * (ns_per_byte - e->st.ns_per_byte);
+    e->st.codec_ns += alpha * (codec_ns - e->st.codec_ns);
     e->st.ratio += alpha * (ratio - e->st.ratio);
   }
   e->st.n++;

@@ -92,7 +92,7 @@ void zr__ctx_log(zr_ctx *ctx, const zr__config *cfg, zr_log_level lvl, const cha
                  size_t n);
 void zr__ctx_record(zr_ctx *ctx, const zr_decision *d);
 void zr__ctx_learn(zr_ctx *ctx, double alpha, const char *shape_key, const char *format, const char *codec,
-                   double ns_per_byte, double ratio);
+                   double ns_per_byte, double codec_ns, double ratio);
 int zr__ctx_lookup(void *ctx, const char *shape_key, const char *format, const char *codec, zr__sel_stats *out);
 int zr__ctx_format_available(void *ctx, const char *name);
 /* Copy of a registered type by id (0 if none). */

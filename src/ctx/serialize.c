@@ -394,7 +394,7 @@ zr_status zr_serialize(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *
     char key[48];
     zr__select_shape_key(&d->ch, key, sizeof key);
     double est = d->ch.size_estimate ? (double)d->ch.size_estimate : 1.0;
-    zr__ctx_learn(ctx, cfg->alpha, key, written, codec, (r->encode_ms + r->compress_ms) * 1e6 / est,
+    zr__ctx_learn(ctx, cfg->alpha, key, written, codec, r->encode_ms * 1e6 / est, r->compress_ms * 1e6 / est,
                   (double)payload_len / est);
   }
   {

@@ -131,7 +131,8 @@ static void app(char *buf, size_t cap, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* Predicted cost for (format f, codec) on characteristics: ns per input byte. */
+/* Predicted cost for (format f, codec) on characteristics: ns per input byte. The encode part of
+ * unmeasured plans is scaled by the calibration; codec time is predicted on its own. */
 static double plan_cost(const zr__sel_params *p, const zr_characteristics *ch, const char *shape_key, int f,
                         const char *codec, double *ns_out, double *measured_ns, double *measured_ratio,
                         uint64_t *n_meas) {
@@ -139,7 +140,7 @@ static double plan_cost(const zr__sel_params *p, const zr_characteristics *ch, c
   double extra, keep;
   codec_predict(codec, ch->compressibility, &extra, &keep);
   double calib = p->calib > 0 ? p->calib : 1.0;
-  double ns = (prior_ns[cc][f] + extra) * calib;
+  double enc = prior_ns[cc][f] * calib;
   double ratio = prior_ratio[cc][f] * keep;
   *measured_ns = -1;
   *measured_ratio = -1;
@@ -148,14 +149,15 @@ static double plan_cost(const zr__sel_params *p, const zr_characteristics *ch, c
   if (p->learning && p->lookup && p->lookup(p->ud, shape_key, formats[f], codec, &st) && st.n > 0) {
     /* blend: trust measurements more as they accumulate */
     double wgt = st.n >= 4 ? 1.0 : (double)st.n / 4.0;
-    ns = (1 - wgt) * ns + wgt * st.ns_per_byte;
+    enc = (1 - wgt) * enc + wgt * st.ns_per_byte;
+    extra = (1 - wgt) * extra + wgt * st.codec_ns;
     ratio = (1 - wgt) * ratio + wgt * st.ratio;
-    *measured_ns = st.ns_per_byte;
+    *measured_ns = st.ns_per_byte + st.codec_ns;
     *measured_ratio = st.ratio;
     *n_meas = st.n;
   }
-  *ns_out = ns;
-  return ns + ratio * p->transfer_ns_per_byte;
+  *ns_out = enc + extra;
+  return enc + extra + ratio * p->transfer_ns_per_byte;
 }
 
 const char *zr__select_codec(const zr__sel_params *p, const zr_characteristics *ch, const char *format,
@@ -223,9 +225,7 @@ void zr__select_calibrate(zr__sel_params *p, const zr_characteristics *ch) {
     for (size_t c = 0; c < 4; c++) {
       zr__sel_stats st;
       if (!p->lookup(p->ud, key, formats[f], codecs[c], &st) || st.n == 0 || !(st.ns_per_byte > 0)) continue;
-      double extra, keep;
-      codec_predict(codecs[c], ch->compressibility, &extra, &keep);
-      sum_log += log(st.ns_per_byte / (prior_ns[cc][f] + extra));
+      sum_log += log(st.ns_per_byte / prior_ns[cc][f]);
       n++;
     }
   if (n) p->calib = exp(sum_log / n);

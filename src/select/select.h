@@ -7,7 +7,8 @@
 
 /* Learned cost of one (shape class, format, codec): moving averages. */
 typedef struct zr__sel_stats {
-  double ns_per_byte; /* encode + compress time per estimated input byte */
+  double ns_per_byte; /* encode time per estimated input byte */
+  double codec_ns;    /* compress time per estimated input byte */
   double ratio;       /* output bytes / estimated input bytes */
   uint64_t n;         /* measurements */
 } zr__sel_stats;

@@ -235,7 +235,7 @@ static void test_learning(void **state) {
   assert_true(dec.cand[0].measured_ns_per_byte >= 0);
   assert_non_null(strstr(dec.cand[0].reasons, "measured"));
   /* a (pretend) much cheaper measured cost for pickle moves it up */
-  for (int i = 0; i < 8; i++) zr__ctx_learn(ctx, 0.5, "document/S", "pickle", "none", 0.0001, 0.1);
+  for (int i = 0; i < 8; i++) zr__ctx_learn(ctx, 0.5, "document/S", "pickle", "none", 0.0001, 0, 0.1);
   assert_int_equal(zr_explain(ctx, &v, NULL, &dec, NULL), ZR_OK);
   unsigned pk = 99, bi = 99;
   for (unsigned i = 0; i < dec.n_candidates; i++) {
