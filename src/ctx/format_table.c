@@ -7,7 +7,12 @@
 #include "zerial/format.h"
 
 /* One line per format module, in detection-preference order; keep the NULL last. */
+extern const zr_format zr__format_binary;
+extern const zr_format zr__format_json;
+
 static const zr_format *const table[] = {
+    &zr__format_binary,
+    &zr__format_json,
     NULL,
 };
 
