@@ -283,8 +283,11 @@ typedef struct zr_serialize_opts {
   size_t n_meta;
   int lineage;          /**< -1: configuration; 1: append a lineage record (envelope only) */
   const char *operation;/**< lineage operation name (default "serialize") */
-  const uint64_t *inputs;  /**< lineage input fingerprints (e.g. of files this value came from) */
+  const uint64_t *inputs;  /**< lineage input fingerprints (XXH3-64 of each input's bytes, seed 0) */
   size_t n_inputs;
+  const uint8_t *parent;   /**< bytes the value was read from (e.g. the input of a convert): its
+                                lineage is carried over and its fingerprint becomes an input; or NULL */
+  size_t parent_len;
   const zr_allocator *alloc; /**< scratch memory (NULL: the context's allocator) */
 } zr_serialize_opts;
 

@@ -119,14 +119,16 @@ typedef struct zr__env_in {
   const char *operation;
   const uint64_t *inputs;
   size_t n_inputs;
+  const uint8_t *parent; /* bytes this value was read from (lineage parent), or NULL */
+  size_t parent_len;
   uint64_t raw_size;
 } zr__env_in;
 int zr__eg_available(void);
 int zr__eg_detect(const uint8_t *data, size_t len);
-zr_status zr__eg_wrap(const zr__env_in *in, const uint8_t *payload, size_t n, zr__buf *out, zr_error *err);
+zr_status zr__eg_write(const zr__env_in *in, const uint8_t *payload, size_t n, zr_sink *sink, zr_error *err);
 /* Unwrap: payload view, format id, codec name ("none" …) */
 zr_status zr__eg_unwrap(const uint8_t *data, size_t len, const uint8_t **payload, size_t *plen, uint16_t *format_id,
-                        char *codec, size_t codec_cap, zr_error *err);
+                        char *codec, size_t codec_cap, uint64_t *raw_len, zr_error *err);
 zr_status zr__eg_inspect(const uint8_t *data, size_t len, zr__buf *json, zr_error *err);
 
 double zr__now_ms(void);

@@ -242,10 +242,9 @@ zr_status zr_serialize(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *
   resolve(cfg, opts, &pl);
   const zr_allocator *alloc = opts && opts->alloc ? opts->alloc : ctx->alloc;
   zr_status st = ZR_OK;
-  zr__buf enc, comp, env;
+  zr__buf enc, comp;
   zr__buf_init(&enc, alloc);
   zr__buf_init(&comp, alloc);
-  zr__buf_init(&env, alloc);
   zr_decision *d = &r->decision;
 
   if (pl.codec && strcmp(pl.codec, "auto") != 0 && !zr__cg_available(pl.codec)) {
@@ -355,9 +354,8 @@ zr_status zr_serialize(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *
   r->payload_bytes = payload_len;
   r->ratio = payload_len ? (double)enc.len / (double)payload_len : 1.0;
 
-  /* 4. envelope */
-  const uint8_t *outp = payload;
-  size_t outn = payload_len;
+  /* 4. envelope and write */
+  uint64_t before = zr_sink_size(sink);
   if (use_env) {
     const zr_format *wf = zr_ctx_format(ctx, base);
     zr__env_in ei;
@@ -372,20 +370,27 @@ zr_status zr_serialize(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *
     ei.operation = opts && opts->operation ? opts->operation : "serialize";
     ei.inputs = opts ? opts->inputs : NULL;
     ei.n_inputs = opts ? opts->n_inputs : 0;
+    ei.parent = opts ? opts->parent : NULL;
+    ei.parent_len = opts ? opts->parent_len : 0;
     ei.raw_size = enc.len;
-    st = zr__eg_wrap(&ei, payload, payload_len, &env, err);
-    if (st != ZR_OK) goto out;
-    outp = env.data;
-    outn = env.len;
+    st = zr__eg_write(&ei, payload, payload_len, sink, err);
     r->envelope = 1;
+  } else {
+    st = zr_sink_write(sink, payload, payload_len, err);
   }
-
-  /* 5. write */
-  st = zr_sink_write(sink, outp, outn, err);
   if (st == ZR_OK) st = zr_sink_flush(sink, err);
   if (st != ZR_OK) goto out;
+  size_t outn = (size_t)(zr_sink_size(sink) - before);
+  {
+    /* fingerprint of what was written: from the sink's memory when it has any, else of the payload */
+    const uint8_t *all;
+    size_t alln;
+    if (zr_sink_memory_data(sink, &all, &alln) == ZR_OK && alln >= outn)
+      r->fingerprint = zr_xxh3_64(all + (alln - outn), outn, 0);
+    else
+      r->fingerprint = zr_xxh3_64(payload, payload_len, 0);
+  }
   r->total_bytes = outn;
-  r->fingerprint = zr_xxh3_64(outp, outn, 0);
   r->select_ms = d->select_ms;
   r->total_ms = zr__now_ms() - t_start;
 
@@ -408,7 +413,6 @@ out:
   finish_decision(ctx, cfg, d);
   zr__buf_free(&enc);
   zr__buf_free(&comp);
-  zr__buf_free(&env);
   zr__config_release(cfg);
   return st;
 }
@@ -460,7 +464,8 @@ static zr_status peel(zr_ctx *ctx, const uint8_t *data, size_t len, uint64_t max
       char codec[16] = "none";
       const uint8_t *pl;
       size_t pn;
-      ZR_TRY(zr__eg_unwrap(pe->p, pe->n, &pl, &pn, &pe->format_id, codec, sizeof codec, err));
+      uint64_t raw_len = 0;
+      ZR_TRY(zr__eg_unwrap(pe->p, pe->n, &pl, &pn, &pe->format_id, codec, sizeof codec, &raw_len, err));
       if (info && info->n_layers < ZR_MAX_LAYERS) snprintf(info->layers[info->n_layers++], 16, "envelope");
       pe->p = pl;
       pe->n = pn;
@@ -468,7 +473,13 @@ static zr_status peel(zr_ctx *ctx, const uint8_t *data, size_t len, uint64_t max
         if (pe->n_bufs >= ZR_MAX_LAYERS) return zr__err(err, ZR_ERR_LIMIT, 0, "more than %d layers", ZR_MAX_LAYERS);
         zr__buf *b = &pe->bufs[pe->n_bufs++];
         zr__buf_init(b, ctx->alloc);
-        ZR_TRY(zr__cg_decompress(codec, pe->p, pe->n, max_bytes, b, err));
+        if (raw_len > max_bytes)
+          return zr__err(err, ZR_ERR_LIMIT, 32, "payload of %llu bytes exceeds the limit of %llu bytes",
+                         (unsigned long long)raw_len, (unsigned long long)max_bytes);
+        ZR_TRY(zr__cg_decompress(codec, pe->p, pe->n, raw_len + 1, b, err));
+        if (b->len != raw_len)
+          return zr__err(err, ZR_ERR_MALFORMED, 32, "payload decompressed to %zu bytes, the envelope says %llu", b->len,
+                         (unsigned long long)raw_len);
         if (info && info->n_layers < ZR_MAX_LAYERS) snprintf(info->layers[info->n_layers++], 16, "%s", codec);
         if (inspect_json)
           ZR_TRY(zr__buf_printf(inspect_json, ",{\"kind\":\"codec\",\"codec\":\"%s\",\"compressed\":%zu,\"decompressed\":%zu}",

@@ -94,6 +94,14 @@ static void test_compression(void **state) {
     o.codec = codecs[i];
     roundtrip(ctx, &big, &o, "arrow-stream", codecs[i]);
   }
+  /* bare codec frames (no envelope) are detected too */
+  for (int i = 0; i < 3; i++) {
+    zr_serialize_opts o;
+    zr_serialize_opts_init(&o);
+    o.codec = codecs[i];
+    o.envelope = 0;
+    roundtrip(ctx, &big, &o, "arrow-stream", codecs[i]);
+  }
   /* auto picks a codec for big compressible data (learning off: decisions from priors only, no timing) */
   assert_int_equal(zr_ctx_set(ctx, "selection.learning", "false", NULL), ZR_OK);
   size_t n;
@@ -270,8 +278,9 @@ static void test_inspect(void **state) {
   assert_non_null(root);
   assert_string_equal(json_string_value(json_object_get(root, "format")), "binary");
   json_t *layers = json_object_get(root, "layers");
-  assert_int_equal(json_array_size(layers), 1);
-  assert_string_equal(json_string_value(json_object_get(json_array_get(layers, 0), "codec")), "zstd");
+  assert_int_equal(json_array_size(layers), 2); /* envelope (on by default), then zstd */
+  assert_string_equal(json_string_value(json_object_get(json_array_get(layers, 0), "kind")), "envelope");
+  assert_string_equal(json_string_value(json_object_get(json_array_get(layers, 1), "codec")), "zstd");
   assert_non_null(json_object_get(root, "format_info"));
   json_decref(root);
   zr_sink_free(s);
@@ -362,6 +371,81 @@ static void test_envelope_request(void **state) {
   zr_ctx_free(ctx);
 }
 
+static json_t *inspect_json(zr_ctx *ctx, const uint8_t *b, size_t n) {
+  zr_sink *s;
+  zr_sink_memory_new(NULL, &s, NULL);
+  assert_int_equal(zr_inspect(ctx, b, n, s, NULL), ZR_OK);
+  const uint8_t *j;
+  size_t jn;
+  zr_sink_memory_data(s, &j, &jn);
+  json_t *root = json_loadb((const char *)j, jn, 0, NULL);
+  zr_sink_free(s);
+  assert_non_null(root);
+  return root;
+}
+
+/* Envelope metadata (producer, user key/values) and lineage carried through a second step. */
+static void test_envelope_meta_lineage(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  zr_value v = zr_cstr_ref("payload");
+  zr_meta_kv kv[2] = {{"owner", "team-a"}, {"run", "42"}};
+  uint64_t src_fp = 0x1234abcdULL;
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.producer = "ingest 1.0";
+  o.meta = kv;
+  o.n_meta = 2;
+  o.lineage = 1;
+  o.operation = "ingest";
+  o.inputs = &src_fp;
+  o.n_inputs = 1;
+  size_t n1;
+  zr_status st;
+  zr_serialize_result r1;
+  uint8_t *b1 = ser(ctx, &v, &o, &n1, &r1, &st, NULL);
+  assert_int_equal(st, ZR_OK);
+  assert_true(r1.envelope);
+  assert_int_equal(r1.fingerprint, zr_xxh3_64(b1, n1, 0));
+  json_t *root = inspect_json(ctx, b1, n1);
+  json_t *env = json_object_get(json_array_get(json_object_get(root, "layers"), 0), "envelope");
+  assert_string_equal(json_string_value(json_object_get(env, "producer")), "ingest 1.0");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(env, "metadata"), "owner")), "team-a");
+  json_t *lin = json_object_get(env, "lineage");
+  assert_int_equal(json_array_size(lin), 1);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(lin, 0), "operation")), "ingest");
+  assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(lin, 0), "inputs"), 0)),
+                      "000000001234abcd");
+  json_decref(root);
+  /* a second step reads b1 and writes again: the history grows, b1's fingerprint is its input */
+  zr_serialize_opts o2;
+  zr_serialize_opts_init(&o2);
+  o2.lineage = 1;
+  o2.operation = "convert";
+  o2.parent = b1;
+  o2.parent_len = n1;
+  o2.codec = "lz4";
+  size_t n2;
+  uint8_t *b2 = ser(ctx, &v, &o2, &n2, NULL, &st, NULL);
+  assert_int_equal(st, ZR_OK);
+  root = inspect_json(ctx, b2, n2);
+  env = json_object_get(json_array_get(json_object_get(root, "layers"), 0), "envelope");
+  lin = json_object_get(env, "lineage");
+  assert_int_equal(json_array_size(lin), 2);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(lin, 1), "operation")), "convert");
+  char fp[24];
+  snprintf(fp, sizeof fp, "%016llx", (unsigned long long)r1.fingerprint);
+  assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(lin, 1), "inputs"), 0)), fp);
+  json_decref(root);
+  /* corrupt envelope: a clean error */
+  b2[n2 - 1] ^= 1;
+  zr_doc *doc = NULL;
+  assert_int_equal(zr_deserialize(ctx, b2, n2, NULL, &doc, NULL, NULL), ZR_ERR_CHECKSUM);
+  free(b1);
+  free(b2);
+  zr_ctx_free(ctx);
+}
+
 static void test_failing_allocator(void **state) {
   (void)state;
   zr_doc *d = zr_doc_new(NULL);
@@ -396,7 +480,7 @@ int main(void) {
       cmocka_unit_test(test_fallback),         cmocka_unit_test(test_lossy_warnings),
       cmocka_unit_test(test_detect_errors),    cmocka_unit_test(test_inspect),
       cmocka_unit_test(test_log_and_decisions), cmocka_unit_test(test_envelope_request),
-      cmocka_unit_test(test_failing_allocator),
+      cmocka_unit_test(test_failing_allocator), cmocka_unit_test(test_envelope_meta_lineage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
