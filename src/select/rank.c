@@ -288,7 +288,7 @@ void zr__select_rank(zr__sel_params *p, zr_decision *d) {
     snprintf(c->format, sizeof c->format, "custom:%s", p->custom[i].name);
     snprintf(c->codec, sizeof c->codec, "%s", zr__select_codec(p, ch, "binary", NULL, 0));
     c->fit = p->custom[i].score;
-    c->compatibility = compat_table[tg][F_BINARY];
+    c->compatibility = 1.0; /* the application's own type: its readers register the same decoder */
     c->viable = 1;
     costs[n] = plan_cost(p, ch, key, F_BINARY, c->codec, &c->predicted_ns_per_byte, &c->measured_ns_per_byte,
                          &c->measured_ratio, &c->measurements);
