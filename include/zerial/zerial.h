@@ -39,6 +39,8 @@
 #endif
 #if __has_include("shm.h")
 #include "shm.h"
+#if __has_include("serialize.h")
+#include "serialize.h"
 #endif
 
 #ifdef __cplusplus
