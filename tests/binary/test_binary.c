@@ -82,7 +82,8 @@ static void test_exact_bytes(void **state) {
   v = zr_int(127), expect_bytes(&v, "7f");
   v = zr_int(128), expect_bytes(&v, "c480");
   v = zr_int(300), expect_bytes(&v, "c52c01");
-  v = zr_int(70000), expect_bytes(&v, "c670110100");
+  v = zr_int(70000), expect_bytes(&v, "d97011" "01");
+  v = zr_int(16777216), expect_bytes(&v, "c600000001");
   v = zr_int(-1), expect_bytes(&v, "ff");
   v = zr_int(-32), expect_bytes(&v, "e0");
   v = zr_int(-33), expect_bytes(&v, "c7df");
@@ -142,7 +143,7 @@ static void test_exact_bytes(void **state) {
 /* ---- every kind and edge value ---- */
 
 static zr_value build_scalars(zr_doc *d) {
-  static const int64_t ints[] = {0, 127, 128, 255, 256, 65535, 65536, (int64_t)UINT32_MAX, (int64_t)UINT32_MAX + 1,
+  static const int64_t ints[] = {0, 127, 128, 255, 256, 65535, 65536, 16777215, 16777216, (int64_t)UINT32_MAX, (int64_t)UINT32_MAX + 1,
                                  -1, -32, -33, -128, -129, -32768, -32769, INT32_MIN, (int64_t)INT32_MIN - 1,
                                  INT64_MIN, INT64_MAX};
   zr_value l = zr_list_new(d, 0);
@@ -450,6 +451,7 @@ static const struct {
     {"list_count_huge", ZR_ERR_TRUNCATED, 10},
     {"map_truncated", ZR_ERR_TRUNCATED, 5},
     {"int_truncated", ZR_ERR_TRUNCATED, 5},
+    {"int24_truncated", ZR_ERR_TRUNCATED, 5},
     {"bigint_bad_sign", ZR_ERR_MALFORMED, 5},
     {"typed_bad_code", ZR_ERR_MALFORMED, 5},
     {"typed_nonzero_pad", ZR_ERR_MALFORMED, 8},

@@ -38,7 +38,8 @@ enum {
   ZRB_TIMESTAMP = 0xD6,    /* unit byte, LEB128 (tz length + 1, 0: none), tz bytes, 8 bytes LE */
   ZRB_TENSOR = 0xD7,       /* see the spec */
   ZRB_EXT = 0xD8,          /* LEB128 type id, LEB128 version, LEB128 length, bytes */
-  ZRB_RESERVED_FIRST = 0xD9, /* 0xD9..0xDF: reserved, an error in version 1 */
+  ZRB_INT_U24 = 0xD9,      /* int 65536..2^24-1: 3 bytes LE */
+  ZRB_RESERVED_FIRST = 0xDA, /* 0xDA..0xDF: reserved, an error in version 1 */
   ZRB_NEGFIX = 0xE0        /* 0xE0..0xFF: int -32..-1 */
 };
 

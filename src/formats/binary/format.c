@@ -186,6 +186,7 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
     case ZRB_INT_I8: kind = ZR_KIND_INT; if (!(p = sskip(s, p, 1, "an int"))) return NULL; break;
     case ZRB_INT_U16:
     case ZRB_INT_I16: kind = ZR_KIND_INT; if (!(p = sskip(s, p, 2, "an int"))) return NULL; break;
+    case ZRB_INT_U24: kind = ZR_KIND_INT; if (!(p = sskip(s, p, 3, "an int"))) return NULL; break;
     case ZRB_INT_U32:
     case ZRB_INT_I32: kind = ZR_KIND_INT; if (!(p = sskip(s, p, 4, "an int"))) return NULL; break;
     case ZRB_INT_I64: kind = ZR_KIND_INT; if (!(p = sskip(s, p, 8, "an int"))) return NULL; break;
