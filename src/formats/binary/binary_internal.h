@@ -132,6 +132,9 @@ ZR_INLINE int zrb_f32_exact(double d) {
 /* Check magic and version: ZR_ERR_TRUNCATED / ZR_ERR_FORMAT / ZR_ERR_VERSION with offsets. */
 zr_status zr__binary_check_header(const uint8_t *data, size_t len, zr_error *err);
 
+/* Upper bound of the bytes zr_binary_decode() allocates for this input (0: input malformed). */
+uint64_t zr__binary_tree_bytes(const uint8_t *data, size_t len, int copy);
+
 extern const zr_format zr__format_binary;
 
 #endif

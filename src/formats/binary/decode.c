@@ -3,13 +3,20 @@
  * arena; strings, binaries and tensor data are views into the input unless opts->copy. Every read
  * is bounds-checked against the end of the input. */
 #include <stdio.h>
+#include <sys/mman.h>
 
 #include "formats/binary/binary_internal.h"
+
+/* Trees at least this large are allocated as one block, sized by a pre-scan of the input and
+ * advised for transparent huge pages: first-touch page faults otherwise dominate big decodes. */
+#define ZRB_BLOCK_MIN (UINT64_C(4) << 20)
+#define ZRB_HUGE (UINT64_C(2) << 20)
 
 typedef struct dec {
   const uint8_t *base, *end;
   zr_doc *doc;
   zr__arena *arena;
+  uint8_t *blk, *blk_end; /* the pre-sized block, when used */
   uint64_t elems; /* values still allowed */
   uint32_t max_depth;
   int copy, utf8;
@@ -50,6 +57,13 @@ static void *alloc_fail(dec *d, size_t n, const uint8_t *at) {
 }
 
 ZR_INLINE void *dalloc(dec *d, size_t n, size_t align, const uint8_t *at) {
+  if (d->blk) {
+    uintptr_t q = ((uintptr_t)d->blk + (align - 1)) & ~(uintptr_t)(align - 1);
+    if (ZR_LIKELY(q <= (uintptr_t)d->blk_end && n <= (uintptr_t)d->blk_end - q)) {
+      d->blk = (uint8_t *)(q + n);
+      return (void *)q;
+    }
+  }
   void *m = zr__arena_alloc(d->arena, n, align);
   if (ZR_UNLIKELY(!m)) return alloc_fail(d, n, at);
   return m;
@@ -655,6 +669,23 @@ zr_status zr_binary_decode(const void *data, size_t len, const zr_decode_opts *o
   d.doc = zr__doc_new_limited(opts->alloc, opts->max_bytes ? opts->max_bytes : ZR_DEFAULT_MAX_BYTES);
   if (!d.doc) return zr__err_nomem(err);
   d.arena = &d.doc->arena;
+  d.blk = d.blk_end = NULL;
+  if (len >= ZRB_BLOCK_MIN / 8) {
+    uint64_t est = zr__binary_tree_bytes(d.base, len, d.copy);
+    if (est >= ZRB_BLOCK_MIN && est < SIZE_MAX / 2) {
+      /* from the arena (limits and allocator hooks apply); on failure the ordinary path runs */
+      uint8_t *b = zr__arena_alloc(d.arena, (size_t)est, 64);
+      if (b) {
+        d.blk = b;
+        d.blk_end = b + est;
+#if defined(MADV_HUGEPAGE)
+        uintptr_t lo = ((uintptr_t)b + ZRB_HUGE - 1) & ~(uintptr_t)(ZRB_HUGE - 1);
+        uintptr_t hi = ((uintptr_t)b + (uintptr_t)est) & ~(uintptr_t)(ZRB_HUGE - 1);
+        if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only */
+#endif
+      }
+    }
+  }
   zr_value root;
   const uint8_t *p = dec_value(&d, d.base + ZR_BINARY_HEADER_SIZE, &root, 0);
   if (p && p != d.end) p = fail(&d, ZR_ERR_MALFORMED, p, "%lld trailing bytes after the root value", (long long)(d.end - p));
