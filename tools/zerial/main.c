@@ -35,11 +35,18 @@ const zr_cli_cmd *zr_cli_find(const char *name) {
   return NULL;
 }
 
+/* does the message already say "byte N"? */
+static int says_offset(const char *m) {
+  for (const char *p = strstr(m, "byte "); p; p = strstr(p + 1, "byte "))
+    if (p[5] >= '0' && p[5] <= '9') return 1;
+  return 0;
+}
+
 int zr_cli_fail(const char *cmd, const char *what, const zr_error *err) {
   fprintf(stderr, "zerial %s: %s: %s", cmd, what, err && err->message[0] ? err->message : "failed");
   if (err) {
     int open = 0;
-    if (err->offset >= 0 && !strstr(err->message, "byte")) {
+    if (err->offset >= 0 && !says_offset(err->message)) {
       fprintf(stderr, " (at byte %lld", (long long)err->offset);
       open = 1;
     }
