@@ -68,8 +68,10 @@ int zr_cli_usage(const zr_cli_cmd *cmd, const char *fmt, ...) {
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  if (cmd) fprintf(stderr, "\nusage: %s\nTry 'zerial help %s'.\n", cmd->usage, cmd->name);
-  else fprintf(stderr, "\nTry 'zerial help'.\n");
+  if (cmd)
+    fprintf(stderr, "\nusage: %s\nTry 'zerial help %s'.\n", cmd->usage, cmd->name);
+  else
+    fprintf(stderr, "\nTry 'zerial help'.\n");
   return ZR_CLI_USAGE;
 }
 
@@ -88,11 +90,13 @@ void zr_cli_print_help(const zr_cli_cmd *c) {
 }
 
 static void print_overview(FILE *f) {
-  fprintf(f, "zerial %s - move data between processes and languages fast\n\nusage: zerial COMMAND [ARGS...]\n\ncommands:\n",
-          zr_version_string());
+  fprintf(
+      f, "zerial %s - move data between processes and languages fast\n\nusage: zerial COMMAND [ARGS...]\n\ncommands:\n",
+      zr_version_string());
   for (size_t i = 0; i < n_cmds; i++) fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
-  fprintf(f, "\nRun 'zerial help COMMAND' for the options and examples of one command.\n"
-             "Exit codes: 0 success, 1 bad input or I/O failure, 2 bad command line.\n");
+  fprintf(f,
+          "\nRun 'zerial help COMMAND' for the options and examples of one command.\n"
+          "Exit codes: 0 success, 1 bad input or I/O failure, 2 bad command line.\n");
 }
 
 /* ---- input ---- */
@@ -135,13 +139,14 @@ zr_status zr_cli_unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_e
       zr_envelope_clear(&p->env);
       p->enveloped = 0;
       return zr_error_set(err, ZR_ERR_MALFORMED, (int64_t)p->env.header.frame_len,
-                          "%llu unexpected bytes after the envelope frame", (unsigned long long)(len - p->env.header.frame_len));
+                          "%llu unexpected bytes after the envelope frame",
+                          (unsigned long long)(len - p->env.header.frame_len));
     }
     if (p->env.header.codec != ZR_CODEC_NONE) {
       unsigned c = p->env.header.codec;
       zr_cli_payload_clear(p);
-      return zr_error_set(err, ZR_ERR_UNSUPPORTED, 14, "the payload is compressed with %s, which this build cannot decompress",
-                          zr_codec_id_name(c));
+      return zr_error_set(err, ZR_ERR_UNSUPPORTED, 14,
+                          "the payload is compressed with %s, which this build cannot decompress", zr_codec_id_name(c));
     }
     p->data = p->env.payload;
     p->len = p->env.payload_len;
@@ -206,8 +211,12 @@ static int run_help(int argc, char **argv) {
   return ZR_CLI_OK;
 }
 
-static const zr_cli_cmd help_cmd = {"help", "list commands, or show the options and examples of one", "zerial help [COMMAND]",
-                                    "", "  zerial help\n  zerial help convert\n", run_help};
+static const zr_cli_cmd help_cmd = {"help",
+                                    "list commands, or show the options and examples of one",
+                                    "zerial help [COMMAND]",
+                                    "",
+                                    "  zerial help\n  zerial help convert\n",
+                                    run_help};
 ZR_CLI_REGISTER(help_cmd)
 
 int main(int argc, char **argv) {
