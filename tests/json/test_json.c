@@ -89,6 +89,9 @@ static void test_big_integers(void **state) {
   /* a string that could pass for a placeholder, next to a big literal: refused, not guessed */
   const char *amb = "[\"\\u0000zr0\", 18446744073709551616]";
   assert_int_equal(zr_value_from_json(amb, strlen(amb), 0, NULL, &x, &e), ZR_ERR_UNSUPPORTED);
+  /* a big literal with a leading zero is still invalid JSON */
+  const char *lz = "[018446744073709551616]";
+  assert_int_equal(zr_value_from_json(lz, strlen(lz), 0, NULL, &x, &e), ZR_ERR_MALFORMED);
   /* without big literals the same string is fine */
   zr_doc_free(parse("[\"\\u0000zr0\", 1]", 0));
 }

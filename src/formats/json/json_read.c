@@ -84,7 +84,8 @@ static zr_status prescan(jr *r, int *collision) {
         i++;
       }
       elements++;
-      if (isint && i - st >= 19 && !fits_int64(s + st, i - st)) {
+      size_t d0 = st + (s[st] == '-'); /* a leading zero is invalid JSON: leave it for jansson to reject */
+      if (isint && i - st >= 19 && d0 < i && s[d0] != '0' && !fits_int64(s + st, i - st)) {
         if (r->n_bigs == cap) {
           cap = cap ? cap * 2 : 8;
           big_lit *nb = realloc(r->bigs, cap * sizeof *nb);
