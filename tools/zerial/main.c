@@ -95,6 +95,10 @@ static void print_overview(FILE *f) {
       zr_version_string());
   for (size_t i = 0; i < n_cmds; i++) fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
   fprintf(f,
+          "\nexamples:\n"
+          "  zerial convert data.json data.zrl             # JSON -> binary in a checksummed envelope\n"
+          "  zerial inspect data.zrl                       # format, sizes, metadata, summary\n"
+          "  zerial convert data.zrl - --to json --pretty  # back to JSON on the terminal\n"
           "\nRun 'zerial help COMMAND' for the options and examples of one command.\n"
           "Exit codes: 0 success, 1 bad input or I/O failure, 2 bad command line.\n");
 }
