@@ -90,6 +90,10 @@ void zr_cli_payload_clear(zr_cli_payload *p);
  * by zr_sink_finish() only (zr_sink_free() without finish leaves nothing). */
 zr_status zr_cli_output_open(const char *path, zr_sink **out, zr_error *err);
 
+/** Give a finished output file the mode a shell user expects (0666 less the umask; the atomic
+ * sink creates its temporary file 0600). */
+void zr_cli_output_mode(const char *path);
+
 /* ---- misc ---- */
 
 /** Nanoseconds since the epoch (CLOCK_REALTIME). */

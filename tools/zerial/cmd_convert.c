@@ -240,6 +240,7 @@ static int run(int argc, char **argv) {
     rc = zr_cli_fail(cmd.name, out_path, &err);
     goto done;
   }
+  if (strcmp(out_path, "-") != 0) zr_cli_output_mode(out_path);
   rc = ZR_CLI_OK;
 done:
   zr_sink_free(out); /* a file sink not finished removes its temporary file */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -173,6 +174,12 @@ void zr_cli_payload_clear(zr_cli_payload *p) {
 zr_status zr_cli_output_open(const char *path, zr_sink **out, zr_error *err) {
   if (strcmp(path, "-") == 0) return zr_sink_fd_new(1, out, err);
   return zr_sink_file_new(path, out, err);
+}
+
+void zr_cli_output_mode(const char *path) {
+  mode_t m = umask(0);
+  umask(m);
+  (void)chmod(path, 0666 & ~m);
 }
 
 int64_t zr_cli_now_ns(void) {
