@@ -586,9 +586,21 @@ static zr_status jw_elem(jw *w, const zr_tensor *t, const uint8_t *p) {
   if (t->dtype == ZR_DT_FLOAT16)
     d = half_to_double(zr__ld16le(p));
   else if (t->dtype == ZR_DT_FLOAT32) {
+    /* float32 elements print in their own shortest form (0.1, not 0.10000000149011612) */
     float f;
     memcpy(&f, p, 4);
-    d = f;
+    if (!isfinite(f)) return PUTS(w, "null");
+    char b[40];
+    int n = 0;
+    for (int prec = 6; prec <= 9; prec++) {
+      n = snprintf(b, sizeof b, "%.*g", prec, (double)f);
+      if (strtof(b, NULL) == f) break;
+    }
+    if (!strpbrk(b, ".eEn")) {
+      memcpy(b + n, ".0", 3);
+      n += 2;
+    }
+    return jw_put(w, b, (size_t)n);
   } else
     memcpy(&d, p, 8);
   if (!isfinite(d)) return PUTS(w, "null");
