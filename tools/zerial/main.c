@@ -140,12 +140,11 @@ zr_status zr_cli_unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_e
     zr_status st = zr_envelope_parse(data, len, NULL, &p->env, err);
     if (st != ZR_OK) return st;
     p->enveloped = 1;
-    if (p->env.header.frame_len != len) {
-      zr_envelope_clear(&p->env);
-      p->enveloped = 0;
-      return zr_error_set(err, ZR_ERR_MALFORMED, (int64_t)p->env.header.frame_len,
-                          "%llu unexpected bytes after the envelope frame",
-                          (unsigned long long)(len - p->env.header.frame_len));
+    uint64_t frame_len = p->env.header.frame_len;
+    if (frame_len != len) {
+      zr_cli_payload_clear(p);
+      return zr_error_set(err, ZR_ERR_MALFORMED, (int64_t)frame_len, "%llu unexpected bytes after the envelope frame",
+                          (unsigned long long)(len - frame_len));
     }
     if (p->env.header.codec != ZR_CODEC_NONE) {
       unsigned c = p->env.header.codec;
