@@ -7,7 +7,9 @@
 #include "zerial/format.h"
 
 /* One line per format module, in detection-preference order; keep the NULL last. */
+extern const zr_format zr__format_arrow_stream, zr__format_arrow_file;
 static const zr_format *const table[] = {
+    &zr__format_arrow_file, &zr__format_arrow_stream,
     NULL,
 };
 
