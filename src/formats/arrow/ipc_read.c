@@ -245,10 +245,10 @@ static zr_status parse_field(rd *r, zr__fb *fb, const zr__fbt *f, struct ArrowSc
   if (has_dict) {
     zr__fbt it;
     char ifmt[4] = "i";
-    if (zr__fb_table(fb, &de, 1, &it)) ZR_TRY(type_format(r, fb, ZA_FB_INT, &it, ifmt, sizeof ifmt, 0, de.pos));
+    if (zr__fb_table(fb, &de, 1, &it)) st = type_format(r, fb, ZA_FB_INT, &it, ifmt, sizeof ifmt, 0, de.pos);
     if (zr__fb_u8(fb, &de, 2, 0)) flags |= ARROW_FLAG_DICTIONARY_ORDERED;
     int64_t id = zr__fb_i64(fb, &de, 0, 0);
-    if (fb->status) st = FAIL(r, fb->status, fb->bad_at, "arrow: %s", fb->why);
+    if (!st && fb->status) st = FAIL(r, fb->status, fb->bad_at, "arrow: %s", fb->why);
     if (!st) st = za_schema_make(out, r->o.alloc, ifmt, nm, md.len ? (const char *)md.data : NULL, flags, 0, 1);
     if (!st) {
       za_schema_set_dict_id(out, id);
