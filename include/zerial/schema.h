@@ -210,6 +210,41 @@ ZR_API zr_status zr_registry_get_mode(zr_registry *r, const char *subject, zr_co
 /** @brief Set the compatibility mode of a subject (@p subject NULL: global). */
 ZR_API zr_status zr_registry_set_mode(zr_registry *r, const char *subject, zr_compat_mode mode, zr_error *err);
 
+/**
+ * @brief Serve one request of the Confluent Schema Registry REST subset against @p r.
+ *
+ * Transport-independent: an HTTP server (such as `zerial schema serve`) passes the method, the
+ * path with its query string, and the body, and sends back the status and JSON. Supported:
+ * `GET /subjects`, `GET /subjects/{s}/versions`, `GET|DELETE /subjects/{s}/versions/{v|latest}`,
+ * `POST /subjects/{s}/versions`, `POST /subjects/{s}` (lookup), `DELETE /subjects/{s}`,
+ * `GET /schemas/ids/{id}`, `POST /compatibility/subjects/{s}/versions/{v|latest}`,
+ * `GET|PUT /config`, `GET|PUT /config/{s}`; `?permanent=true` on deletes. Errors carry the
+ * registry's codes (40401 subject not found, 40402 version not found, 40403 schema not found,
+ * 42201 invalid schema, 42202 invalid version, 42203 invalid compatibility level, 409
+ * incompatible, 50001 store error) as `{"error_code": N, "message": "..."}`.
+ * @param body_out malloc'd NUL-terminated JSON; free with zr_free().
+ * @return ZR_OK when a response was produced (whatever its HTTP status), an error otherwise.
+ */
+ZR_API zr_status zr_registry_http(zr_registry *r, const char *method, const char *path, const char *body,
+                                  size_t body_len, int *http_status, char **body_out);
+
+/** @brief Content type of the registry REST API responses. */
+#define ZR_REGISTRY_CONTENT_TYPE "application/vnd.schemaregistry.v1+json"
+
+/**
+ * @brief Prefix @p payload with the Confluent wire header (magic byte 0, big-endian 4-byte
+ * schema id) into @p sink, so zerial data travels through Kafka pipelines with registry-aware
+ * clients.
+ */
+ZR_API zr_status zr_confluent_frame(uint32_t schema_id, const void *payload, size_t len, zr_sink *sink, zr_error *err);
+
+/**
+ * @brief Parse the Confluent wire header: @p *schema_id and the payload view (inside @p data).
+ * @return ZR_ERR_MALFORMED when the magic byte is not 0, ZR_ERR_TRUNCATED when shorter than 5 bytes.
+ */
+ZR_API zr_status zr_confluent_unframe(const void *data, size_t len, uint32_t *schema_id, const uint8_t **payload,
+                                      size_t *payload_len, zr_error *err);
+
 #ifdef __cplusplus
 }
 #endif
