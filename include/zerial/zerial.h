@@ -34,6 +34,7 @@
 #endif
 #if __has_include("numpy.h")
 #include "numpy.h"
+#endif
 #if __has_include("etf.h")
 #include "etf.h"
 #endif
@@ -42,6 +43,7 @@
 #endif
 #if __has_include("shm.h")
 #include "shm.h"
+#endif
 #if __has_include("serialize.h")
 #include "serialize.h"
 #endif
