@@ -153,7 +153,7 @@ int main(int argc, char **argv) {
   char json[2048];
   double gb = (double)len / 1e9;
   snprintf(json, sizeof json,
-           "{\n  \"benchmark\": \"arrow\",\n  \"unit\": \"milliseconds (median of %d), open in microseconds\",\n"
+           "{\n  \"benchmark\": \"arrow\",\n  \"unit\": \"CPU milliseconds (median of %d), open in microseconds\",\n"
            "  \"rows\": %lld,\n  \"columns\": \"int64, float64, utf8 (16 bytes), bool\",\n  \"ipc_bytes\": %zu,\n"
            "  \"memcpy_ms\": %.2f,\n  \"write_reused_ms\": %.2f,\n  \"write_fresh_ms\": %.2f,\n"
            "  \"read_validate_full_ms\": %.2f,\n  \"read_copy_ms\": %.2f,\n"
