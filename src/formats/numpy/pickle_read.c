@@ -583,7 +583,7 @@ static zr_status run(pr *r, pobj **result) {
     size_t at = r->pos;
     uint8_t op = r->d[r->pos++];
     pobj *o = NULL, *a = NULL, *b = NULL;
-    size_t first;
+    size_t first = 0;
     switch (op) {
       case PK_PROTO:
         ZR_TRY(need(r, 1));
