@@ -90,8 +90,10 @@ ZR_API zr_status zr_npy_element_f64(const zr_tensor *t, const int64_t *index, do
 
 /**
  * @brief Decode a `.npz` archive into a new doc whose root is a map: member name (without the
- * `.npy` suffix, like np.load) → tensor. Stored members are views into @p data (unless
- * @p opts->copy); deflated ones are inflated into the doc. CRC-32 verified unless nopts->skip_crc.
+ * `.npy` suffix, like np.load) → tensor. Stored members whose array data is aligned for the
+ * element type (as zr_npz_encode() writes them) are views into @p data (unless @p opts->copy);
+ * misaligned ones are copied into 64-byte aligned doc memory; deflated ones are inflated into
+ * the doc. CRC-32 verified unless nopts->skip_crc.
  * Zip64 archives are read.
  */
 ZR_API zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_opts *opts,

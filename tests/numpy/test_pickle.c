@@ -290,7 +290,35 @@ static void test_numpy_interop(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+static void test_alloc_failures(void **state) {
+  (void)state;
+  zr_doc *d = zr_doc_new(NULL);
+  int32_t arr[3];
+  zr_value m = plain_value(d, arr);
+  size_t len;
+  uint8_t *p = pickle_mem(&m, NULL, &len, NULL, NULL);
+  int ok = 0;
+  for (uint64_t k = 1; k < 2000 && !ok; k++) {
+    zr_test_failalloc fa;
+    zr_test_failalloc_init(&fa, k);
+    zr_decode_opts o;
+    zr_decode_opts_init(&o);
+    o.alloc = &fa.a;
+    o.copy = (int)(k & 1);
+    zr_doc *out = NULL;
+    zr_error e;
+    zr_status st = zr_pickle_decode(p, len, NULL, 0, &o, &out, &e);
+    zr_doc_free(out);
+    assert_int_equal(fa.live, 0);
+    if (st == ZR_OK) ok = 1;
+    else assert_int_equal(st, ZR_ERR_NOMEM);
+  }
+  assert_true(ok);
+  free(p);
+  zr_doc_free(d);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_self_roundtrip), cmocka_unit_test(test_numpy_interop)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_self_roundtrip), cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_numpy_interop)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,7 +86,7 @@ static zr_status push(pr *r, pobj *o) {
   if (r->sp == r->scap) {
     size_t nc = r->scap ? r->scap * 2 : 64;
     if (nc > r->opts->max_elements + 64) return perr(r, ZR_ERR_LIMIT, "pickle: stack too deep%s", "");
-    pobj **ns = realloc(r->stack, nc * sizeof *ns);
+    pobj **ns = zr__realloc(&r->doc->alloc, r->stack, nc * sizeof *ns);
     if (!ns) return oom(r);
     r->stack = ns;
     r->scap = nc;
@@ -598,7 +598,7 @@ static zr_status run(pr *r, pobj **result) {
         if (r->nmarks == r->mcap) {
           size_t nc = r->mcap ? r->mcap * 2 : 16;
           if (nc > (size_t)r->opts->max_depth * 4 + 64) return perr(r, ZR_ERR_LIMIT, "pickle: too many open MARKs%s", "");
-          size_t *nm = realloc(r->marks, nc * sizeof *nm);
+          size_t *nm = zr__realloc(&r->doc->alloc, r->marks, nc * sizeof *nm);
           if (!nm) return oom(r);
           r->marks = nm;
           r->mcap = nc;
@@ -796,7 +796,7 @@ static zr_status run(pr *r, pobj **result) {
         ZR_TRY(top(r, &o));
         if (idx > r->opts->max_elements || idx > r->objects + 1024) return perr(r, ZR_ERR_LIMIT, "pickle: memo index too large%s", "");
         if (idx >= r->nmemo) {
-          pobj **nm = realloc(r->memo, (size_t)(idx + 1) * sizeof *nm);
+          pobj **nm = zr__realloc(&r->doc->alloc, r->memo, (size_t)(idx + 1) * sizeof *nm);
           if (!nm) return oom(r);
           for (size_t i = r->nmemo; i <= idx; i++) nm[i] = NULL;
           r->memo = nm;
@@ -856,9 +856,9 @@ zr_status zr_pickle_decode(const uint8_t *data, size_t len, const zr_pickle_buff
     st = to_value(&r, res, &v, 0);
   }
   if (st == ZR_OK) st = zr_doc_set_root(r.doc, v);
-  free(r.stack);
-  free(r.marks);
-  free(r.memo);
+  zr__free(&r.doc->alloc, r.stack);
+  zr__free(&r.doc->alloc, r.marks);
+  zr__free(&r.doc->alloc, r.memo);
   if (st != ZR_OK) {
     zr_doc_free(r.doc);
     return st;
