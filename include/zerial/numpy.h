@@ -150,7 +150,8 @@ ZR_API zr_status zr_pickle_encode(const zr_value *v, const zr_pickle_opts *po, z
  * codes fail with ZR_ERR_REFUSED naming what was refused. Reads what NumPy writes at protocols
  * 2–5, in band and out of band (@p buffers, @p nbuffers: the buffers `pickle.dumps` handed to
  * its buffer_callback, in order). Arrays become tensors viewing the pickle bytes or the
- * buffers (zero-copy unless opts->copy): both must outlive the doc.
+ * buffers (zero-copy unless opts->copy, or when the bytes are misaligned for the element type:
+ * those are copied into aligned doc memory); views require the input to outlive the doc.
  */
 ZR_API zr_status zr_pickle_decode(const uint8_t *data, size_t len, const zr_pickle_buffer *buffers, size_t nbuffers,
                                   const zr_decode_opts *opts, zr_doc **out, zr_error *err);

@@ -212,7 +212,11 @@ static void test_interop(void **s) {
     assert_int_equal(r->kind, ZR_KIND_MAP);
     if (f < 2) {
       assert_int_equal(r->n.len, 7);
-      for (uint64_t i = 0; i < r->n.len; i++) compare_raw(dir, &r->u.members[i].key, r->u.members[i].val.u.tensor);
+      for (uint64_t i = 0; i < r->n.len; i++) {
+        const zr_tensor *t = r->u.members[i].val.u.tensor;
+        compare_raw(dir, &r->u.members[i].key, t);
+        if (t->data && t->dtype == ZR_DT_FLOAT64) assert_int_equal((uintptr_t)t->data % 8, 0);
+      }
     } else {
       assert_non_null(zr_map_get(r, "arr_0", 5));
       assert_non_null(zr_map_get(r, "arr_1", 5));

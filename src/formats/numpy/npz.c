@@ -210,10 +210,7 @@ zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_opts *o
       }
       /* views must be aligned for their element type; misaligned stored members (np.savez
        * does not align) are copied into 64-byte aligned doc memory instead */
-      size_t nat = zr_dtype_size(t.dtype);
-      if (t.dtype == ZR_DT_COMPLEX64 || t.dtype == ZR_DT_COMPLEX128) nat /= 2;
-      if (t.dtype == ZR_DT_UNICODE) nat = 4;
-      if (!nat || nat > 8) nat = nat ? 8 : 1;
+      size_t nat = zr__npy_natural_align(&t);
       int misaligned = t.nbytes && ((uintptr_t)t.data % nat) != 0;
       if ((opts->copy || misaligned) && !owned && t.nbytes) {
         void *p = zr_doc_alloc(doc, (size_t)t.nbytes, 64);

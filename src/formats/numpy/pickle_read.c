@@ -561,7 +561,8 @@ static zr_status to_value(pr *r, const pobj *o, zr_value *v, unsigned depth) {
     case PO_ARRAY: {
       if (!o->u.arr) return perr(r, ZR_ERR_MALFORMED, "pickle: array never received its state%s", "");
       zr_tensor t = *o->u.arr;
-      if (r->opts->copy && t.nbytes) {
+      int misaligned = t.nbytes && ((uintptr_t)t.data % zr__npy_natural_align(&t)) != 0;
+      if ((r->opts->copy || misaligned) && t.nbytes) {
         void *p = zr_doc_alloc(r->doc, (size_t)t.nbytes, 64);
         if (!p) return oom(r);
         memcpy(p, t.data, (size_t)t.nbytes);
