@@ -59,6 +59,7 @@ typedef struct pr {
   pobj **memo;
   size_t nmemo;
   uint64_t objects;
+  uint64_t descr_budget; /* dtype description steps left (shared dtypes could blow up) */
   zr_error *err;
 } pr;
 
@@ -272,29 +273,38 @@ static pobj *dict_get(const pobj *dict, const pobj *key) {
 /* Append the descr literal of d (string or list) to b. */
 static zr_status dtype_descr(pr *r, const pdtype *d, zr__buf *b, unsigned depth) {
   if (depth > 32) return perr(r, ZR_ERR_LIMIT, "pickle: dtype nested too deeply%s", "");
+  if (r->descr_budget == 0 || b->len > 1000000) return perr(r, ZR_ERR_LIMIT, "pickle: dtype description too large%s", "");
+  r->descr_budget--;
   if (d->names && d->fields) {
     ZR_TRY(zr__buf_push(b, '['));
     uint64_t nf = d->names->u.seq.n, pos = 0;
-    /* fields in offset order */
-    for (uint64_t done = 0; done < nf; done++) {
-      const pobj *best = NULL, *bestname = NULL;
-      int64_t bo = INT64_MAX;
-      for (uint64_t i = 0; i < nf; i++) {
-        const pobj *nm = d->names->u.seq.items[i];
-        const pobj *f = dict_get(d->fields, nm);
-        if (!f || f->t != PO_TUPLE || f->u.seq.n < 2 || f->u.seq.items[0]->t != PO_DTYPE || f->u.seq.items[1]->t != PO_INT)
-          return perr(r, ZR_ERR_MALFORMED, "pickle: bad dtype fields%s", "");
-        int64_t o = f->u.seq.items[1]->u.i;
-        if (o < 0) return perr(r, ZR_ERR_MALFORMED, "pickle: bad field offset%s", "");
-        if ((uint64_t)o >= pos && o < bo) {
-          int seen = 0; /* among equal offsets keep names order: skip ones already written */
-          (void)seen;
-          bo = o;
-          best = f;
-          bestname = nm;
-        }
+    if (nf > 8192 || d->fields->u.seq.n > 65536) return perr(r, ZR_ERR_LIMIT, "pickle: more than 8192 record fields%s", "");
+    /* look every field up once, then write them in offset order (names order among equals) */
+    typedef struct { int64_t off; uint64_t idx; const pobj *f; } fent;
+    fent *ents = zr_doc_alloc(r->doc, (size_t)(nf ? nf : 1) * sizeof *ents, 8);
+    if (!ents) return oom(r);
+    for (uint64_t i = 0; i < nf; i++) {
+      const pobj *f = dict_get(d->fields, d->names->u.seq.items[i]);
+      if (!f || f->t != PO_TUPLE || f->u.seq.n < 2 || f->u.seq.items[0]->t != PO_DTYPE || f->u.seq.items[1]->t != PO_INT)
+        return perr(r, ZR_ERR_MALFORMED, "pickle: bad dtype fields%s", "");
+      if (f->u.seq.items[1]->u.i < 0) return perr(r, ZR_ERR_MALFORMED, "pickle: bad field offset%s", "");
+      ents[i].off = f->u.seq.items[1]->u.i;
+      ents[i].idx = i;
+      ents[i].f = f;
+    }
+    for (uint64_t i = 1; i < nf; i++) { /* insertion sort: fields are nearly always in order already */
+      fent x = ents[i];
+      uint64_t j = i;
+      while (j > 0 && (ents[j - 1].off > x.off)) {
+        ents[j] = ents[j - 1];
+        j--;
       }
-      if (!best) return perr(r, ZR_ERR_UNSUPPORTED, "pickle: overlapping record fields are not supported%s", "");
+      ents[j] = x;
+    }
+    for (uint64_t done = 0; done < nf; done++) {
+      const pobj *best = ents[done].f, *bestname = d->names->u.seq.items[ents[done].idx];
+      int64_t bo = ents[done].off;
+      if ((uint64_t)bo < pos) return perr(r, ZR_ERR_UNSUPPORTED, "pickle: overlapping record fields are not supported%s", "");
       if (done) ZR_TRY(zr__buf_append(b, ", ", 2));
       if ((uint64_t)bo > pos) ZR_TRY(zr__buf_printf(b, "('', '|V%llu'), ", (unsigned long long)((uint64_t)bo - pos)));
       const pdtype *fd = best->u.seq.items[0]->u.dt;
@@ -847,6 +857,7 @@ zr_status zr_pickle_decode(const uint8_t *data, size_t len, const zr_pickle_buff
   r.bufs = buffers;
   r.nbufs = nbuffers;
   r.err = err;
+  r.descr_budget = 100000;
   r.doc = zr__doc_new_limited(opts->alloc, opts->max_bytes);
   if (!r.doc) return zr__err_nomem(err);
   pobj *res = NULL;
