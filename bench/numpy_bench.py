@@ -21,24 +21,15 @@ reps = int(sys.argv[3]) if len(sys.argv) > 3 else 5
 d = "/dev/shm"
 
 
-def med(f):
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
-
-
-zr = json.loads(subprocess.check_output([os.path.join(build, "bench_numpy"), str(mib), str(reps), d]))
-a = np.arange(mib * 1024 * 1024 // 8, dtype=np.float64) * 0.5
 npy = os.path.join(d, "np_bench.npy")
 pk = os.path.join(d, "np_bench.pkl")
+a = np.arange(mib * 1024 * 1024 // 8, dtype=np.float64) * 0.5
 
-res = {}
-res["numpy_save_s"] = med(lambda: np.save(npy, a))
-res["numpy_load_s"] = med(lambda: np.load(npy))
-res["numpy_load_mmap_s"] = med(lambda: np.load(npy, mmap_mode="r"))
+
+def timed(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
 
 
 def dump_inband():
@@ -51,18 +42,40 @@ def load_inband():
         return pickle.load(f)
 
 
-res["pickle5_inband_dump_s"] = med(dump_inband)
-res["pickle5_inband_load_s"] = med(load_inband)
 bufs = []
-res["pickle5_oob_dumps_s"] = med(lambda: (bufs.clear(), pickle.dumps(a, protocol=5, buffer_callback=bufs.append)))
-data = pickle.dumps(a, protocol=5, buffer_callback=bufs.append)
-res["pickle5_oob_loads_s"] = med(lambda: pickle.loads(data, buffers=bufs))
+
+
+def oob_dumps():
+    bufs.clear()
+    return pickle.dumps(a, protocol=5, buffer_callback=bufs.append)
+
+
+# interleaved: each round runs zerial once, then every NumPy operation once, so load changes on
+# a shared machine hit both sides alike; medians over the rounds
+runs = {}
+zr_runs = []
+for _ in range(reps):
+    zr_runs.append(json.loads(subprocess.check_output([os.path.join(build, "bench_numpy"), str(mib), "1", d])))
+    for k, f in (("numpy_save_s", lambda: np.save(npy, a)), ("numpy_load_s", lambda: np.load(npy)),
+                 ("numpy_load_mmap_s", lambda: np.load(npy, mmap_mode="r")), ("pickle5_inband_dump_s", dump_inband),
+                 ("pickle5_inband_load_s", load_inband), ("pickle5_oob_dumps_s", oob_dumps)):
+        runs.setdefault(k, []).append(timed(f))
+    data = oob_dumps()
+    runs.setdefault("pickle5_oob_loads_s", []).append(timed(lambda: pickle.loads(data, buffers=bufs)))
+res = {k: statistics.median(v) for k, v in runs.items()}
+zr = {k: statistics.median([r[k] for r in zr_runs]) for k in zr_runs[0] if k not in ("dir",)}
+zr["reps"] = reps
 os.unlink(npy)
 os.unlink(pk)
+try:
+    load = os.getloadavg()[0]
+except OSError:
+    load = None
 
 out = {
     "what": "float64 array of %d MiB on %s; median of %d runs each" % (mib, d, reps),
-    "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__},
+    "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+                "load_average_1min_at_end": load},
     "zerial": zr,
     "numpy": res,
     "ratios": {
