@@ -77,8 +77,14 @@ uint64_t zr__codec_now_ns(void) {
 static void lz4_prefs(LZ4F_preferences_t *p, int level, size_t len) {
   memset(p, 0, sizeof *p);
   p->frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
-  p->frameInfo.blockSizeID = LZ4F_max4MB;
+  /* The smallest block size that holds the input: decoders allocate buffers of the declared
+   * block size, so small frames must not declare 4 MiB blocks. */
+  p->frameInfo.blockSizeID = len <= (64u << 10)    ? LZ4F_max64KB
+                             : len <= (256u << 10) ? LZ4F_max256KB
+                             : len <= (1u << 20)   ? LZ4F_max1MB
+                                                   : LZ4F_max4MB;
   p->frameInfo.contentSize = len;
+  p->autoFlush = 1; /* one update call: no internal staging buffer */
   p->compressionLevel = level;
 }
 
