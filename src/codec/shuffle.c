@@ -14,6 +14,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #define ZR_X86 1
+/* shuffles at least this large write their rows with non-temporal stores (out of cache anyway) */
+#define ZR_NT_MIN ((size_t)8 << 20)
 #include <immintrin.h>
 #else
 #define ZR_X86 0
@@ -52,19 +54,28 @@ const char *zr_filter_name(int filter) {
 /* ------------------------------------------------------------------------------------------ */
 /* Scalar kernels over elements [e0, e1) of n; rows have stride n. */
 
+/* Element-major order: the input is read once, sequentially; each element's bytes go to T rows. */
+#define ZR_SCALAR_LOOP(TT, S, D)                                                                     \
+  for (size_t i = e0; i < e1; i++)                                                                 \
+    for (size_t k = 0; k < (TT); k++) S;
+
 static void shuf_scalar(size_t T, const uint8_t *s, uint8_t *d, size_t n, size_t e0, size_t e1) {
-  for (size_t k = 0; k < T; k++) {
-    uint8_t *row = d + k * n;
-    const uint8_t *p = s + k;
-    for (size_t i = e0; i < e1; i++) row[i] = p[i * T];
+  switch (T) {
+    case 2: ZR_SCALAR_LOOP(2, d[k * n + i] = s[i * 2 + k], ) return;
+    case 4: ZR_SCALAR_LOOP(4, d[k * n + i] = s[i * 4 + k], ) return;
+    case 8: ZR_SCALAR_LOOP(8, d[k * n + i] = s[i * 8 + k], ) return;
+    case 16: ZR_SCALAR_LOOP(16, d[k * n + i] = s[i * 16 + k], ) return;
+    default: ZR_SCALAR_LOOP(T, d[k * n + i] = s[i * T + k], ) return;
   }
 }
 
 static void unshuf_scalar(size_t T, const uint8_t *s, uint8_t *d, size_t n, size_t e0, size_t e1) {
-  for (size_t k = 0; k < T; k++) {
-    const uint8_t *row = s + k * n;
-    uint8_t *p = d + k;
-    for (size_t i = e0; i < e1; i++) p[i * T] = row[i];
+  switch (T) {
+    case 2: ZR_SCALAR_LOOP(2, d[i * 2 + k] = s[k * n + i], ) return;
+    case 4: ZR_SCALAR_LOOP(4, d[i * 4 + k] = s[k * n + i], ) return;
+    case 8: ZR_SCALAR_LOOP(8, d[i * 8 + k] = s[k * n + i], ) return;
+    case 16: ZR_SCALAR_LOOP(16, d[i * 16 + k] = s[k * n + i], ) return;
+    default: ZR_SCALAR_LOOP(T, d[i * T + k] = s[k * n + i], ) return;
   }
 }
 
@@ -83,22 +94,22 @@ __attribute__((target("sse2"))) static inline void net_sse2(__m128i *v, size_t T
 }
 
 #define ZR_SSE2_SHUF(TT)                                                                              \
-  __attribute__((target("sse2"))) static void shuf_sse2_##TT(const uint8_t *s, uint8_t *d, size_t n, size_t *done) { \
+  __attribute__((target("sse2"))) static void shuf_sse2_##TT(const uint8_t *s, uint8_t *d, size_t n, size_t st, size_t *done) { \
     size_t e = 0;                                                                                   \
     for (; e + 16 <= n; e += 16) {                                                                  \
       __m128i v[TT];                                                                                \
       for (size_t i = 0; i < TT; i++) v[i] = _mm_loadu_si128((const __m128i *)(s + e * TT + 16 * i)); \
       net_sse2(v, TT, 4);                                                                           \
-      for (size_t k = 0; k < TT; k++) _mm_storeu_si128((__m128i *)(d + k * n + e), v[k]);           \
+      for (size_t k = 0; k < TT; k++) _mm_storeu_si128((__m128i *)(d + k * st + e), v[k]);           \
     }                                                                                               \
     *done = e;                                                                                      \
   }                                                                                                 \
-  __attribute__((target("sse2"))) static void unshuf_sse2_##TT(const uint8_t *s, uint8_t *d, size_t n, size_t *done) { \
+  __attribute__((target("sse2"))) static void unshuf_sse2_##TT(const uint8_t *s, uint8_t *d, size_t n, size_t st, size_t *done) { \
     size_t e = 0;                                                                                   \
     int rounds = __builtin_ctz(TT);                                                                 \
     for (; e + 16 <= n; e += 16) {                                                                  \
       __m128i v[TT];                                                                                \
-      for (size_t k = 0; k < TT; k++) v[k] = _mm_loadu_si128((const __m128i *)(s + k * n + e));     \
+      for (size_t k = 0; k < TT; k++) v[k] = _mm_loadu_si128((const __m128i *)(s + k * st + e));     \
       net_sse2(v, TT, rounds);                                                                      \
       for (size_t i = 0; i < TT; i++) _mm_storeu_si128((__m128i *)(d + e * TT + 16 * i), v[i]);     \
     }                                                                                               \
@@ -123,8 +134,10 @@ __attribute__((target("avx2"))) static inline void net_avx2(__m256i *v, size_t T
 }
 
 #define ZR_AVX2_SHUF(TT)                                                                              \
-  __attribute__((target("avx2"))) static void shuf_avx2_##TT(const uint8_t *s, uint8_t *d, size_t n, size_t *done) { \
+  __attribute__((target("avx2"))) static void shuf_avx2_##TT(const uint8_t *s, uint8_t *d, size_t n, size_t st, size_t *done) { \
     size_t e = 0;                                                                                   \
+    /* rows far out of cache: non-temporal stores (aligned rows only) */                           \
+    int nt = n * TT >= ZR_NT_MIN && (((uintptr_t)d | st) & 31) == 0;                                \
     for (; e + 32 <= n; e += 32) {                                                                  \
       __m256i v[TT];                                                                                \
       const uint8_t *a = s + e * TT, *b = a + 16 * TT;                                              \
@@ -135,16 +148,20 @@ __attribute__((target("avx2"))) static inline void net_avx2(__m256i *v, size_t T
         v[i + 1] = _mm256_permute2x128_si256(x, y, 0x31);                                           \
       }                                                                                             \
       net_avx2(v, TT, 4);                                                                           \
-      for (size_t k = 0; k < TT; k++) _mm256_storeu_si256((__m256i *)(d + k * n + e), v[k]);        \
+      if (nt)                                                                                       \
+        for (size_t k = 0; k < TT; k++) _mm256_stream_si256((__m256i *)(d + k * st + e), v[k]);     \
+      else                                                                                          \
+        for (size_t k = 0; k < TT; k++) _mm256_storeu_si256((__m256i *)(d + k * st + e), v[k]);     \
     }                                                                                               \
+    if (nt) _mm_sfence();                                                                           \
     *done = e;                                                                                      \
   }                                                                                                 \
-  __attribute__((target("avx2"))) static void unshuf_avx2_##TT(const uint8_t *s, uint8_t *d, size_t n, size_t *done) { \
+  __attribute__((target("avx2"))) static void unshuf_avx2_##TT(const uint8_t *s, uint8_t *d, size_t n, size_t st, size_t *done) { \
     size_t e = 0;                                                                                   \
     int rounds = __builtin_ctz(TT);                                                                 \
     for (; e + 32 <= n; e += 32) {                                                                  \
       __m256i v[TT];                                                                                \
-      for (size_t k = 0; k < TT; k++) v[k] = _mm256_loadu_si256((const __m256i *)(s + k * n + e));  \
+      for (size_t k = 0; k < TT; k++) v[k] = _mm256_loadu_si256((const __m256i *)(s + k * st + e));  \
       net_avx2(v, TT, rounds);                                                                      \
       uint8_t *a = d + e * TT, *b = a + 16 * TT;                                                    \
       for (size_t i = 0; i < TT; i += 2) {                                                          \
@@ -160,7 +177,7 @@ ZR_AVX2_SHUF(8)
 ZR_AVX2_SHUF(16)
 #endif
 
-typedef void (*kern_fn)(const uint8_t *s, uint8_t *d, size_t n, size_t *done);
+typedef void (*kern_fn)(const uint8_t *s, uint8_t *d, size_t n, size_t st, size_t *done);
 
 static kern_fn shuf_kernel(zr_simd simd, size_t T, int inverse) {
 #if ZR_X86
@@ -190,18 +207,51 @@ static kern_fn shuf_kernel(zr_simd simd, size_t T, int inverse) {
   return NULL;
 }
 
+/* Large inputs go through an L1-sized staging buffer: the kernel writes T short rows there, then
+ * each row is copied to its place in one long run. Writing T distant rows 16/32 bytes at a time
+ * (rows a power of two apart alias in the cache) would otherwise halve the speed. */
+#define STAGE_BYTES 16384
+#define STAGE_PAD 64
+size_t zr__stage_min = (size_t)1 << 62;
+
 /* Shuffle n elements (rows of stride n); no trailing bytes. */
 static void shuffle_elems(zr_simd simd, size_t T, const uint8_t *s, uint8_t *d, size_t n) {
   size_t done = 0;
   kern_fn k = shuf_kernel(simd, T, 0);
-  if (k) k(s, d, n, &done);
+  if (k && n * T > zr__stage_min) {
+    uint8_t stage[STAGE_BYTES + 16 * STAGE_PAD] __attribute__((aligned(64)));
+    size_t E = STAGE_BYTES / T, st = E + STAGE_PAD;
+    for (; done + E <= n; done += E) {
+      size_t got = 0;
+      k(s + done * T, stage, E, st, &got);
+      for (size_t r = 0; r < T; r++) memcpy(d + r * n + done, stage + r * st, E);
+    }
+  }
+  if (k) {
+    size_t got = 0;
+    k(s + done * T, d + done, n - done, n, &got);
+    done += got;
+  }
   shuf_scalar(T, s, d, n, done, n);
 }
 
 static void unshuffle_elems(zr_simd simd, size_t T, const uint8_t *s, uint8_t *d, size_t n) {
   size_t done = 0;
   kern_fn k = shuf_kernel(simd, T, 1);
-  if (k) k(s, d, n, &done);
+  if (k && n * T > zr__stage_min) {
+    uint8_t stage[STAGE_BYTES + 16 * STAGE_PAD] __attribute__((aligned(64)));
+    size_t E = STAGE_BYTES / T, st = E + STAGE_PAD;
+    for (; done + E <= n; done += E) {
+      size_t got = 0;
+      for (size_t r = 0; r < T; r++) memcpy(stage + r * st, s + r * n + done, E);
+      k(stage, d + done * T, E, st, &got);
+    }
+  }
+  if (k) {
+    size_t got = 0;
+    k(s + done, d + done * T, n - done, n, &got);
+    done += got;
+  }
   unshuf_scalar(T, s, d, n, done, n);
 }
 
