@@ -207,26 +207,10 @@ static kern_fn shuf_kernel(zr_simd simd, size_t T, int inverse) {
   return NULL;
 }
 
-/* Large inputs go through an L1-sized staging buffer: the kernel writes T short rows there, then
- * each row is copied to its place in one long run. Writing T distant rows 16/32 bytes at a time
- * (rows a power of two apart alias in the cache) would otherwise halve the speed. */
-#define STAGE_BYTES 16384
-#define STAGE_PAD 64
-size_t zr__stage_min = (size_t)1 << 62;
-
 /* Shuffle n elements (rows of stride n); no trailing bytes. */
 static void shuffle_elems(zr_simd simd, size_t T, const uint8_t *s, uint8_t *d, size_t n) {
   size_t done = 0;
   kern_fn k = shuf_kernel(simd, T, 0);
-  if (k && n * T > zr__stage_min) {
-    uint8_t stage[STAGE_BYTES + 16 * STAGE_PAD] __attribute__((aligned(64)));
-    size_t E = STAGE_BYTES / T, st = E + STAGE_PAD;
-    for (; done + E <= n; done += E) {
-      size_t got = 0;
-      k(s + done * T, stage, E, st, &got);
-      for (size_t r = 0; r < T; r++) memcpy(d + r * n + done, stage + r * st, E);
-    }
-  }
   if (k) {
     size_t got = 0;
     k(s + done * T, d + done, n - done, n, &got);
@@ -238,15 +222,6 @@ static void shuffle_elems(zr_simd simd, size_t T, const uint8_t *s, uint8_t *d, 
 static void unshuffle_elems(zr_simd simd, size_t T, const uint8_t *s, uint8_t *d, size_t n) {
   size_t done = 0;
   kern_fn k = shuf_kernel(simd, T, 1);
-  if (k && n * T > zr__stage_min) {
-    uint8_t stage[STAGE_BYTES + 16 * STAGE_PAD] __attribute__((aligned(64)));
-    size_t E = STAGE_BYTES / T, st = E + STAGE_PAD;
-    for (; done + E <= n; done += E) {
-      size_t got = 0;
-      for (size_t r = 0; r < T; r++) memcpy(stage + r * st, s + r * n + done, E);
-      k(stage, d + done * T, E, st, &got);
-    }
-  }
   if (k) {
     size_t got = 0;
     k(s + done, d + done * T, n - done, n, &got);

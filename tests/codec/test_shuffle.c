@@ -82,7 +82,28 @@ static void test_large(void **state) {
   free(back);
 }
 
+/* Past 8 MiB the AVX2 shuffle writes aligned rows with non-temporal stores. */
+static void test_nontemporal(void **state) {
+  (void)state;
+  size_t len = (9u << 20) + 8 * 32 * 3;
+  uint8_t *in = aligned_alloc(64, len), *a = aligned_alloc(64, len), *b = aligned_alloc(64, len);
+  uint64_t seed = 11;
+  for (size_t i = 0; i < len; i += 8) {
+    uint64_t r = zr_test_rand(&seed);
+    memcpy(in + i, &r, 8);
+  }
+  zr_shuffle(ZR_SIMD_SCALAR, 8, in, a, len);
+  zr_shuffle(ZR_SIMD_AUTO, 8, in, b, len);
+  assert_memory_equal(a, b, len);
+  zr_unshuffle(ZR_SIMD_AUTO, 8, b, a, len);
+  assert_memory_equal(a, in, len);
+  free(in);
+  free(a);
+  free(b);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_kernels_equal), cmocka_unit_test(test_large)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_kernels_equal), cmocka_unit_test(test_large),
+                                     cmocka_unit_test(test_nontemporal)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
