@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev llvm
   # libraries
   liblz4-dev libzstd-dev zlib1g-dev libdeflate-dev libxxhash-dev libsqlite3-dev
-  libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
+  libjansson-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev
   # tests and tools
   libcmocka-dev valgrind gcovr doxygen curl
   # peers for benchmarks
@@ -18,7 +18,7 @@ PACKAGES=(
   python3 python3-dev python3-numpy python3-scipy python3-pandas python3-pytest
   python3-hypothesis python3-msgpack python3-setuptools python3-pip
   # BEAM side
-  erlang-base erlang-dev elixir
+  erlang-base erlang-dev erlang-eunit elixir
   # operations
   prometheus
   # JavaScript interop (apache-arrow from the npm registry); npm comes with nodejs where
