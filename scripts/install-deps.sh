@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang libclang-rt-14-dev llvm
   # libraries
   liblz4-dev libzstd-dev zlib1g-dev libdeflate-dev libxxhash-dev libsqlite3-dev
-  libjansson-dev libmicrohttpd-dev libcurl4-openssl-dev
+  libjansson-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev
   # tests and tools
   libcmocka-dev valgrind gcovr doxygen curl
   # peers for benchmarks

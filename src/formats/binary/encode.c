@@ -1,0 +1,607 @@
+/* zerial binary format: encoder. Two passes: an exact size pass (which also validates and
+ * records the value path of the first problem), then a write pass into either a reservation of
+ * the sink (in place) or a staging buffer flushed in large writes. */
+#include <stdio.h>
+
+#include "formats/binary/binary_internal.h"
+
+#define ZRB_STAGE_SIZE (64u * 1024u)
+#define ZRB_SLACK 64u /* bytes beyond the exact size reserved so small writes need no check */
+
+/* ---------------------------------------------------------------------------------------------
+ * Error paths: built while unwinding, so the happy path pays nothing. */
+typedef struct enc_path {
+  struct {
+    const zr_value *key;
+    uint64_t index;
+  } seg[64];
+  unsigned n; /* segments recorded, deepest first (a ring: only the 64 outermost are kept) */
+} enc_path;
+
+static void path_add(enc_path *p, const zr_value *key, uint64_t index) {
+  /* a ring keeping the 64 outermost segments seen so far (they arrive deepest first) */
+  p->seg[p->n % 64].key = key;
+  p->seg[p->n % 64].index = index;
+  p->n++;
+}
+
+static void path_emit(const enc_path *p, zr_error *err) {
+  if (!err) return;
+  zr__path zp;
+  memset(&zp, 0, sizeof zp);
+  unsigned n = p->n < 64 ? p->n : 64;
+  /* root first: the last segment recorded is the outermost; deeper ones beyond 64 are elided */
+  for (unsigned i = 0; i < n; i++) {
+    unsigned k = (p->n - 1 - i) % 64;
+    zp.seg[i].key = p->seg[k].key;
+    zp.seg[i].index = p->seg[k].index;
+  }
+  zp.depth = p->n;
+  char buf[ZR_ERROR_PATH_MAX];
+  zr__path_render(&zp, buf, sizeof buf);
+  zr_error_set_path(err, buf);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Typed lists */
+unsigned zr__binary_typed_code(const zr_value *v) {
+  uint64_t n = v->n.len;
+  if (v->kind != ZR_KIND_LIST || n < ZRB_TYPED_MIN) return 0;
+  const zr_value *it = v->u.items;
+  switch (it[0].kind) {
+    case ZR_KIND_INT: {
+      int64_t lo = it[0].u.i, hi = lo;
+      for (uint64_t i = 1; i < n; i++) {
+        if (it[i].kind != ZR_KIND_INT) return 0;
+        int64_t x = it[i].u.i;
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+      }
+      if (lo >= INT8_MIN && hi <= INT8_MAX) return ZRB_EL_I8;
+      if (lo >= INT16_MIN && hi <= INT16_MAX) return ZRB_EL_I16;
+      if (lo >= INT32_MIN && hi <= INT32_MAX) return ZRB_EL_I32;
+      return ZRB_EL_I64;
+    }
+    case ZR_KIND_UINT:
+      for (uint64_t i = 1; i < n; i++)
+        if (it[i].kind != ZR_KIND_UINT) return 0;
+      return ZRB_EL_U64;
+    case ZR_KIND_FLOAT:
+      if (it[0].flags & ZR_VF_F32) {
+        for (uint64_t i = 0; i < n; i++)
+          if (it[i].kind != ZR_KIND_FLOAT || !(it[i].flags & ZR_VF_F32) || !zrb_f32_exact(it[i].u.f)) return 0;
+        return ZRB_EL_F32;
+      }
+      for (uint64_t i = 1; i < n; i++)
+        if (it[i].kind != ZR_KIND_FLOAT || (it[i].flags & ZR_VF_F32)) return 0;
+      return ZRB_EL_F64;
+    default:
+      return 0;
+  }
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Size pass */
+typedef struct sizer {
+  uint64_t pos;   /* bytes so far = offset of the next byte */
+  uint32_t align; /* tensor alignment */
+  enc_path path;
+  zr_error *err;
+} sizer;
+
+static unsigned int_size(int64_t i) {
+  if (i >= -32 && i <= 127) return 1;
+  if (i >= 0) return i <= 0xFF ? 2 : i <= 0xFFFF ? 3 : i <= (int64_t)UINT32_MAX ? 5 : 9;
+  return i >= INT8_MIN ? 2 : i >= INT16_MIN ? 3 : i >= INT32_MIN ? 5 : 9;
+}
+
+static zr_status tensor_check(const zr_tensor *t, zr_error *err, uint64_t *count_out, uint64_t *bytes_out) {
+  if (!t) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor value without a tensor");
+  if (t->dtype < ZR_DT_BOOL || t->dtype > ZR_DT_LONGDOUBLE)
+    return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor has an unknown dtype %d", (int)t->dtype);
+  if ((unsigned)t->byte_order > ZR_ORDER_BIG)
+    return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor has an unknown byte order %d", (int)t->byte_order);
+  if ((unsigned)t->time_unit > ZR_TU_GENERIC)
+    return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor has an unknown time unit %d", (int)t->time_unit);
+  if (t->ndim > ZR_TENSOR_MAX_DIMS)
+    return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor has %u dimensions (at most %d)", t->ndim, ZR_TENSOR_MAX_DIMS);
+  size_t fixed = zr_dtype_size(t->dtype);
+  if (fixed && t->itemsize != fixed)
+    return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor itemsize %llu does not match %s",
+                   (unsigned long long)t->itemsize, zr_dtype_name(t->dtype));
+  uint64_t n = 1;
+  for (uint32_t i = 0; i < t->ndim; i++) {
+    if (t->shape[i] < 0) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor has a negative extent");
+    if (zr__mul_overflow(n, (uint64_t)t->shape[i], &n)) return zr__err(err, ZR_ERR_OVERFLOW, -1, "tensor size overflows");
+  }
+  uint64_t bytes;
+  if (zr__mul_overflow(n, t->itemsize, &bytes) || bytes > (uint64_t)INT64_MAX)
+    return zr__err(err, ZR_ERR_OVERFLOW, -1, "tensor size overflows");
+  if (bytes && !t->data) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor of %llu bytes has no data", (unsigned long long)bytes);
+  *count_out = n;
+  *bytes_out = bytes;
+  return ZR_OK;
+}
+
+static size_t descr_len(const zr_tensor *t) { return t->descr ? strlen(t->descr) : 0; }
+
+static zr_status sz_value(sizer *s, const zr_value *v, unsigned depth);
+
+static zr_status sz_items(sizer *s, const zr_value *items, uint64_t n, unsigned depth) {
+  for (uint64_t i = 0; i < n; i++) {
+    zr_status st = sz_value(s, &items[i], depth);
+    if (ZR_UNLIKELY(st != ZR_OK)) {
+      path_add(&s->path, NULL, i);
+      return st;
+    }
+  }
+  return ZR_OK;
+}
+
+static zr_status sz_value(sizer *s, const zr_value *v, unsigned depth) {
+  uint64_t n = v->n.len;
+  switch ((zr_kind)v->kind) {
+    case ZR_KIND_NULL:
+    case ZR_KIND_BOOL: s->pos += 1; return ZR_OK;
+    case ZR_KIND_INT: s->pos += int_size(v->u.i); return ZR_OK;
+    case ZR_KIND_UINT: s->pos += 1 + zrb_varint_len(v->u.u); return ZR_OK;
+    case ZR_KIND_FLOAT:
+      s->pos += (v->flags & ZR_VF_F32) && zrb_f32_exact(v->u.f) ? 5 : 9;
+      return ZR_OK;
+    case ZR_KIND_STRING:
+      if (n && !v->u.str) return zr__err(s->err, ZR_ERR_INVALID_ARG, -1, "string without bytes");
+      s->pos += (n < 32 ? 1 : 1 + zrb_varint_len(n)) + n;
+      return ZR_OK;
+    case ZR_KIND_BIGINT:
+      if (n && !v->u.bin) return zr__err(s->err, ZR_ERR_INVALID_ARG, -1, "bigint without bytes");
+      s->pos += 2 + zrb_varint_len(n) + n;
+      return ZR_OK;
+    case ZR_KIND_BINARY:
+    case ZR_KIND_SYMBOL:
+      if (n && !v->u.bin) return zr__err(s->err, ZR_ERR_INVALID_ARG, -1, "%s without bytes", zr_kind_name((zr_kind)v->kind));
+      s->pos += 1 + zrb_varint_len(n) + n;
+      return ZR_OK;
+    case ZR_KIND_EXT:
+      if (n && !v->u.bin) return zr__err(s->err, ZR_ERR_INVALID_ARG, -1, "ext without bytes");
+      s->pos += 1 + zrb_varint_len(v->aux32) + zrb_varint_len(v->aux16) + zrb_varint_len(n) + n;
+      return ZR_OK;
+    case ZR_KIND_TIMESTAMP: {
+      if (v->aux16 > ZR_TU_GENERIC) return zr__err(s->err, ZR_ERR_INVALID_ARG, -1, "timestamp has an unknown unit %u", v->aux16);
+      uint64_t tz = v->n.tz ? strlen(v->n.tz) + 1 : 0;
+      s->pos += 2 + zrb_varint_len(tz) + (tz ? tz - 1 : 0) + 8;
+      return ZR_OK;
+    }
+    case ZR_KIND_LIST:
+    case ZR_KIND_TUPLE: {
+      if (n && !v->u.items) return zr__err(s->err, ZR_ERR_INVALID_ARG, -1, "container without items");
+      if (depth >= ZRB_ENC_MAX_DEPTH)
+        return zr__err(s->err, ZR_ERR_LIMIT, -1, "nesting deeper than %u (or a cycle)", ZRB_ENC_MAX_DEPTH);
+      unsigned code = zr__binary_typed_code(v);
+      if (code) {
+        size_t w = zrb_el_size(code);
+        s->pos += 2 + zrb_varint_len(n) + 1; /* tag, code, count, pad byte */
+        s->pos += (w - (s->pos & (w - 1))) & (w - 1);
+        s->pos += n * w;
+        return ZR_OK;
+      }
+      s->pos += (v->kind == ZR_KIND_LIST && n < 16) ? 1 : 1 + zrb_varint_len(n);
+      return sz_items(s, v->u.items, n, depth + 1);
+    }
+    case ZR_KIND_MAP: {
+      if (n && !v->u.members) return zr__err(s->err, ZR_ERR_INVALID_ARG, -1, "map without members");
+      if (depth >= ZRB_ENC_MAX_DEPTH)
+        return zr__err(s->err, ZR_ERR_LIMIT, -1, "nesting deeper than %u (or a cycle)", ZRB_ENC_MAX_DEPTH);
+      s->pos += n < 16 ? 1 : 1 + zrb_varint_len(n);
+      const zr_member *m = v->u.members;
+      for (uint64_t i = 0; i < n; i++) {
+        zr_status st = sz_value(s, &m[i].key, depth + 1);
+        if (ZR_UNLIKELY(st != ZR_OK)) {
+          path_add(&s->path, NULL, i); /* a key failed: index the entry */
+          return st;
+        }
+        st = sz_value(s, &m[i].val, depth + 1);
+        if (ZR_UNLIKELY(st != ZR_OK)) {
+          path_add(&s->path, &m[i].key, i);
+          return st;
+        }
+      }
+      return ZR_OK;
+    }
+    case ZR_KIND_TENSOR: {
+      const zr_tensor *t = v->u.tensor;
+      uint64_t count, bytes;
+      ZR_TRY(tensor_check(t, s->err, &count, &bytes));
+      size_t dl = descr_len(t);
+      s->pos += 5 + zrb_varint_len(t->itemsize);
+      for (uint32_t i = 0; i < t->ndim; i++) s->pos += zrb_varint_len((uint64_t)t->shape[i]);
+      s->pos += zrb_varint_len(t->descr ? dl + 1 : 0) + dl;
+      s->pos += zrb_varint_len(bytes) + 1; /* length, pad byte */
+      s->pos += (s->align - (s->pos & (s->align - 1))) & (s->align - 1);
+      s->pos += bytes;
+      return ZR_OK;
+    }
+    case ZR_KIND_TABLE:
+      return zr__err(s->err, ZR_ERR_TYPE, -1, "tables cannot be written in the binary format (tables travel as Arrow)");
+  }
+  return zr__err(s->err, ZR_ERR_INVALID_ARG, -1, "unknown value kind %u", v->kind);
+}
+
+static zr_status opts_align(const zr_encode_opts *opts, uint32_t *align, zr_error *err) {
+  uint32_t a = opts && opts->alignment ? opts->alignment : ZR_BINARY_TENSOR_ALIGN;
+  if (a > 128 || (a & (a - 1))) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "alignment %u is not a power of two ≤ 128", a);
+  *align = a;
+  return ZR_OK;
+}
+
+static zr_status size_pass(const zr_value *v, uint32_t align, uint64_t *size, zr_error *err) {
+  sizer s;
+  s.pos = ZR_BINARY_HEADER_SIZE;
+  s.align = align;
+  s.path.n = 0;
+  s.err = err;
+  zr_status st = sz_value(&s, v, 0);
+  if (st != ZR_OK) {
+    path_emit(&s.path, err);
+    return st;
+  }
+  *size = s.pos;
+  return ZR_OK;
+}
+
+zr_status zr_binary_encoded_size(const zr_value *v, const zr_encode_opts *opts, uint64_t *size, zr_error *err) {
+  if (!v || !size) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
+  uint32_t align;
+  ZR_TRY(opts_align(opts, &align, err));
+  return size_pass(v, align, size, err);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Write pass */
+typedef struct enc {
+  uint8_t *p, *end; /* write window: p .. end */
+  uint8_t *start;   /* window start */
+  uint64_t base;    /* encoding offset of start */
+  zr_sink *sink;    /* staging mode: flush the window to it */
+  uint32_t align;
+  zr_error *err;
+} enc;
+
+ZR_INLINE uint64_t enc_pos(const enc *e) { return e->base + (uint64_t)(e->p - e->start); }
+
+static zr_status enc_flush(enc *e) {
+  size_t n = (size_t)(e->p - e->start);
+  if (!e->sink) return zr__err(e->err, ZR_ERR_INTERNAL, -1, "binary encoder overran its reservation");
+  if (n) {
+    zr_status st = zr_sink_write(e->sink, e->start, n, e->err);
+    if (st != ZR_OK && st != ZR_WOULD_BLOCK) return st;
+  }
+  e->base += n;
+  e->p = e->start;
+  return ZR_OK;
+}
+
+/* make room for n ≤ ZRB_SLACK bytes */
+ZR_INLINE zr_status need(enc *e, size_t n) {
+  if (ZR_LIKELY((size_t)(e->end - e->p) >= n)) return ZR_OK;
+  return enc_flush(e);
+}
+
+static zr_status put_bytes_slow(enc *e, const void *src, size_t n) {
+  ZR_TRY(enc_flush(e));
+  if (n >= (size_t)(e->end - e->start) / 2) {
+    zr_status st = zr_sink_write(e->sink, src, n, e->err);
+    if (st != ZR_OK && st != ZR_WOULD_BLOCK) return st;
+    e->base += n;
+    return ZR_OK;
+  }
+  memcpy(e->p, src, n);
+  e->p += n;
+  return ZR_OK;
+}
+
+ZR_INLINE zr_status put_bytes(enc *e, const void *src, size_t n) {
+  if (ZR_LIKELY((size_t)(e->end - e->p) >= n)) {
+    memcpy(e->p, src, n);
+    e->p += n;
+    return ZR_OK;
+  }
+  return put_bytes_slow(e, src, n);
+}
+
+static zr_status put_zeros(enc *e, size_t n) {
+  while (n) {
+    ZR_TRY(need(e, 1));
+    size_t k = (size_t)(e->end - e->p);
+    if (k > n) k = n;
+    memset(e->p, 0, k);
+    e->p += k;
+    n -= k;
+  }
+  return ZR_OK;
+}
+
+ZR_INLINE uint8_t *put_int(uint8_t *p, int64_t i) {
+  if (i >= -32 && i <= 127) {
+    *p++ = (uint8_t)i;
+    return p;
+  }
+  if (i >= 0) {
+    if (i <= 0xFF) {
+      p[0] = ZRB_INT_U8;
+      p[1] = (uint8_t)i;
+      return p + 2;
+    }
+    if (i <= 0xFFFF) {
+      *p = ZRB_INT_U16;
+      zr__st16le(p + 1, (uint16_t)i);
+      return p + 3;
+    }
+    if (i <= (int64_t)UINT32_MAX) {
+      *p = ZRB_INT_U32;
+      zr__st32le(p + 1, (uint32_t)i);
+      return p + 5;
+    }
+  } else {
+    if (i >= INT8_MIN) {
+      p[0] = ZRB_INT_I8;
+      p[1] = (uint8_t)(int8_t)i;
+      return p + 2;
+    }
+    if (i >= INT16_MIN) {
+      *p = ZRB_INT_I16;
+      zr__st16le(p + 1, (uint16_t)(int16_t)i);
+      return p + 3;
+    }
+    if (i >= INT32_MIN) {
+      *p = ZRB_INT_I32;
+      zr__st32le(p + 1, (uint32_t)(int32_t)i);
+      return p + 5;
+    }
+  }
+  *p = ZRB_INT_I64;
+  zr__st64le(p + 1, (uint64_t)i);
+  return p + 9;
+}
+
+static zr_status wr_value(enc *e, const zr_value *v);
+
+static zr_status wr_pad(enc *e, uint64_t after_padbyte_align) {
+  size_t a = (size_t)after_padbyte_align;
+  ZR_TRY(need(e, 1));
+  uint64_t pos = enc_pos(e) + 1;
+  size_t pad = (size_t)((a - (pos & (a - 1))) & (a - 1));
+  *e->p++ = (uint8_t)pad;
+  return put_zeros(e, pad);
+}
+
+static zr_status wr_typed(enc *e, const zr_value *v, unsigned code) {
+  uint64_t n = v->n.len;
+  size_t w = zrb_el_size(code);
+  ZR_TRY(need(e, 12));
+  e->p[0] = ZRB_TYPED;
+  e->p[1] = (uint8_t)code;
+  e->p = zrb_put_varint(e->p + 2, n);
+  ZR_TRY(wr_pad(e, w));
+  const zr_value *it = v->u.items;
+  uint64_t i = 0;
+  while (i < n) {
+    ZR_TRY(need(e, 8));
+    /* as many elements as fit in the window */
+    uint64_t room = (uint64_t)(e->end - e->p) / w;
+    uint64_t stop = i + room < n ? i + room : n;
+    uint8_t *p = e->p;
+    switch (code) {
+      case ZRB_EL_I8: for (; i < stop; i++) *p++ = (uint8_t)(int8_t)it[i].u.i; break;
+      case ZRB_EL_I16: for (; i < stop; i++, p += 2) zr__st16le(p, (uint16_t)(int16_t)it[i].u.i); break;
+      case ZRB_EL_I32: for (; i < stop; i++, p += 4) zr__st32le(p, (uint32_t)(int32_t)it[i].u.i); break;
+      case ZRB_EL_I64:
+      case ZRB_EL_U64:
+      case ZRB_EL_F64: for (; i < stop; i++, p += 8) zr__st64le(p, it[i].u.u); break;
+      case ZRB_EL_F32:
+        for (; i < stop; i++, p += 4) {
+          float f = (float)it[i].u.f;
+          memcpy(p, &f, 4);
+        }
+        break;
+      default: return zr__err(e->err, ZR_ERR_INTERNAL, -1, "bad typed code");
+    }
+    e->p = p;
+  }
+  return ZR_OK;
+}
+
+static zr_status wr_tensor(enc *e, const zr_tensor *t) {
+  uint64_t count, bytes;
+  ZR_TRY(tensor_check(t, e->err, &count, &bytes));
+  ZR_TRY(need(e, 16));
+  uint8_t *p = e->p;
+  p[0] = ZRB_TENSOR;
+  p[1] = (uint8_t)t->dtype;
+  p[2] = (uint8_t)t->byte_order;
+  p[3] = (uint8_t)t->time_unit;
+  p[4] = (uint8_t)t->ndim;
+  e->p = zrb_put_varint(p + 5, t->itemsize);
+  for (uint32_t i = 0; i < t->ndim; i++) {
+    ZR_TRY(need(e, 10));
+    e->p = zrb_put_varint(e->p, (uint64_t)t->shape[i]);
+  }
+  size_t dl = descr_len(t);
+  ZR_TRY(need(e, 10));
+  e->p = zrb_put_varint(e->p, t->descr ? dl + 1 : 0);
+  if (dl) ZR_TRY(put_bytes(e, t->descr, dl));
+  ZR_TRY(need(e, 10));
+  e->p = zrb_put_varint(e->p, bytes);
+  ZR_TRY(wr_pad(e, e->align));
+  if (!bytes) return ZR_OK;
+  if (zr_tensor_is_c_contiguous(t)) return put_bytes(e, t->data, (size_t)bytes);
+  /* gather into C order, element by element */
+  int64_t idx[ZR_TENSOR_MAX_DIMS] = {0};
+  size_t isz = (size_t)t->itemsize;
+  for (uint64_t k = 0; k < count; k++) {
+    const uint8_t *src = t->data;
+    for (uint32_t d = 0; d < t->ndim; d++) src += idx[d] * t->strides[d];
+    ZR_TRY(put_bytes(e, src, isz));
+    for (int d = (int)t->ndim - 1; d >= 0; d--) {
+      if (++idx[d] < t->shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return ZR_OK;
+}
+
+static zr_status wr_value(enc *e, const zr_value *v) {
+  uint64_t n = v->n.len;
+  ZR_TRY(need(e, 24));
+  uint8_t *p = e->p;
+  switch ((zr_kind)v->kind) {
+    case ZR_KIND_NULL: *p = ZRB_NULL; e->p = p + 1; return ZR_OK;
+    case ZR_KIND_BOOL: *p = v->u.b ? ZRB_TRUE : ZRB_FALSE; e->p = p + 1; return ZR_OK;
+    case ZR_KIND_INT: e->p = put_int(p, v->u.i); return ZR_OK;
+    case ZR_KIND_UINT: *p = ZRB_UINT; e->p = zrb_put_varint(p + 1, v->u.u); return ZR_OK;
+    case ZR_KIND_FLOAT:
+      if (v->flags & ZR_VF_F32) {
+        if (zrb_f32_exact(v->u.f)) {
+          float f = (float)v->u.f;
+          *p = ZRB_F32;
+          memcpy(p + 1, &f, 4);
+          e->p = p + 5;
+          return ZR_OK;
+        }
+        *p = ZRB_F64_F32HINT;
+      } else {
+        *p = ZRB_F64;
+      }
+      zr__st64le(p + 1, v->u.u);
+      e->p = p + 9;
+      return ZR_OK;
+    case ZR_KIND_STRING:
+      if (n < 32) {
+        *p = (uint8_t)(ZRB_FIXSTR | n);
+        p++;
+        if ((size_t)(e->end - p) >= 32) { /* common case: room without a check per byte count */
+          memcpy(p, v->u.str, n);
+          e->p = p + n;
+          return ZR_OK;
+        }
+        e->p = p;
+        return put_bytes(e, v->u.str, (size_t)n);
+      }
+      *p = ZRB_STR;
+      e->p = zrb_put_varint(p + 1, n);
+      return put_bytes(e, v->u.str, (size_t)n);
+    case ZR_KIND_BIGINT:
+      p[0] = ZRB_BIGINT;
+      p[1] = (v->flags & ZR_VF_NEGATIVE) ? 1 : 0;
+      e->p = zrb_put_varint(p + 2, n);
+      return put_bytes(e, v->u.bin, (size_t)n);
+    case ZR_KIND_BINARY:
+    case ZR_KIND_SYMBOL:
+      *p = v->kind == ZR_KIND_BINARY ? ZRB_BIN : ZRB_SYM;
+      e->p = zrb_put_varint(p + 1, n);
+      return put_bytes(e, v->u.bin, (size_t)n);
+    case ZR_KIND_EXT:
+      *p = ZRB_EXT;
+      p = zrb_put_varint(p + 1, v->aux32);
+      p = zrb_put_varint(p, v->aux16);
+      e->p = zrb_put_varint(p, n);
+      return put_bytes(e, v->u.bin, (size_t)n);
+    case ZR_KIND_TIMESTAMP: {
+      size_t tz = v->n.tz ? strlen(v->n.tz) : 0;
+      p[0] = ZRB_TIMESTAMP;
+      p[1] = (uint8_t)v->aux16;
+      e->p = zrb_put_varint(p + 2, v->n.tz ? (uint64_t)tz + 1 : 0);
+      if (tz) ZR_TRY(put_bytes(e, v->n.tz, tz));
+      ZR_TRY(need(e, 8));
+      zr__st64le(e->p, (uint64_t)v->u.i);
+      e->p += 8;
+      return ZR_OK;
+    }
+    case ZR_KIND_LIST:
+    case ZR_KIND_TUPLE: {
+      unsigned code = zr__binary_typed_code(v);
+      if (code) return wr_typed(e, v, code);
+      if (v->kind == ZR_KIND_LIST && n < 16) {
+        *p = (uint8_t)(ZRB_FIXLIST | n);
+        e->p = p + 1;
+      } else {
+        *p = v->kind == ZR_KIND_LIST ? ZRB_LIST : ZRB_TUPLE;
+        e->p = zrb_put_varint(p + 1, n);
+      }
+      const zr_value *it = v->u.items;
+      for (uint64_t i = 0; i < n; i++) ZR_TRY(wr_value(e, &it[i]));
+      return ZR_OK;
+    }
+    case ZR_KIND_MAP: {
+      if (n < 16) {
+        *p = (uint8_t)(ZRB_FIXMAP | n);
+        e->p = p + 1;
+      } else {
+        *p = ZRB_MAP;
+        e->p = zrb_put_varint(p + 1, n);
+      }
+      const zr_member *m = v->u.members;
+      for (uint64_t i = 0; i < n; i++) {
+        ZR_TRY(wr_value(e, &m[i].key));
+        ZR_TRY(wr_value(e, &m[i].val));
+      }
+      return ZR_OK;
+    }
+    case ZR_KIND_TENSOR: return wr_tensor(e, v->u.tensor);
+    case ZR_KIND_TABLE: break;
+  }
+  return zr__err(e->err, ZR_ERR_INTERNAL, -1, "value changed between the size and write passes");
+}
+
+static void wr_header(uint8_t *p) {
+  memcpy(p, ZR_BINARY_MAGIC, 3);
+  p[3] = ZR_BINARY_VERSION;
+}
+
+zr_status zr_binary_encode(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
+  if (!v || !sink) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
+  uint32_t align;
+  ZR_TRY(opts_align(opts, &align, err));
+  uint64_t size;
+  ZR_TRY(size_pass(v, align, &size, err));
+  if (size > SIZE_MAX - ZRB_SLACK) return zr__err(err, ZR_ERR_NOMEM, -1, "encoding of %llu bytes does not fit in memory", (unsigned long long)size);
+
+  enc e;
+  memset(&e, 0, sizeof e);
+  e.align = align;
+  e.err = err;
+  if (zr_sink_can_reserve(sink)) {
+    void *mem = NULL;
+    zr_error tmp;
+    zr_status st = zr_sink_reserve(sink, (size_t)size + ZRB_SLACK, &mem, &tmp);
+    if (st == ZR_OK) {
+      e.start = e.p = mem;
+      e.end = e.start + size + ZRB_SLACK;
+      wr_header(e.p);
+      e.p += ZR_BINARY_HEADER_SIZE;
+      ZR_TRY(wr_value(&e, v));
+      if (enc_pos(&e) != size) return zr__err(err, ZR_ERR_INTERNAL, -1, "binary encoder wrote %llu bytes, expected %llu", (unsigned long long)enc_pos(&e), (unsigned long long)size);
+      return zr_sink_commit(sink, (size_t)size, err);
+    }
+    if (st != ZR_ERR_NOSPACE) {
+      if (err) *err = tmp;
+      return st;
+    }
+    /* a fixed sink without room for the slack: fall through to staging (it still fails
+     * cleanly if the exact size does not fit either) */
+  }
+  const zr_allocator *a = zr__alloc_or_default(opts ? opts->alloc : NULL);
+  size_t cap = size + ZRB_SLACK < ZRB_STAGE_SIZE ? (size_t)size + ZRB_SLACK : ZRB_STAGE_SIZE;
+  uint8_t *stage = zr__malloc(a, cap);
+  if (!stage) return zr__err_nomem(err);
+  e.start = e.p = stage;
+  e.end = stage + cap;
+  e.sink = sink;
+  wr_header(e.p);
+  e.p += ZR_BINARY_HEADER_SIZE;
+  zr_status st = wr_value(&e, v);
+  if (st == ZR_OK) st = enc_flush(&e);
+  if (st == ZR_OK && e.base != size)
+    st = zr__err(err, ZR_ERR_INTERNAL, -1, "binary encoder wrote %llu bytes, expected %llu", (unsigned long long)e.base, (unsigned long long)size);
+  zr__free(a, stage);
+  return st;
+}
