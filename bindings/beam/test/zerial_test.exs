@@ -20,6 +20,22 @@ defmodule ZerialTest do
     assert {:ok, %{"rows" => ^rows, "t" => ^tensor}} = Zerial.decode(bin)
   end
 
+  test "Elixir list of maps to binary, tensor to npy, and back" do
+    rows = for i <- 1..500, do: %{"id" => i, "score" => i * 0.5, "name" => "n#{i}", "ok" => rem(i, 2) == 0}
+    data = for i <- 1..12, into: <<>>, do: <<i::float-little-32>>
+    tensor = {:"$zerial_tensor", :float32, {3, 4}, data}
+
+    if "binary" in Zerial.formats() do
+      assert {:ok, bin} = Zerial.encode(rows, format: :binary)
+      assert {:ok, ^rows} = Zerial.decode(bin)
+    end
+
+    if "npy" in Zerial.formats() do
+      assert {:ok, <<0x93, "NUMPY", _::binary>> = npy} = Zerial.encode(tensor, format: :npy)
+      assert {:ok, ^tensor} = Zerial.decode(npy)
+    end
+  end
+
   test "errors carry code, message and offset" do
     assert {:error, {:unsupported, msg, 1}} = Zerial.decode(:erlang.term_to_binary(self()), format: :etf)
     assert msg =~ "PID"
