@@ -105,3 +105,23 @@ large_input_dirty_test() ->
     L = [I * 1.0 || I <- lists:seq(1, 100000)],
     {ok, B} = zerial:encode(L),
     ?assertEqual({ok, L}, zerial:decode(B)).
+
+shm_test() ->
+    R = <<"/zr-eunit-", (integer_to_binary(erlang:unique_integer([positive])))/binary>>,
+    Data = << <<(I * 1.0):64/float-little>> || I <- lists:seq(1, 1000) >>,
+    Tn = {'$zerial_tensor', float64, {10, 100}, Data},
+    Rows = [#{<<"id">> => I, <<"blob">> => binary:copy(<<I>>, 100)} || I <- lists:seq(1, 50)],
+    ok = zerial:to_shm(R, #{<<"t">> => Tn, <<"rows">> => Rows}),
+    try
+        {ok, M} = zerial:from_shm(R),
+        ?assertEqual(#{<<"t">> => Tn, <<"rows">> => Rows}, M),
+        %% tensor data is a resource binary over the mapping (not a heap copy)
+        {_, _, _, D} = maps:get(<<"t">>, M),
+        ?assert(binary:referenced_byte_size(D) < byte_size(D)),
+        ?assertMatch({error, {exists, _, -1}}, zerial:to_shm(R, #{<<"x">> => 1})),
+        ?assertMatch({error, {type, _, -1}}, zerial:to_shm(<<R/binary, "r">>, [{<<"x">>, [1]}], #{format => raw})),
+        ?assertMatch({error, {not_found, _, -1}}, zerial:from_shm(<<R/binary, "r">>))
+    after
+        zerial:unlink_shm(R)
+    end,
+    ?assertMatch({error, {not_found, _, -1}}, zerial:from_shm(R)).
