@@ -105,6 +105,105 @@ ZR_API zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_
  */
 ZR_API zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *sink, zr_error *err);
 
+/* ---- pickle ---- */
+
+/** @brief A buffer travelling out of band beside a pickle (PEP 574). Plain data. */
+typedef struct zr_pickle_buffer {
+  const void *data; /**< bytes (borrowed from the tensor that was encoded, or from the caller) */
+  size_t len;       /**< byte count */
+  int readonly;     /**< non-zero: Python sees a read-only buffer */
+} zr_pickle_buffer;
+
+/** @brief Options of the pickle writer. Zero-initialise. */
+typedef struct zr_pickle_opts {
+  int out_of_band;      /**< non-zero: contiguous tensors' data leave as NEXT_BUFFER out-of-band buffers */
+  size_t oob_min_bytes; /**< with out_of_band: tensors smaller than this stay in band (0: all out of band) */
+} zr_pickle_opts;
+
+/**
+ * @brief Write @p v as a pickle (protocol 5) that `pickle.loads` turns into Python objects:
+ * None, bool, int (any size), float, str, bytes, list, tuple, dict, and tensors as
+ * `numpy.ndarray(shape, numpy.dtype(descr), numpy.frombuffer(buf, numpy.dtype('u1')), 0, None, order)`
+ * (public NumPy names only: it loads on NumPy 1.x and 2.x).
+ *
+ * In band, tensor bytes are BYTEARRAY8 payloads (writable arrays). With po->out_of_band, the
+ * data of C- or Fortran-contiguous tensors is not copied: NEXT_BUFFER opcodes stand in for it and
+ * @p *buffers (allocated with the default allocator: release with zr_free()) lists the tensors'
+ * memory in order; pass them to `pickle.loads(data, buffers=...)`, which shares that memory.
+ * The buffers borrow from @p v's tensors: keep them alive while the buffers are used.
+ * Timestamps, tables, ext values, symbols as keys of unhashable kinds fail with ZR_ERR_TYPE and
+ * the value path.
+ */
+ZR_API zr_status zr_pickle_encode(const zr_value *v, const zr_pickle_opts *po, zr_sink *sink,
+                                  zr_pickle_buffer **buffers, size_t *nbuffers, zr_error *err);
+
+/**
+ * @brief Safely read a pickle: a restricted interpreter of the data opcodes (no code runs, ever).
+ *
+ * Accepted globals: `numpy.ndarray`, `numpy.dtype`, `numpy.frombuffer`, `_reconstruct`,
+ * `_frombuffer` and `scalar` from `numpy.core.multiarray` / `numpy.core.numeric` (and the same in
+ * `numpy._core`), plus `_codecs.encode` with the 'latin1' codec and `bytes()` without arguments (how protocol 2
+ * stores bytes).
+ * Anything else (`os.system`, `builtins.eval`, …), object dtypes, persistent ids and extension
+ * codes fail with ZR_ERR_REFUSED naming what was refused. Reads what NumPy writes at protocols
+ * 2–5, in band and out of band (@p buffers, @p nbuffers: the buffers `pickle.dumps` handed to
+ * its buffer_callback, in order). Arrays become tensors viewing the pickle bytes or the
+ * buffers (zero-copy unless opts->copy): both must outlive the doc.
+ */
+ZR_API zr_status zr_pickle_decode(const uint8_t *data, size_t len, const zr_pickle_buffer *buffers, size_t nbuffers,
+                                  const zr_decode_opts *opts, zr_doc **out, zr_error *err);
+
+/* ---- scipy.sparse (the layout of scipy.sparse.save_npz) ---- */
+
+/** @brief Sparse matrix layouts. */
+typedef enum zr_sparse_format {
+  ZR_SPARSE_CSR = 1, /**< compressed sparse rows (read, write) */
+  ZR_SPARSE_CSC = 2, /**< compressed sparse columns (read, write) */
+  ZR_SPARSE_COO = 3, /**< coordinates (read, write) */
+  ZR_SPARSE_BSR = 4, /**< block sparse rows (read) */
+  ZR_SPARSE_DIA = 5  /**< diagonals (read) */
+} zr_sparse_format;
+
+/**
+ * @brief A sparse matrix as the arrays `save_npz` stores. Plain data: the tensors are views (of a
+ * decoded npz doc, or of caller memory) and are not released by any zr_sparse function.
+ */
+typedef struct zr_sparse {
+  zr_sparse_format format; /**< layout */
+  int64_t shape[2];        /**< rows, columns */
+  zr_tensor data;          /**< values: 1-D (CSR, CSC, COO), 3-D blocks (BSR), 2-D (DIA) */
+  zr_tensor indices;       /**< CSR/CSC/BSR: column (row) indices; COO: row indices */
+  zr_tensor indptr;        /**< CSR/CSC/BSR: pointers; COO: column indices; DIA: offsets */
+} zr_sparse;
+
+/**
+ * @brief View the sparse matrix held by a decoded npz map (the root of zr_npz_decode() of a file
+ * written by `scipy.sparse.save_npz`). Checks the structure: pointer monotonicity, index ranges,
+ * lengths. @p s borrows the map's tensors: it lives as long as that doc.
+ */
+ZR_API zr_status zr_sparse_from_npz(const zr_value *map, zr_sparse *s, zr_error *err);
+
+/**
+ * @brief Build the npz map `save_npz` writes for @p s (keys indices/indptr or row/col, format,
+ * shape, data) in @p doc; encode it with zr_npz_encode(). CSR, CSC and COO only.
+ * @p s's tensors are referenced, not copied: they must outlive the encode.
+ */
+ZR_API zr_status zr_sparse_to_npz(zr_doc *doc, const zr_sparse *s, zr_value *map, zr_error *err);
+
+/**
+ * @brief Dense C-order tensor of @p s allocated in @p doc (duplicates summed, like scipy's
+ * toarray()). Numeric little-endian or big-endian data of bool, integer, float32/64 and complex
+ * types.
+ */
+ZR_API zr_status zr_sparse_to_dense(const zr_sparse *s, zr_doc *doc, zr_tensor *dense, zr_error *err);
+
+/**
+ * @brief Sparse form (CSR, CSC or COO) of a 2-D tensor in @p doc: elements whose bytes are not
+ * all zero are stored; indices are int32 (int64 when a dimension or the count needs it).
+ */
+ZR_API zr_status zr_sparse_from_dense(const zr_tensor *dense, zr_sparse_format format, zr_doc *doc, zr_sparse *s,
+                                      zr_error *err);
+
 #ifdef __cplusplus
 }
 #endif

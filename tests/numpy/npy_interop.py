@@ -86,8 +86,50 @@ def check(out):
     return 1 if bad or same_bytes != len(names) else 0
 
 
+
+
+def npz_arrays():
+    rng = np.random.default_rng(7)
+    return {
+        "f8": rng.standard_normal((3, 4)),
+        "i4_f": np.asfortranarray(rng.integers(-100, 100, size=(5, 2), dtype="<i4")),
+        "be": np.arange(7, dtype=">u2"),
+        "empty": np.zeros((0, 3), dtype="<f4"),
+        "scalar": np.array(3.5),
+        "rec": np.zeros(3, dtype=[("a", "<i4"), ("b", "S2")]),
+        "\u00e9t\u00e9": np.arange(4, dtype="<i8"),
+    }
+
+
+def npz_gen(out):
+    a = npz_arrays()
+    np.savez(os.path.join(out, "plain.npz"), **a)
+    np.savez_compressed(os.path.join(out, "compressed.npz"), **a)
+    np.savez(os.path.join(out, "positional.npz"), a["f8"], a["be"])
+    for k, v in a.items():
+        with open(os.path.join(out, "npz_%s.raw" % k.encode("utf-8").hex()), "wb") as f:
+            f.write(v.tobytes(order="C"))
+
+
+def npz_check(out):
+    a = npz_arrays()
+    bad = 0
+    for fn in ("zr_stored.npz", "zr_deflate.npz", "zr_zip64.npz"):
+        with np.load(os.path.join(out, fn)) as z:
+            if sorted(z.files) != sorted(a):
+                print("members differ", fn, z.files)
+                bad += 1
+                continue
+            for k, v in a.items():
+                w = z[k]
+                if w.dtype != v.dtype or w.shape != v.shape or w.tobytes(order="A") != v.tobytes(order="A"):
+                    print("MISMATCH", fn, k)
+                    bad += 1
+    print("npz checked, mismatches", bad)
+    return 1 if bad else 0
+
+
+COMMANDS = {"gen": gen, "check": check, "npzgen": npz_gen, "npzcheck": npz_check}
+
 if __name__ == "__main__":
-    if sys.argv[1] == "gen":
-        gen(sys.argv[2])
-    else:
-        sys.exit(check(sys.argv[2]))
+    sys.exit(COMMANDS[sys.argv[1]](sys.argv[2]) or 0)

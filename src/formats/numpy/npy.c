@@ -57,7 +57,7 @@ static zr_status typestr_apply(const char *s, size_t n, zr_tensor *t, int64_t of
   }
   if (i != n) return zr__err(err, ZR_ERR_UNSUPPORTED, off, "unsupported dtype '%.*s'", (int)n, s);
   t->byte_order = order == '>' ? ZR_ORDER_BIG : ZR_ORDER_LITTLE;
-  t->time_unit = ZR_TU_GENERIC;
+  t->time_unit = ZR_TU_SECOND; /* 0, as zr_tensor_init leaves it, for non-time types */
   zr_dtype dt;
   switch (kind) {
     case '?': size = 1; have_size = 1; /* fallthrough */
@@ -148,7 +148,7 @@ static zr_status descr_apply_depth(const zr_value *d, zr_tensor *t, int64_t off,
   }
   t->dtype = ZR_DT_VOID;
   t->byte_order = ZR_ORDER_LITTLE;
-  t->time_unit = ZR_TU_GENERIC;
+  t->time_unit = ZR_TU_SECOND;
   t->itemsize = total;
   return ZR_OK;
 }

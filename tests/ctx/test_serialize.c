@@ -1,0 +1,486 @@
+/* zr_serialize / zr_deserialize / zr_inspect: round trips, fallback, strict mode, warnings,
+ * compression, result fields, decisions, log hook. */
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "zr_test.h"
+#include "mock_formats.h"
+
+static zr_value records(zr_doc *d, int n) {
+  zr_value l = zr_list_new(d, (size_t)n);
+  for (int i = 0; i < n; i++) {
+    zr_value m = zr_map_new(d, 3);
+    zr_map_put_cstr(d, &m, "id", zr_int(i));
+    zr_map_put_cstr(d, &m, "name", zr_cstr_ref("a fairly repetitive name"));
+    zr_map_put_cstr(d, &m, "score", zr_float(i * 0.25));
+    zr_list_push(d, &l, m);
+  }
+  return l;
+}
+
+/* serialize into memory; returns malloc'd bytes */
+static uint8_t *ser(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *o, size_t *n, zr_serialize_result *r,
+                    zr_status *st, zr_error *err) {
+  zr_sink *s;
+  zr_sink_memory_new(NULL, &s, NULL);
+  *st = zr_serialize(ctx, v, o, s, r, err);
+  uint8_t *data = NULL;
+  *n = 0;
+  if (*st == ZR_OK) zr_sink_memory_take(s, &data, n, NULL);
+  zr_sink_free(s);
+  return data;
+}
+
+static void roundtrip(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *o, const char *want_format,
+                      const char *want_codec) {
+  size_t n;
+  zr_serialize_result r;
+  zr_status st;
+  zr_error err;
+  uint8_t *bytes = ser(ctx, v, o, &n, &r, &st, &err);
+  if (st != ZR_OK) print_error("serialize: %s\n", err.message);
+  assert_int_equal(st, ZR_OK);
+  if (want_format) assert_string_equal(r.format, want_format);
+  if (want_codec) assert_string_equal(r.codec, want_codec);
+  assert_int_equal(r.total_bytes, n);
+  assert_true(r.encoded_bytes > 0);
+  assert_true(r.ratio > 0);
+  assert_true(r.total_ms >= 0 && r.encode_ms >= 0);
+  assert_true(r.decision.reason[0]);
+  assert_int_equal(r.fingerprint, zr_xxh3_64(bytes, n, 0));
+  zr_doc *doc = NULL;
+  zr_deserialize_info info;
+  st = zr_deserialize(ctx, bytes, n, NULL, &doc, &info, &err);
+  if (st != ZR_OK) print_error("deserialize: %s\n", err.message);
+  assert_int_equal(st, ZR_OK);
+  assert_true(zr_value_equal(zr_doc_root(doc), v));
+  if (strcmp(r.codec, "none") != 0) {
+    assert_true(info.n_layers >= 1);
+    assert_string_equal(info.layers[info.n_layers - 1], r.codec);
+  }
+  zr_doc_free(doc);
+  free(bytes);
+}
+
+static void test_roundtrip_auto(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value rec = records(d, 50);
+  roundtrip(ctx, &rec, NULL, "arrow-stream", NULL);
+  zr_value num = zr_list_new(d, 30);
+  for (int i = 0; i < 30; i++) zr_list_push(d, &num, zr_float(i));
+  roundtrip(ctx, &num, NULL, "npy", "none");
+  zr_value s = zr_cstr_ref("x");
+  roundtrip(ctx, &s, NULL, "binary", "none");
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.format = "pickle";
+  roundtrip(ctx, &rec, &o, "pickle", NULL);
+  zr_doc_free(d);
+  zr_ctx_free(ctx);
+}
+
+static void test_compression(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value big = records(d, 3000); /* compressible, ~100 KB */
+  roundtrip(ctx, &big, NULL, "arrow-stream", NULL);
+  const char *codecs[] = {"zstd", "lz4", "gzip", "none"};
+  for (int i = 0; i < 4; i++) {
+    zr_serialize_opts o;
+    zr_serialize_opts_init(&o);
+    o.codec = codecs[i];
+    roundtrip(ctx, &big, &o, "arrow-stream", codecs[i]);
+  }
+  /* bare codec frames (no envelope) are detected too */
+  for (int i = 0; i < 3; i++) {
+    zr_serialize_opts o;
+    zr_serialize_opts_init(&o);
+    o.codec = codecs[i];
+    o.envelope = 0;
+    roundtrip(ctx, &big, &o, "arrow-stream", codecs[i]);
+  }
+  /* auto picks a codec for big compressible data (learning off: decisions from priors only, no timing) */
+  assert_int_equal(zr_ctx_set(ctx, "selection.learning", "false", NULL), ZR_OK);
+  size_t n;
+  zr_serialize_result r;
+  zr_status st;
+  uint8_t *b = ser(ctx, &big, NULL, &n, &r, &st, NULL);
+  assert_int_equal(st, ZR_OK);
+  assert_string_not_equal(r.codec, "none");
+  assert_true(r.ratio > 2);
+  assert_true(r.payload_bytes < r.encoded_bytes);
+  free(b);
+  /* incompressible: auto stores it as is */
+  static uint8_t rnd[200000];
+  uint64_t seed = 7;
+  for (size_t i = 0; i < sizeof rnd; i++) rnd[i] = (uint8_t)zr_test_rand(&seed);
+  zr_value blob = zr_bin_ref(rnd, sizeof rnd);
+  roundtrip(ctx, &blob, NULL, "binary", "none");
+  /* unknown codec */
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.codec = "brotli";
+  zr_error err;
+  b = ser(ctx, &big, &o, &n, &r, &st, &err);
+  assert_int_equal(st, ZR_ERR_UNSUPPORTED);
+  assert_non_null(strstr(err.message, "brotli"));
+  zr_doc_free(d);
+  zr_ctx_free(ctx);
+}
+
+/* A column of mixed kinds the sample did not see: Arrow refuses, binary takes it with a warning. */
+static void test_fallback(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value rec = records(d, 1000);
+  rec.u.items[501].u.members[2].val = zr_cstr_ref("not a number");
+  zr_decision dec;
+  assert_int_equal(zr_explain(ctx, &rec, NULL, &dec, NULL), ZR_OK);
+  assert_string_equal(dec.format, "arrow-stream"); /* the sample missed row 501 */
+  size_t n;
+  zr_serialize_result r;
+  zr_status st;
+  zr_error err;
+  uint8_t *b = ser(ctx, &rec, NULL, &n, &r, &st, &err);
+  assert_int_equal(st, ZR_OK);
+  assert_true(r.fell_back);
+  assert_string_not_equal(r.format, "arrow-stream");
+  assert_true(r.warnings.count >= 1);
+  assert_int_equal(r.warnings.items[0].code, ZR_ERR_TYPE);
+  assert_string_equal(r.warnings.items[0].path, "$[501].score");
+  assert_non_null(strstr(r.warnings.items[0].message, "arrow-stream"));
+  assert_non_null(strstr(r.warnings.items[0].message, "mixed kinds"));
+  assert_non_null(strstr(r.decision.reason, "fell back"));
+  zr_doc *doc;
+  assert_int_equal(zr_deserialize(ctx, b, n, NULL, &doc, NULL, NULL), ZR_OK);
+  assert_true(zr_value_equal(zr_doc_root(doc), &rec));
+  zr_doc_free(doc);
+  free(b);
+  /* strict: an error naming both formats and the path */
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.strict = 1;
+  b = ser(ctx, &rec, &o, &n, &r, &st, &err);
+  assert_int_equal(st, ZR_ERR_TYPE);
+  assert_non_null(strstr(err.message, "strict"));
+  assert_string_equal(err.path, "$[501].score");
+  assert_null(b);
+  /* strict through the configuration */
+  assert_int_equal(zr_ctx_set(ctx, "strict", "true", NULL), ZR_OK);
+  b = ser(ctx, &rec, NULL, &n, &r, &st, &err);
+  assert_int_equal(st, ZR_ERR_TYPE);
+  assert_int_equal(zr_ctx_set(ctx, "strict", "false", NULL), ZR_OK);
+  /* a named format does not fall back */
+  o.strict = -1;
+  o.format = "npy";
+  b = ser(ctx, &rec, &o, &n, &r, &st, &err);
+  assert_int_equal(st, ZR_ERR_TYPE);
+  assert_null(b);
+  zr_doc_free(d);
+  zr_ctx_free(ctx);
+}
+
+/* Lossy conversions reported by the format reach the result with their path; strict fails. */
+static void test_lossy_warnings(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value rec = records(d, 10);
+  rec.u.items[4].u.members[0].val = zr_int(INT64_C(1) << 60);
+  size_t n;
+  zr_serialize_result r;
+  zr_status st;
+  zr_error err;
+  uint8_t *b = ser(ctx, &rec, NULL, &n, &r, &st, &err);
+  assert_int_equal(st, ZR_OK);
+  assert_string_equal(r.format, "arrow-stream");
+  assert_int_equal(r.warnings.count, 1);
+  assert_int_equal(r.warnings.items[0].code, ZR_ERR_LOSSY);
+  assert_string_equal(r.warnings.items[0].path, "$[4].id");
+  free(b);
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.strict = 1;
+  b = ser(ctx, &rec, &o, &n, &r, &st, &err);
+  assert_int_equal(st, ZR_ERR_LOSSY);
+  assert_string_equal(err.path, "$[4].id");
+  zr_doc_free(d);
+  zr_ctx_free(ctx);
+}
+
+static void test_detect_errors(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  zr_doc *doc = NULL;
+  zr_error err;
+  const uint8_t junk[] = "definitely not a known format";
+  assert_int_equal(zr_deserialize(ctx, junk, sizeof junk, NULL, &doc, NULL, &err), ZR_ERR_FORMAT);
+  assert_null(doc);
+  assert_int_equal(zr_deserialize(ctx, junk, 0, NULL, &doc, NULL, &err), ZR_ERR_FORMAT);
+  /* truncated and corrupt compressed frames fail cleanly */
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value big = records(d, 2000);
+  const char *codecs[] = {"zstd", "lz4", "gzip"};
+  for (int c = 0; c < 3; c++) {
+    zr_serialize_opts o;
+    zr_serialize_opts_init(&o);
+    o.codec = codecs[c];
+    size_t n;
+    zr_status st;
+    uint8_t *b = ser(ctx, &big, &o, &n, NULL, &st, NULL);
+    assert_int_equal(st, ZR_OK);
+    for (size_t cut = 0; cut < n; cut += n / 7 + 1) {
+      st = zr_deserialize(ctx, b, cut, NULL, &doc, NULL, &err);
+      assert_int_not_equal(st, ZR_OK);
+    }
+    b[n / 2] ^= 0x5a;
+    st = zr_deserialize(ctx, b, n, NULL, &doc, NULL, &err);
+    if (st == ZR_OK) zr_doc_free(doc);
+    /* decompression bounded by the limit */
+    zr_decode_opts dopts;
+    zr_decode_opts_init(&dopts);
+    dopts.max_bytes = 1024;
+    b[n / 2] ^= 0x5a;
+    st = zr_deserialize(ctx, b, n, &dopts, &doc, NULL, &err);
+    assert_int_equal(st, ZR_ERR_LIMIT);
+    free(b);
+  }
+  zr_doc_free(d);
+  zr_ctx_free(ctx);
+}
+
+static void test_inspect(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value v = zr_list_new(d, 3);
+  zr_list_push(d, &v, zr_int(1));
+  zr_list_push(d, &v, zr_cstr_ref("x"));
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.codec = "zstd";
+  size_t n;
+  zr_status st;
+  uint8_t *b = ser(ctx, &v, &o, &n, NULL, &st, NULL);
+  assert_int_equal(st, ZR_OK);
+  zr_sink *s;
+  zr_sink_memory_new(NULL, &s, NULL);
+  assert_int_equal(zr_inspect(ctx, b, n, s, NULL), ZR_OK);
+  const uint8_t *j;
+  size_t jn;
+  zr_sink_memory_data(s, &j, &jn);
+  json_error_t je;
+  json_t *root = json_loadb((const char *)j, jn, 0, &je);
+  assert_non_null(root);
+  assert_string_equal(json_string_value(json_object_get(root, "format")), "binary");
+  json_t *layers = json_object_get(root, "layers");
+  assert_int_equal(json_array_size(layers), 2); /* envelope (on by default), then zstd */
+  assert_string_equal(json_string_value(json_object_get(json_array_get(layers, 0), "kind")), "envelope");
+  assert_string_equal(json_string_value(json_object_get(json_array_get(layers, 1), "codec")), "zstd");
+  assert_non_null(json_object_get(root, "format_info"));
+  json_decref(root);
+  zr_sink_free(s);
+  free(b);
+  zr_doc_free(d);
+  zr_ctx_free(ctx);
+}
+
+typedef struct logrec {
+  int serialize, fallback, select;
+} logrec;
+static void log_cb(void *ud, zr_log_level lvl, const char *event, const zr_log_field *f, size_t n) {
+  logrec *l = ud;
+  (void)lvl;
+  if (!strcmp(event, "serialize")) {
+    l->serialize++;
+    assert_true(n >= 2);
+    assert_string_equal(f[0].key, "format");
+  }
+  if (!strcmp(event, "fallback")) l->fallback++;
+  if (!strcmp(event, "select")) l->select++;
+}
+
+static void test_log_and_decisions(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  logrec l = {0, 0, 0};
+  zr_ctx_set_log(ctx, log_cb, &l);
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value rec = records(d, 200);
+  rec.u.items[199].u.members[1].val = zr_int(3); /* last row not sampled? sampled: index 196 … make sure fallback */
+  rec.u.items[101].u.members[1].val = zr_int(3);
+  size_t n;
+  zr_status st;
+  zr_serialize_result r;
+  uint8_t *b = ser(ctx, &rec, NULL, &n, &r, &st, NULL);
+  assert_int_equal(st, ZR_OK);
+  free(b);
+  assert_int_equal(l.serialize, 1);
+  assert_int_equal(l.select, 0); /* debug level filtered by log.level=info */
+  assert_int_equal(l.fallback, r.fell_back ? 1 : 0);
+  assert_int_equal(zr_ctx_set(ctx, "log.level", "debug", NULL), ZR_OK);
+  b = ser(ctx, &rec, NULL, &n, &r, &st, NULL);
+  free(b);
+  assert_int_equal(l.select, 1);
+  zr_decision ds[4];
+  size_t k;
+  assert_int_equal(zr_ctx_decisions(ctx, ds, 4, &k), ZR_OK);
+  assert_int_equal(k, 2);
+  assert_string_equal(ds[0].format, r.format);
+  /* decision as JSON parses and lists candidates; as text it names the winner */
+  zr_sink *s;
+  zr_sink_memory_new(NULL, &s, NULL);
+  assert_int_equal(zr_decision_write(&ds[0], 1, s, NULL), ZR_OK);
+  const uint8_t *j;
+  size_t jn;
+  zr_sink_memory_data(s, &j, &jn);
+  json_t *root = json_loadb((const char *)j, jn, 0, NULL);
+  assert_non_null(root);
+  assert_true(json_array_size(json_object_get(root, "candidates")) >= 4);
+  json_decref(root);
+  zr_sink_free(s);
+  zr_sink_memory_new(NULL, &s, NULL);
+  assert_int_equal(zr_decision_write(&ds[0], 0, s, NULL), ZR_OK);
+  zr_sink_memory_data(s, &j, &jn);
+  assert_non_null(memmem(j, jn, "chosen:", 7));
+  zr_sink_free(s);
+  zr_ctx_set_log(ctx, NULL, NULL);
+  zr_doc_free(d);
+  zr_ctx_free(ctx);
+}
+
+static void test_envelope_request(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  zr_value v = zr_int(5);
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.envelope = 0;
+  size_t n;
+  zr_status st;
+  zr_serialize_result r;
+  uint8_t *b = ser(ctx, &v, &o, &n, &r, &st, NULL);
+  assert_int_equal(st, ZR_OK);
+  assert_int_equal(r.envelope, 0);
+  assert_memory_equal(b, "MBIN", 4); /* native bytes */
+  free(b);
+  zr_ctx_free(ctx);
+}
+
+static json_t *inspect_json(zr_ctx *ctx, const uint8_t *b, size_t n) {
+  zr_sink *s;
+  zr_sink_memory_new(NULL, &s, NULL);
+  assert_int_equal(zr_inspect(ctx, b, n, s, NULL), ZR_OK);
+  const uint8_t *j;
+  size_t jn;
+  zr_sink_memory_data(s, &j, &jn);
+  json_t *root = json_loadb((const char *)j, jn, 0, NULL);
+  zr_sink_free(s);
+  assert_non_null(root);
+  return root;
+}
+
+/* Envelope metadata (producer, user key/values) and lineage carried through a second step. */
+static void test_envelope_meta_lineage(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  zr_value v = zr_cstr_ref("payload");
+  zr_meta_kv kv[2] = {{"owner", "team-a"}, {"run", "42"}};
+  uint64_t src_fp = 0x1234abcdULL;
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.producer = "ingest 1.0";
+  o.meta = kv;
+  o.n_meta = 2;
+  o.lineage = 1;
+  o.operation = "ingest";
+  o.inputs = &src_fp;
+  o.n_inputs = 1;
+  size_t n1;
+  zr_status st;
+  zr_serialize_result r1;
+  uint8_t *b1 = ser(ctx, &v, &o, &n1, &r1, &st, NULL);
+  assert_int_equal(st, ZR_OK);
+  assert_true(r1.envelope);
+  assert_int_equal(r1.fingerprint, zr_xxh3_64(b1, n1, 0));
+  json_t *root = inspect_json(ctx, b1, n1);
+  json_t *env = json_object_get(json_array_get(json_object_get(root, "layers"), 0), "envelope");
+  assert_string_equal(json_string_value(json_object_get(env, "producer")), "ingest 1.0");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(env, "metadata"), "owner")), "team-a");
+  json_t *lin = json_object_get(env, "lineage");
+  assert_int_equal(json_array_size(lin), 1);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(lin, 0), "operation")), "ingest");
+  assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(lin, 0), "inputs"), 0)),
+                      "000000001234abcd");
+  json_decref(root);
+  /* a second step reads b1 and writes again: the history grows, b1's fingerprint is its input */
+  zr_serialize_opts o2;
+  zr_serialize_opts_init(&o2);
+  o2.lineage = 1;
+  o2.operation = "convert";
+  o2.parent = b1;
+  o2.parent_len = n1;
+  o2.codec = "lz4";
+  size_t n2;
+  uint8_t *b2 = ser(ctx, &v, &o2, &n2, NULL, &st, NULL);
+  assert_int_equal(st, ZR_OK);
+  root = inspect_json(ctx, b2, n2);
+  env = json_object_get(json_array_get(json_object_get(root, "layers"), 0), "envelope");
+  lin = json_object_get(env, "lineage");
+  assert_int_equal(json_array_size(lin), 2);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(lin, 1), "operation")), "convert");
+  char fp[24];
+  snprintf(fp, sizeof fp, "%016llx", (unsigned long long)r1.fingerprint);
+  assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(lin, 1), "inputs"), 0)), fp);
+  json_decref(root);
+  /* corrupt envelope: a clean error */
+  b2[n2 - 1] ^= 1;
+  zr_doc *doc = NULL;
+  assert_int_equal(zr_deserialize(ctx, b2, n2, NULL, &doc, NULL, NULL), ZR_ERR_CHECKSUM);
+  free(b1);
+  free(b2);
+  zr_ctx_free(ctx);
+}
+
+static void test_failing_allocator(void **state) {
+  (void)state;
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value rec = records(d, 100);
+  for (uint64_t k = 1; k < 200; k++) {
+    zr_test_failalloc fa;
+    zr_test_failalloc_init(&fa, k);
+    zr_ctx *ctx = NULL;
+    zr_status st = zr_ctx_new_isolated(&fa.a, &ctx, NULL);
+    if (st != ZR_OK) {
+      assert_int_equal(st, ZR_ERR_NOMEM);
+      continue;
+    }
+    mock_register_all(ctx, 1);
+    zr_sink *s;
+    zr_sink_memory_new(NULL, &s, NULL);
+    zr_serialize_opts o;
+    zr_serialize_opts_init(&o);
+    o.codec = "zstd";
+    st = zr_serialize(ctx, &rec, &o, s, NULL, NULL);
+    assert_true(st == ZR_OK || st == ZR_ERR_NOMEM);
+    zr_sink_free(s);
+    zr_ctx_free(ctx);
+    assert_int_equal(fa.live, 0);
+  }
+  zr_doc_free(d);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_roundtrip_auto),   cmocka_unit_test(test_compression),
+      cmocka_unit_test(test_fallback),         cmocka_unit_test(test_lossy_warnings),
+      cmocka_unit_test(test_detect_errors),    cmocka_unit_test(test_inspect),
+      cmocka_unit_test(test_log_and_decisions), cmocka_unit_test(test_envelope_request),
+      cmocka_unit_test(test_failing_allocator), cmocka_unit_test(test_envelope_meta_lineage),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
