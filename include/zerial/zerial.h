@@ -26,6 +26,9 @@
 #include "table.h"
 #include "tensor.h"
 #include "value.h"
+#if __has_include("arrow.h")
+#include "arrow.h"
+#endif
 #if __has_include("binary.h")
 #include "binary.h"
 #endif
