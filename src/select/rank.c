@@ -327,8 +327,8 @@ void zr__select_rank(zr__sel_params *p, zr_decision *d) {
   d->n_candidates = n;
   d->reason[0] = 0;
   if (n && d->cand[0].viable) {
-    snprintf(d->format, sizeof d->format, "%s", d->cand[0].format);
-    snprintf(d->codec, sizeof d->codec, "%s", d->cand[0].codec);
+    memcpy(d->format, d->cand[0].format, sizeof d->format);
+    memcpy(d->codec, d->cand[0].codec, sizeof d->codec);
     snprintf(d->reason, sizeof d->reason, "%.290s (score %.3f)", d->cand[0].reasons, d->cand[0].score);
   } else {
     d->format[0] = 0;
