@@ -18,7 +18,7 @@ PACKAGES=(
   python3 python3-dev python3-numpy python3-scipy python3-pandas python3-pytest
   python3-hypothesis python3-msgpack python3-setuptools python3-pip
   # BEAM side
-  erlang-base erlang-dev elixir
+  erlang-base erlang-dev erlang-eunit elixir
   # operations
   prometheus
   # JavaScript interop (apache-arrow from the npm registry); npm comes with nodejs where

@@ -29,9 +29,16 @@
 #if __has_include("binary.h")
 #include "binary.h"
 #endif
+#if __has_include("numpy.h")
+#include "numpy.h"
+#if __has_include("etf.h")
+#include "etf.h"
+#endif
 #if __has_include("envelope.h")
 #include "envelope.h"
 #endif
+#if __has_include("shm.h")
+#include "shm.h"
 #if __has_include("serialize.h")
 #include "serialize.h"
 #endif

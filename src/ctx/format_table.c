@@ -7,12 +7,16 @@
 #include "zerial/format.h"
 
 /* One line per format module, in detection-preference order; keep the NULL last. */
-extern const zr_format zr__format_binary;
-extern const zr_format zr__format_json;
+extern const zr_format zr__format_binary, zr__format_json, zr__format_npy, zr__format_npz, zr__format_pickle,
+    zr__format_etf;
 
 static const zr_format *const table[] = {
     &zr__format_binary,
     &zr__format_json,
+    &zr__format_npy,
+    &zr__format_npz,
+    &zr__format_pickle,
+    &zr__format_etf,
     NULL,
 };
 

@@ -14,6 +14,8 @@ struct zr_compat_report {
   size_t n, cap;
 };
 
+zr_compat_report *zs_report_new(void) { return calloc(1, sizeof(zr_compat_report)); }
+
 size_t zr_compat_report_count(const zr_compat_report *r) { return r ? r->n : 0; }
 const zr_compat_violation *zr_compat_report_at(const zr_compat_report *r, size_t i) {
   return r && i < r->n ? &r->items[i].v : NULL;
@@ -26,7 +28,7 @@ void zr_compat_report_free(zr_compat_report *r) {
   free(r);
 }
 
-static zr_status report_add(zr_compat_report *r, const char *subject, int version, zr_compat_direction dir,
+zr_status zs_report_add(zr_compat_report *r, const char *subject, int version, zr_compat_direction dir,
                             const char *path, int32_t id, const char *rule, const char *wt, const char *rt,
                             const char *fix) {
   if (r->n == r->cap) {
@@ -95,7 +97,7 @@ typedef struct chk {
 
 static void violation(chk *c, const char *path, int32_t id, const char *rule, zs_type *w, zs_type *r, const char *fix) {
   if (c->st != ZR_OK) return;
-  c->st = report_add(c->r, c->subject, c->version, c->dir, path, id, rule, w ? zs_type_text(w) : "-",
+  c->st = zs_report_add(c->r, c->subject, c->version, c->dir, path, id, rule, w ? zs_type_text(w) : "-",
                      r ? zs_type_text(r) : "-", fix);
 }
 
@@ -232,8 +234,7 @@ static int has_alias(const zs_field *f, const char *name) {
   return 0;
 }
 
-/* writer field matching reader field rf: by id when both have ids, else by name, then alias */
-static zs_field *match(zs_field *rf, zs_type *writer) {
+zs_field *zs_match(zs_field *rf, zs_type *writer) {
   if (rf->id >= 0) {
     for (size_t i = 0; i < writer->nfields; i++)
       if (writer->fields[i].id == rf->id) return &writer->fields[i];
@@ -251,7 +252,7 @@ static zs_field *match(zs_field *rf, zs_type *writer) {
 static void check_fields(chk *c, zs_type *reader, zs_type *writer, const char *path) {
   for (size_t i = 0; i < reader->nfields; i++) {
     zs_field *rf = &reader->fields[i];
-    zs_field *wf = match(rf, writer);
+    zs_field *wf = zs_match(rf, writer);
     if (!wf) {
       if (!rf->nullable && !rf->initial_default) {
         char p[ZR_ERROR_PATH_MAX];
@@ -333,7 +334,7 @@ zr_status zr_schema_check_read(const zr_schema *reader, const zr_schema *writer,
                                const char *subject, int version, zr_compat_report **report, zr_error *err) {
   if (!reader || !writer || !report) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   if (!*report) {
-    *report = calloc(1, sizeof **report);
+    *report = zs_report_new();
     if (!*report) return zr__err_nomem(err);
   }
   chk c = {*report, subject, version, direction, ZR_OK};
@@ -379,7 +380,7 @@ static zr_status check_id_reuse(const zr_schema *s, const zr_schema *const *hist
 zr_status zr_schema_check(const zr_schema *s, const zr_schema *const *history, size_t n, zr_compat_mode mode,
                           const char *subject, zr_compat_report **report, zr_error *err) {
   if (!s || (n && !history) || !report) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
-  *report = calloc(1, sizeof **report);
+  *report = zs_report_new();
   if (!*report) return zr__err_nomem(err);
   if (mode == ZR_COMPAT_NONE || n == 0) return ZR_OK;
   int transitive = mode == ZR_COMPAT_BACKWARD_TRANSITIVE || mode == ZR_COMPAT_FORWARD_TRANSITIVE ||

@@ -9,6 +9,7 @@
 
 struct zr_registry {
   sqlite3 *db;
+  zs_remote *remote; /* set when opened with an http(s) URL */
 };
 
 static zr_status dberr(zr_registry *r, zr_error *err, const char *what) {
@@ -35,6 +36,15 @@ zr_status zr_registry_open(const char *path, int busy_ms, zr_registry **out, zr_
   if (!path || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   zr_registry *r = calloc(1, sizeof *r);
   if (!r) return zr__err_nomem(err);
+  if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0) {
+    zr_status st = zs_remote_open(path, &r->remote, err);
+    if (st != ZR_OK) {
+      free(r);
+      return st;
+    }
+    *out = r;
+    return ZR_OK;
+  }
   if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
     zr_status st = dberr(r, err, path);
     zr_registry_close(r);
@@ -66,6 +76,7 @@ zr_status zr_registry_open(const char *path, int busy_ms, zr_registry **out, zr_
 
 void zr_registry_close(zr_registry *r) {
   if (!r) return;
+  if (r->remote) zs_remote_close(r->remote);
   if (r->db) sqlite3_close_v2(r->db);
   free(r);
 }
@@ -131,6 +142,7 @@ static void free_history(zr_schema **list, int *vers, size_t n) {
 }
 
 zr_status zr_registry_get_mode(zr_registry *r, const char *subject, zr_compat_mode *mode, zr_error *err) {
+  if (r && r->remote && mode) return zs_remote_get_mode(r->remote, subject, mode, err);
   if (!r || !mode) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   *mode = ZR_COMPAT_BACKWARD;
   sqlite3_stmt *q;
@@ -151,6 +163,7 @@ zr_status zr_registry_get_mode(zr_registry *r, const char *subject, zr_compat_mo
 }
 
 zr_status zr_registry_set_mode(zr_registry *r, const char *subject, zr_compat_mode mode, zr_error *err) {
+  if (r && r->remote) return zs_remote_set_mode(r->remote, subject, mode, err);
   if (!r || (unsigned)mode > ZR_COMPAT_NONE) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "bad argument");
   sqlite3_stmt *q;
   if (subject) {
@@ -185,6 +198,7 @@ static zr_status check_locked(zr_registry *r, const char *subject, const zr_sche
 
 zr_status zr_registry_check(zr_registry *r, const char *subject, const zr_schema *s, zr_compat_report **report,
                             zr_error *err) {
+  if (r && r->remote && subject && s && report) return zs_remote_check(r->remote, subject, s, report, err);
   if (!r || !subject || !s || !report) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   *report = NULL;
   ZR_TRY(exec(r, "BEGIN", err));
@@ -195,6 +209,7 @@ zr_status zr_registry_check(zr_registry *r, const char *subject, const zr_schema
 
 zr_status zr_registry_register(zr_registry *r, const char *subject, const zr_schema *s, zr_register_result *res,
                                zr_compat_report **report_out, zr_error *err) {
+  if (r && r->remote && subject && s) return zs_remote_register(r->remote, subject, s, res, report_out, err);
   if (!r || !subject || !*subject || !s) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "bad argument");
   if (report_out) *report_out = NULL;
   zr_register_result out = {0, 0, 0};
@@ -306,6 +321,7 @@ done:
 
 zr_status zr_registry_get(zr_registry *r, const char *subject, int version, zr_schema **out, int64_t *id,
                           int *got_version, zr_error *err) {
+  if (r && r->remote && subject && out) return zs_remote_get(r->remote, subject, version, out, id, got_version, err);
   if (!r || !subject || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   sqlite3_stmt *q;
   ZR_TRY(prep(r, version < 0
@@ -334,6 +350,7 @@ zr_status zr_registry_get(zr_registry *r, const char *subject, int version, zr_s
 }
 
 zr_status zr_registry_get_by_id(zr_registry *r, int64_t id, zr_schema **out, zr_error *err) {
+  if (r && r->remote && out) return zs_remote_get_by_id(r->remote, id, out, err);
   if (!r || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   sqlite3_stmt *q;
   ZR_TRY(prep(r, "SELECT json FROM zr_schemas WHERE id = ?1", &q, err));
@@ -369,6 +386,7 @@ static zr_status json_list(zr_registry *r, sqlite3_stmt *q, int text, char **out
 }
 
 zr_status zr_registry_subjects(zr_registry *r, int include_deleted, char **out, zr_error *err) {
+  if (r && r->remote && out) return zs_remote_list(r->remote, NULL, out, err);
   if (!r || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   sqlite3_stmt *q;
   ZR_TRY(prep(r, include_deleted ? "SELECT DISTINCT subject FROM zr_versions ORDER BY subject"
@@ -378,6 +396,7 @@ zr_status zr_registry_subjects(zr_registry *r, int include_deleted, char **out, 
 }
 
 zr_status zr_registry_versions(zr_registry *r, const char *subject, int include_deleted, char **out, zr_error *err) {
+  if (r && r->remote && subject && out) return zs_remote_list(r->remote, subject, out, err);
   if (!r || !subject || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   sqlite3_stmt *q;
   ZR_TRY(prep(r, include_deleted ? "SELECT version FROM zr_versions WHERE subject = ?1 ORDER BY version"
@@ -388,6 +407,7 @@ zr_status zr_registry_versions(zr_registry *r, const char *subject, int include_
 }
 
 zr_status zr_registry_delete(zr_registry *r, const char *subject, int version, int permanent, zr_error *err) {
+  if (r && r->remote && subject) return zs_remote_delete(r->remote, subject, version, permanent, err);
   if (!r || !subject) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   ZR_TRY(exec(r, "BEGIN IMMEDIATE", err));
   sqlite3_stmt *q;
@@ -440,6 +460,7 @@ zr_status zr__registry_lookup(zr_registry *r, const char *subject, const zr_sche
                               zr_error *err);
 zr_status zr__registry_lookup(zr_registry *r, const char *subject, const zr_schema *s, int *version, int64_t *id,
                               zr_error *err) {
+  if (r->remote) return zr__err(err, ZR_ERR_UNSUPPORTED, -1, "lookup is served by the registry server itself");
   char fp[65];
   zr_schema_fingerprint_sha256(s, fp);
   sqlite3_stmt *q;

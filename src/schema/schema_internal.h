@@ -65,5 +65,27 @@ void zs_field_clear(zs_field *f);
 zr_status zs_type_from_json(json_t *j, zs_type **out, const char *path, zr_error *err);
 json_t *zs_type_to_json(const zs_type *t, int canonical);
 const char *zs_unit_name(int unit);
+/* writer field matching reader field rf: by id when both carry ids, else name, then alias */
+zs_field *zs_match(zs_field *rf, zs_type *writer);
+
+zr_compat_report *zs_report_new(void);
+/* append a violation (strings copied) */
+zr_status zs_report_add(zr_compat_report *r, const char *subject, int version, zr_compat_direction dir,
+                        const char *path, int32_t id, const char *rule, const char *wt, const char *rt, const char *fix);
+
+/* remote registry (libcurl) behind a zr_registry opened with an http(s) URL */
+typedef struct zs_remote zs_remote;
+zr_status zs_remote_open(const char *url, zs_remote **out, zr_error *err);
+void zs_remote_close(zs_remote *rm);
+zr_status zs_remote_register(zs_remote *rm, const char *subject, const zr_schema *s, zr_register_result *res,
+                             zr_compat_report **report, zr_error *err);
+zr_status zs_remote_check(zs_remote *rm, const char *subject, const zr_schema *s, zr_compat_report **report, zr_error *err);
+zr_status zs_remote_get(zs_remote *rm, const char *subject, int version, zr_schema **out, int64_t *id, int *got_version,
+                        zr_error *err);
+zr_status zs_remote_get_by_id(zs_remote *rm, int64_t id, zr_schema **out, zr_error *err);
+zr_status zs_remote_list(zs_remote *rm, const char *subject, char **json, zr_error *err);
+zr_status zs_remote_delete(zs_remote *rm, const char *subject, int version, int permanent, zr_error *err);
+zr_status zs_remote_get_mode(zs_remote *rm, const char *subject, zr_compat_mode *mode, zr_error *err);
+zr_status zs_remote_set_mode(zs_remote *rm, const char *subject, zr_compat_mode mode, zr_error *err);
 
 #endif

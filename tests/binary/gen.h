@@ -15,10 +15,10 @@ typedef struct gen {
   unsigned budget; /* values still allowed in this tree */
 } gen;
 
-static uint64_t g_rand(gen *g) { return zr_test_rand(&g->seed); }
-static uint64_t g_below(gen *g, uint64_t n) { return n ? g_rand(g) % n : 0; }
+static inline uint64_t g_rand(gen *g) { return zr_test_rand(&g->seed); }
+static inline uint64_t g_below(gen *g, uint64_t n) { return n ? g_rand(g) % n : 0; }
 
-static int64_t g_int(gen *g) {
+static inline int64_t g_int(gen *g) {
   static const int64_t edges[] = {0, 1, -1, 127, 128, -32, -33, 255, 256, -128, -129, 65535, 65536, -32768, -32769,
                                   INT32_MAX, (int64_t)INT32_MAX + 1, INT32_MIN, (int64_t)INT32_MIN - 1,
                                   (int64_t)UINT32_MAX, (int64_t)UINT32_MAX + 1, INT64_MAX, INT64_MIN};
@@ -30,7 +30,7 @@ static int64_t g_int(gen *g) {
   }
 }
 
-static double g_double(gen *g) {
+static inline double g_double(gen *g) {
   static const uint64_t bits[] = {
       0x0000000000000000ull, 0x8000000000000000ull, /* +0, -0 */
       0x7FF0000000000000ull, 0xFFF0000000000000ull, /* ±inf */
@@ -54,7 +54,7 @@ static double g_double(gen *g) {
   }
 }
 
-static zr_value g_float(gen *g) {
+static inline zr_value g_float(gen *g) {
   switch (g_below(g, 5)) {
     case 0: { /* float32 hint with an exact float32 value */
       uint32_t b = (uint32_t)g_rand(g);
@@ -72,7 +72,7 @@ static zr_value g_float(gen *g) {
   }
 }
 
-static void g_bytes(gen *g, uint8_t *p, size_t n, int utf8) {
+static inline void g_bytes(gen *g, uint8_t *p, size_t n, int utf8) {
   static const char *const pieces[] = {"a", "Z", " ", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\"", "\\", "\x7F", "0"};
   if (!utf8) {
     for (size_t i = 0; i < n; i++) p[i] = (uint8_t)g_rand(g);
@@ -88,7 +88,7 @@ static void g_bytes(gen *g, uint8_t *p, size_t n, int utf8) {
   }
 }
 
-static size_t g_len(gen *g) {
+static inline size_t g_len(gen *g) {
   switch (g_below(g, 8)) {
     case 0: return 0;
     case 1: return 31 + g_below(g, 3);   /* fixstr boundary */
@@ -97,7 +97,7 @@ static size_t g_len(gen *g) {
   }
 }
 
-static zr_value g_tensor(gen *g) {
+static inline zr_value g_tensor(gen *g) {
   static const zr_dtype dts[] = {ZR_DT_BOOL, ZR_DT_INT8, ZR_DT_INT16, ZR_DT_INT32, ZR_DT_INT64, ZR_DT_UINT8,
                                  ZR_DT_UINT16, ZR_DT_UINT32, ZR_DT_UINT64, ZR_DT_FLOAT16, ZR_DT_FLOAT32, ZR_DT_FLOAT64,
                                  ZR_DT_COMPLEX64, ZR_DT_COMPLEX128, ZR_DT_DATETIME64, ZR_DT_TIMEDELTA64, ZR_DT_BYTES,
@@ -131,9 +131,9 @@ static zr_value g_tensor(gen *g) {
   return zr_tensor_value(g->doc, &t);
 }
 
-static zr_value g_value(gen *g, unsigned depth);
+static inline zr_value g_value(gen *g, unsigned depth);
 
-static zr_value g_numeric_list(gen *g) {
+static inline zr_value g_numeric_list(gen *g) {
   size_t n = 8 + g_below(g, 12);
   zr_value l = zr_list_new(g->doc, n);
   int mode = (int)g_below(g, 6);
@@ -162,7 +162,7 @@ static zr_value g_numeric_list(gen *g) {
   return l;
 }
 
-static zr_value g_value(gen *g, unsigned depth) {
+static inline zr_value g_value(gen *g, unsigned depth) {
   if (g->budget) g->budget--;
   unsigned pick = (unsigned)g_below(g, depth < 4 && g->budget ? 20 : 14);
   switch (pick) {
@@ -227,7 +227,7 @@ static zr_value g_value(gen *g, unsigned depth) {
 }
 
 /* A random value in @p doc (which owns everything it references). */
-static zr_value gen_value(zr_doc *doc, uint64_t seed, unsigned budget) {
+static inline zr_value gen_value(zr_doc *doc, uint64_t seed, unsigned budget) {
   gen g = {seed * 0x100000001B3ull + 7, doc, budget};
   return g_value(&g, 0);
 }

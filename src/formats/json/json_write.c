@@ -117,6 +117,21 @@ static zr_status jw_printf(jw *w, const char *fmt, ...) {
   return jw_put(w, tmp, (size_t)n);
 }
 
+static zr_status jw_u64(jw *w, uint64_t u, int neg) {
+  char t[24];
+  int i = 24;
+  do {
+    t[--i] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (neg) t[--i] = '-';
+  return jw_put(w, t + i, (size_t)(24 - i));
+}
+
+static zr_status jw_i64(jw *w, int64_t v) {
+  return v < 0 ? jw_u64(w, (uint64_t)0 - (uint64_t)v, 1) : jw_u64(w, (uint64_t)v, 0);
+}
+
 static zr_status jw_newline(jw *w) {
   if (!w->pretty) return ZR_OK;
   ZR_TRY(PUTS(w, "\n"));
@@ -547,14 +562,14 @@ static zr_status jw_elem(jw *w, const zr_tensor *t, const uint8_t *p) {
   }
   switch (t->dtype) {
     case ZR_DT_BOOL: return p[0] ? PUTS(w, "true") : PUTS(w, "false");
-    case ZR_DT_INT8: return jw_printf(w, "%d", (int8_t)p[0]);
-    case ZR_DT_INT16: return jw_printf(w, "%d", (int16_t)zr__ld16le(p));
-    case ZR_DT_INT32: return jw_printf(w, "%d", (int32_t)zr__ld32le(p));
-    case ZR_DT_INT64: return jw_printf(w, "%lld", (long long)(int64_t)zr__ld64le(p));
-    case ZR_DT_UINT8: return jw_printf(w, "%u", p[0]);
-    case ZR_DT_UINT16: return jw_printf(w, "%u", zr__ld16le(p));
-    case ZR_DT_UINT32: return jw_printf(w, "%u", zr__ld32le(p));
-    case ZR_DT_UINT64: return jw_printf(w, "%llu", (unsigned long long)zr__ld64le(p));
+    case ZR_DT_INT8: return jw_i64(w, (int8_t)p[0]);
+    case ZR_DT_INT16: return jw_i64(w, (int16_t)zr__ld16le(p));
+    case ZR_DT_INT32: return jw_i64(w, (int32_t)zr__ld32le(p));
+    case ZR_DT_INT64: return jw_i64(w, (int64_t)zr__ld64le(p));
+    case ZR_DT_UINT8: return jw_u64(w, p[0], 0);
+    case ZR_DT_UINT16: return jw_u64(w, zr__ld16le(p), 0);
+    case ZR_DT_UINT32: return jw_u64(w, zr__ld32le(p), 0);
+    case ZR_DT_UINT64: return jw_u64(w, zr__ld64le(p), 0);
     default: break;
   }
   double d;
@@ -646,10 +661,10 @@ static zr_status jw_value(jw *w, const zr_value *v) {
   switch ((zr_kind)v->kind) {
     case ZR_KIND_NULL: return PUTS(w, "null");
     case ZR_KIND_BOOL: return v->u.b ? PUTS(w, "true") : PUTS(w, "false");
-    case ZR_KIND_INT: return jw_printf(w, "%lld", (long long)v->u.i);
+    case ZR_KIND_INT: return jw_i64(w, v->u.i);
     case ZR_KIND_UINT:
       if (w->ext && v->u.u <= INT64_MAX) return jw_printf(w, "{\"$uint\":%llu}", (unsigned long long)v->u.u);
-      return jw_printf(w, "%llu", (unsigned long long)v->u.u);
+      return jw_u64(w, v->u.u, 0);
     case ZR_KIND_BIGINT:
       if (w->ext) {
         ZR_TRY(PUTS(w, "{\"$bigint\":\""));

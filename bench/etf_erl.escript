@@ -1,0 +1,28 @@
+#!/usr/bin/env escript
+%% Erlang side of bench/etf: builds the two data sets, writes them with term_to_binary to DIR
+%% (the C side decodes and re-encodes exactly these bytes), and times erl's own binary_to_term
+%% and term_to_binary on them with timer:tc. Prints one JSON object (medians, microseconds).
+-mode(compile).
+
+median(L) -> lists:nth((length(L) + 1) div 2, lists:sort(L)).
+
+time(F, Reps) ->
+    F(), %% warm-up
+    median([element(1, timer:tc(F)) || _ <- lists:seq(1, Reps)]).
+
+main([Dir, RepsS]) ->
+    Reps = list_to_integer(RepsS),
+    Maps = [#{<<"id">> => I, <<"name">> => <<"user", (integer_to_binary(I))/binary>>,
+              <<"score">> => I * 0.25, <<"active">> => (I rem 2 =:= 0)}
+            || I <- lists:seq(1, 100000)],
+    Floats = [I * 0.001 || I <- lists:seq(1, 1000000)],
+    Res = [begin
+               B = term_to_binary(T),
+               ok = file:write_file(filename:join(Dir, Name ++ ".etf"), B),
+               Dec = time(fun() -> binary_to_term(B) end, Reps),
+               Enc = time(fun() -> term_to_binary(T) end, Reps),
+               io_lib:format("\"~s\":{\"bytes\":~b,\"erl_decode_us\":~b,\"erl_encode_us\":~b}",
+                             [Name, byte_size(B), Dec, Enc])
+           end || {Name, T} <- [{"maps_100k", Maps}, {"floats_1m", Floats}]],
+    io:format("{\"otp\":\"~s\",\"reps\":~b,~s}~n",
+              [erlang:system_info(otp_release), Reps, lists:join(",", Res)]).

@@ -1,0 +1,49 @@
+defmodule Zerial do
+  @moduledoc """
+  zerial for Elixir: encode terms into zerial formats (Erlang external term format, zerial
+  binary, NumPy `.npy`, Arrow IPC stream, whatever the linked libzerial provides) and decode
+  them back. A thin layer over the Erlang module `:zerial` and its NIF.
+
+  `nil` is zerial's null; `true`/`false` are booleans; other atoms are symbols; Elixir strings
+  (binaries) are binaries. Tensors come back as `{:"$zerial_tensor", dtype, shape, data}`.
+  Encoded outputs are resource binaries pointing at zerial's buffer (no copy).
+  Errors: `{:error, {code, message, offset}}`.
+  """
+
+  @type format :: :etf | :binary | :npy | :arrow_stream | atom() | String.t()
+  @type encode_opt ::
+          {:format, format()}
+          | {:deterministic, boolean()}
+          | {:compressed, boolean() | 0..9}
+          | {:undefined_null, boolean()}
+          | {:strict, boolean()}
+  @type decode_opt ::
+          {:format, :auto | format()}
+          | {:atoms, boolean()}
+          | {:undefined_null, boolean()}
+          | {:charlists, :list | :string}
+          | {:improper, :error | :tagged}
+          | {:tags, boolean()}
+          | {:copy, boolean()}
+          | {:safe, boolean()}
+  @type error :: {:error, {atom(), binary(), integer()}}
+
+  @doc "Encode `term` (default format `:etf`)."
+  @spec encode(term(), [encode_opt()] | map()) :: {:ok, binary()} | error()
+  def encode(term, opts \\ []), do: :zerial.encode(term, to_map(opts))
+
+  @doc "Decode `bin` (format detected unless `format:` is given)."
+  @spec decode(binary(), [decode_opt()] | map()) :: {:ok, term()} | error()
+  def decode(bin, opts \\ []) when is_binary(bin), do: :zerial.decode(bin, to_map(opts))
+
+  @doc "A JSON description of `bin` without decoding its payloads."
+  @spec inspect(binary()) :: {:ok, binary()} | error()
+  def inspect(bin) when is_binary(bin), do: :zerial.inspect(bin)
+
+  @doc "Names of the formats the linked libzerial provides."
+  @spec formats() :: [binary()]
+  def formats, do: :zerial.formats()
+
+  defp to_map(opts) when is_map(opts), do: opts
+  defp to_map(opts) when is_list(opts), do: Map.new(opts)
+end

@@ -1,0 +1,1372 @@
+/* zerial._zerial: the CPython extension behind the `zerial` package.
+ *
+ * Converts Python objects to zr_value trees and back, runs the library's formats, and maps
+ * shared-memory regions. Arrays never pass through copies on the way out: a decoded tensor
+ * becomes a `zerial.Tensor` (buffer protocol + DLPack) that keeps its memory's owner alive (the
+ * decoded doc and the caller's input buffer, or a reference on the shared-memory region), and
+ * the package turns it into a numpy array viewing that memory. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zerial/zerial.h"
+#include "zerial/format.h"
+#include "zerial/shm.h"
+
+/* ------------------------------------------------------------------------------------------ */
+/* errors */
+
+static PyObject *Error, *DecodeError, *EncodeError, *StateError, *NotFoundError, *LimitError;
+static PyObject *tensor_factory; /* callable(Tensor) -> numpy.ndarray, set by the package */
+static PyTypeObject RegionType;
+static PyTypeObject *region_class; /* the package's subclass of Region (Python-level helpers) */
+
+static PyObject *error_class(zr_status st) {
+  switch (st) {
+    case ZR_ERR_TRUNCATED: case ZR_ERR_MALFORMED: case ZR_ERR_CHECKSUM: case ZR_ERR_UTF8:
+    case ZR_ERR_FORMAT: case ZR_ERR_VERSION: case ZR_ERR_ALIGNMENT: case ZR_ERR_EOF:
+      return DecodeError;
+    case ZR_ERR_TYPE: case ZR_ERR_LOSSY: return EncodeError;
+    case ZR_ERR_STATE: case ZR_ERR_BUSY: case ZR_ERR_EXISTS: return StateError;
+    case ZR_ERR_NOT_FOUND: return NotFoundError;
+    case ZR_ERR_LIMIT: case ZR_ERR_NOSPACE: case ZR_ERR_OVERFLOW: case ZR_ERR_NOMEM: return LimitError;
+    default: return Error;
+  }
+}
+
+/* Raise the zerial.Error subclass for @p st with the C message, offset and path. Returns NULL. */
+static PyObject *raise_zr(zr_status st, const zr_error *err) {
+  PyObject *cls = error_class(st);
+  const char *msg = (err && err->message[0]) ? err->message : zr_strerror(st);
+  PyObject *exc = PyObject_CallFunction(cls, "s", msg);
+  if (!exc) return NULL;
+  PyObject *code = PyLong_FromLong(st);
+  const char *sname = zr_status_name(st);
+  PyObject *name = PyUnicode_FromString(sname ? sname : "UNKNOWN");
+  PyObject *off = (err && err->offset >= 0) ? PyLong_FromLongLong(err->offset) : Py_NewRef(Py_None);
+  PyObject *path = (err && err->path[0]) ? PyUnicode_FromString(err->path) : Py_NewRef(Py_None);
+  PyObject *m = PyUnicode_FromString(msg);
+  if (code && name && off && path && m) {
+    PyObject_SetAttrString(exc, "code", code);
+    PyObject_SetAttrString(exc, "status", name);
+    PyObject_SetAttrString(exc, "offset", off);
+    PyObject_SetAttrString(exc, "path", path);
+    PyObject_SetAttrString(exc, "message", m);
+  }
+  Py_XDECREF(code);
+  Py_XDECREF(name);
+  Py_XDECREF(off);
+  Py_XDECREF(path);
+  Py_XDECREF(m);
+  PyErr_SetObject(cls, exc);
+  Py_DECREF(exc);
+  return NULL;
+}
+
+static PyObject *raise_msg(zr_status st, const char *msg) {
+  zr_error e;
+  zr_error_clear(&e);
+  snprintf(e.message, sizeof e.message, "%s", msg);
+  return raise_zr(st, &e);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* _Doc: owns a decoded doc and the input buffer it borrows from */
+
+typedef struct {
+  PyObject_HEAD
+  zr_doc *doc;
+  Py_buffer input;
+  int has_input;
+} DocObject;
+
+static void Doc_dealloc(DocObject *self) {
+  zr_doc_free(self->doc);
+  if (self->has_input) PyBuffer_Release(&self->input);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject DocType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "zerial._zerial._Doc",
+    .tp_basicsize = sizeof(DocObject),
+    .tp_dealloc = (destructor)Doc_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Keeps a decoded document and its input alive while views exist.",
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tensor: a view of n-dimensional memory owned by someone else */
+
+typedef struct {
+  PyObject_HEAD
+  PyObject *owner;               /* keeps the memory alive (a _Doc), or NULL */
+  void (*release)(void *);       /* or this C release (region reference) */
+  void *release_owner;
+  zr_tensor t;
+  int readonly;
+  char descr[512];
+  Py_ssize_t lo, hi;             /* byte range [data+lo, data+hi) covering every element */
+  Py_ssize_t shape1[1], strides1[1];
+  Py_ssize_t exports;
+} TensorObject;
+
+static PyTypeObject TensorType;
+
+static void Tensor_dealloc(TensorObject *self) {
+  Py_XDECREF(self->owner);
+  if (self->release) self->release(self->release_owner);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Wrap @p t (memory kept alive by @p owner or by @p t->release). Steals the release duty. */
+static PyObject *tensor_new(const zr_tensor *t, PyObject *owner, int readonly) {
+  TensorObject *o = PyObject_New(TensorObject, &TensorType);
+  if (!o) {
+    if (t->release) t->release(t->owner);
+    return NULL;
+  }
+  o->owner = owner;
+  Py_XINCREF(owner);
+  o->t = *t;
+  o->release = t->release;
+  o->release_owner = t->owner;
+  o->t.release = NULL;
+  o->readonly = readonly;
+  o->exports = 0;
+  zr_error err;
+  zr_status st = zr_npy_descr(t, o->descr, sizeof o->descr, &err);
+  if (st != ZR_OK) {
+    Py_DECREF(o);
+    return raise_zr(st, &err);
+  }
+  /* the byte range the view spans */
+  int64_t lo = 0, hi = (int64_t)t->itemsize;
+  int empty = 0;
+  for (uint32_t i = 0; i < t->ndim; i++) {
+    if (t->shape[i] == 0) empty = 1;
+    int64_t span = (t->shape[i] - 1) * t->strides[i];
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  if (empty) lo = hi = 0;
+  o->lo = (Py_ssize_t)lo;
+  o->hi = (Py_ssize_t)hi;
+  return (PyObject *)o;
+}
+
+static int Tensor_getbuffer(TensorObject *self, Py_buffer *view, int flags) {
+  if ((flags & PyBUF_WRITABLE) && self->readonly) {
+    PyErr_SetString(PyExc_BufferError, "zerial.Tensor: the memory is read-only");
+    return -1;
+  }
+  static char fmt_b[] = "B";
+  view->obj = Py_NewRef((PyObject *)self);
+  view->buf = (char *)self->t.data + self->lo;
+  view->len = self->hi - self->lo;
+  view->readonly = self->readonly;
+  view->itemsize = 1;
+  view->format = (flags & PyBUF_FORMAT) ? fmt_b : NULL;
+  view->ndim = 1;
+  self->shape1[0] = view->len;
+  self->strides1[0] = 1;
+  view->shape = (flags & PyBUF_ND) ? self->shape1 : NULL;
+  view->strides = (flags & PyBUF_STRIDES) ? self->strides1 : NULL;
+  view->suboffsets = NULL;
+  view->internal = NULL;
+  if (!view->buf) view->buf = (void *)"";
+  self->exports++;
+  return 0;
+}
+
+static void Tensor_releasebuffer(TensorObject *self, Py_buffer *view) {
+  (void)view;
+  self->exports--;
+}
+
+static PyBufferProcs Tensor_as_buffer = {(getbufferproc)Tensor_getbuffer, (releasebufferproc)Tensor_releasebuffer};
+
+static PyObject *Tensor_get_dtype(TensorObject *self, void *c) {
+  (void)c;
+  return PyUnicode_FromString(self->descr);
+}
+static PyObject *Tensor_get_shape(TensorObject *self, void *c) {
+  (void)c;
+  PyObject *tup = PyTuple_New(self->t.ndim);
+  for (uint32_t i = 0; tup && i < self->t.ndim; i++) PyTuple_SET_ITEM(tup, i, PyLong_FromLongLong(self->t.shape[i]));
+  return tup;
+}
+static PyObject *Tensor_get_strides(TensorObject *self, void *c) {
+  (void)c;
+  PyObject *tup = PyTuple_New(self->t.ndim);
+  for (uint32_t i = 0; tup && i < self->t.ndim; i++) PyTuple_SET_ITEM(tup, i, PyLong_FromLongLong(self->t.strides[i]));
+  return tup;
+}
+static PyObject *Tensor_get_offset(TensorObject *self, void *c) {
+  (void)c;
+  return PyLong_FromSsize_t(-self->lo);
+}
+static PyObject *Tensor_get_address(TensorObject *self, void *c) {
+  (void)c;
+  return PyLong_FromVoidPtr(self->t.data);
+}
+static PyObject *Tensor_get_nbytes(TensorObject *self, void *c) {
+  (void)c;
+  return PyLong_FromUnsignedLongLong(zr_tensor_count(&self->t) * self->t.itemsize);
+}
+static PyObject *Tensor_get_readonly(TensorObject *self, void *c) {
+  (void)c;
+  return PyBool_FromLong(self->readonly);
+}
+
+/* ---- DLPack (structures as the DLPack specification defines them, version 0.x ABI) ---- */
+typedef struct { int32_t device_type; int32_t device_id; } DLDevice;
+typedef struct { uint8_t code; uint8_t bits; uint16_t lanes; } DLDataType;
+typedef struct {
+  void *data;
+  DLDevice device;
+  int32_t ndim;
+  DLDataType dtype;
+  int64_t *shape;
+  int64_t *strides;
+  uint64_t byte_offset;
+} DLTensor;
+typedef struct DLManagedTensor {
+  DLTensor dl_tensor;
+  void *manager_ctx;
+  void (*deleter)(struct DLManagedTensor *self);
+} DLManagedTensor;
+enum { DL_CPU = 1, DL_INT = 0, DL_UINT = 1, DL_FLOAT = 2, DL_COMPLEX = 5, DL_BOOL = 6 };
+
+typedef struct {
+  DLManagedTensor m;
+  int64_t shape[ZR_TENSOR_MAX_DIMS], strides[ZR_TENSOR_MAX_DIMS];
+  PyObject *tensor;
+} DLHolder;
+
+static void dl_deleter(DLManagedTensor *m) {
+  DLHolder *h = (DLHolder *)m;
+  PyGILState_STATE g = PyGILState_Ensure();
+  Py_XDECREF(h->tensor);
+  PyMem_RawFree(h);
+  PyGILState_Release(g);
+}
+
+static void dl_capsule_destructor(PyObject *cap) {
+  if (PyCapsule_IsValid(cap, "dltensor")) { /* never consumed */
+    DLManagedTensor *m = PyCapsule_GetPointer(cap, "dltensor");
+    if (m && m->deleter) m->deleter(m);
+  } else {
+    PyErr_Clear();
+  }
+}
+
+static PyObject *Tensor_dlpack(TensorObject *self, PyObject *args, PyObject *kw) {
+  static char *kwlist[] = {"stream", NULL};
+  PyObject *stream = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", kwlist, &stream)) return NULL;
+  if (stream != Py_None) {
+    PyErr_SetString(PyExc_RuntimeError, "zerial.Tensor lives on the CPU: stream must be None");
+    return NULL;
+  }
+  if (self->readonly) {
+    PyErr_SetString(PyExc_BufferError, "cannot export a read-only zerial.Tensor through DLPack (it cannot signal "
+                                       "read-only memory); open the region with write=True or use numpy()");
+    return NULL;
+  }
+  DLDataType dt = {0, (uint8_t)(self->t.itemsize * 8), 1};
+  switch (self->t.dtype) {
+    case ZR_DT_BOOL: dt.code = DL_BOOL; break;
+    case ZR_DT_INT8: case ZR_DT_INT16: case ZR_DT_INT32: case ZR_DT_INT64: dt.code = DL_INT; break;
+    case ZR_DT_UINT8: case ZR_DT_UINT16: case ZR_DT_UINT32: case ZR_DT_UINT64: dt.code = DL_UINT; break;
+    case ZR_DT_FLOAT16: case ZR_DT_FLOAT32: case ZR_DT_FLOAT64: dt.code = DL_FLOAT; break;
+    case ZR_DT_COMPLEX64: case ZR_DT_COMPLEX128: dt.code = DL_COMPLEX; break;
+    default:
+      PyErr_Format(PyExc_BufferError, "DLPack cannot describe dtype %s", zr_dtype_name(self->t.dtype));
+      return NULL;
+  }
+  if (self->t.byte_order == ZR_ORDER_BIG && self->t.itemsize > 1) {
+    PyErr_SetString(PyExc_BufferError, "DLPack needs native byte order");
+    return NULL;
+  }
+  DLHolder *h = PyMem_RawCalloc(1, sizeof *h);
+  if (!h) return PyErr_NoMemory();
+  for (uint32_t i = 0; i < self->t.ndim; i++) {
+    if (self->t.strides[i] % (int64_t)self->t.itemsize) {
+      PyMem_RawFree(h);
+      PyErr_SetString(PyExc_BufferError, "strides are not a multiple of the item size");
+      return NULL;
+    }
+    h->shape[i] = self->t.shape[i];
+    h->strides[i] = self->t.strides[i] / (int64_t)self->t.itemsize;
+  }
+  h->m.dl_tensor.data = self->t.data;
+  h->m.dl_tensor.device.device_type = DL_CPU;
+  h->m.dl_tensor.ndim = (int32_t)self->t.ndim;
+  h->m.dl_tensor.dtype = dt;
+  h->m.dl_tensor.shape = h->shape;
+  h->m.dl_tensor.strides = h->strides;
+  h->m.manager_ctx = h;
+  h->m.deleter = dl_deleter;
+  h->tensor = Py_NewRef((PyObject *)self);
+  PyObject *cap = PyCapsule_New(&h->m, "dltensor", dl_capsule_destructor);
+  if (!cap) dl_deleter(&h->m);
+  return cap;
+}
+
+static PyObject *Tensor_dlpack_device(TensorObject *self, PyObject *unused) {
+  (void)self;
+  (void)unused;
+  return Py_BuildValue("(ii)", DL_CPU, 0);
+}
+
+static PyObject *Tensor_numpy(TensorObject *self, PyObject *unused) {
+  (void)unused;
+  if (!tensor_factory) return raise_msg(ZR_ERR_STATE, "no tensor factory registered");
+  return PyObject_CallOneArg(tensor_factory, (PyObject *)self);
+}
+
+static PyObject *Tensor_repr(TensorObject *self) {
+  PyObject *shape = Tensor_get_shape(self, NULL);
+  if (!shape) return NULL;
+  PyObject *r = PyUnicode_FromFormat("zerial.Tensor(dtype='%s', shape=%R, readonly=%s)", self->descr, shape,
+                                     self->readonly ? "True" : "False");
+  Py_DECREF(shape);
+  return r;
+}
+
+static PyGetSetDef Tensor_getset[] = {
+    {"dtype", (getter)Tensor_get_dtype, NULL, "NumPy dtype description (str, e.g. '<f4')", NULL},
+    {"shape", (getter)Tensor_get_shape, NULL, "extents", NULL},
+    {"strides", (getter)Tensor_get_strides, NULL, "byte strides", NULL},
+    {"offset", (getter)Tensor_get_offset, NULL, "offset of element 0 inside the exported buffer", NULL},
+    {"address", (getter)Tensor_get_address, NULL, "address of element 0", NULL},
+    {"nbytes", (getter)Tensor_get_nbytes, NULL, "bytes of the elements", NULL},
+    {"readonly", (getter)Tensor_get_readonly, NULL, "whether the memory is read-only", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyMethodDef Tensor_methods[] = {
+    {"__dlpack__", (PyCFunction)(void (*)(void))Tensor_dlpack, METH_VARARGS | METH_KEYWORDS,
+     "DLPack capsule viewing the memory (CPU); numpy.from_dlpack takes it without a copy."},
+    {"__dlpack_device__", (PyCFunction)Tensor_dlpack_device, METH_NOARGS, "(device type, id): (1, 0), the CPU."},
+    {"numpy", (PyCFunction)Tensor_numpy, METH_NOARGS, "A numpy array viewing the same memory (no copy)."},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject TensorType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "zerial.Tensor",
+    .tp_basicsize = sizeof(TensorObject),
+    .tp_dealloc = (destructor)Tensor_dealloc,
+    .tp_repr = (reprfunc)Tensor_repr,
+    .tp_as_buffer = &Tensor_as_buffer,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "An n-dimensional array viewing memory zerial decoded or mapped (no copy). Buffer protocol "
+              "(flat bytes), DLPack, numpy().",
+    .tp_methods = Tensor_methods,
+    .tp_getset = Tensor_getset,
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* zr_value -> Python */
+
+static PyObject *to_py(const zr_value *v, PyObject *holder, int readonly, unsigned depth);
+
+static PyObject *tensor_to_py(const zr_tensor *t, PyObject *holder, int readonly) {
+  zr_tensor c = *t;
+  c.release = NULL; /* the doc releases its tensors */
+  PyObject *tobj = tensor_new(&c, holder, readonly);
+  if (!tobj) return NULL;
+  if (!tensor_factory) return tobj;
+  PyObject *arr = PyObject_CallOneArg(tensor_factory, tobj);
+  Py_DECREF(tobj);
+  return arr;
+}
+
+static PyObject *to_py(const zr_value *v, PyObject *holder, int readonly, unsigned depth) {
+  if (depth > 1000) return raise_msg(ZR_ERR_LIMIT, "value nested too deeply for Python");
+  switch ((zr_kind)v->kind) {
+    case ZR_KIND_NULL: Py_RETURN_NONE;
+    case ZR_KIND_BOOL: return PyBool_FromLong(v->u.b);
+    case ZR_KIND_INT: return PyLong_FromLongLong(v->u.i);
+    case ZR_KIND_UINT: return PyLong_FromUnsignedLongLong(v->u.u);
+    case ZR_KIND_BIGINT: {
+      PyObject *mag = _PyLong_FromByteArray(v->u.bin, (size_t)v->n.len, 1, 0);
+      if (!mag || !(v->flags & ZR_VF_NEGATIVE)) return mag;
+      PyObject *neg = PyNumber_Negative(mag);
+      Py_DECREF(mag);
+      return neg;
+    }
+    case ZR_KIND_FLOAT: return PyFloat_FromDouble(v->u.f);
+    case ZR_KIND_STRING:
+    case ZR_KIND_SYMBOL: return PyUnicode_DecodeUTF8(v->u.str, (Py_ssize_t)v->n.len, "surrogatepass");
+    case ZR_KIND_BINARY:
+    case ZR_KIND_EXT: return PyBytes_FromStringAndSize((const char *)v->u.bin, (Py_ssize_t)v->n.len);
+    case ZR_KIND_TIMESTAMP: return PyLong_FromLongLong(v->u.i);
+    case ZR_KIND_LIST:
+    case ZR_KIND_TUPLE: {
+      Py_ssize_t n = (Py_ssize_t)v->n.len;
+      PyObject *seq = v->kind == ZR_KIND_LIST ? PyList_New(n) : PyTuple_New(n);
+      if (!seq) return NULL;
+      for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *it = to_py(&v->u.items[i], holder, readonly, depth + 1);
+        if (!it) {
+          Py_DECREF(seq);
+          return NULL;
+        }
+        if (v->kind == ZR_KIND_LIST) PyList_SET_ITEM(seq, i, it);
+        else PyTuple_SET_ITEM(seq, i, it);
+      }
+      return seq;
+    }
+    case ZR_KIND_MAP: {
+      PyObject *d = PyDict_New();
+      if (!d) return NULL;
+      for (uint64_t i = 0; i < v->n.len; i++) {
+        PyObject *k = to_py(&v->u.members[i].key, holder, readonly, depth + 1);
+        PyObject *val = k ? to_py(&v->u.members[i].val, holder, readonly, depth + 1) : NULL;
+        if (!k || !val || PyDict_SetItem(d, k, val) < 0) {
+          Py_XDECREF(k);
+          Py_XDECREF(val);
+          Py_DECREF(d);
+          return NULL;
+        }
+        Py_DECREF(k);
+        Py_DECREF(val);
+      }
+      return d;
+    }
+    case ZR_KIND_TENSOR: return tensor_to_py(v->u.tensor, holder, readonly);
+    case ZR_KIND_TABLE: return raise_msg(ZR_ERR_UNSUPPORTED, "tables are not supported by this build of the module");
+  }
+  return raise_msg(ZR_ERR_MALFORMED, "unknown value kind");
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Python -> zr_value */
+
+typedef struct {
+  zr_doc *doc;
+  PyObject *keep;    /* list of objects to keep alive until the encode ends */
+  Py_buffer *bufs;   /* buffers to release */
+  size_t nbufs, capbufs;
+} conv_ctx;
+
+static void ctx_free(conv_ctx *c) {
+  for (size_t i = 0; i < c->nbufs; i++) PyBuffer_Release(&c->bufs[i]);
+  PyMem_Free(c->bufs);
+  Py_XDECREF(c->keep);
+  zr_doc_free(c->doc);
+}
+
+static Py_buffer *ctx_buf(conv_ctx *c) {
+  if (c->nbufs == c->capbufs) {
+    size_t nc = c->capbufs ? c->capbufs * 2 : 8;
+    Py_buffer *nb = PyMem_Realloc(c->bufs, nc * sizeof *nb);
+    if (!nb) return NULL;
+    c->bufs = nb;
+    c->capbufs = nc;
+  }
+  return &c->bufs[c->nbufs];
+}
+
+/* Parse a numpy type string ('<f4', '|b1', '<M8[ns]', '|S5', '<U3', '|V12') into @p t. */
+static int parse_typestr(const char *s, zr_tensor *t) {
+  if (strlen(s) < 3) return -1;
+  char order = s[0], kind = s[1];
+  long size = strtol(s + 2, NULL, 10);
+  if (size <= 0) return -1;
+  t->byte_order = order == '>' ? ZR_ORDER_BIG : ZR_ORDER_LITTLE;
+  t->itemsize = (uint64_t)size;
+  switch (kind) {
+    case 'b': t->dtype = ZR_DT_BOOL; return size == 1 ? 0 : -1;
+    case 'i': t->dtype = size == 1 ? ZR_DT_INT8 : size == 2 ? ZR_DT_INT16 : size == 4 ? ZR_DT_INT32 : size == 8 ? ZR_DT_INT64 : 0; break;
+    case 'u': t->dtype = size == 1 ? ZR_DT_UINT8 : size == 2 ? ZR_DT_UINT16 : size == 4 ? ZR_DT_UINT32 : size == 8 ? ZR_DT_UINT64 : 0; break;
+    case 'f': t->dtype = size == 2 ? ZR_DT_FLOAT16 : size == 4 ? ZR_DT_FLOAT32 : size == 8 ? ZR_DT_FLOAT64 : (size == 16 ? ZR_DT_LONGDOUBLE : 0); break;
+    case 'c': t->dtype = size == 8 ? ZR_DT_COMPLEX64 : size == 16 ? ZR_DT_COMPLEX128 : 0; break;
+    case 'S': t->dtype = ZR_DT_BYTES; return 0;
+    case 'U': t->dtype = ZR_DT_UNICODE; t->itemsize = (uint64_t)size * 4; return 0;
+    case 'V': t->dtype = ZR_DT_VOID; return 0;
+    case 'M':
+    case 'm': {
+      t->dtype = kind == 'M' ? ZR_DT_DATETIME64 : ZR_DT_TIMEDELTA64;
+      const char *u = strchr(s, '[');
+      t->time_unit = ZR_TU_GENERIC;
+      if (u) {
+        static const struct { const char *n; zr_time_unit u; } units[] = {
+            {"[s]", ZR_TU_SECOND}, {"[ms]", ZR_TU_MILLI}, {"[us]", ZR_TU_MICRO}, {"[ns]", ZR_TU_NANO},
+            {"[Y]", ZR_TU_YEAR},   {"[M]", ZR_TU_MONTH},  {"[W]", ZR_TU_WEEK},   {"[D]", ZR_TU_DAY},
+            {"[h]", ZR_TU_HOUR},   {"[m]", ZR_TU_MINUTE}, {"[ps]", ZR_TU_PICO},  {"[fs]", ZR_TU_FEMTO},
+            {"[as]", ZR_TU_ATTO}};
+        size_t k;
+        for (k = 0; k < sizeof units / sizeof units[0]; k++)
+          if (strcmp(u, units[k].n) == 0) break;
+        if (k == sizeof units / sizeof units[0]) return -1;
+        t->time_unit = units[k].u;
+      }
+      return size == 8 ? 0 : -1;
+    }
+    default: return -1;
+  }
+  return t->dtype ? 0 : -1;
+}
+
+/* Fill @p t from an object with __array_interface__ (numpy arrays and friends). 1: done, 0: not an
+ * array, -1: error set. The object must stay alive while @p t is used. */
+static int array_to_tensor(PyObject *obj, zr_tensor *t, PyObject **descr_keep) {
+  if (PyBytes_Check(obj) || PyByteArray_Check(obj) || PyMemoryView_Check(obj) || PyUnicode_Check(obj)) return 0;
+  PyObject *ai = PyObject_GetAttrString(obj, "__array_interface__");
+  if (!ai) {
+    PyErr_Clear();
+    return 0;
+  }
+  int rc = -1;
+  memset(t, 0, sizeof *t);
+  PyObject *typestr = PyDict_GetItemString(ai, "typestr");
+  PyObject *shape = PyDict_GetItemString(ai, "shape");
+  PyObject *strides = PyDict_GetItemString(ai, "strides");
+  PyObject *data = PyDict_GetItemString(ai, "data");
+  PyObject *descr = PyDict_GetItemString(ai, "descr");
+  if (!typestr || !PyUnicode_Check(typestr) || !shape || !PyTuple_Check(shape) || !data || !PyTuple_Check(data) ||
+      PyTuple_GET_SIZE(data) < 1) {
+    PyErr_SetString(PyExc_TypeError, "unsupported __array_interface__");
+    goto out;
+  }
+  const char *ts = PyUnicode_AsUTF8(typestr);
+  if (!ts || parse_typestr(ts, t) != 0) {
+    PyErr_Format(PyExc_TypeError, "zerial cannot carry arrays of dtype %s", ts ? ts : "?");
+    goto out;
+  }
+  if (ts[1] == 'O') {
+    PyErr_SetString(PyExc_TypeError, "object arrays cannot be serialized by zerial");
+    goto out;
+  }
+  Py_ssize_t nd = PyTuple_GET_SIZE(shape);
+  if (nd > ZR_TENSOR_MAX_DIMS) {
+    PyErr_SetString(PyExc_ValueError, "too many dimensions");
+    goto out;
+  }
+  t->ndim = (uint32_t)nd;
+  for (Py_ssize_t i = 0; i < nd; i++) t->shape[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(shape, i));
+  if (PyErr_Occurred()) goto out;
+  int64_t s = (int64_t)t->itemsize;
+  for (Py_ssize_t i = nd - 1; i >= 0; i--) {
+    t->strides[i] = s;
+    s *= t->shape[i] ? t->shape[i] : 1;
+  }
+  if (strides && strides != Py_None) {
+    if (!PyTuple_Check(strides) || PyTuple_GET_SIZE(strides) != nd) {
+      PyErr_SetString(PyExc_TypeError, "bad strides in __array_interface__");
+      goto out;
+    }
+    for (Py_ssize_t i = 0; i < nd; i++) t->strides[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(strides, i));
+    if (PyErr_Occurred()) goto out;
+  }
+  t->data = PyLong_AsVoidPtr(PyTuple_GET_ITEM(data, 0));
+  if (PyErr_Occurred()) goto out;
+  uint64_t n = zr_tensor_count(t);
+  t->nbytes = n * t->itemsize;
+  if (t->dtype == ZR_DT_VOID && descr && PyList_Check(descr) &&
+      !(PyList_GET_SIZE(descr) == 1 && PyTuple_Check(PyList_GET_ITEM(descr, 0)) &&
+        PyUnicode_Check(PyTuple_GET_ITEM(PyList_GET_ITEM(descr, 0), 0)) &&
+        PyUnicode_GetLength(PyTuple_GET_ITEM(PyList_GET_ITEM(descr, 0), 0)) == 0)) {
+    /* structured dtype: carry NumPy's field list as its Python literal */
+    PyObject *r = PyObject_Repr(descr);
+    if (!r) goto out;
+    t->descr = PyUnicode_AsUTF8(r);
+    *descr_keep = r;
+  }
+  rc = 1;
+out:
+  Py_DECREF(ai);
+  return rc;
+}
+
+static int from_py(conv_ctx *c, PyObject *o, zr_value *out, unsigned depth);
+
+static int from_py(conv_ctx *c, PyObject *o, zr_value *out, unsigned depth) {
+  if (depth > 500) {
+    PyErr_SetString(PyExc_RecursionError, "value nested too deeply for zerial");
+    return -1;
+  }
+  if (o == Py_None) {
+    *out = zr_null();
+  } else if (PyBool_Check(o)) {
+    *out = zr_bool(o == Py_True);
+  } else if (PyLong_Check(o)) {
+    int overflow = 0;
+    long long x = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (!overflow) {
+      if (x == -1 && PyErr_Occurred()) return -1;
+      *out = zr_int(x);
+    } else {
+      if (overflow > 0) {
+        unsigned long long u = PyLong_AsUnsignedLongLong(o);
+        if (!PyErr_Occurred()) {
+          *out = zr_uint(u);
+          return 0;
+        }
+        PyErr_Clear();
+      }
+      PyObject *mag = PyNumber_Absolute(o);
+      if (!mag) return -1;
+      size_t bits = _PyLong_NumBits(mag);
+      size_t nbytes = (bits + 7) / 8;
+      uint8_t *buf = PyMem_Malloc(nbytes ? nbytes : 1);
+      if (!buf) {
+        Py_DECREF(mag);
+        PyErr_NoMemory();
+        return -1;
+      }
+      int r = _PyLong_AsByteArray((PyLongObject *)mag, buf, nbytes, 1, 0);
+      Py_DECREF(mag);
+      if (r < 0) {
+        PyMem_Free(buf);
+        return -1;
+      }
+      *out = zr_bigint(c->doc, overflow < 0, buf, nbytes);
+      PyMem_Free(buf);
+    }
+  } else if (PyFloat_Check(o)) {
+    *out = zr_float(PyFloat_AS_DOUBLE(o));
+  } else if (PyUnicode_Check(o)) {
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(o, &n);
+    if (!s) return -1;
+    *out = zr_str_ref(s, (size_t)n); /* the str caches its UTF-8; alive while the caller holds it */
+  } else if (PyBytes_Check(o)) {
+    *out = zr_bin_ref(PyBytes_AS_STRING(o), (size_t)PyBytes_GET_SIZE(o));
+  } else if (PyByteArray_Check(o) || PyMemoryView_Check(o)) {
+    Py_buffer *b = ctx_buf(c);
+    if (!b) {
+      PyErr_NoMemory();
+      return -1;
+    }
+    if (PyObject_GetBuffer(o, b, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    c->nbufs++;
+    *out = zr_bin_ref(b->buf, (size_t)b->len);
+  } else if (PyList_Check(o) || PyTuple_Check(o)) {
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+    zr_value seq = PyList_Check(o) ? zr_list_new(c->doc, (size_t)n) : zr_tuple_new(c->doc, (size_t)n);
+    for (Py_ssize_t i = 0; i < n; i++) {
+      zr_value it;
+      if (from_py(c, PySequence_Fast_GET_ITEM(o, i), &it, depth + 1) < 0) return -1;
+      if (zr_list_push(c->doc, &seq, it) != ZR_OK) {
+        PyErr_NoMemory();
+        return -1;
+      }
+    }
+    *out = seq;
+  } else if (PyDict_Check(o)) {
+    zr_value m = zr_map_new(c->doc, (size_t)PyDict_GET_SIZE(o));
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(o, &pos, &k, &v)) {
+      zr_value kv, vv;
+      if (from_py(c, k, &kv, depth + 1) < 0 || from_py(c, v, &vv, depth + 1) < 0) return -1;
+      if (zr_map_put(c->doc, &m, kv, vv) != ZR_OK) {
+        PyErr_NoMemory();
+        return -1;
+      }
+    }
+    *out = m;
+  } else {
+    zr_tensor t;
+    PyObject *dk = NULL;
+    int r = array_to_tensor(o, &t, &dk);
+    if (r < 0) return -1;
+    if (r == 0) {
+      PyErr_Format(PyExc_TypeError, "zerial cannot serialize objects of type %.200s", Py_TYPE(o)->tp_name);
+      return -1;
+    }
+    if (dk) {
+      PyList_Append(c->keep, dk);
+      Py_DECREF(dk);
+    }
+    *out = zr_tensor_value(c->doc, &t);
+  }
+  if (zr_doc_status(c->doc) != ZR_OK) {
+    PyErr_NoMemory();
+    return -1;
+  }
+  return 0;
+}
+
+static int ctx_init(conv_ctx *c) {
+  memset(c, 0, sizeof *c);
+  c->doc = zr_doc_new(NULL);
+  c->keep = PyList_New(0);
+  if (!c->doc || !c->keep) {
+    ctx_free(c);
+    PyErr_NoMemory();
+    return -1;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* dumps / loads / inspect */
+
+static const zr_format *pick_format(const char *name, const zr_value *v) {
+  if (strcmp(name, "auto") != 0) return zr_format_by_name(name);
+  if (v->kind == ZR_KIND_TENSOR) {
+    const zr_format *npy = zr_format_by_name("npy");
+    if (npy) return npy;
+  }
+  return zr_format_by_name("binary");
+}
+
+static PyObject *py_dumps(PyObject *self, PyObject *args, PyObject *kw) {
+  (void)self;
+  static char *kwlist[] = {"obj", "format", "compression", "level", "deterministic", NULL};
+  PyObject *obj;
+  const char *fname = "auto";
+  PyObject *compression = Py_None;
+  int level = 0, deterministic = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$sOip", kwlist, &obj, &fname, &compression, &level, &deterministic))
+    return NULL;
+  if (compression != Py_None && !(PyUnicode_Check(compression) && PyUnicode_CompareWithASCIIString(compression, "none") == 0)) {
+    const char *cname = PyUnicode_Check(compression) ? PyUnicode_AsUTF8(compression) : NULL;
+    if (!cname) return raise_msg(ZR_ERR_INVALID_ARG, "compression must be a codec name or None");
+  }
+  conv_ctx c;
+  if (ctx_init(&c) < 0) return NULL;
+  zr_value v;
+  if (from_py(&c, obj, &v, 0) < 0) {
+    ctx_free(&c);
+    return NULL;
+  }
+  const zr_format *f = pick_format(fname, &v);
+  if (!f || !f->encode) {
+    ctx_free(&c);
+    char msg[200];
+    snprintf(msg, sizeof msg, "format '%s' is not available in this build", strcmp(fname, "auto") ? fname : "binary");
+    return raise_msg(ZR_ERR_FORMAT, msg);
+  }
+  zr_encode_opts eo;
+  memset(&eo, 0, sizeof eo);
+  eo.level = level;
+  eo.flags = deterministic ? ZR_ENC_DETERMINISTIC : 0;
+  if (compression != Py_None) eo.codec = PyUnicode_AsUTF8(compression);
+  zr_error err;
+  zr_error_clear(&err);
+  zr_sink *sink = NULL;
+  zr_status st = zr_sink_memory_new(NULL, &sink, &err);
+  if (st == ZR_OK) {
+    Py_BEGIN_ALLOW_THREADS st = f->encode(&v, &eo, sink, &err);
+    Py_END_ALLOW_THREADS
+  }
+  PyObject *res = NULL;
+  if (st == ZR_OK) {
+    const uint8_t *d;
+    size_t n;
+    zr_sink_memory_data(sink, &d, &n);
+    res = PyBytes_FromStringAndSize((const char *)d, (Py_ssize_t)n);
+  } else {
+    raise_zr(st, &err);
+  }
+  zr_sink_free(sink);
+  ctx_free(&c);
+  return res;
+}
+
+/* Decode @p data (a buffer object) and convert; tensors view the buffer (kept alive). */
+static PyObject *py_loads(PyObject *self, PyObject *args, PyObject *kw) {
+  (void)self;
+  static char *kwlist[] = {"data", "format", "copy", NULL};
+  PyObject *data;
+  const char *fname = NULL;
+  int copy = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$zp", kwlist, &data, &fname, &copy)) return NULL;
+  DocObject *h = PyObject_New(DocObject, &DocType);
+  if (!h) return NULL;
+  h->doc = NULL;
+  h->has_input = 0;
+  if (PyObject_GetBuffer(data, &h->input, PyBUF_C_CONTIGUOUS) < 0) {
+    Py_DECREF(h);
+    return NULL;
+  }
+  h->has_input = 1;
+  const uint8_t *p = h->input.buf;
+  size_t n = (size_t)h->input.len;
+  const zr_format *f = fname ? zr_format_by_name(fname) : zr_format_detect(p, n);
+  if (!f || !f->decode) {
+    Py_DECREF(h);
+    return raise_msg(ZR_ERR_FORMAT, fname ? "format not available in this build" : "cannot detect the format of the input");
+  }
+  zr_decode_opts o;
+  zr_decode_opts_init(&o);
+  o.copy = copy;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st;
+  Py_BEGIN_ALLOW_THREADS st = f->decode(p, n, &o, &h->doc, &err);
+  Py_END_ALLOW_THREADS
+  if (st != ZR_OK) {
+    Py_DECREF(h);
+    return raise_zr(st, &err);
+  }
+  PyObject *res = to_py(zr_doc_root(h->doc), (PyObject *)h, copy ? 0 : h->input.readonly, 0);
+  Py_DECREF(h);
+  return res;
+}
+
+static PyObject *py_inspect(PyObject *self, PyObject *arg) {
+  (void)self;
+  Py_buffer b;
+  if (PyObject_GetBuffer(arg, &b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+  const zr_format *f = zr_format_detect(b.buf, (size_t)b.len);
+  PyObject *res = NULL;
+  if (!f) {
+    PyBuffer_Release(&b);
+    return raise_msg(ZR_ERR_FORMAT, "cannot detect the format of the input");
+  }
+  PyObject *json = Py_NewRef(Py_None);
+  if (f->inspect) {
+    zr_sink *s = NULL;
+    zr_error err;
+    zr_error_clear(&err);
+    zr_status st = zr_sink_memory_new(NULL, &s, &err);
+    if (st == ZR_OK) st = f->inspect(b.buf, (size_t)b.len, s, &err);
+    if (st != ZR_OK) {
+      zr_sink_free(s);
+      PyBuffer_Release(&b);
+      Py_DECREF(json);
+      return raise_zr(st, &err);
+    }
+    const uint8_t *d;
+    size_t n;
+    zr_sink_memory_data(s, &d, &n);
+    Py_DECREF(json);
+    json = PyUnicode_FromStringAndSize((const char *)d, (Py_ssize_t)n);
+    zr_sink_free(s);
+  }
+  if (json) res = Py_BuildValue("{s:s,s:i,s:n,s:N}", "format", f->name, "format_id", f->id, "size", b.len, "detail", json);
+  PyBuffer_Release(&b);
+  return res;
+}
+
+static PyObject *py_formats(PyObject *self, PyObject *unused) {
+  (void)self;
+  (void)unused;
+  PyObject *l = PyList_New(0);
+  for (size_t i = 0; l && i < zr_format_count(); i++) {
+    const zr_format *f = zr_format_at(i);
+    PyObject *t = Py_BuildValue("(sis)", f->name, f->id, f->summary ? f->summary : "");
+    if (!t || PyList_Append(l, t) < 0) {
+      Py_XDECREF(t);
+      Py_DECREF(l);
+      return NULL;
+    }
+    Py_DECREF(t);
+  }
+  return l;
+}
+
+static PyObject *py_set_region_class(PyObject *self, PyObject *cls) {
+  (void)self;
+  if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &RegionType)) {
+    PyErr_SetString(PyExc_TypeError, "expected a subclass of zerial._zerial.Region");
+    return NULL;
+  }
+  Py_XSETREF(region_class, (PyTypeObject *)Py_NewRef(cls));
+  Py_RETURN_NONE;
+}
+
+static PyObject *py_set_tensor_factory(PyObject *self, PyObject *f) {
+  (void)self;
+  Py_XSETREF(tensor_factory, Py_NewRef(f));
+  Py_RETURN_NONE;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Region */
+
+typedef struct {
+  PyObject_HEAD
+  zr_shm *r;
+  int writer;
+} RegionObject;
+
+static void shm_unref(void *p) { zr_shm_close(p); }
+
+static int region_live(RegionObject *self) {
+  if (!self->r) {
+    raise_msg(ZR_ERR_STATE, "the region is closed");
+    return 0;
+  }
+  return 1;
+}
+
+static void Region_dealloc(RegionObject *self) {
+  zr_shm_close(self->r); /* views hold their own references: the mapping stays while they live */
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *region_wrap(zr_shm *r, int writer);
+static PyObject *region_wrap(zr_shm *r, int writer) {
+  PyTypeObject *tp = region_class ? region_class : &RegionType;
+  RegionObject *o = (RegionObject *)tp->tp_alloc(tp, 0);
+  if (!o) {
+    zr_shm_close(r);
+    return NULL;
+  }
+  o->r = r;
+  o->writer = writer;
+  return (PyObject *)o;
+}
+
+static PyObject *py_shm_create(PyObject *self, PyObject *args, PyObject *kw) {
+  (void)self;
+  static char *kwlist[] = {"name", "size", "max_objects", "mode", "prealloc", NULL};
+  const char *name;
+  unsigned long long size = 0;
+  unsigned int max_objects = 0, mode = 0600;
+  int prealloc = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "s|$KIIp", kwlist, &name, &size, &max_objects, &mode, &prealloc)) return NULL;
+  zr_shm_create_opts o;
+  memset(&o, 0, sizeof o);
+  o.size = size;
+  o.max_objects = max_objects;
+  o.mode = mode;
+  o.flags = prealloc ? 0 : ZR_SHM_NO_PREALLOCATE;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_shm *r = NULL;
+  zr_status st;
+  Py_BEGIN_ALLOW_THREADS st = zr_shm_create(name, &o, &r, &err);
+  Py_END_ALLOW_THREADS
+  if (st != ZR_OK) return raise_zr(st, &err);
+  return region_wrap(r, 1);
+}
+
+static PyObject *py_shm_open(PyObject *self, PyObject *args, PyObject *kw) {
+  (void)self;
+  static char *kwlist[] = {"name", "write", "verify", NULL};
+  const char *name;
+  int write = 0, verify = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "s|$pp", kwlist, &name, &write, &verify)) return NULL;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_shm *r = NULL;
+  zr_status st;
+  unsigned flags = (write ? ZR_SHM_WRITE : 0) | (verify ? ZR_SHM_VERIFY : 0);
+  Py_BEGIN_ALLOW_THREADS st = zr_shm_open(name, flags, NULL, &r, &err);
+  Py_END_ALLOW_THREADS
+  if (st != ZR_OK) return raise_zr(st, &err);
+  return region_wrap(r, 0);
+}
+
+static PyObject *py_shm_unlink(PyObject *self, PyObject *arg) {
+  (void)self;
+  const char *name = PyUnicode_AsUTF8(arg);
+  if (!name) return NULL;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st = zr_shm_unlink(name, &err);
+  if (st != ZR_OK) return raise_zr(st, &err);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Region_keys(RegionObject *self, PyObject *unused) {
+  (void)unused;
+  if (!region_live(self)) return NULL;
+  size_t n = zr_shm_count(self->r);
+  PyObject *l = PyList_New((Py_ssize_t)n);
+  for (size_t i = 0; l && i < n; i++) {
+    zr_shm_object o;
+    zr_shm_object_at(self->r, i, &o, NULL);
+    PyList_SET_ITEM(l, (Py_ssize_t)i, PyUnicode_FromString(o.name));
+  }
+  return l;
+}
+
+static PyObject *Region_info(RegionObject *self, PyObject *arg) {
+  if (!region_live(self)) return NULL;
+  const char *name = PyUnicode_AsUTF8(arg);
+  if (!name) return NULL;
+  zr_shm_object o;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st = zr_shm_find(self->r, name, &o, &err);
+  if (st != ZR_OK) return raise_zr(st, &err);
+  const zr_format *f = zr_format_by_id(o.format);
+  PyObject *shape = PyTuple_New(o.ndim);
+  for (uint32_t i = 0; shape && i < o.ndim; i++) PyTuple_SET_ITEM(shape, i, PyLong_FromLongLong(o.shape[i]));
+  if (!shape) return NULL;
+  return Py_BuildValue("{s:s,s:s,s:i,s:K,s:K,s:K,s:O,s:s,s:N,s:K}", "name", o.name, "format",
+                       o.format == ZR_SHM_FORMAT_RAW ? (o.dtype ? "raw-tensor" : "raw") : (f ? f->name : "unknown"),
+                       "format_id", (int)o.format, "offset", (unsigned long long)o.offset, "length",
+                       (unsigned long long)o.length, "checksum", (unsigned long long)o.checksum, "has_checksum",
+                       o.has_checksum ? Py_True : Py_False, "dtype", o.dtype ? zr_dtype_name(o.dtype) : "",
+                       "shape", shape, "address", (unsigned long long)(uintptr_t)o.data);
+}
+
+static PyObject *Region_tensor(RegionObject *self, PyObject *arg) {
+  if (!region_live(self)) return NULL;
+  const char *name = PyUnicode_AsUTF8(arg);
+  if (!name) return NULL;
+  zr_tensor t;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st = zr_shm_get_tensor(self->r, name, &t, &err);
+  if (st != ZR_OK) return raise_zr(st, &err);
+  return tensor_new(&t, NULL, !zr_shm_writable(self->r)); /* the tensor releases its reference */
+}
+
+static PyObject *Region_getitem(RegionObject *self, PyObject *key) {
+  if (!region_live(self)) return NULL;
+  const char *name = PyUnicode_AsUTF8(key);
+  if (!name) return NULL;
+  zr_shm_object o;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st = zr_shm_find(self->r, name, &o, &err);
+  if (st != ZR_OK) {
+    if (st == ZR_ERR_NOT_FOUND) {
+      PyErr_SetObject(PyExc_KeyError, key);
+      return NULL;
+    }
+    return raise_zr(st, &err);
+  }
+  int ro = !zr_shm_writable(self->r);
+  if (o.format == ZR_SHM_FORMAT_RAW && o.dtype) {
+    PyObject *t = Region_tensor(self, key);
+    if (!t || !tensor_factory) return t;
+    PyObject *arr = PyObject_CallOneArg(tensor_factory, t);
+    Py_DECREF(t);
+    return arr;
+  }
+  if (o.format == ZR_SHM_FORMAT_RAW) { /* plain bytes: a memoryview of the mapping */
+    zr_tensor t;
+    int64_t len = (int64_t)o.length;
+    zr_tensor_init(&t, ZR_DT_UINT8, 1, 1, &len, (void *)(uintptr_t)o.data, NULL);
+    zr_shm_ref(self->r);
+    t.release = shm_unref;
+    t.owner = self->r;
+    PyObject *to = tensor_new(&t, NULL, ro);
+    if (!to) return NULL;
+    PyObject *mv = PyMemoryView_FromObject(to);
+    Py_DECREF(to);
+    return mv;
+  }
+  DocObject *h = PyObject_New(DocObject, &DocType);
+  if (!h) return NULL;
+  h->has_input = 0;
+  h->doc = NULL;
+  Py_BEGIN_ALLOW_THREADS st = zr_shm_get_value(self->r, name, NULL, &h->doc, &err);
+  Py_END_ALLOW_THREADS
+  if (st != ZR_OK) {
+    Py_DECREF(h);
+    return raise_zr(st, &err);
+  }
+  PyObject *res = to_py(zr_doc_root(h->doc), (PyObject *)h, ro, 0);
+  Py_DECREF(h);
+  return res;
+}
+
+static Py_ssize_t Region_len(RegionObject *self) { return self->r ? (Py_ssize_t)zr_shm_count(self->r) : 0; }
+
+static int Region_contains(RegionObject *self, PyObject *key) {
+  if (!self->r) return 0;
+  const char *name = PyUnicode_AsUTF8(key);
+  if (!name) return -1;
+  zr_shm_object o;
+  return zr_shm_find(self->r, name, &o, NULL) == ZR_OK;
+}
+
+static PyObject *Region_put(RegionObject *self, PyObject *args, PyObject *kw) {
+  static char *kwlist[] = {"name", "obj", "format", "checksum", NULL};
+  const char *name, *fname = "auto";
+  PyObject *obj;
+  int checksum = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "sO|$sp", kwlist, &name, &obj, &fname, &checksum)) return NULL;
+  if (!region_live(self)) return NULL;
+  unsigned flags = checksum ? 0 : ZR_SHM_NO_CHECKSUM;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st;
+  /* arrays go in raw (copied once, from the array's memory into the mapping) */
+  if (strcmp(fname, "auto") == 0 || strcmp(fname, "raw") == 0) {
+    zr_tensor t;
+    PyObject *dk = NULL;
+    int r = array_to_tensor(obj, &t, &dk);
+    if (r < 0) return NULL;
+    if (r == 1 && t.ndim <= ZR_SHM_MAX_DIMS && t.dtype != ZR_DT_VOID && t.dtype != ZR_DT_LONGDOUBLE &&
+        (t.byte_order == ZR_ORDER_LITTLE || t.itemsize == 1)) {
+      Py_XDECREF(dk);
+      Py_BEGIN_ALLOW_THREADS st = zr_shm_put_tensor(self->r, name, &t, flags, &err);
+      Py_END_ALLOW_THREADS
+      if (st != ZR_OK) return raise_zr(st, &err);
+      Py_RETURN_NONE;
+    }
+    Py_XDECREF(dk);
+    if (r == 1 && strcmp(fname, "auto") == 0) fname = "npy";
+    else if (PyBytes_Check(obj) || PyByteArray_Check(obj) || PyMemoryView_Check(obj)) {
+      Py_buffer b;
+      if (PyObject_GetBuffer(obj, &b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+      void *p;
+      st = zr_shm_reserve(self->r, name, (uint64_t)b.len, &p, &err);
+      if (st == ZR_OK) {
+        memcpy(p, b.buf, (size_t)b.len);
+        st = zr_shm_commit(self->r, ZR_SHM_FORMAT_RAW, (uint64_t)b.len, flags, &err);
+      }
+      PyBuffer_Release(&b);
+      if (st != ZR_OK) return raise_zr(st, &err);
+      Py_RETURN_NONE;
+    } else if (strcmp(fname, "raw") == 0) {
+      return raise_msg(ZR_ERR_TYPE, "format 'raw' takes a numpy array or a bytes-like object");
+    } else {
+      fname = "binary";
+    }
+  }
+  const zr_format *f = zr_format_by_name(fname);
+  if (!f) {
+    char msg[160];
+    snprintf(msg, sizeof msg, "format '%s' is not available in this build", fname);
+    return raise_msg(ZR_ERR_FORMAT, msg);
+  }
+  conv_ctx c;
+  if (ctx_init(&c) < 0) return NULL;
+  zr_value v;
+  if (from_py(&c, obj, &v, 0) < 0) {
+    ctx_free(&c);
+    return NULL;
+  }
+  Py_BEGIN_ALLOW_THREADS st = zr_shm_put_value(self->r, name, f->id, &v, NULL, flags, &err);
+  Py_END_ALLOW_THREADS
+  ctx_free(&c);
+  if (st != ZR_OK) return raise_zr(st, &err);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Region_new_tensor(RegionObject *self, PyObject *args, PyObject *kw) {
+  static char *kwlist[] = {"name", "shape", "typestr", "checksum", NULL};
+  const char *name, *typestr;
+  PyObject *shape;
+  int checksum = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "sOs|$p", kwlist, &name, &shape, &typestr, &checksum)) return NULL;
+  if (!region_live(self)) return NULL;
+  zr_tensor spec;
+  memset(&spec, 0, sizeof spec);
+  if (parse_typestr(typestr, &spec) != 0 || (spec.byte_order == ZR_ORDER_BIG && spec.itemsize > 1))
+    return raise_msg(ZR_ERR_UNSUPPORTED, "dtype not supported for raw region tensors");
+  PyObject *seq = PySequence_Fast(shape, "shape must be a sequence");
+  if (!seq) return NULL;
+  Py_ssize_t nd = PySequence_Fast_GET_SIZE(seq);
+  int64_t dims[ZR_SHM_MAX_DIMS];
+  if (nd > (Py_ssize_t)ZR_SHM_MAX_DIMS) {
+    Py_DECREF(seq);
+    return raise_msg(ZR_ERR_LIMIT, "raw region tensors have at most 8 dimensions");
+  }
+  for (Py_ssize_t i = 0; i < nd; i++) dims[i] = PyLong_AsLongLong(PySequence_Fast_GET_ITEM(seq, i));
+  Py_DECREF(seq);
+  if (PyErr_Occurred()) return NULL;
+  zr_tensor t;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st = zr_shm_reserve_tensor(self->r, name, spec.dtype, spec.itemsize, (uint32_t)nd, dims, &t, &err);
+  if (st == ZR_OK) st = zr_shm_commit(self->r, ZR_SHM_FORMAT_RAW, t.nbytes, checksum ? 0 : ZR_SHM_NO_CHECKSUM, &err);
+  if (st != ZR_OK) return raise_zr(st, &err);
+  return Region_tensor(self, PyTuple_GET_ITEM(args, 0));
+}
+
+static PyObject *Region_publish(RegionObject *self, PyObject *unused) {
+  (void)unused;
+  if (!region_live(self)) return NULL;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st;
+  Py_BEGIN_ALLOW_THREADS st = zr_shm_publish(self->r, &err);
+  Py_END_ALLOW_THREADS
+  if (st != ZR_OK) return raise_zr(st, &err);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Region_verify(RegionObject *self, PyObject *args) {
+  const char *name = NULL;
+  if (!PyArg_ParseTuple(args, "|z", &name)) return NULL;
+  if (!region_live(self)) return NULL;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st;
+  Py_BEGIN_ALLOW_THREADS st = zr_shm_verify(self->r, name, &err);
+  Py_END_ALLOW_THREADS
+  if (st != ZR_OK) return raise_zr(st, &err);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Region_check(RegionObject *self, PyObject *unused) {
+  (void)unused;
+  if (!region_live(self)) return NULL;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st = zr_shm_check(self->r, &err);
+  if (st != ZR_OK) return raise_zr(st, &err);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Region_close(RegionObject *self, PyObject *unused) {
+  (void)unused;
+  if (!self->r) Py_RETURN_NONE;
+  unsigned refs = zr_shm_refs(self->r);
+  if (refs > 1) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "cannot close region %s: %u view(s) of it are still alive; drop them first",
+             zr_shm_name(self->r), refs - 1);
+    return raise_msg(ZR_ERR_BUSY, msg);
+  }
+  zr_shm_close(self->r);
+  self->r = NULL;
+  Py_RETURN_NONE;
+}
+
+static PyObject *Region_unlink(RegionObject *self, PyObject *unused) {
+  (void)unused;
+  if (!region_live(self)) return NULL;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st = zr_shm_unlink(zr_shm_name(self->r), &err);
+  if (st != ZR_OK) return raise_zr(st, &err);
+  Py_RETURN_NONE;
+}
+
+static PyObject *Region_enter(RegionObject *self, PyObject *unused) {
+  (void)unused;
+  return Py_NewRef((PyObject *)self);
+}
+
+static PyObject *Region_exit(RegionObject *self, PyObject *args) {
+  /* leaving on an exception: never mask it; drop our reference (live views keep the mapping) */
+  if (PyTuple_GET_SIZE(args) > 0 && PyTuple_GET_ITEM(args, 0) != Py_None) {
+    zr_shm_close(self->r);
+    self->r = NULL;
+    Py_RETURN_NONE;
+  }
+  return Region_close(self, NULL);
+}
+
+static PyObject *Region_get_address(RegionObject *self, void *c) {
+  (void)c;
+  if (!region_live(self)) return NULL;
+  const uint8_t *b;
+  zr_shm_mapping(self->r, &b, NULL);
+  return PyLong_FromVoidPtr((void *)(uintptr_t)b);
+}
+static PyObject *Region_get_size(RegionObject *self, void *c) {
+  (void)c;
+  if (!region_live(self)) return NULL;
+  uint64_t n;
+  zr_shm_mapping(self->r, NULL, &n);
+  return PyLong_FromUnsignedLongLong(n);
+}
+static PyObject *Region_get_name(RegionObject *self, void *c) {
+  (void)c;
+  if (!region_live(self)) return NULL;
+  return PyUnicode_FromString(zr_shm_name(self->r));
+}
+static PyObject *Region_get_generation(RegionObject *self, void *c) {
+  (void)c;
+  if (!region_live(self)) return NULL;
+  return PyLong_FromUnsignedLongLong(zr_shm_generation(self->r));
+}
+static PyObject *Region_get_writable(RegionObject *self, void *c) {
+  (void)c;
+  return PyBool_FromLong(self->r && zr_shm_writable(self->r));
+}
+static PyObject *Region_get_closed(RegionObject *self, void *c) {
+  (void)c;
+  return PyBool_FromLong(self->r == NULL);
+}
+static PyObject *Region_get_views(RegionObject *self, void *c) {
+  (void)c;
+  return PyLong_FromUnsignedLong(self->r ? zr_shm_refs(self->r) - 1 : 0);
+}
+
+static PyGetSetDef Region_getset[] = {
+    {"address", (getter)Region_get_address, NULL, "base address of the mapping", NULL},
+    {"size", (getter)Region_get_size, NULL, "bytes mapped", NULL},
+    {"name", (getter)Region_get_name, NULL, "region name (with its leading '/')", NULL},
+    {"generation", (getter)Region_get_generation, NULL, "publication generation (0 while writing)", NULL},
+    {"writable", (getter)Region_get_writable, NULL, "mapped read-write", NULL},
+    {"closed", (getter)Region_get_closed, NULL, "whether close() ran", NULL},
+    {"views", (getter)Region_get_views, NULL, "number of live views holding the mapping", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyMethodDef Region_methods[] = {
+    {"keys", (PyCFunction)Region_keys, METH_NOARGS, "Object names, in directory order."},
+    {"info", (PyCFunction)Region_info, METH_O, "Directory entry of an object as a dict."},
+    {"tensor", (PyCFunction)Region_tensor, METH_O, "A zerial.Tensor viewing a raw tensor object."},
+    {"put", (PyCFunction)(void (*)(void))Region_put, METH_VARARGS | METH_KEYWORDS,
+     "put(name, obj, *, format='auto', checksum=True): add an object (writer, before publish())."},
+    {"_new_tensor", (PyCFunction)(void (*)(void))Region_new_tensor, METH_VARARGS | METH_KEYWORDS,
+     "Reserve a raw tensor object and return a zerial.Tensor over it (fill it in place)."},
+    {"publish", (PyCFunction)Region_publish, METH_NOARGS, "Publish the region atomically."},
+    {"verify", (PyCFunction)Region_verify, METH_VARARGS, "verify(name=None): recompute checksums."},
+    {"check", (PyCFunction)Region_check, METH_NOARGS, "Raise unless the region is still the generation opened."},
+    {"close", (PyCFunction)Region_close, METH_NOARGS, "Unmap; raises zerial.StateError while views are alive."},
+    {"unlink", (PyCFunction)Region_unlink, METH_NOARGS, "Remove the region's name from the system."},
+    {"__enter__", (PyCFunction)Region_enter, METH_NOARGS, NULL},
+    {"__exit__", (PyCFunction)Region_exit, METH_VARARGS, NULL},
+    {NULL, NULL, 0, NULL}};
+
+static PyMappingMethods Region_as_mapping = {(lenfunc)Region_len, (binaryfunc)Region_getitem, NULL};
+static PySequenceMethods Region_as_sequence = {.sq_contains = (objobjproc)Region_contains};
+
+static PyTypeObject RegionType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "zerial._zerial.Region",
+    .tp_basicsize = sizeof(RegionObject),
+    .tp_dealloc = (destructor)Region_dealloc,
+    .tp_as_mapping = &Region_as_mapping,
+    .tp_as_sequence = &Region_as_sequence,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_new = NULL,
+    .tp_doc = "A mapped zerial shared-memory region: a mapping of object names to values and arrays.",
+    .tp_methods = Region_methods,
+    .tp_getset = Region_getset,
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* module */
+
+static PyMethodDef module_methods[] = {
+    {"dumps", (PyCFunction)(void (*)(void))py_dumps, METH_VARARGS | METH_KEYWORDS, "Serialize a value to bytes."},
+    {"loads", (PyCFunction)(void (*)(void))py_loads, METH_VARARGS | METH_KEYWORDS, "Deserialize bytes-like input."},
+    {"inspect", (PyCFunction)py_inspect, METH_O, "Describe serialized input without decoding payloads."},
+    {"formats", (PyCFunction)py_formats, METH_NOARGS, "Built-in formats: (name, id, summary) tuples."},
+    {"_set_tensor_factory", (PyCFunction)py_set_tensor_factory, METH_O, NULL},
+    {"_set_region_class", (PyCFunction)py_set_region_class, METH_O, NULL},
+    {"shm_create", (PyCFunction)(void (*)(void))py_shm_create, METH_VARARGS | METH_KEYWORDS, "Create a region."},
+    {"shm_open", (PyCFunction)(void (*)(void))py_shm_open, METH_VARARGS | METH_KEYWORDS, "Open a published region."},
+    {"shm_unlink", (PyCFunction)py_shm_unlink, METH_O, "Remove a region by name."},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "zerial._zerial", "zerial C extension", -1,
+                                       module_methods, NULL, NULL, NULL, NULL};
+
+static int add_exc(PyObject *m, PyObject **slot, const char *name, PyObject *base, const char *doc) {
+  *slot = PyErr_NewExceptionWithDoc(name, doc, base, NULL);
+  if (!*slot) return -1;
+  return PyModule_AddObjectRef(m, strrchr(name, '.') + 1, *slot);
+}
+
+PyMODINIT_FUNC PyInit__zerial(void) {
+  if (PyType_Ready(&DocType) < 0 || PyType_Ready(&TensorType) < 0 || PyType_Ready(&RegionType) < 0) return NULL;
+  PyObject *m = PyModule_Create(&moduledef);
+  if (!m) return NULL;
+  if (add_exc(m, &Error, "zerial.Error", PyExc_Exception,
+              "A zerial failure: .code, .status, .message, .offset (decoders) and .path (encoders).") < 0 ||
+      add_exc(m, &DecodeError, "zerial.DecodeError", Error, "Input is truncated, malformed or fails a checksum.") < 0 ||
+      add_exc(m, &EncodeError, "zerial.EncodeError", Error, "A value cannot be represented in the format.") < 0 ||
+      add_exc(m, &StateError, "zerial.StateError", Error, "Operation not valid now (not published, views alive, exists).") < 0 ||
+      add_exc(m, &NotFoundError, "zerial.NotFoundError", Error, "No such region or object.") < 0 ||
+      add_exc(m, &LimitError, "zerial.LimitError", Error, "A limit, size or space was exceeded.") < 0 ||
+      PyModule_AddObjectRef(m, "Tensor", (PyObject *)&TensorType) < 0 ||
+      PyModule_AddObjectRef(m, "Region", (PyObject *)&RegionType) < 0 ||
+      PyModule_AddStringConstant(m, "version", zr_version_string()) < 0) {
+    Py_DECREF(m);
+    return NULL;
+  }
+  return m;
+}

@@ -1,0 +1,34 @@
+/* Shared internals of the numpy format module (npy, npz, pickle, sparse). */
+#ifndef ZR_FORMATS_NUMPY_INTERNAL_H
+#define ZR_FORMATS_NUMPY_INTERNAL_H
+
+#include "core/internal.h"
+#include "zerial/format.h"
+#include "zerial/numpy.h"
+
+/* Fill dtype, byte_order, time_unit and itemsize of @p t from a parsed descr value (a type string
+ * or a structured field list). Object dtypes → ZR_ERR_REFUSED naming the field. */
+zr_status zr__npy_descr_apply(const zr_value *descr, zr_tensor *t, int64_t off, zr_error *err);
+
+/* Descr text of @p t appended to @p b as a Python literal (quoted string or field list). */
+zr_status zr__npy_descr_literal(const zr_tensor *t, zr__buf *b, zr_error *err);
+
+/* Parse descr text (a bare type string such as "<f8" or a field-list literal) into @p t's dtype
+ * fields, with the canonical descr string allocated in @p doc. */
+zr_status zr__npy_descr_from_text(const char *text, size_t n, zr_doc *doc, zr_tensor *t, zr_error *err);
+
+/* Write the whole .npy image of @p t (header + data) to @p sink; @p crc, when non-NULL, receives
+ * the CRC-32 of those bytes and @p total their count, computed without writing when sink is NULL. */
+zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64_t *total, zr_error *err);
+
+/* Append the JSON string literal of s[0..n) to b. */
+zr_status zr__json_str(zr__buf *b, const char *s, size_t n);
+
+/* Copy the elements of a strided tensor to @p dst in C order. */
+void zr__tensor_gather(const zr_tensor *t, uint8_t *dst);
+
+extern const zr_format zr__format_npy;
+extern const zr_format zr__format_npz;
+extern const zr_format zr__format_pickle;
+
+#endif
