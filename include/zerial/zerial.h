@@ -31,6 +31,7 @@
 #endif
 #if __has_include("numpy.h")
 #include "numpy.h"
+#endif
 #if __has_include("etf.h")
 #include "etf.h"
 #endif
@@ -39,6 +40,7 @@
 #endif
 #if __has_include("shm.h")
 #include "shm.h"
+#endif
 #if __has_include("serialize.h")
 #include "serialize.h"
 #endif
