@@ -21,13 +21,25 @@
 #define ZR_VERSION_STRING "0.1.0"
 
 #include "alloc.h"
+#include "format.h"
 #include "io.h"
+#include "schema.h"
 #include "status.h"
 #include "table.h"
 #include "tensor.h"
 #include "value.h"
+/* Headers of modules, each present once its module has landed. */
 #if __has_include("binary.h")
 #include "binary.h"
+#endif
+#if __has_include("envelope.h")
+#include "envelope.h"
+#endif
+#if __has_include("codec.h")
+#include "codec.h"
+#endif
+#if __has_include("arrow.h")
+#include "arrow.h"
 #endif
 #if __has_include("numpy.h")
 #include "numpy.h"
@@ -35,14 +47,17 @@
 #if __has_include("etf.h")
 #include "etf.h"
 #endif
-#if __has_include("envelope.h")
-#include "envelope.h"
-#endif
 #if __has_include("shm.h")
 #include "shm.h"
 #endif
 #if __has_include("serialize.h")
 #include "serialize.h"
+#endif
+#if __has_include("stream.h")
+#include "stream.h"
+#endif
+#if __has_include("metrics.h")
+#include "metrics.h"
 #endif
 
 #ifdef __cplusplus

@@ -294,8 +294,8 @@ const char *za_md_find(const char *md, const char *key, int32_t *vl) {
   int32_t n = za_md_count(md);
   size_t kl = strlen(key);
   for (int32_t i = 0; i < n; i++) {
-    const char *k, *v;
-    int32_t a, b;
+    const char *k = NULL, *v = NULL;
+    int32_t a = 0, b = 0;
     if (!za_md_get(md, i, &k, &a, &v, &b)) return NULL;
     if ((size_t)a == kl && memcmp(k, key, kl) == 0) {
       *vl = b;
@@ -460,13 +460,13 @@ static int md_equal(const char *a, const char *b) {
   int32_t n = za_md_count(a);
   if (n != za_md_count(b)) return 0;
   for (int32_t i = 0; i < n; i++) {
-    const char *k, *v, *w;
-    int32_t kl, vl, wl;
+    const char *k = NULL, *v = NULL, *w = NULL;
+    int32_t kl = 0, vl = 0, wl = 0;
     if (!za_md_get(a, i, &k, &kl, &v, &vl)) return 0;
     int found = 0;
     for (int32_t j = 0; j < n && !found; j++) {
-      const char *k2;
-      int32_t k2l;
+      const char *k2 = NULL;
+      int32_t k2l = 0;
       if (!za_md_get(b, j, &k2, &k2l, &w, &wl)) return 0;
       if (k2l == kl && memcmp(k, k2, (size_t)kl) == 0) {
         if (wl != vl || memcmp(v, w, (size_t)vl) != 0) return 0;

@@ -335,7 +335,7 @@ static zr_status build_col(jr *r, const struct ArrowSchema *s, json_t *c, struct
       }
       a->buffers[1] = d;
       if (s->dictionary) {
-        jdict *d2;
+        jdict *d2 = NULL;
         ZR_TRY(get_dict(r, za_schema_dict_id(s), &d2));
         ZR_TRY(za_array_share(&d2->arr, a->dictionary, r->a));
       }

@@ -520,7 +520,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
   if (depth > r->o.max_depth) return FAIL(r, ZR_ERR_LIMIT, r->body_off, "arrow: nested too deeply");
   za_type t;
   ZR_TRY(za_parse_format(s->format, &t, r->err));
-  int64_t len, nulls;
+  int64_t len = 0, nulls = 0;
   ZR_TRY(take_node(r, &len, &nulls));
   int full = r->o.validate == ZR_ARROW_VALIDATE_FULL;
   const uint8_t *p, *q;

@@ -553,7 +553,7 @@ zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64
   if (nbytes && !t->data) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor has no data");
   zr__buf h;
   zr__buf_init(&h, zr_allocator_default());
-  int fortran;
+  int fortran = 0;
   zr_status st = build_header(t, &h, &fortran, err);
   if (st != ZR_OK) {
     zr__buf_free(&h);
