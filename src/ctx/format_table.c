@@ -8,9 +8,7 @@
 
 /* One line per format module, in detection-preference order; keep the NULL last. */
 extern const zr_format zr__format_binary, zr__format_json, zr__format_npy, zr__format_npz, zr__format_pickle,
-extern const zr_format zr__format_arrow_stream, zr__format_arrow_file;
     zr__format_etf, zr__format_arrow_stream, zr__format_arrow_file;
-    zr__format_etf;
 
 static const zr_format *const table[] = {
     &zr__format_binary,
