@@ -13,7 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zerial/zerial.h"
+#include "zerial/alloc.h"
+#include "zerial/io.h"
+#include "zerial/status.h"
+#include "zerial/tensor.h"
+#include "zerial/value.h"
+#include "zerial/numpy.h"
+
+/* from zerial.h (the umbrella is not needed here) */
+ZR_API const char *zr_version_string(void);
 #include "zerial/format.h"
 #include "zerial/shm.h"
 #include "zerial/arrow.h"
