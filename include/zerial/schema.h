@@ -148,6 +148,22 @@ ZR_API zr_status zr_schema_check(const zr_schema *new_schema, const zr_schema *c
 ZR_API zr_status zr_schema_migrate(zr_doc *doc, const zr_value *in, const zr_schema *writer,
                                    const zr_schema *reader, zr_value *out, zr_error *err);
 
+/**
+ * @brief Record a schema's identity in a table's Arrow schema metadata, so it travels in Arrow
+ * IPC: `zerial.schema.fingerprint` (CRC-64-AVRO, 16 hex digits), `zerial.schema.sha256`, and
+ * `zerial.schema.subject` / `zerial.schema.version` when given (@p subject NULL, @p version 0:
+ * left out). Earlier `zerial.schema.*` entries are replaced; other entries are kept. The table
+ * keeps owning its schema (the release callback is wrapped).
+ */
+ZR_API zr_status zr_schema_tag_table(zr_table *t, const zr_schema *s, const char *subject, int version, zr_error *err);
+
+/**
+ * @brief Read the identity written by zr_schema_tag_table() from a table's metadata.
+ * @return ZR_ERR_NOT_FOUND when the table carries no zerial schema fingerprint.
+ */
+ZR_API zr_status zr_schema_table_tag(const zr_table *t, uint64_t *fingerprint, char *subject, size_t subject_cap,
+                                     int *version);
+
 /** @brief Opaque registry handle. */
 typedef struct zr_registry zr_registry;
 
