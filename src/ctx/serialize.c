@@ -113,6 +113,123 @@ static void decide(zr_ctx *ctx, const zr__config *cfg, const plan *pl, const zr_
   d->select_ms = zr__now_ms() - t0;
 }
 
+
+/* ---- nested numeric lists → tensors (for npy / npz) ---- */
+
+typedef struct numscan {
+  int64_t shape[ZR_TENSOR_MAX_DIMS];
+  uint32_t ndim;
+  int any_float, any_big_uint, any_negative;
+  uint64_t count;
+} numscan;
+
+/* Rectangular nested lists of numbers? Fills the shape from the first path, then checks all. */
+static int scan_numeric(const zr_value *v, uint32_t depth, numscan *ns) {
+  if (v->kind == ZR_KIND_LIST) {
+    if (depth >= ZR_TENSOR_MAX_DIMS) return 0;
+    if (depth == ns->ndim) {
+      if (ns->count) return 0; /* a list where a number was seen before */
+      ns->shape[ns->ndim++] = (int64_t)v->n.len;
+    } else if (depth > ns->ndim || ns->shape[depth] != (int64_t)v->n.len) {
+      return 0;
+    }
+    if (v->n.len == 0) return depth + 1 == ns->ndim;
+    for (uint64_t i = 0; i < v->n.len; i++)
+      if (!scan_numeric(&v->u.items[i], depth + 1, ns)) return 0;
+    return 1;
+  }
+  if (depth != ns->ndim || depth == 0) return 0;
+  switch (v->kind) {
+    case ZR_KIND_INT:
+      if (v->u.i < 0) ns->any_negative = 1;
+      break;
+    case ZR_KIND_UINT:
+      if (v->u.u > (uint64_t)INT64_MAX) ns->any_big_uint = 1;
+      break;
+    case ZR_KIND_FLOAT: ns->any_float = 1; break;
+    default: return 0;
+  }
+  ns->count++;
+  return 1;
+}
+
+typedef struct fill_ctx {
+  zr_dtype dt;
+  uint8_t *out;
+  uint64_t pos;
+  zr_warnings *warn;
+  int strict;
+  zr_status st;
+  char path[ZR_ERROR_PATH_MAX];
+  uint64_t idx[ZR_TENSOR_MAX_DIMS];
+} fill_ctx;
+
+static void fill_path(fill_ctx *f, uint32_t depth, char *out, size_t cap) {
+  size_t n = (size_t)snprintf(out, cap, "$");
+  for (uint32_t i = 0; i < depth && n < cap; i++) n += (size_t)snprintf(out + n, cap - n, "[%llu]", (unsigned long long)f->idx[i]);
+}
+
+static void fill(const zr_value *v, uint32_t depth, fill_ctx *f) {
+  if (f->st != ZR_OK) return;
+  if (v->kind == ZR_KIND_LIST) {
+    for (uint64_t i = 0; i < v->n.len && f->st == ZR_OK; i++) {
+      f->idx[depth] = i;
+      fill(&v->u.items[i], depth + 1, f);
+    }
+    return;
+  }
+  if (f->dt == ZR_DT_FLOAT64) {
+    double x = v->kind == ZR_KIND_FLOAT ? v->u.f : v->kind == ZR_KIND_INT ? (double)v->u.i : (double)v->u.u;
+    int lossy = (v->kind == ZR_KIND_INT && (v->u.i > (INT64_C(1) << 53) || v->u.i < -(INT64_C(1) << 53))) ||
+                (v->kind == ZR_KIND_UINT && v->u.u > (UINT64_C(1) << 53));
+    if (lossy) {
+      char p[ZR_ERROR_PATH_MAX];
+      fill_path(f, depth, p, sizeof p);
+      if (f->strict) {
+        snprintf(f->path, sizeof f->path, "%s", p);
+        f->st = ZR_ERR_LOSSY;
+        return;
+      }
+      zr_warnings_add(f->warn, ZR_ERR_LOSSY, p, "integer beyond 2^53 becomes float64 in a numeric array");
+    }
+    memcpy(f->out + f->pos, &x, 8);
+  } else if (f->dt == ZR_DT_UINT64) {
+    uint64_t x = v->kind == ZR_KIND_UINT ? v->u.u : (uint64_t)v->u.i;
+    memcpy(f->out + f->pos, &x, 8);
+  } else {
+    int64_t x = v->kind == ZR_KIND_INT ? v->u.i : (int64_t)v->u.u;
+    memcpy(f->out + f->pos, &x, 8);
+  }
+  f->pos += 8;
+}
+
+/* Convert a rectangular nested numeric list into a tensor value in @p doc. Returns ZR_ERR_TYPE when
+ * the value is not one (the caller then hands the value over unchanged). */
+static zr_status numeric_list_tensor(const zr_value *v, zr_doc *doc, zr_warnings *warn, int strict, zr_value *out,
+                                     zr_error *err) {
+  numscan ns;
+  memset(&ns, 0, sizeof ns);
+  if (v->kind != ZR_KIND_LIST || !scan_numeric(v, 0, &ns)) return ZR_ERR_TYPE;
+  fill_ctx f;
+  memset(&f, 0, sizeof f);
+  f.dt = ns.any_float ? ZR_DT_FLOAT64 : ns.any_big_uint ? (ns.any_negative ? ZR_DT_FLOAT64 : ZR_DT_UINT64) : ZR_DT_INT64;
+  f.warn = warn;
+  f.strict = strict;
+  uint64_t bytes;
+  if (zr__mul_overflow(ns.count, 8, &bytes) || bytes > SIZE_MAX) return zr__err(err, ZR_ERR_LIMIT, -1, "array too large");
+  f.out = zr_doc_alloc(doc, bytes ? (size_t)bytes : 8, 64);
+  if (!f.out) return zr__err_nomem(err);
+  fill(v, 0, &f);
+  if (f.st != ZR_OK) {
+    zr_error_set_path(err, f.path);
+    return zr__err(err, f.st, -1, "integer beyond 2^53 would become float64 (strict mode)");
+  }
+  zr_tensor t;
+  ZR_TRY(zr_tensor_init(&t, f.dt, 8, ns.ndim, ns.shape, f.out, err));
+  *out = zr_tensor_value(doc, &t);
+  return zr_doc_status(doc);
+}
+
 /* ---- encode helpers ---- */
 
 static zr_status encode_to_buf(const zr_format *f, const zr_value *v, const zr_encode_opts *eo, zr__buf *out,
@@ -219,7 +336,24 @@ static zr_status try_candidate(zr_ctx *ctx, const zr__config *cfg, const plan *p
   }
   const zr_format *f = zr_ctx_format(ctx, name);
   if (!f) return zr__err(err, ZR_ERR_FORMAT, -1, "format '%s' is not available", name);
+  zr_doc *tmp = NULL;
+  if ((f->id == ZR_FORMAT_ID_NPY || f->id == ZR_FORMAT_ID_NPZ) && v->kind == ZR_KIND_LIST) {
+    /* array formats take nested numeric lists as one tensor */
+    tmp = zr_doc_new(eo.alloc);
+    if (!tmp) return zr__err_nomem(err);
+    zr_value tv;
+    st = numeric_list_tensor(v, tmp, &local, pl->strict, &tv, err);
+    if (st == ZR_OK) {
+      st = zr_doc_set_root(tmp, tv);
+      v = zr_doc_root(tmp);
+    }
+    if (st != ZR_OK && st != ZR_ERR_TYPE) {
+      zr_doc_free(tmp);
+      return st;
+    }
+  }
   st = encode_to_buf(f, v, &eo, out, err);
+  zr_doc_free(tmp);
   if (st == ZR_OK) merge_warnings(warn, &local);
   return st;
 }

@@ -24,7 +24,7 @@ typedef struct walker {
   /* 4-byte repeat detection over the byte sample */
   uint32_t seen[1024];
   uint32_t grams, repeats;
-  uint8_t last[4];
+  uint32_t gram; /* the last four bytes */
   uint32_t lastn;
 } walker;
 
@@ -32,22 +32,22 @@ static void feed_bytes(walker *w, const uint8_t *p, size_t n) {
   if (!p) return;
   size_t room = BYTE_SAMPLE - w->nbytes;
   if (n > room) n = room;
+  uint32_t g = w->gram, lastn = w->lastn, grams = w->grams, repeats = w->repeats;
   for (size_t i = 0; i < n; i++) {
     uint8_t c = p[i];
     w->hist[c]++;
-    w->last[0] = w->last[1];
-    w->last[1] = w->last[2];
-    w->last[2] = w->last[3];
-    w->last[3] = c;
-    if (++w->lastn >= 4) {
-      uint32_t g;
-      memcpy(&g, w->last, 4);
+    g = (g << 8) | c;
+    if (++lastn >= 4) {
       uint32_t h = (g * 2654435761u) >> 22; /* 10 bits */
-      w->grams++;
-      if (w->seen[h] == g + 1u) w->repeats++;
+      grams++;
+      repeats += w->seen[h] == g + 1u;
       w->seen[h] = g + 1u;
     }
   }
+  w->gram = g;
+  w->lastn = lastn;
+  w->grams = grams;
+  w->repeats = repeats;
   w->nbytes += (uint32_t)n;
 }
 
@@ -90,9 +90,8 @@ static uint64_t walk(walker *w, const zr_value *v, uint32_t depth, uint64_t *cou
     case ZR_KIND_SYMBOL:
     case ZR_KIND_BINARY:
     case ZR_KIND_BIGINT:
-      if (depth == 0 && v->n.len > 8192) { /* a big blob: start and middle windows */
-        feed_bytes(w, v->u.bin, 4096);
-        feed_bytes(w, v->u.bin + v->n.len / 2, 4096);
+      if (depth == 0 && v->n.len > 8192) { /* a big blob: four 256-byte windows */
+        for (int k = 0; k < 4; k++) feed_bytes(w, v->u.bin + (v->n.len - 256) / 3 * (uint64_t)k, 256);
       } else {
         feed_bytes(w, v->u.bin, v->n.len > 1024 ? 1024 : v->n.len);
       }
@@ -107,10 +106,10 @@ static uint64_t walk(walker *w, const zr_value *v, uint32_t depth, uint64_t *cou
       *count = n ? n : 1;
       if (t->data && t->nbytes) {
         /* three windows: start, middle, end */
-        size_t win = BYTE_SAMPLE / 3;
+        size_t win = 1024;
         const uint8_t *d = (const uint8_t *)t->data;
         if (zr_tensor_is_c_contiguous(t) || zr_tensor_is_f_contiguous(t)) {
-          if (t->nbytes <= BYTE_SAMPLE) {
+          if (t->nbytes <= 3 * win) {
             feed_bytes(w, d, t->nbytes);
           } else {
             feed_bytes(w, d, win);
@@ -287,7 +286,12 @@ void zr__select_analyze(const zr_value *v, uint32_t sample_items, uint32_t max_n
     snprintf(ch->shape, sizeof ch->shape, "scalar");
     return;
   }
-  walker *w = calloc(1, sizeof *w);
+  walker *w = malloc(sizeof *w);
+  if (w) {
+    memset(w, 0, offsetof(walker, seen));
+    memset(w->seen, 0, sizeof w->seen);
+    w->gram = w->lastn = w->grams = w->repeats = 0;
+  }
   if (!w) {
     snprintf(ch->shape, sizeof ch->shape, "document");
     return;

@@ -131,6 +131,9 @@ static void app(char *buf, size_t cap, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* Two decimals without the cost of floating-point printf: "%ld.%02ld" with F2(x) (x ≥ 0). */
+#define F2(x) (long)((x) + 0.005), (long)(((x) + 0.005) * 100.0) % 100
+
 /* Predicted cost for (format f, codec) on characteristics: ns per input byte. The encode part of
  * unmeasured plans is scaled by the calibration; codec time is predicted on its own. */
 static double plan_cost(const zr__sel_params *p, const zr_characteristics *ch, const char *shape_key, int f,
@@ -174,7 +177,7 @@ const char *zr__select_codec(const zr__sel_params *p, const zr_characteristics *
   }
   if (ch->entropy >= 0 && ch->compressibility < 0.08) {
     if (why)
-      app(why, cap, "no compression: sampled bytes look incompressible (entropy %.2f bits/byte)", ch->entropy);
+      app(why, cap, "no compression: sampled bytes look incompressible (entropy %ld.%02ld bits/byte)", F2(ch->entropy));
     return "none";
   }
   int f = -1;
@@ -204,7 +207,7 @@ const char *zr__select_codec(const zr__sel_params *p, const zr_characteristics *
   }
   if (why) {
     if (strcmp(best, "none") == 0)
-      app(why, cap, "no compression: predicted gain (compressibility %.2f) does not pay for its time", ch->compressibility);
+      app(why, cap, "no compression: predicted gain (compressibility %ld.%02ld) does not pay for its time", F2(ch->compressibility));
     else
       app(why, cap, "%s: compressibility %.2f (entropy %.2f bits/byte) pays at %.2f ns per transferred byte", best,
           ch->compressibility, ch->entropy, p->transfer_ns_per_byte);
@@ -271,12 +274,18 @@ void zr__select_rank(zr__sel_params *p, zr_decision *d) {
       c->fit *= 0.6;
     if (pyobj && f == F_PICKLE && c->fit > 0) c->fit = 1.0;
     c->compatibility = compat_table[tg][f];
-    int avail = p->format_available ? p->format_available(p->ud, formats[f]) : 1;
-    const char *codec = zr__select_codec(p, ch, formats[f], NULL, 0);
-    snprintf(c->codec, sizeof c->codec, "%s", codec);
-    costs[n] = plan_cost(p, ch, key, (int)f, codec, &c->predicted_ns_per_byte, &c->measured_ns_per_byte,
-                         &c->measured_ratio, &c->measurements);
+    int avail = c->fit > 0 && p->format_available ? p->format_available(p->ud, formats[f]) : 1;
     c->viable = avail && c->fit > 0;
+    if (c->viable) {
+      const char *codec = zr__select_codec(p, ch, formats[f], NULL, 0);
+      snprintf(c->codec, sizeof c->codec, "%s", codec);
+      costs[n] = plan_cost(p, ch, key, (int)f, codec, &c->predicted_ns_per_byte, &c->measured_ns_per_byte,
+                           &c->measured_ratio, &c->measurements);
+    } else {
+      snprintf(c->codec, sizeof c->codec, "-");
+      costs[n] = INFINITY;
+      c->measured_ns_per_byte = c->measured_ratio = -1;
+    }
     if (!avail) app(c->reasons, sizeof c->reasons, "not available in this build");
     else if (c->fit <= 0) app(c->reasons, sizeof c->reasons, "cannot represent %s", fit_why[sh]);
     n++;
@@ -309,17 +318,17 @@ void zr__select_rank(zr__sel_params *p, zr_decision *d) {
     int cc = cost_class(sh);
     (void)cc;
     if (strncmp(c->format, "custom:", 7) == 0)
-      app(c->reasons, sizeof c->reasons, "registered custom type claims the value (fit %.2f)", c->fit);
+      app(c->reasons, sizeof c->reasons, "registered custom type claims the value (fit %ld.%02ld)", F2(c->fit));
     else if (c->fit >= 0.95)
       app(c->reasons, sizeof c->reasons, "%s: %s is its native shape", fit_why[sh], c->format);
     else
-      app(c->reasons, sizeof c->reasons, "%s: %s represents it generically (fit %.2f)", fit_why[sh], c->format, c->fit);
+      app(c->reasons, sizeof c->reasons, "%s: %s represents it generically (fit %ld.%02ld)", fit_why[sh], c->format, F2(c->fit));
     if (c->measurements)
       app(c->reasons, sizeof c->reasons, "measured %.2f ns/B, ratio %.2f over %llu runs (predicted %.2f ns/B)",
           c->measured_ns_per_byte, c->measured_ratio, (unsigned long long)c->measurements, c->predicted_ns_per_byte);
     else
-      app(c->reasons, sizeof c->reasons, "predicted %.2f ns/B (not measured yet)", c->predicted_ns_per_byte);
-    app(c->reasons, sizeof c->reasons, "compatibility with target %s %.2f", targets[tg], c->compatibility);
+      app(c->reasons, sizeof c->reasons, "predicted %ld.%02ld ns/B (not measured yet)", F2(c->predicted_ns_per_byte));
+    app(c->reasons, sizeof c->reasons, "compatibility with target %s %ld.%02ld", targets[tg], F2(c->compatibility));
     if (pyobj && strcmp(c->format, "pickle") == 0)
       app(c->reasons, sizeof c->reasons, "target wants a Python object graph");
   }
@@ -327,8 +336,8 @@ void zr__select_rank(zr__sel_params *p, zr_decision *d) {
   d->n_candidates = n;
   d->reason[0] = 0;
   if (n && d->cand[0].viable) {
-    snprintf(d->format, sizeof d->format, "%.*s", (int)sizeof d->format - 1, d->cand[0].format);
-    snprintf(d->codec, sizeof d->codec, "%.*s", (int)sizeof d->codec - 1, d->cand[0].codec);
+    memcpy(d->format, d->cand[0].format, sizeof d->format);
+    memcpy(d->codec, d->cand[0].codec, sizeof d->codec);
     snprintf(d->reason, sizeof d->reason, "%.290s (score %.3f)", d->cand[0].reasons, d->cand[0].score);
   } else {
     d->format[0] = 0;

@@ -238,7 +238,8 @@ static zr_status mnpy_encode(const zr_value *v, const zr_encode_opts *o, zr_sink
   ZR_TRY(zr_sink_write(s, "MNPY", 4, err));
   return mk_enc(v, s, 0, err);
 }
-static const zr_format mock_npy = {"npy", ZR_FORMAT_ID_NPY, "mock npy", mnpy_detect, mnpy_decode, mnpy_encode, NULL};
+/* (an id of its own: the manager hands real npy tensors, not lists) */
+static const zr_format mock_npy = {"npy", 900, "mock npy", mnpy_detect, mnpy_decode, mnpy_encode, NULL};
 
 /* ---- mock "pickle" ---- */
 static int mpkl_detect(const uint8_t *d, size_t n) { return n >= 4 && memcmp(d, "MPKL", 4) == 0 ? 100 : 0; }

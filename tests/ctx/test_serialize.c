@@ -446,6 +446,59 @@ static void test_envelope_meta_lineage(void **state) {
   zr_ctx_free(ctx);
 }
 
+/* Nested numeric lists become one tensor for the real npy format; lossy ints warn with their path. */
+static void test_numeric_list_to_npy(void **state) {
+  (void)state;
+  if (!zr_format_by_name("npy")) return;
+  zr_ctx *ctx;
+  assert_int_equal(zr_ctx_new_isolated(NULL, &ctx, NULL), ZR_OK);
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value m = zr_list_new(d, 2);
+  for (int r = 0; r < 2; r++) {
+    zr_value row = zr_list_new(d, 3);
+    zr_list_push(d, &row, r == 1 ? zr_int((INT64_C(1) << 60) + 1) : zr_int(r));
+    zr_list_push(d, &row, zr_float(2.5));
+    zr_list_push(d, &row, zr_int(-3));
+    zr_list_push(d, &m, row);
+  }
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.format = "npy";
+  size_t n;
+  zr_status st;
+  zr_serialize_result r;
+  zr_error err;
+  uint8_t *b = ser(ctx, &m, &o, &n, &r, &st, &err);
+  if (st != ZR_OK) print_error("%s\n", err.message);
+  assert_int_equal(st, ZR_OK);
+  assert_int_equal(r.warnings.count, 1);
+  assert_int_equal(r.warnings.items[0].code, ZR_ERR_LOSSY);
+  assert_string_equal(r.warnings.items[0].path, "$[1][0]");
+  zr_doc *out;
+  zr_deserialize_info info;
+  assert_int_equal(zr_deserialize(ctx, b, n, NULL, &out, &info, NULL), ZR_OK);
+  assert_string_equal(info.format, "npy");
+  const zr_value *root = zr_doc_root(out);
+  assert_int_equal(root->kind, ZR_KIND_TENSOR);
+  assert_int_equal(root->u.tensor->dtype, ZR_DT_FLOAT64);
+  assert_int_equal(root->u.tensor->ndim, 2);
+  assert_int_equal(root->u.tensor->shape[0], 2);
+  assert_int_equal(root->u.tensor->shape[1], 3);
+  zr_doc_free(out);
+  free(b);
+  o.strict = 1;
+  b = ser(ctx, &m, &o, &n, &r, &st, &err);
+  assert_int_equal(st, ZR_ERR_LOSSY);
+  assert_string_equal(err.path, "$[1][0]");
+  /* a ragged list is not an array: npy refuses, auto falls back */
+  m.u.items[1].n.len = 2;
+  o.strict = 0;
+  b = ser(ctx, &m, &o, &n, &r, &st, &err);
+  assert_int_equal(st, ZR_ERR_TYPE);
+  zr_doc_free(d);
+  zr_ctx_free(ctx);
+}
+
 static void test_failing_allocator(void **state) {
   (void)state;
   zr_doc *d = zr_doc_new(NULL);
@@ -481,6 +534,7 @@ int main(void) {
       cmocka_unit_test(test_detect_errors),    cmocka_unit_test(test_inspect),
       cmocka_unit_test(test_log_and_decisions), cmocka_unit_test(test_envelope_request),
       cmocka_unit_test(test_failing_allocator), cmocka_unit_test(test_envelope_meta_lineage),
+      cmocka_unit_test(test_numeric_list_to_npy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
