@@ -15,3 +15,6 @@ echo "== zerial inspect $out =="
 echo
 echo "== zerial detect $out =="
 "$build/zerial" detect "$out"
+echo
+echo "== examples/handoff: a C producer hands a table and a tensor to a Python worker through shared memory =="
+"$(dirname "$0")/../examples/handoff/run.sh" "$build/example_handoff" --full
