@@ -21,8 +21,11 @@ for k in ("maps_100k", "floats_1m"):
     res["cases"][k] = dict(bytes=e["bytes"], erl_decode_us=e["erl_decode_us"], erl_encode_us=e["erl_encode_us"],
                            zerial_decode_us=z["zerial_decode_us"], zerial_encode_us=z["zerial_encode_us"],
                            zerial_decode_cpu_us=z["zerial_decode_cpu_us"], zerial_encode_cpu_us=z["zerial_encode_cpu_us"],
+                           erl_decode_cpu_us=e["erl_decode_cpu_us"], erl_encode_cpu_us=e["erl_encode_cpu_us"],
                            decode_speedup=round(e["erl_decode_us"] / max(z["zerial_decode_us"], 1), 2),
-                           encode_speedup=round(e["erl_encode_us"] / max(z["zerial_encode_us"], 1), 2))
+                           encode_speedup=round(e["erl_encode_us"] / max(z["zerial_encode_us"], 1), 2),
+                           decode_speedup_cpu=round(e["erl_decode_cpu_us"] / max(z["zerial_decode_cpu_us"], 1), 2),
+                           encode_speedup_cpu=round(e["erl_encode_cpu_us"] / max(z["zerial_encode_cpu_us"], 1), 2))
     c = zr[k + "_cold"]
     res["cases"][k]["cold_malloc"] = dict(zerial_decode_us=c["zerial_decode_us"], zerial_encode_us=c["zerial_encode_us"],
                                           zerial_decode_cpu_us=c["zerial_decode_cpu_us"],

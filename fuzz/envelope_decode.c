@@ -6,7 +6,6 @@
 
 #include "zerial/envelope.h"
 #include "zerial/io.h"
-
 #include "zerial/value.h"
 
 /* Inputs starting with 'S' are sealed first: the checksums of the rest are recomputed as the
@@ -45,8 +44,8 @@ static int one(const uint8_t *data, size_t size) {
   zr_error err;
   if (zr_envelope_parse(data, size, NULL, &env, &err) == ZR_OK) {
     /* rewrite with the same header fields and metadata: must give the same frame bytes */
-    zr_envelope_params p = {.format_id = env.header.format_id, .codec = env.header.codec,
-                            .raw_len = env.header.raw_len, .meta = &env.meta};
+    zr_envelope_params p = {
+        .format_id = env.header.format_id, .codec = env.header.codec, .raw_len = env.header.raw_len, .meta = &env.meta};
     zr_sink *s = NULL;
     if (zr_sink_memory_new(NULL, &s, NULL) == ZR_OK) {
       if (zr_envelope_write(s, &p, env.payload, env.payload_len, NULL) == ZR_OK) {

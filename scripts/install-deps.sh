@@ -16,7 +16,7 @@ PACKAGES=(
   libmsgpack-dev libcbor-dev libblosc-dev
   # Python side (Debian's /usr/bin/python3)
   python3 python3-dev python3-numpy python3-scipy python3-pandas python3-pytest
-  python3-hypothesis python3-msgpack python3-setuptools python3-pip
+  python3-hypothesis python3-msgpack python3-setuptools python3-pip python3-xxhash
   # BEAM side
   erlang-base erlang-dev erlang-eunit elixir
   # operations

@@ -70,8 +70,10 @@ int main(int argc, char **argv) {
   size_t n = 100000, dim = 64;
   const char *out_path = "quickstart.zrl";
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--small") == 0) n = 1000, dim = 16;
-    else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) out_path = argv[++i];
+    if (strcmp(argv[i], "--small") == 0)
+      n = 1000, dim = 16;
+    else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+      out_path = argv[++i];
     else {
       fprintf(stderr, "usage: %s [--small] [--out PATH]\n", argv[0]);
       return 2;
@@ -106,12 +108,16 @@ int main(int argc, char **argv) {
   zr_envelope env;
   memset(&env, 0, sizeof env);
   zr_envelope_kv kv[] = {{{"example", 7}, {"quickstart", 10}}};
-  zr_envelope_meta meta = {.has_created_at = 1, .created_at_ns = (int64_t)time(NULL) * 1000000000,
-                           .producer = {"example_quickstart", 18}, .kv = kv, .n_kv = 1};
+  zr_envelope_meta meta = {.has_created_at = 1,
+                           .created_at_ns = (int64_t)time(NULL) * 1000000000,
+                           .producer = {"example_quickstart", 18},
+                           .kv = kv,
+                           .n_kv = 1};
   zr_envelope_params ep = {.format_id = bin->id, .meta = &meta};
   zr_envelope_writer w;
   t0 = now_s();
-  if (check(zr_sink_memory_new(NULL, &mem, &e), "sink", &e) || check(zr_envelope_begin(mem, &ep, &w, &e), "envelope", &e) ||
+  if (check(zr_sink_memory_new(NULL, &mem, &e), "sink", &e) ||
+      check(zr_envelope_begin(mem, &ep, &w, &e), "envelope", &e) ||
       check(bin->encode(&root, NULL, mem, &e), "binary encode", &e) || check(zr_envelope_end(&w, &e), "envelope", &e))
     goto done;
   double t_encode = now_s() - t0;
@@ -119,8 +125,8 @@ int main(int argc, char **argv) {
   size_t nbytes;
   zr_sink_memory_data(mem, &bytes, &nbytes);
   t0 = now_s();
-  if (check(zr_sink_file_new(out_path, &file, &e), out_path, &e) || check(zr_sink_write(file, bytes, nbytes, &e), out_path, &e) ||
-      check(zr_sink_finish(file, &e), out_path, &e))
+  if (check(zr_sink_file_new(out_path, &file, &e), out_path, &e) ||
+      check(zr_sink_write(file, bytes, nbytes, &e), out_path, &e) || check(zr_sink_finish(file, &e), out_path, &e))
     goto done;
   double t_write = now_s() - t0;
 
@@ -138,7 +144,8 @@ int main(int argc, char **argv) {
   t0 = now_s();
   const uint8_t *data;
   size_t len;
-  if (check(zr_source_mmap_new(out_path, &src, &e), out_path, &e) || check(zr_source_contiguous(src, &data, &len), "map", &e) ||
+  if (check(zr_source_mmap_new(out_path, &src, &e), out_path, &e) ||
+      check(zr_source_contiguous(src, &data, &len), "map", &e) ||
       check(zr_envelope_parse(data, len, NULL, &env, &e), "envelope verify", &e))
     goto done;
   double t_verify = now_s() - t0;
@@ -153,7 +160,8 @@ int main(int argc, char **argv) {
   const uint8_t *itxt;
   size_t ilen;
   zr_sink_memory_data(isink, &itxt, &ilen);
-  if (ist == ZR_OK) printf("inspect:  %.*s%s\n", (int)(ilen > 160 ? 160 : ilen), (const char *)itxt, ilen > 160 ? "..." : "");
+  if (ist == ZR_OK)
+    printf("inspect:  %.*s%s\n", (int)(ilen > 160 ? 160 : ilen), (const char *)itxt, ilen > 160 ? "..." : "");
   zr_sink_free(isink);
   if (check(ist, "inspect", &e)) goto done;
   t0 = now_s();
@@ -171,8 +179,10 @@ int main(int argc, char **argv) {
   double mb = (double)nbytes / 1e6;
   printf("records:  %zu, tensor float32[%zu, %zu] (%.1f MB)\n", n, n, dim, (double)(n * dim * 4) / 1e6);
   printf("file:     %s, %zu bytes (envelope metadata %u bytes, payload %llu bytes at offset %u)\n", out_path, nbytes,
-         (unsigned)env.header.metadata_len, (unsigned long long)env.header.payload_len, (unsigned)env.header.payload_offset);
-  printf("json:     %llu bytes (%.2fx the binary frame)\n", (unsigned long long)json_bytes, (double)json_bytes / (double)nbytes);
+         (unsigned)env.header.metadata_len, (unsigned long long)env.header.payload_len,
+         (unsigned)env.header.payload_offset);
+  printf("json:     %llu bytes (%.2fx the binary frame)\n", (unsigned long long)json_bytes,
+         (double)json_bytes / (double)nbytes);
   printf("timings:  build %.1f ms, encode %.1f ms (%.0f MB/s), write %.1f ms, json encode %.1f ms,\n", t_build * 1e3,
          t_encode * 1e3, mb / t_encode, t_write * 1e3, t_json * 1e3);
   printf("          map+verify %.1f ms (%.0f MB/s), decode %.1f ms (%.0f MB/s), compare %.1f ms\n", t_verify * 1e3,

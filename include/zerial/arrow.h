@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "alloc.h"
+#include "format.h"
 #include "io.h"
 #include "status.h"
 #include "table.h"
@@ -176,10 +177,10 @@ typedef struct zr_arrow_convert_opts {
  * make fields nullable, mixed int/float columns float64 (a warning, with the value path, for
  * integers beyond 2^53), tensors `arrow.fixed_shape_tensor`. Returns ZR_ERR_TYPE with the value
  * path in err->path when the value has no table form.
- * @param warnings a ::zr_warnings (format.h) or NULL.
+ * @param warnings where lossy conversions are reported (or NULL).
  */
 ZR_API zr_status zr_arrow_from_value(const zr_value *v, const zr_arrow_convert_opts *opts,
-                                     zr_table *out, void *warnings, zr_error *err);
+                                     zr_table *out, zr_warnings *warnings, zr_error *err);
 
 /**
  * @brief Convert a table back to values in @p doc: a list of maps, one per row (see the guide

@@ -90,7 +90,9 @@ ZR_API zr_status zr_binary_encode(const zr_value *v, const zr_encode_opts *opts,
  * round-trip exactly); tensors come back as tensors.
  *
  * Limits from opts (max_depth: nested containers; max_elements: values produced, map keys
- * included; max_bytes: bytes the doc allocates) fail with ZR_ERR_LIMIT. Malformed input fails with
+ * included; max_bytes: bytes the doc allocates; 0 in any of them means its default) fail with
+ * ZR_ERR_LIMIT. A large tree (4 MiB or more by a pre-scan of the input) is allocated in the doc
+ * as one block advised for transparent huge pages, which spares most first-touch page faults. Malformed input fails with
  * ZR_ERR_TRUNCATED, ZR_ERR_MALFORMED, ZR_ERR_UTF8 (when opts->validate_utf8) or ZR_ERR_VERSION and
  * err->offset set to the byte offset of the problem; the decoder never reads outside
  * [data, data + len). Repeated map keys follow opts->dup_keys.

@@ -82,29 +82,29 @@ typedef struct zr_envelope_lineage {
  * result, everything lives in memory owned by the ::zr_envelope it came from.
  */
 typedef struct zr_envelope_meta {
-  int has_schema_fingerprint;          /**< non-zero when schema_fingerprint is set */
-  uint64_t schema_fingerprint;         /**< fingerprint of the payload's schema */
-  int has_created_at;                  /**< non-zero when created_at_ns is set */
-  int64_t created_at_ns;               /**< creation time, ns since the epoch (UTC) */
-  zr_envelope_str producer;            /**< who wrote the frame (ptr NULL: absent) */
-  const zr_envelope_kv *kv;            /**< user key/values, in order */
-  size_t n_kv;                         /**< number of key/values */
-  const zr_envelope_lineage *lineage;  /**< lineage entries, oldest first */
-  size_t n_lineage;                    /**< number of lineage entries */
+  int has_schema_fingerprint;         /**< non-zero when schema_fingerprint is set */
+  uint64_t schema_fingerprint;        /**< fingerprint of the payload's schema */
+  int has_created_at;                 /**< non-zero when created_at_ns is set */
+  int64_t created_at_ns;              /**< creation time, ns since the epoch (UTC) */
+  zr_envelope_str producer;           /**< who wrote the frame (ptr NULL: absent) */
+  const zr_envelope_kv *kv;           /**< user key/values, in order */
+  size_t n_kv;                        /**< number of key/values */
+  const zr_envelope_lineage *lineage; /**< lineage entries, oldest first */
+  size_t n_lineage;                   /**< number of lineage entries */
 } zr_envelope_meta;
 
 /** @brief The fixed header fields of a frame, as parsed. */
 typedef struct zr_envelope_header {
-  uint16_t version;         /**< frame version (1) */
-  uint16_t format_id;       /**< ZR_FORMAT_ID_* of the payload */
-  uint8_t codec;            /**< ::zr_codec_id of the payload */
-  uint32_t flags;           /**< frame flags (none are defined in version 1; must be 0) */
-  uint32_t metadata_len;    /**< bytes of the metadata block */
-  uint32_t payload_offset;  /**< offset of the payload from the frame start (multiple of 64) */
-  uint64_t payload_len;     /**< stored payload bytes */
-  uint64_t raw_len;         /**< payload bytes once decompressed (= payload_len for codec none) */
-  uint64_t frame_len;       /**< payload_offset + payload_len: bytes the frame occupies */
-  uint64_t checksum;        /**< the frame's XXH3-64 checksum */
+  uint16_t version;        /**< frame version (1) */
+  uint16_t format_id;      /**< ZR_FORMAT_ID_* of the payload */
+  uint8_t codec;           /**< ::zr_codec_id of the payload */
+  uint32_t flags;          /**< frame flags (none are defined in version 1; must be 0) */
+  uint32_t metadata_len;   /**< bytes of the metadata block */
+  uint32_t payload_offset; /**< offset of the payload from the frame start (multiple of 64) */
+  uint64_t payload_len;    /**< stored payload bytes */
+  uint64_t raw_len;        /**< payload bytes once decompressed (= payload_len for codec none) */
+  uint64_t frame_len;      /**< payload_offset + payload_len: bytes the frame occupies */
+  uint64_t checksum;       /**< the frame's XXH3-64 checksum */
 } zr_envelope_header;
 
 /**
@@ -125,12 +125,12 @@ typedef struct zr_envelope {
 
 /** @brief What to write around a payload. Zero-initialise, then set the fields. */
 typedef struct zr_envelope_params {
-  uint16_t format_id;             /**< ZR_FORMAT_ID_* of the payload */
-  uint8_t codec;                  /**< ::zr_codec_id the payload is compressed with (0: none) */
-  uint32_t flags;                 /**< frame flags: 0 in version 1 */
-  uint64_t raw_len;               /**< decompressed payload length (ignored for codec none) */
-  const zr_envelope_meta *meta;   /**< metadata, or NULL for none */
-  const zr_allocator *alloc;      /**< scratch allocator (NULL: default) */
+  uint16_t format_id;           /**< ZR_FORMAT_ID_* of the payload */
+  uint8_t codec;                /**< ::zr_codec_id the payload is compressed with (0: none) */
+  uint32_t flags;               /**< frame flags: 0 in version 1 */
+  uint64_t raw_len;             /**< decompressed payload length (ignored for codec none) */
+  const zr_envelope_meta *meta; /**< metadata, or NULL for none */
+  const zr_allocator *alloc;    /**< scratch allocator (NULL: default) */
 } zr_envelope_params;
 
 /**
@@ -146,19 +146,19 @@ ZR_API int zr_envelope_detect(const uint8_t *data, size_t len);
  * @return ZR_OK; ZR_ERR_INVALID_ARG for bad parameters (unknown codec, flags, strings over
  * 4 GiB, metadata over ZR_ENVELOPE_MAX_METADATA, invalid UTF-8); sink errors.
  */
-ZR_API zr_status zr_envelope_write(zr_sink *sink, const zr_envelope_params *params,
-                                   const void *payload, size_t len, zr_error *err);
+ZR_API zr_status zr_envelope_write(zr_sink *sink, const zr_envelope_params *params, const void *payload, size_t len,
+                                   zr_error *err);
 
 /**
  * @brief In-place writing state (see zr_envelope_begin()). Plain data; no resources.
  */
 typedef struct zr_envelope_writer {
-  zr_sink *sink;          /**< the sink written to */
-  uint64_t start;         /**< sink offset where the frame starts */
-  uint32_t prefix_len;    /**< header + metadata + padding bytes */
-  uint16_t format_id;     /**< copied from the params */
-  uint8_t codec;          /**< copied from the params */
-  uint64_t raw_len;       /**< copied from the params */
+  zr_sink *sink;       /**< the sink written to */
+  uint64_t start;      /**< sink offset where the frame starts */
+  uint32_t prefix_len; /**< header + metadata + padding bytes */
+  uint16_t format_id;  /**< copied from the params */
+  uint8_t codec;       /**< copied from the params */
+  uint64_t raw_len;    /**< copied from the params */
 } zr_envelope_writer;
 
 /**
@@ -169,8 +169,8 @@ typedef struct zr_envelope_writer {
  * zr_envelope_end(), which patches lengths and checksums. Nothing else may be written to the sink
  * in between.
  */
-ZR_API zr_status zr_envelope_begin(zr_sink *sink, const zr_envelope_params *params,
-                                   zr_envelope_writer *w, zr_error *err);
+ZR_API zr_status zr_envelope_begin(zr_sink *sink, const zr_envelope_params *params, zr_envelope_writer *w,
+                                   zr_error *err);
 
 /**
  * @brief Finish a frame started with zr_envelope_begin(): the payload is every byte written to
@@ -190,16 +190,16 @@ ZR_API zr_status zr_envelope_end(zr_envelope_writer *w, zr_error *err);
  * problem and its byte offset.
  * @param alloc allocator for the metadata (NULL: default)
  */
-ZR_API zr_status zr_envelope_parse(const uint8_t *data, size_t len, const zr_allocator *alloc,
-                                   zr_envelope *out, zr_error *err);
+ZR_API zr_status zr_envelope_parse(const uint8_t *data, size_t len, const zr_allocator *alloc, zr_envelope *out,
+                                   zr_error *err);
 
 /**
  * @brief Read the header and metadata only (for inspection): checks the magic, the header check,
  * the version and the metadata structure, but not the payload, which need not be present.
  * `out->payload` is NULL and `out->verified` 0.
  */
-ZR_API zr_status zr_envelope_read_meta(const uint8_t *data, size_t len, const zr_allocator *alloc,
-                                       zr_envelope *out, zr_error *err);
+ZR_API zr_status zr_envelope_read_meta(const uint8_t *data, size_t len, const zr_allocator *alloc, zr_envelope *out,
+                                       zr_error *err);
 
 /** @brief Release what a parse result owns and zero it. NULL-safe; safe on a cleared struct. */
 ZR_API void zr_envelope_clear(zr_envelope *env);

@@ -48,7 +48,10 @@ enum zr_etf_flags {
    *  tensors; encode: do not turn the improper-list and bitstring tuples back into their tags. */
   ZR_ETF_NO_TAGS = 0x10,
   /** Encode: write a compressed term (tag 80, zlib at zr_encode_opts::level). */
-  ZR_ETF_COMPRESS = 0x20
+  ZR_ETF_COMPRESS = 0x20,
+  /** Decode: binaries (BINARY_EXT) that are valid UTF-8 become strings instead of binaries
+   *  (Elixir strings are binaries; Python, JSON and Arrow tell text from bytes). */
+  ZR_ETF_BINARY_STRINGS = 0x40
 };
 
 /**

@@ -90,8 +90,10 @@ ZR_API zr_status zr_npy_element_f64(const zr_tensor *t, const int64_t *index, do
 
 /**
  * @brief Decode a `.npz` archive into a new doc whose root is a map: member name (without the
- * `.npy` suffix, like np.load) → tensor. Stored members are views into @p data (unless
- * @p opts->copy); deflated ones are inflated into the doc. CRC-32 verified unless nopts->skip_crc.
+ * `.npy` suffix, like np.load) → tensor. Stored members whose array data is aligned for the
+ * element type (as zr_npz_encode() writes them) are views into @p data (unless @p opts->copy);
+ * misaligned ones are copied into 64-byte aligned doc memory; deflated ones are inflated into
+ * the doc. CRC-32 verified unless nopts->skip_crc.
  * Zip64 archives are read.
  */
 ZR_API zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_opts *opts,
@@ -148,7 +150,8 @@ ZR_API zr_status zr_pickle_encode(const zr_value *v, const zr_pickle_opts *po, z
  * codes fail with ZR_ERR_REFUSED naming what was refused. Reads what NumPy writes at protocols
  * 2–5, in band and out of band (@p buffers, @p nbuffers: the buffers `pickle.dumps` handed to
  * its buffer_callback, in order). Arrays become tensors viewing the pickle bytes or the
- * buffers (zero-copy unless opts->copy): both must outlive the doc.
+ * buffers (zero-copy unless opts->copy, or when the bytes are misaligned for the element type:
+ * those are copied into aligned doc memory); views require the input to outlive the doc.
  */
 ZR_API zr_status zr_pickle_decode(const uint8_t *data, size_t len, const zr_pickle_buffer *buffers, size_t nbuffers,
                                   const zr_decode_opts *opts, zr_doc **out, zr_error *err);

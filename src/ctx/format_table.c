@@ -8,7 +8,7 @@
 
 /* One line per format module, in detection-preference order; keep the NULL last. */
 extern const zr_format zr__format_binary, zr__format_json, zr__format_npy, zr__format_npz, zr__format_pickle,
-    zr__format_etf;
+    zr__format_etf, zr__format_arrow_stream, zr__format_arrow_file;
 
 static const zr_format *const table[] = {
     &zr__format_binary,
@@ -17,6 +17,9 @@ static const zr_format *const table[] = {
     &zr__format_npz,
     &zr__format_pickle,
     &zr__format_etf,
+    &zr__format_arrow_file,
+    &zr__format_arrow_stream,
+    &zr__format_arrow_file, &zr__format_arrow_stream,
     NULL,
 };
 

@@ -1,10 +1,11 @@
 /* The envelope frame: writer (whole and in place), parser/verifier, metadata reader.
  * Layout: docs/formats/envelope.md. */
 #define XXH_STATIC_LINKING_ONLY
+#include "zerial/envelope.h"
+
 #include <xxhash.h>
 
 #include "core/internal.h"
-#include "zerial/envelope.h"
 
 /* fixed header offsets */
 #define OFF_VERSION 8
@@ -44,16 +45,26 @@ const char *zr_codec_id_name(unsigned codec) {
   }
 }
 
-int zr_envelope_detect(const uint8_t *data, size_t len) {
-  return data && len >= 8 && memcmp(data, MAGIC, 8) == 0;
-}
+int zr_envelope_detect(const uint8_t *data, size_t len) { return data && len >= 8 && memcmp(data, MAGIC, 8) == 0; }
 
 /* ---------------------------------------------------------------------------------------- */
 /* writing */
 
-static zr_status put_u16(zr__buf *b, uint16_t v) { uint8_t t[2]; zr__st16le(t, v); return zr__buf_append(b, t, 2); }
-static zr_status put_u32(zr__buf *b, uint32_t v) { uint8_t t[4]; zr__st32le(t, v); return zr__buf_append(b, t, 4); }
-static zr_status put_u64(zr__buf *b, uint64_t v) { uint8_t t[8]; zr__st64le(t, v); return zr__buf_append(b, t, 8); }
+static zr_status put_u16(zr__buf *b, uint16_t v) {
+  uint8_t t[2];
+  zr__st16le(t, v);
+  return zr__buf_append(b, t, 2);
+}
+static zr_status put_u32(zr__buf *b, uint32_t v) {
+  uint8_t t[4];
+  zr__st32le(t, v);
+  return zr__buf_append(b, t, 4);
+}
+static zr_status put_u64(zr__buf *b, uint64_t v) {
+  uint8_t t[8];
+  zr__st64le(t, v);
+  return zr__buf_append(b, t, 8);
+}
 
 static zr_status check_str(const zr_envelope_str *s, const char *what, zr_error *err) {
   if (s->len && !s->ptr) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "envelope %s: NULL pointer with length", what);
@@ -77,7 +88,8 @@ static zr_status put_entry_hdr(zr__buf *b, uint16_t tag, uint64_t len) {
 /* Append header (zeroed sums/lengths), metadata and padding to b. */
 static zr_status build_prefix(const zr_envelope_params *p, zr__buf *b, zr_error *err) {
   if (p->codec > ZR_CODEC_GZIP) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "unknown codec id %u", p->codec);
-  if (p->flags) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "envelope flags 0x%x are not defined in version 1", (unsigned)p->flags);
+  if (p->flags)
+    return zr__err(err, ZR_ERR_INVALID_ARG, -1, "envelope flags 0x%x are not defined in version 1", (unsigned)p->flags);
   const zr_envelope_meta *m = p->meta;
   if (m) {
     if (m->producer.ptr) ZR_TRY(check_str(&m->producer, "producer", err));
@@ -119,7 +131,8 @@ static zr_status build_prefix(const zr_envelope_params *p, zr__buf *b, zr_error 
     }
     for (size_t i = 0; !st && i < m->n_lineage; i++) {
       const zr_envelope_lineage *l = &m->lineage[i];
-      st = put_entry_hdr(b, TAG_LINEAGE, 8 + (uint64_t)l->operation.len + l->producer.len + 12 + 8 * (uint64_t)l->n_inputs);
+      st = put_entry_hdr(b, TAG_LINEAGE,
+                         8 + (uint64_t)l->operation.len + l->producer.len + 12 + 8 * (uint64_t)l->n_inputs);
       if (!st) st = put_str(b, &l->operation);
       if (!st) st = put_str(b, &l->producer);
       if (!st) st = put_u64(b, (uint64_t)l->time_ns);
@@ -128,7 +141,8 @@ static zr_status build_prefix(const zr_envelope_params *p, zr__buf *b, zr_error 
     }
     if (st) return zr__err_nomem(err);
     if (b->len - ZR_ENVELOPE_HEADER_SIZE > ZR_ENVELOPE_MAX_METADATA)
-      return zr__err(err, ZR_ERR_INVALID_ARG, -1, "envelope metadata exceeds %u bytes", (unsigned)ZR_ENVELOPE_MAX_METADATA);
+      return zr__err(err, ZR_ERR_INVALID_ARG, -1, "envelope metadata exceeds %u bytes",
+                     (unsigned)ZR_ENVELOPE_MAX_METADATA);
   }
   size_t meta_len = b->len - ZR_ENVELOPE_HEADER_SIZE;
   size_t pad = zr__align_up(b->len, ZR_ENVELOPE_ALIGN) - b->len;
@@ -168,8 +182,8 @@ static uint64_t frame_checksum(const uint8_t *prefix, size_t prefix_len, const u
   return XXH3_64bits_digest(&st);
 }
 
-zr_status zr_envelope_write(zr_sink *sink, const zr_envelope_params *params, const void *payload,
-                            size_t len, zr_error *err) {
+zr_status zr_envelope_write(zr_sink *sink, const zr_envelope_params *params, const void *payload, size_t len,
+                            zr_error *err) {
   if (!sink || !params) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "sink or params is NULL");
   if (len && !payload) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "payload is NULL");
   zr__buf b;
@@ -185,8 +199,7 @@ zr_status zr_envelope_write(zr_sink *sink, const zr_envelope_params *params, con
   return st;
 }
 
-zr_status zr_envelope_begin(zr_sink *sink, const zr_envelope_params *params, zr_envelope_writer *w,
-                            zr_error *err) {
+zr_status zr_envelope_begin(zr_sink *sink, const zr_envelope_params *params, zr_envelope_writer *w, zr_error *err) {
   if (!sink || !params || !w) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "sink, params or writer is NULL");
   const uint8_t *d;
   size_t n;
@@ -247,8 +260,10 @@ static zr_status check_header(const uint8_t *data, size_t len, zr_envelope_heade
   for (size_t i = 0; i < m; i++) {
     if (data[i] != MAGIC[i]) {
       const char *hint = "";
-      if (i == 0) hint = " (first byte is not 0x89: not an envelope, or the high bit was stripped)";
-      else if (i >= 4) hint = " (CR/LF/^Z bytes differ: the file was probably transferred in text mode)";
+      if (i == 0)
+        hint = " (first byte is not 0x89: not an envelope, or the high bit was stripped)";
+      else if (i >= 4)
+        hint = " (CR/LF/^Z bytes differ: the file was probably transferred in text mode)";
       return zr__err(err, ZR_ERR_MALFORMED, (int64_t)i, "bad envelope magic at byte %zu%s", i, hint);
     }
   }
@@ -261,9 +276,11 @@ static zr_status check_header(const uint8_t *data, size_t len, zr_envelope_heade
   memset(h, 0, sizeof *h);
   h->version = zr__ld16le(data + OFF_VERSION);
   if (h->version != ZR_ENVELOPE_VERSION)
-    return zr__err(err, ZR_ERR_VERSION, OFF_VERSION, "envelope version %u is not supported (this reader knows 1)", h->version);
+    return zr__err(err, ZR_ERR_VERSION, OFF_VERSION, "envelope version %u is not supported (this reader knows 1)",
+                   h->version);
   if (zr__ld16le(data + OFF_HDRSIZE) != ZR_ENVELOPE_HEADER_SIZE)
-    return zr__err(err, ZR_ERR_MALFORMED, OFF_HDRSIZE, "envelope header size %u, expected 64", zr__ld16le(data + OFF_HDRSIZE));
+    return zr__err(err, ZR_ERR_MALFORMED, OFF_HDRSIZE, "envelope header size %u, expected 64",
+                   zr__ld16le(data + OFF_HDRSIZE));
   h->format_id = zr__ld16le(data + OFF_FORMAT);
   h->codec = data[OFF_CODEC];
   h->flags = zr__ld32le(data + OFF_FLAGS);
@@ -274,16 +291,19 @@ static zr_status check_header(const uint8_t *data, size_t len, zr_envelope_heade
   h->checksum = zr__ld64le(data + OFF_CHECKSUM);
   if (data[OFF_RSV1] || zr__ld32le(data + OFF_RSV2) || zr__ld32le(data + OFF_RSV3))
     return zr__err(err, ZR_ERR_MALFORMED, OFF_RSV1, "envelope reserved header bytes are not zero");
-  if (h->codec > ZR_CODEC_GZIP) return zr__err(err, ZR_ERR_UNSUPPORTED, OFF_CODEC, "unknown envelope codec id %u", h->codec);
+  if (h->codec > ZR_CODEC_GZIP)
+    return zr__err(err, ZR_ERR_UNSUPPORTED, OFF_CODEC, "unknown envelope codec id %u", h->codec);
   if (h->flags) return zr__err(err, ZR_ERR_UNSUPPORTED, OFF_FLAGS, "unknown envelope flags 0x%x", (unsigned)h->flags);
   if (h->metadata_len > ZR_ENVELOPE_MAX_METADATA)
-    return zr__err(err, ZR_ERR_LIMIT, OFF_METALEN, "envelope metadata of %u bytes exceeds the limit", (unsigned)h->metadata_len);
+    return zr__err(err, ZR_ERR_LIMIT, OFF_METALEN, "envelope metadata of %u bytes exceeds the limit",
+                   (unsigned)h->metadata_len);
   uint64_t want_off = zr__align_up(ZR_ENVELOPE_HEADER_SIZE + (uint64_t)h->metadata_len, ZR_ENVELOPE_ALIGN);
   if (h->payload_offset != want_off)
-    return zr__err(err, ZR_ERR_MALFORMED, OFF_PAYOFF, "envelope payload offset %u, expected %llu", (unsigned)h->payload_offset,
-                   (unsigned long long)want_off);
+    return zr__err(err, ZR_ERR_MALFORMED, OFF_PAYOFF, "envelope payload offset %u, expected %llu",
+                   (unsigned)h->payload_offset, (unsigned long long)want_off);
   if (h->codec == ZR_CODEC_NONE && h->raw_len != h->payload_len)
-    return zr__err(err, ZR_ERR_MALFORMED, OFF_RAWLEN, "envelope raw length differs from payload length without a codec");
+    return zr__err(err, ZR_ERR_MALFORMED, OFF_RAWLEN,
+                   "envelope raw length differs from payload length without a codec");
   if (zr__add_overflow(h->payload_offset, h->payload_len, &h->frame_len))
     return zr__err(err, ZR_ERR_MALFORMED, OFF_PAYLEN, "envelope payload length overflows");
   return ZR_OK;
@@ -312,7 +332,8 @@ static zr_status rd_str(rd *r, zr__arena *a, zr_envelope_str *out, zr_error *err
   uint32_t n = zr__ld32le(r->p);
   if ((uint64_t)(r->end - r->p - 4) < n) return meta_err(err, ZR_ERR_MALFORMED, r, r->p, "string runs past its entry");
   size_t bad = 0;
-  if (!zr__utf8_valid(r->p + 4, n, &bad)) return meta_err(err, ZR_ERR_UTF8, r, r->p + 4 + bad, "string is not valid UTF-8");
+  if (!zr__utf8_valid(r->p + 4, n, &bad))
+    return meta_err(err, ZR_ERR_UTF8, r, r->p + 4 + bad, "string is not valid UTF-8");
   out->ptr = dup_str(a, r->p + 4, n);
   if (!out->ptr) return zr__err_nomem(err);
   out->len = n;
@@ -337,7 +358,8 @@ static zr_status parse_meta(const uint8_t *base, const uint8_t *m, uint32_t mlen
       case TAG_SCHEMA_FP:
       case TAG_CREATED_AT:
         if (n != 8) return meta_err(err, ZR_ERR_MALFORMED, &r, p, "fixed-size entry with a length other than 8");
-        if ((tag == TAG_SCHEMA_FP ? &seen_fp : &seen_ca)[0]++) return meta_err(err, ZR_ERR_MALFORMED, &r, p, "repeated entry");
+        if ((tag == TAG_SCHEMA_FP ? &seen_fp : &seen_ca)[0]++)
+          return meta_err(err, ZR_ERR_MALFORMED, &r, p, "repeated entry");
         break;
       case TAG_PRODUCER:
         if (seen_pr++) return meta_err(err, ZR_ERR_MALFORMED, &r, p, "repeated producer entry");
@@ -432,8 +454,8 @@ static zr_status read_common(const uint8_t *data, size_t len, const zr_allocator
     for (size_t i = ZR_ENVELOPE_HEADER_SIZE + h.metadata_len; i < h.payload_offset; i++)
       if (data[i]) return zr__err(err, ZR_ERR_MALFORMED, (int64_t)i, "envelope padding byte is not zero");
   } else if (len < ZR_ENVELOPE_HEADER_SIZE + (uint64_t)h.metadata_len) {
-    return zr__err(err, ZR_ERR_TRUNCATED, (int64_t)len, "envelope truncated inside its metadata (%zu of %llu bytes)", len,
-                   (unsigned long long)(ZR_ENVELOPE_HEADER_SIZE + (uint64_t)h.metadata_len));
+    return zr__err(err, ZR_ERR_TRUNCATED, (int64_t)len, "envelope truncated inside its metadata (%zu of %llu bytes)",
+                   len, (unsigned long long)(ZR_ENVELOPE_HEADER_SIZE + (uint64_t)h.metadata_len));
   }
   zr__arena a;
   zr__arena_init(&a, alloc);
@@ -459,7 +481,8 @@ static zr_status read_common(const uint8_t *data, size_t len, const zr_allocator
   return ZR_OK;
 }
 
-zr_status zr_envelope_parse(const uint8_t *data, size_t len, const zr_allocator *alloc, zr_envelope *out, zr_error *err) {
+zr_status zr_envelope_parse(const uint8_t *data, size_t len, const zr_allocator *alloc, zr_envelope *out,
+                            zr_error *err) {
   return read_common(data, len, alloc, out, 1, err);
 }
 

@@ -240,7 +240,8 @@ zr_status zr_shm_create(const char *name, const zr_shm_create_opts *opts, zr_shm
   (void)fchmod(r->fd, (mode_t)o.mode); /* the umask must not widen or narrow what was asked */
   zr_status st = size_fd(r->fd, 0, size, r->prealloc, r->name, err);
   if (st == ZR_OK) {
-    r->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+    /* the writer touches every page it reserves: map them all now (one batch, not a fault each) */
+    r->base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | (r->prealloc ? MAP_POPULATE : 0), r->fd, 0);
     if (r->base == MAP_FAILED) {
       r->base = NULL;
       st = sys_err(err, errno, "cannot map shared-memory region", r->name);

@@ -8,6 +8,7 @@
 #include "zr_test.h"
 #include "zerial/arrow.h"
 #include "formats/arrow/arrow_int.h"
+#include "formats/arrow/fb.h"
 #include <sys/stat.h>
 
 static int teq(const zr_table *a, const zr_table *b) {
@@ -202,11 +203,200 @@ static void test_truncations(void **state) {
   free(buf);
 }
 
+/* A utf8 dictionary array of the given strings (in store st). */
+static void dict_array(za_store *st, const char **v, int n, struct ArrowArray *a) {
+  assert_int_equal(za_array_make(a, st, 3, 0, 0), 0);
+  int32_t *o = za_store_alloc(st, (size_t)(n + 1) * 4);
+  char *d = za_store_alloc(st, 64);
+  o[0] = 0;
+  for (int i = 0; i < n; i++) {
+    memcpy(d + o[i], v[i], strlen(v[i]));
+    o[i + 1] = o[i] + (int32_t)strlen(v[i]);
+  }
+  a->length = n;
+  a->buffers[1] = o;
+  a->buffers[2] = d;
+}
+
+static void make_batch(za_store *st, struct ArrowArray *b, const char **dict, int nd, const int32_t *idx, int n) {
+  assert_int_equal(za_array_make(b, st, 1, 1, 0), 0);
+  b->length = n;
+  struct ArrowArray *c = b->children[0];
+  assert_int_equal(za_array_make(c, st, 2, 0, 1), 0);
+  c->length = n;
+  int32_t *ix = za_store_alloc(st, (size_t)n * 4);
+  memcpy(ix, idx, (size_t)n * 4);
+  c->buffers[1] = ix;
+  dict_array(st, dict, nd, c->dictionary);
+}
+
+static void test_dictionary_deltas(void **state) {
+  (void)state;
+  za_store *st = za_store_new(NULL, 0);
+  zr_table t;
+  memset(&t, 0, sizeof t);
+  assert_int_equal(za_schema_make(&t.schema, NULL, "+s", "", NULL, 0, 1, 0), 0);
+  assert_int_equal(za_schema_make(t.schema.children[0], NULL, "i", "c", NULL, ARROW_FLAG_NULLABLE, 0, 1), 0);
+  assert_int_equal(za_schema_make(t.schema.children[0]->dictionary, NULL, "u", NULL, NULL, ARROW_FLAG_NULLABLE, 0, 0), 0);
+  t.batches = calloc(3, sizeof *t.batches);
+  t.n_batches = 3;
+  const char *d1[] = {"a", "b"}, *d2[] = {"a", "b", "c"}, *d3[] = {"x", "y"};
+  int32_t i1[] = {0, 1, 1}, i2[] = {2, 0}, i3[] = {1, 0, 1};
+  make_batch(st, &t.batches[0], d1, 2, i1, 3);
+  make_batch(st, &t.batches[1], d2, 3, i2, 2);
+  make_batch(st, &t.batches[2], d3, 2, i3, 3);
+  za_store_unref(st);
+  /* stream: a delta then a replacement */
+  zr_sink *s;
+  assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
+  assert_int_equal(zr_arrow_write(&t, NULL, s, NULL), 0);
+  const uint8_t *data;
+  size_t len;
+  zr_sink_memory_data(s, &data, &len);
+  zr_sink *js;
+  zr_sink_memory_new(NULL, &js, NULL);
+  assert_int_equal(zr__arrow_inspect(data, len, js, NULL), 0);
+  const uint8_t *jt;
+  size_t jl;
+  zr_sink_memory_data(js, &jt, &jl);
+  char *txt = strndup((const char *)jt, jl);
+  assert_non_null(strstr(txt, "\"delta\": true"));
+  free(txt);
+  zr_sink_free(js);
+  zr_table back;
+  assert_int_equal(zr_arrow_read(data, len, NULL, &back, NULL), 0);
+  assert_true(teq(&t, &back));
+  assert_int_equal(back.batches[1].children[0]->dictionary->length, 3);
+  zr_table_release(&back);
+  zr_sink_free(s);
+  /* file: the delta is fine, the replacement is refused */
+  assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
+  zr_arrow_write_opts wo;
+  memset(&wo, 0, sizeof wo);
+  wo.file = 1;
+  zr_error e;
+  assert_int_equal(zr_arrow_write(&t, &wo, s, &e), ZR_ERR_UNSUPPORTED);
+  zr_sink_free(s);
+  t.n_batches = 2;
+  assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
+  assert_int_equal(zr_arrow_write(&t, &wo, s, NULL), 0);
+  zr_sink_memory_data(s, &data, &len);
+  assert_int_equal(zr_arrow_read(data, len, NULL, &back, NULL), 0);
+  t.n_batches = 3;
+  assert_int_equal(back.n_batches, 2);
+  zr_table_release(&back);
+  zr_sink_free(s);
+  zr_table_release(&t);
+}
+
+static void test_slices(void **state) {
+  (void)state;
+  /* write a sliced batch (offset 3, length 9) and compare with the same rows */
+  size_t len;
+  uint8_t *buf = zr_test_read_file(
+      zr_test_shared_path("testdata/arrow-testing/data/arrow-ipc-stream/integration/1.0.0-littleendian/generated_primitive.stream"), &len);
+  if (!buf) return;
+  zr_table t;
+  assert_int_equal(zr_arrow_read(buf, len, NULL, &t, NULL), 0);
+  struct ArrowArray *b = &t.batches[1];
+  int64_t old_len = b->length;
+  b->offset = 3;
+  b->length = 9;
+  zr_sink *s;
+  zr_sink_memory_new(NULL, &s, NULL);
+  zr_arrow_writer *w;
+  assert_int_equal(zr_arrow_writer_new(s, &t.schema, NULL, &w, NULL), 0);
+  assert_int_equal(zr_arrow_writer_write(w, b, NULL), 0);
+  assert_int_equal(zr_arrow_writer_finish(w, NULL), 0);
+  zr_arrow_writer_free(w);
+  const uint8_t *data;
+  size_t n;
+  zr_sink_memory_data(s, &data, &n);
+  zr_table back;
+  assert_int_equal(zr_arrow_read(data, n, NULL, &back, NULL), 0);
+  assert_int_equal(back.batches[0].length, 9);
+  for (int64_t c = 0; c < t.schema.n_children; c++) {
+    struct ArrowArray view = *b->children[c];
+    view.offset += 3;
+    view.length = 9;
+    char why[200];
+    if (!za_array_equal(t.schema.children[c], &view, back.batches[0].children[c], why, sizeof why)) fail_msg("%s", why);
+  }
+  b->offset = 0;
+  b->length = old_len;
+  zr_table_release(&back);
+  zr_sink_free(s);
+  zr_table_release(&t);
+  free(buf);
+}
+
+static void test_flatbuffers(void **state) {
+  (void)state;
+  zr__fbb b;
+  zr__fbb_init(&b, NULL);
+  zr__fbref name = zr__fbb_string(&b, "hello", 5);
+  int64_t v[2] = {7, -1};
+  zr__fbref vec = zr__fbb_vec_raw(&b, v, 2, 8, 8);
+  zr__fbb_start(&b);
+  zr__fbb_add_i16(&b, 0, 5); /* V6: not known */
+  zr__fbb_add_ref(&b, 1, name);
+  zr__fbb_add_ref(&b, 2, vec);
+  zr__fbb_add_u8(&b, 3, 9);
+  zr__fbref root = zr__fbb_end(&b);
+  assert_int_equal(zr__fbb_finish(&b, root), 0);
+  zr__fb fb;
+  zr__fb_init(&fb, zr__fbb_data(&b), b.used, 0);
+  zr__fbt t = zr__fb_root(&fb);
+  assert_int_equal(zr__fb_i16(&fb, &t, 0, 0), 5);
+  uint32_t l;
+  const char *str = zr__fb_str(&fb, &t, 1, &l);
+  assert_int_equal(l, 5);
+  assert_memory_equal(str, "hello", 5);
+  zr__fbv vv;
+  assert_true(zr__fb_vec(&fb, &t, 2, 8, 8, &vv));
+  assert_int_equal(vv.n, 2);
+  assert_int_equal((int64_t)zr__ld64le(fb.buf + vv.pos + 8), -1);
+  assert_int_equal(zr__fb_u8(&fb, &t, 3, 0), 9);
+  assert_int_equal(zr__fb_i32(&fb, &t, 9, 42), 42); /* absent: default */
+  assert_int_equal(fb.status, 0);
+  /* every truncation or corruption of the buffer is caught by the verifier, never read past */
+  for (size_t cut = 0; cut < b.used; cut++) {
+    zr__fb f2;
+    zr__fb_init(&f2, zr__fbb_data(&b), cut, 0);
+    zr__fbt t2 = zr__fb_root(&f2);
+    zr__fb_str(&f2, &t2, 1, &l);
+    zr__fb_vec(&f2, &t2, 2, 8, 8, &vv);
+  }
+  /* a message with metadata version V6 is refused clearly */
+  zr__fbb_reset(&b);
+  zr__fbb_start(&b);
+  zr__fbref sc = zr__fbb_end(&b);
+  zr__fbb_start(&b);
+  zr__fbb_add_i16(&b, 0, 5);
+  zr__fbb_add_u8(&b, 1, 1);
+  zr__fbb_add_ref(&b, 2, sc);
+  zr__fbb_add_i64(&b, 3, 0);
+  root = zr__fbb_end(&b);
+  assert_int_equal(zr__fbb_finish(&b, root), 0);
+  uint8_t msg[512];
+  zr__st32le(msg, 0xFFFFFFFFu);
+  zr__st32le(msg + 4, (uint32_t)b.used);
+  memcpy(msg + 8, zr__fbb_data(&b), b.used);
+  zr_table tb;
+  zr_error e;
+  assert_int_equal(zr_arrow_read(msg, 8 + b.used, NULL, &tb, &e), ZR_ERR_VERSION);
+  assert_non_null(strstr(e.message, "newer than V5"));
+  zr__fbb_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_golden),
       cmocka_unit_test(test_fuzz_regressions),
       cmocka_unit_test(test_truncations),
+      cmocka_unit_test(test_dictionary_deltas),
+      cmocka_unit_test(test_slices),
+      cmocka_unit_test(test_flatbuffers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,7 @@ static inline uint64_t g_rand(gen *g) { return zr_test_rand(&g->seed); }
 static inline uint64_t g_below(gen *g, uint64_t n) { return n ? g_rand(g) % n : 0; }
 
 static inline int64_t g_int(gen *g) {
-  static const int64_t edges[] = {0, 1, -1, 127, 128, -32, -33, 255, 256, -128, -129, 65535, 65536, -32768, -32769,
+  static const int64_t edges[] = {0, 1, -1, 127, 128, -32, -33, 255, 256, -128, -129, 65535, 65536, 16777215, 16777216, -32768, -32769,
                                   INT32_MAX, (int64_t)INT32_MAX + 1, INT32_MIN, (int64_t)INT32_MIN - 1,
                                   (int64_t)UINT32_MAX, (int64_t)UINT32_MAX + 1, INT64_MAX, INT64_MIN};
   switch (g_below(g, 4)) {

@@ -30,6 +30,10 @@ same_json() { $PY -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.lo
 "$Z" convert out.zrb back.json
 same_json in.json back.json || fail "json->binary->json differs"
 ok
+# outputs get the usual mode (0666 less the umask), not the temporary file's 0600
+umask 022
+"$Z" convert in.json mode.zrb
+[ "$(stat -c %a mode.zrb)" = "644" ] || fail "output mode $(stat -c %a mode.zrb)"
 # binary is smaller than the JSON text
 [ "$(stat -c %s out.zrb)" -lt "$(stat -c %s in.json)" ] || fail "binary not smaller than json"
 ok

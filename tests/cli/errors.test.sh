@@ -45,7 +45,7 @@ expect 1 'text mode' -- "$Z" detect crlf.zrl
 expect 1 'ERR_CHECKSUM' -- "$Z" detect flip.zrl
 # trailing garbage after a frame
 cat good.zrl good.json > trailing.zrl
-expect 1 'after the envelope' -- "$Z" convert trailing.zrl out.json
+expect 1 "$(stat -c %s good.json) unexpected bytes after the envelope.*byte $(stat -c %s good.zrl)" -- "$Z" convert trailing.zrl out.json
 # undetectable input
 printf '\x01\x02\x03 binary junk' > junk.bin
 expect 1 'cannot detect' -- "$Z" convert junk.bin out.json

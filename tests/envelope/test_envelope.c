@@ -276,7 +276,8 @@ static const golden goldens[] = {
     {"empty.zrl", ZR_FORMAT_ID_BINARY, 0, ""},
     {"json_meta.zrl", ZR_FORMAT_ID_JSON, 1, "{\"id\":1,\"name\":\"zerial\",\"tags\":[\"a\",\"b\"]}"},
     {"json_plain.zrl", ZR_FORMAT_ID_JSON, 0,
-     "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40]"},
+     "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,"
+     "40]"},
 };
 
 static void test_golden(void **state) {
@@ -316,9 +317,8 @@ static void test_golden(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_roundtrip),      cmocka_unit_test(test_bad_params),
-      cmocka_unit_test(test_every_bit_flip), cmocka_unit_test(test_every_truncation),
-      cmocka_unit_test(test_in_place),       cmocka_unit_test(test_alloc_failures),
+      cmocka_unit_test(test_roundtrip),        cmocka_unit_test(test_bad_params), cmocka_unit_test(test_every_bit_flip),
+      cmocka_unit_test(test_every_truncation), cmocka_unit_test(test_in_place),   cmocka_unit_test(test_alloc_failures),
       cmocka_unit_test(test_golden),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -89,6 +89,12 @@ static void test_charlist_and_improper(void **state) {
   assert_int_equal(zr_doc_root(d)->kind, ZR_KIND_LIST);
   assert_int_equal(zr_item(zr_doc_root(d), 1)->u.i, 0xE9);
   zr_doc_free(d);
+  d = dec_ok(B(131, 109, 0, 0, 0, 2, 'h', 'i'), ZR_ETF_BINARY_STRINGS);
+  assert_int_equal(zr_doc_root(d)->kind, ZR_KIND_STRING);
+  zr_doc_free(d);
+  d = dec_ok(B(131, 109, 0, 0, 0, 2, 'h', 0xFF), ZR_ETF_BINARY_STRINGS);
+  assert_int_equal(zr_doc_root(d)->kind, ZR_KIND_BINARY);
+  zr_doc_free(d);
   d = dec_ok(B(131, 107, 0, 3, 'a', 0xE9, 'c'), ZR_ETF_CHARLIST_STRING);
   assert_int_equal(zr_doc_root(d)->kind, ZR_KIND_STRING);
   assert_int_equal(zr_len(zr_doc_root(d)), 4);

@@ -52,9 +52,10 @@ static void test_plain_parse(void **state) {
 
 static void test_big_integers(void **state) {
   (void)state;
-  zr_doc *d = parse("[9223372036854775807, 9223372036854775808, 18446744073709551615, 18446744073709551616,"
-                    " -9223372036854775808, -9223372036854775809, 123456789012345678901234567890, {\"k\": 10000000000000000000}]",
-                    0);
+  zr_doc *d = parse(
+      "[9223372036854775807, 9223372036854775808, 18446744073709551615, 18446744073709551616,"
+      " -9223372036854775808, -9223372036854775809, 123456789012345678901234567890, {\"k\": 10000000000000000000}]",
+      0);
   const zr_value *r = zr_doc_root(d);
   assert_int_equal(zr_item(r, 0)->kind, ZR_KIND_INT);
   assert_true(zr_item(r, 0)->u.i == INT64_MAX);
@@ -73,8 +74,10 @@ static void test_big_integers(void **state) {
   assert_int_equal(zr_map_get(m, "k", 1)->kind, ZR_KIND_UINT);
   /* and they print back exactly */
   char *txt = to_json(r, 0);
-  assert_string_equal(txt, "[9223372036854775807,9223372036854775808,18446744073709551615,18446744073709551616,"
-                           "-9223372036854775808,-9223372036854775809,123456789012345678901234567890,{\"k\":10000000000000000000}]");
+  assert_string_equal(
+      txt,
+      "[9223372036854775807,9223372036854775808,18446744073709551615,18446744073709551616,"
+      "-9223372036854775808,-9223372036854775809,123456789012345678901234567890,{\"k\":10000000000000000000}]");
   free(txt);
   zr_doc_free(d);
   /* error offsets still point into the caller's text after placeholder substitution */
@@ -86,6 +89,9 @@ static void test_big_integers(void **state) {
   /* a string that could pass for a placeholder, next to a big literal: refused, not guessed */
   const char *amb = "[\"\\u0000zr0\", 18446744073709551616]";
   assert_int_equal(zr_value_from_json(amb, strlen(amb), 0, NULL, &x, &e), ZR_ERR_UNSUPPORTED);
+  /* a big literal with a leading zero is still invalid JSON */
+  const char *lz = "[018446744073709551616]";
+  assert_int_equal(zr_value_from_json(lz, strlen(lz), 0, NULL, &x, &e), ZR_ERR_MALFORMED);
   /* without big literals the same string is fine */
   zr_doc_free(parse("[\"\\u0000zr0\", 1]", 0));
 }
@@ -108,8 +114,10 @@ static void test_errors(void **state) {
     if (st != cases[i].code) fprintf(stderr, "case %zu: %d %s\n", i, st, e.message);
     assert_int_equal(st, cases[i].code);
     assert_null(d);
-    if (cases[i].offset >= 0) assert_int_equal(e.offset, cases[i].offset);
-    else assert_true(e.offset >= 0);
+    if (cases[i].offset >= 0)
+      assert_int_equal(e.offset, cases[i].offset);
+    else
+      assert_true(e.offset >= 0);
   }
   /* depth limit with the offset of the bracket that crossed it */
   zr_decode_opts o;
@@ -148,15 +156,16 @@ static void test_plain_write(void **state) {
   zr_map_put_cstr(d, &m, "ts", zr_timestamp(d, 1700000000123ll, ZR_TU_MILLI, NULL));
   zr_map_put_cstr(d, &m, "s", zr_cstr_ref("q\"\\\x01"));
   zr_map_put(d, &m, zr_int(7), zr_bool(1));
-  float data[4] = {1, 2.5f, -3, 4};
+  float data[4] = {1, 2.5f, -3, 0.1f};
   int64_t shape[2] = {2, 2};
   zr_tensor ten;
   assert_int_equal(zr_tensor_init(&ten, ZR_DT_FLOAT32, 4, 2, shape, data, NULL), ZR_OK);
   zr_map_put_cstr(d, &m, "ten", zr_tensor_value(d, &ten));
   char *txt = to_json(&m, 0);
-  assert_string_equal(txt, "{\"bin\":\"AAEC\",\"sym\":\"ok\",\"tup\":[1,0.1],\"nan\":null,\"f\":1.0,"
-                           "\"ts\":\"2023-11-14T22:13:20.123Z\",\"s\":\"q\\\"\\\\\\u0001\",\"7\":true,"
-                           "\"ten\":[[1.0,2.5],[-3.0,4.0]]}");
+  assert_string_equal(txt,
+                      "{\"bin\":\"AAEC\",\"sym\":\"ok\",\"tup\":[1,0.1],\"nan\":null,\"f\":1.0,"
+                      "\"ts\":\"2023-11-14T22:13:20.123Z\",\"s\":\"q\\\"\\\\\\u0001\",\"7\":true,"
+                      "\"ten\":[[1.0,2.5],[-3.0,0.1]]}");
   free(txt);
   txt = to_json(&m, ZR_JSON_SORT_KEYS);
   assert_true(strncmp(txt, "{\"7\":true,\"bin\":", 16) != 0); /* a non-string key: map kept in order */
@@ -286,9 +295,14 @@ static void test_extended_roundtrip(void **state) {
 
 static void test_extended_bad_wrappers(void **state) {
   (void)state;
-  const char *bad[] = {"{\"$bin\": 5}", "{\"$bin\": \"%%%\"}", "{\"$float\": \"huge\"}", "{\"$ts\": 1, \"unit\": \"fortnight\"}",
+  const char *bad[] = {"{\"$bin\": 5}",
+                       "{\"$bin\": \"%%%\"}",
+                       "{\"$float\": \"huge\"}",
+                       "{\"$ts\": 1, \"unit\": \"fortnight\"}",
                        "{\"$tensor\": {\"dtype\": \"float32\", \"itemsize\": 4, \"shape\": [3], \"data\": \"AAAA\"}}",
-                       "{\"$map\": [[1]]}", "{\"$uint\": -1}", "{\"$table\": {}}"};
+                       "{\"$map\": [[1]]}",
+                       "{\"$uint\": -1}",
+                       "{\"$table\": {}}"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     zr_doc *d = NULL;
     zr_error e;
@@ -359,10 +373,14 @@ static void test_alloc_failures(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_plain_parse),         cmocka_unit_test(test_big_integers),
-      cmocka_unit_test(test_errors),              cmocka_unit_test(test_plain_write),
-      cmocka_unit_test(test_extended_roundtrip),  cmocka_unit_test(test_extended_bad_wrappers),
-      cmocka_unit_test(test_format_entry),        cmocka_unit_test(test_alloc_failures),
+      cmocka_unit_test(test_plain_parse),
+      cmocka_unit_test(test_big_integers),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_plain_write),
+      cmocka_unit_test(test_extended_roundtrip),
+      cmocka_unit_test(test_extended_bad_wrappers),
+      cmocka_unit_test(test_format_entry),
+      cmocka_unit_test(test_alloc_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,7 @@ def arrays():
         "nested": np.zeros(2, dtype=[("a", "<i4"), ("b", [("c", "S3"), ("d", ">f8", (2,))]), ("e", "<u2", (2, 3))]),
         "padded": np.zeros(3, dtype={"names": ["a", "b"], "formats": ["u1", "<i4"], "offsets": [0, 4], "itemsize": 12, "titles": ["ta", None]}),
         "strided": np.arange(20.0).reshape(4, 5)[:, ::2],
+        "big": np.arange(3000.0).reshape(30, 100),
     }
     a["nested"]["a"] = [1, 2]
     a["nested"]["e"] = 9

@@ -212,7 +212,11 @@ static void test_interop(void **s) {
     assert_int_equal(r->kind, ZR_KIND_MAP);
     if (f < 2) {
       assert_int_equal(r->n.len, 7);
-      for (uint64_t i = 0; i < r->n.len; i++) compare_raw(dir, &r->u.members[i].key, r->u.members[i].val.u.tensor);
+      for (uint64_t i = 0; i < r->n.len; i++) {
+        const zr_tensor *t = r->u.members[i].val.u.tensor;
+        compare_raw(dir, &r->u.members[i].key, t);
+        if (t->data && t->dtype == ZR_DT_FLOAT64) assert_int_equal((uintptr_t)t->data % 8, 0);
+      }
     } else {
       assert_non_null(zr_map_get(r, "arr_0", 5));
       assert_non_null(zr_map_get(r, "arr_1", 5));
@@ -242,10 +246,42 @@ static void test_interop(void **s) {
   assert_int_equal(system(cmd), 0);
 }
 
+static void test_alloc_failures(void **s) {
+  (void)s;
+  for (int comp = 0; comp < 2; comp++) {
+    zr_doc *d = zr_doc_new(NULL);
+    zr_value m = sample(d);
+    zr_npy_opts no = {0};
+    no.compress = comp;
+    size_t len;
+    uint8_t *raw = enc(&m, &no, &len);
+    int ok = 0;
+    for (uint64_t k = 1; k < 2000 && !ok; k++) {
+      zr_test_failalloc fa;
+      zr_test_failalloc_init(&fa, k);
+      zr_decode_opts o;
+      zr_decode_opts_init(&o);
+      o.alloc = &fa.a;
+      o.copy = 1;
+      zr_doc *out = NULL;
+      zr_error e;
+      zr_status st = zr_npz_decode(raw, len, &o, NULL, &out, &e);
+      zr_doc_free(out);
+      assert_int_equal(fa.live, 0);
+      if (st == ZR_OK) ok = 1;
+      else assert_int_equal(st, ZR_ERR_NOMEM);
+    }
+    assert_true(ok);
+    free(raw);
+    zr_doc_free(d);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stored), cmocka_unit_test(test_deflate), cmocka_unit_test(test_zip64),
       cmocka_unit_test(test_crc),    cmocka_unit_test(test_format),  cmocka_unit_test(test_interop),
+      cmocka_unit_test(test_alloc_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

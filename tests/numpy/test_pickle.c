@@ -290,7 +290,69 @@ static void test_numpy_interop(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+static void test_inband_alignment(void **state) {
+  (void)state;
+  /* big in-band payloads start 64-byte aligned in the pickle, so a mapped pickle is viewed in place */
+  size_t n = 100000;
+  double *a = malloc(n * 8);
+  for (size_t i = 0; i < n; i++) a[i] = (double)i;
+  int64_t shape[1] = {(int64_t)n};
+  zr_tensor t;
+  zr_tensor_init(&t, ZR_DT_FLOAT64, 8, 1, shape, a, NULL);
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value l = zr_list_new(d, 3);
+  zr_list_push(d, &l, zr_cstr_ref("some prefix of odd length"));
+  zr_list_push(d, &l, zr_tensor_value(d, &t));
+  zr_list_push(d, &l, zr_tensor_value(d, &t));
+  size_t len;
+  uint8_t *p = pickle_mem(&l, NULL, &len, NULL, NULL);
+  uint8_t *al = aligned_alloc(64, (len + 63) / 64 * 64);
+  memcpy(al, p, len);
+  zr_doc *out;
+  zr_error e;
+  assert_int_equal(zr_pickle_decode(al, len, NULL, 0, NULL, &out, &e), ZR_OK);
+  for (int k = 1; k <= 2; k++) {
+    const zr_tensor *x = zr_doc_root(out)->u.items[k].u.tensor;
+    assert_true((const uint8_t *)x->data > al && (const uint8_t *)x->data < al + len); /* a view */
+    assert_int_equal((uintptr_t)x->data % 64, 0);
+    assert_memory_equal(x->data, a, n * 8);
+  }
+  zr_doc_free(out);
+  free(al);
+  free(p);
+  zr_doc_free(d);
+  free(a);
+}
+
+static void test_alloc_failures(void **state) {
+  (void)state;
+  zr_doc *d = zr_doc_new(NULL);
+  int32_t arr[3];
+  zr_value m = plain_value(d, arr);
+  size_t len;
+  uint8_t *p = pickle_mem(&m, NULL, &len, NULL, NULL);
+  int ok = 0;
+  for (uint64_t k = 1; k < 2000 && !ok; k++) {
+    zr_test_failalloc fa;
+    zr_test_failalloc_init(&fa, k);
+    zr_decode_opts o;
+    zr_decode_opts_init(&o);
+    o.alloc = &fa.a;
+    o.copy = (int)(k & 1);
+    zr_doc *out = NULL;
+    zr_error e;
+    zr_status st = zr_pickle_decode(p, len, NULL, 0, &o, &out, &e);
+    zr_doc_free(out);
+    assert_int_equal(fa.live, 0);
+    if (st == ZR_OK) ok = 1;
+    else assert_int_equal(st, ZR_ERR_NOMEM);
+  }
+  assert_true(ok);
+  free(p);
+  zr_doc_free(d);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_self_roundtrip), cmocka_unit_test(test_numpy_interop)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_self_roundtrip), cmocka_unit_test(test_alloc_failures), cmocka_unit_test(test_inband_alignment), cmocka_unit_test(test_numpy_interop)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,11 +23,11 @@ enum { ZR_CLI_OK = 0, ZR_CLI_BAD_INPUT = 1, ZR_CLI_USAGE = 2 };
 
 /** A subcommand. All strings are static. */
 typedef struct zr_cli_cmd {
-  const char *name;     /**< "convert" */
-  const char *summary;  /**< one line for `zerial help` */
-  const char *usage;    /**< "zerial convert IN OUT [--from FMT] ..." */
-  const char *details;  /**< options, one per line (may be "") */
-  const char *examples; /**< example command lines (may be "") */
+  const char *name;                  /**< "convert" */
+  const char *summary;               /**< one line for `zerial help` */
+  const char *usage;                 /**< "zerial convert IN OUT [--from FMT] ..." */
+  const char *details;               /**< options, one per line (may be "") */
+  const char *examples;              /**< example command lines (may be "") */
   int (*run)(int argc, char **argv); /**< argv[0] is the subcommand name; returns an exit code */
 } zr_cli_cmd;
 
@@ -39,7 +39,7 @@ const zr_cli_cmd *zr_cli_at(size_t i);
 /** The subcommand called @p name, or NULL. */
 const zr_cli_cmd *zr_cli_find(const char *name);
 
-#define ZR_CLI_REGISTER(cmdvar)                                                                    \
+#define ZR_CLI_REGISTER(cmdvar) \
   __attribute__((constructor)) static void zr_cli_register_##cmdvar(void) { zr_cli_register(&cmdvar); }
 
 /* ---- messages ---- */
@@ -57,10 +57,10 @@ void zr_cli_print_help(const zr_cli_cmd *cmd);
 
 /** A whole input: a read-only mapping of a file, or stdin read into memory. */
 typedef struct zr_cli_input {
-  const char *name;     /**< path, or "<stdin>" */
-  const uint8_t *data;  /**< the bytes (valid until zr_cli_input_close) */
+  const char *name;    /**< path, or "<stdin>" */
+  const uint8_t *data; /**< the bytes (valid until zr_cli_input_close) */
   size_t len;
-  zr_source *src;       /**< owner of the bytes */
+  zr_source *src; /**< owner of the bytes */
 } zr_cli_input;
 
 /** Read @p path ("-" for stdin) fully: mmap for regular files. */
@@ -74,11 +74,11 @@ void zr_cli_input_close(zr_cli_input *in);
  */
 typedef struct zr_cli_payload {
   int enveloped;
-  zr_envelope env;          /**< valid when enveloped (release with zr_cli_payload_clear) */
+  zr_envelope env; /**< valid when enveloped (release with zr_cli_payload_clear) */
   const uint8_t *data;
   size_t len;
-  const zr_format *fmt;     /**< detected / named format, or NULL */
-  uint16_t format_id;       /**< the envelope's id (may be unknown to this build) */
+  const zr_format *fmt; /**< detected / named format, or NULL */
+  uint16_t format_id;   /**< the envelope's id (may be unknown to this build) */
 } zr_cli_payload;
 
 zr_status zr_cli_unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_error *err);
@@ -89,6 +89,10 @@ void zr_cli_payload_clear(zr_cli_payload *p);
 /** Open @p path for writing: "-" is stdout; a file is written to a temporary name and renamed
  * by zr_sink_finish() only (zr_sink_free() without finish leaves nothing). */
 zr_status zr_cli_output_open(const char *path, zr_sink **out, zr_error *err);
+
+/** Give a finished output file the mode a shell user expects (0666 less the umask; the atomic
+ * sink creates its temporary file 0600). */
+void zr_cli_output_mode(const char *path);
 
 /* ---- misc ---- */
 

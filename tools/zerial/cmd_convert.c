@@ -38,10 +38,10 @@ static const struct {
   const char *ext, *fmt;
   int envelope;
 } EXT[] = {
-    {".json", "json", 0},  {".jsonl", "json", 0},          {".ndjson", "json", 0}, {".zrb", "binary", 0},
-    {".zrl", "binary", 1}, {".arrow", "arrow-file", 0},    {".feather", "arrow-file", 0},
-    {".arrows", "arrow-stream", 0},                         {".npy", "npy", 0},     {".npz", "npz", 0},
-    {".pkl", "pickle", 0}, {".pickle", "pickle", 0},        {".etf", "etf", 0},
+    {".json", "json", 0},  {".jsonl", "json", 0},       {".ndjson", "json", 0},        {".zrb", "binary", 0},
+    {".zrl", "binary", 1}, {".arrow", "arrow-file", 0}, {".feather", "arrow-file", 0}, {".arrows", "arrow-stream", 0},
+    {".npy", "npy", 0},    {".npz", "npz", 0},          {".pkl", "pickle", 0},         {".pickle", "pickle", 0},
+    {".etf", "etf", 0},
 };
 
 static const char *fmt_from_ext(const char *path, int *envelope) {
@@ -79,23 +79,32 @@ static int run(int argc, char **argv) {
     const char *a = argv[i];
     const char *v = NULL;
     if (!only_pos && a[0] == '-' && a[1]) {
-      if (strcmp(a, "--") == 0) only_pos = 1;
+      if (strcmp(a, "--") == 0)
+        only_pos = 1;
       else if (opt_value(argc, argv, &i, "--from", &v)) {
         if (!v) return zr_cli_usage(&cmd, "--from needs a format name");
         from = v;
       } else if (opt_value(argc, argv, &i, "--to", &v)) {
         if (!v) return zr_cli_usage(&cmd, "--to needs a format name");
         to = v;
-      } else if (strcmp(a, "--envelope") == 0) envelope = 1;
-      else if (strcmp(a, "--no-envelope") == 0) envelope = 0;
-      else if (strcmp(a, "--pretty") == 0) pretty = 1;
-      else if (strcmp(a, "--extended") == 0) extended = 1;
-      else return zr_cli_usage(&cmd, "unknown option '%s'", a);
+      } else if (strcmp(a, "--envelope") == 0)
+        envelope = 1;
+      else if (strcmp(a, "--no-envelope") == 0)
+        envelope = 0;
+      else if (strcmp(a, "--pretty") == 0)
+        pretty = 1;
+      else if (strcmp(a, "--extended") == 0)
+        extended = 1;
+      else
+        return zr_cli_usage(&cmd, "unknown option '%s'", a);
       continue;
     }
-    if (!in_path) in_path = a;
-    else if (!out_path) out_path = a;
-    else return zr_cli_usage(&cmd, "unexpected argument '%s'", a);
+    if (!in_path)
+      in_path = a;
+    else if (!out_path)
+      out_path = a;
+    else
+      return zr_cli_usage(&cmd, "unexpected argument '%s'", a);
   }
   if (!in_path || !out_path) return zr_cli_usage(&cmd, "needs IN and OUT");
   char names[256];
@@ -132,7 +141,8 @@ static int run(int argc, char **argv) {
       goto done;
     }
     if (from_fmt && from_fmt != pl.fmt)
-      fprintf(stderr, "zerial convert: note: the envelope says the payload is %s; --from %s ignored\n", pl.fmt->name, from);
+      fprintf(stderr, "zerial convert: note: the envelope says the payload is %s; --from %s ignored\n", pl.fmt->name,
+              from);
     snprintf(what, sizeof what, "%s (payload at byte %u)", in.name, (unsigned)pl.env.header.payload_offset);
   } else if (from_fmt) {
     pl.fmt = from_fmt;
@@ -199,7 +209,8 @@ static int run(int argc, char **argv) {
   zr_warnings warn;
   memset(&warn, 0, sizeof warn);
   if (strcmp(to_fmt->name, "json") == 0 && (pretty || extended)) {
-    st = zr_value_to_json(zr_doc_root(doc), (pretty ? ZR_JSON_PRETTY : 0u) | (extended ? ZR_JSON_EXTENDED : 0u), mem, &err);
+    st = zr_value_to_json(zr_doc_root(doc), (pretty ? ZR_JSON_PRETTY : 0u) | (extended ? ZR_JSON_EXTENDED : 0u), mem,
+                          &err);
   } else {
     zr_encode_opts eo;
     memset(&eo, 0, sizeof eo);
@@ -212,7 +223,8 @@ static int run(int argc, char **argv) {
   }
   for (unsigned i = 0; i < warn.count && i < ZR_MAX_WARNINGS; i++)
     fprintf(stderr, "zerial convert: warning: %s (at %s)\n", warn.items[i].message, warn.items[i].path);
-  if (warn.count > ZR_MAX_WARNINGS) fprintf(stderr, "zerial convert: ... and %u more warnings\n", warn.count - ZR_MAX_WARNINGS);
+  if (warn.count > ZR_MAX_WARNINGS)
+    fprintf(stderr, "zerial convert: ... and %u more warnings\n", warn.count - ZR_MAX_WARNINGS);
   if (envelope && zr_envelope_end(&ew, &err) != ZR_OK) {
     rc = zr_cli_fail(cmd.name, "envelope", &err);
     goto done;
@@ -228,6 +240,7 @@ static int run(int argc, char **argv) {
     rc = zr_cli_fail(cmd.name, out_path, &err);
     goto done;
   }
+  if (strcmp(out_path, "-") != 0) zr_cli_output_mode(out_path);
   rc = ZR_CLI_OK;
 done:
   zr_sink_free(out); /* a file sink not finished removes its temporary file */

@@ -35,8 +35,10 @@ static int run(int argc, char **argv) {
   if (zr_cli_unwrap(in.data, in.len, &pl, &err) != ZR_OK) {
     rc = zr_cli_fail(cmd.name, in.name, &err);
   } else if (pl.enveloped) {
-    if (pl.fmt) printf("envelope(%s)\n", pl.fmt->name);
-    else printf("envelope(format-id-%u)\n", pl.format_id);
+    if (pl.fmt)
+      printf("envelope(%s)\n", pl.fmt->name);
+    else
+      printf("envelope(format-id-%u)\n", pl.format_id);
   } else if (pl.fmt) {
     printf("%s\n", pl.fmt->name);
   } else {

@@ -111,7 +111,8 @@ static zr_value envelope_value(zr_doc *d, const zr_envelope *e, const zr_format 
   } else {
     zr_map_put_cstr(d, &m, "created_at", zr_null());
   }
-  zr_map_put_cstr(d, &m, "schema_fingerprint", mt->has_schema_fingerprint ? hex64(d, mt->schema_fingerprint) : zr_null());
+  zr_map_put_cstr(d, &m, "schema_fingerprint",
+                  mt->has_schema_fingerprint ? hex64(d, mt->schema_fingerprint) : zr_null());
   zr_value kv = zr_list_new(d, mt->n_kv);
   for (size_t i = 0; i < mt->n_kv; i++) {
     zr_value p = zr_map_new(d, 2);
@@ -153,8 +154,8 @@ static void print_text(const char *file, size_t bytes, const zr_cli_payload *pl,
   if (pl->enveloped) {
     const zr_envelope *e = &pl->env;
     const zr_envelope_header *h = &e->header;
-    printf("envelope:   version %u, codec %s, checksum %016" PRIx64 " (verified)\n", h->version, zr_codec_id_name(h->codec),
-           h->checksum);
+    printf("envelope:   version %u, codec %s, checksum %016" PRIx64 " (verified)\n", h->version,
+           zr_codec_id_name(h->codec), h->checksum);
     printf("            metadata %u bytes, payload %" PRIu64 " bytes at offset %u\n", h->metadata_len, h->payload_len,
            h->payload_offset);
     const zr_envelope_meta *m = &e->meta;
@@ -186,10 +187,14 @@ static int run(int argc, char **argv) {
   const char *path = NULL;
   int as_json = 0;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0) as_json = 1;
-    else if (argv[i][0] == '-' && argv[i][1]) return zr_cli_usage(&cmd, "unknown option '%s'", argv[i]);
-    else if (!path) path = argv[i];
-    else return zr_cli_usage(&cmd, "unexpected argument '%s'", argv[i]);
+    if (strcmp(argv[i], "--json") == 0)
+      as_json = 1;
+    else if (argv[i][0] == '-' && argv[i][1])
+      return zr_cli_usage(&cmd, "unknown option '%s'", argv[i]);
+    else if (!path)
+      path = argv[i];
+    else
+      return zr_cli_usage(&cmd, "unexpected argument '%s'", argv[i]);
   }
   if (!path) return zr_cli_usage(&cmd, "needs FILE");
   zr_error err;
@@ -206,8 +211,9 @@ static int run(int argc, char **argv) {
     goto done;
   }
   if (!pl.fmt) {
-    zr_error_set(&err, ZR_ERR_FORMAT, 0, pl.enveloped ? "the envelope holds a format unknown to this build"
-                                                      : "cannot detect the format of this file");
+    zr_error_set(
+        &err, ZR_ERR_FORMAT, 0,
+        pl.enveloped ? "the envelope holds a format unknown to this build" : "cannot detect the format of this file");
     rc = zr_cli_fail(cmd.name, in.name, &err);
     goto done;
   }

@@ -26,7 +26,8 @@ ZR_CLI_REGISTER(cmd)
 static int run(int argc, char **argv) {
   if (argc > 1) return zr_cli_usage(&cmd, "unexpected argument '%s'", argv[1]);
   unsigned x = XXH_versionNumber();
-  printf("zerial %s (library %u, envelope v%u)\n", zr_version_string(), zr_version_number(), (unsigned)ZR_ENVELOPE_VERSION);
+  printf("zerial %s (library %u, envelope v%u)\n", zr_version_string(), zr_version_number(),
+         (unsigned)ZR_ENVELOPE_VERSION);
   printf("formats: ");
   for (size_t i = 0; i < zr_format_count(); i++) printf("%s%s", i ? ", " : "", zr_format_at(i)->name);
   printf("\n");

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,11 +36,18 @@ const zr_cli_cmd *zr_cli_find(const char *name) {
   return NULL;
 }
 
+/* does the message already say "byte N"? */
+static int says_offset(const char *m) {
+  for (const char *p = strstr(m, "byte "); p; p = strstr(p + 1, "byte "))
+    if (p[5] >= '0' && p[5] <= '9') return 1;
+  return 0;
+}
+
 int zr_cli_fail(const char *cmd, const char *what, const zr_error *err) {
   fprintf(stderr, "zerial %s: %s: %s", cmd, what, err && err->message[0] ? err->message : "failed");
   if (err) {
     int open = 0;
-    if (err->offset >= 0 && !strstr(err->message, "byte")) {
+    if (err->offset >= 0 && !says_offset(err->message)) {
       fprintf(stderr, " (at byte %lld", (long long)err->offset);
       open = 1;
     }
@@ -61,8 +69,10 @@ int zr_cli_usage(const zr_cli_cmd *cmd, const char *fmt, ...) {
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
-  if (cmd) fprintf(stderr, "\nusage: %s\nTry 'zerial help %s'.\n", cmd->usage, cmd->name);
-  else fprintf(stderr, "\nTry 'zerial help'.\n");
+  if (cmd)
+    fprintf(stderr, "\nusage: %s\nTry 'zerial help %s'.\n", cmd->usage, cmd->name);
+  else
+    fprintf(stderr, "\nTry 'zerial help'.\n");
   return ZR_CLI_USAGE;
 }
 
@@ -81,11 +91,17 @@ void zr_cli_print_help(const zr_cli_cmd *c) {
 }
 
 static void print_overview(FILE *f) {
-  fprintf(f, "zerial %s - move data between processes and languages fast\n\nusage: zerial COMMAND [ARGS...]\n\ncommands:\n",
-          zr_version_string());
+  fprintf(
+      f, "zerial %s - move data between processes and languages fast\n\nusage: zerial COMMAND [ARGS...]\n\ncommands:\n",
+      zr_version_string());
   for (size_t i = 0; i < n_cmds; i++) fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->summary);
-  fprintf(f, "\nRun 'zerial help COMMAND' for the options and examples of one command.\n"
-             "Exit codes: 0 success, 1 bad input or I/O failure, 2 bad command line.\n");
+  fprintf(f,
+          "\nexamples:\n"
+          "  zerial convert data.json data.zrl             # JSON -> binary in a checksummed envelope\n"
+          "  zerial inspect data.zrl                       # format, sizes, metadata, summary\n"
+          "  zerial convert data.zrl - --to json --pretty  # back to JSON on the terminal\n"
+          "\nRun 'zerial help COMMAND' for the options and examples of one command.\n"
+          "Exit codes: 0 success, 1 bad input or I/O failure, 2 bad command line.\n");
 }
 
 /* ---- input ---- */
@@ -124,17 +140,17 @@ zr_status zr_cli_unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_e
     zr_status st = zr_envelope_parse(data, len, NULL, &p->env, err);
     if (st != ZR_OK) return st;
     p->enveloped = 1;
-    if (p->env.header.frame_len != len) {
-      zr_envelope_clear(&p->env);
-      p->enveloped = 0;
-      return zr_error_set(err, ZR_ERR_MALFORMED, (int64_t)p->env.header.frame_len,
-                          "%llu unexpected bytes after the envelope frame", (unsigned long long)(len - p->env.header.frame_len));
+    uint64_t frame_len = p->env.header.frame_len;
+    if (frame_len != len) {
+      zr_cli_payload_clear(p);
+      return zr_error_set(err, ZR_ERR_MALFORMED, (int64_t)frame_len, "%llu unexpected bytes after the envelope frame",
+                          (unsigned long long)(len - frame_len));
     }
     if (p->env.header.codec != ZR_CODEC_NONE) {
       unsigned c = p->env.header.codec;
       zr_cli_payload_clear(p);
-      return zr_error_set(err, ZR_ERR_UNSUPPORTED, 14, "the payload is compressed with %s, which this build cannot decompress",
-                          zr_codec_id_name(c));
+      return zr_error_set(err, ZR_ERR_UNSUPPORTED, 14,
+                          "the payload is compressed with %s, which this build cannot decompress", zr_codec_id_name(c));
     }
     p->data = p->env.payload;
     p->len = p->env.payload_len;
@@ -157,6 +173,12 @@ void zr_cli_payload_clear(zr_cli_payload *p) {
 zr_status zr_cli_output_open(const char *path, zr_sink **out, zr_error *err) {
   if (strcmp(path, "-") == 0) return zr_sink_fd_new(1, out, err);
   return zr_sink_file_new(path, out, err);
+}
+
+void zr_cli_output_mode(const char *path) {
+  mode_t m = umask(0);
+  umask(m);
+  (void)chmod(path, 0666 & ~m);
 }
 
 int64_t zr_cli_now_ns(void) {
@@ -199,8 +221,12 @@ static int run_help(int argc, char **argv) {
   return ZR_CLI_OK;
 }
 
-static const zr_cli_cmd help_cmd = {"help", "list commands, or show the options and examples of one", "zerial help [COMMAND]",
-                                    "", "  zerial help\n  zerial help convert\n", run_help};
+static const zr_cli_cmd help_cmd = {"help",
+                                    "list commands, or show the options and examples of one",
+                                    "zerial help [COMMAND]",
+                                    "",
+                                    "  zerial help\n  zerial help convert\n",
+                                    run_help};
 ZR_CLI_REGISTER(help_cmd)
 
 int main(int argc, char **argv) {

@@ -17,6 +17,7 @@
 
 #include "zerial/etf.h"
 #include "zerial/format.h"
+#include "zerial/shm.h"
 #include "zerial/zerial.h"
 
 #define DIRTY_THRESHOLD (64 * 1024)
@@ -342,6 +343,138 @@ static ERL_NIF_TERM decode_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
   return decode_impl(env, argc, argv);
 }
 
+
+/* ---------------------------------------------------------------------------------------------
+ * Shared memory.
+ * to_shm(Region, [{Name, Term}], Format, EtfFlags, EncFlags): create the region, write each term
+ *   with Format ("auto": tensors as raw tensor objects, everything else zerial binary; "raw":
+ *   tensors only; or any format name) straight into the mapping, publish, close. The region stays
+ *   until unlink_shm/1.
+ * from_shm(Region, EtfFlags, Safe) -> {ok, [{Name, Term}]}: open the published region and decode
+ *   every object as views into the mapping; binaries and tensor data longer than 64 bytes become
+ *   resource binaries over the decoded doc, which holds a reference on the mapping — the data is
+ *   never copied and stays mapped while any of those binaries lives. */
+static int get_bin_str(ErlNifEnv *env, ERL_NIF_TERM t, char *out, size_t cap) {
+  ErlNifBinary b;
+  if (!enif_inspect_iolist_as_binary(env, t, &b) || b.size >= cap || memchr(b.data, 0, b.size)) return 0;
+  memcpy(out, b.data, b.size);
+  out[b.size] = 0;
+  return 1;
+}
+
+static ERL_NIF_TERM to_shm_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+  (void)argc;
+  char region[ZR_SHM_REGION_NAME_MAX + 1], fmt_name[32];
+  unsigned flags, eflags, n;
+  if (!get_bin_str(env, argv[0], region, sizeof region) || !enif_get_list_length(env, argv[1], &n) ||
+      !get_name(env, argv[2], fmt_name, sizeof fmt_name) || !enif_get_uint(env, argv[3], &flags) ||
+      !enif_get_uint(env, argv[4], &eflags))
+    return enif_make_badarg(env);
+  int is_auto = strcmp(fmt_name, "auto") == 0, is_raw = strcmp(fmt_name, "raw") == 0;
+  const zr_format *fmt = is_auto ? zr_format_by_name("binary") : is_raw ? NULL : zr_format_by_name(fmt_name);
+  zr_error e;
+  zr_error_clear(&e);
+  if (!is_raw && !fmt) {
+    zr_error_set(&e, ZR_ERR_NOT_FOUND, -1, "no format named \"%s\" in this build", fmt_name);
+    return make_error(env, ZR_ERR_NOT_FOUND, &e);
+  }
+  zr_shm_create_opts co;
+  memset(&co, 0, sizeof co);
+  co.max_objects = n > ZR_SHM_DEFAULT_OBJECTS ? n : 0;
+  zr_shm *r = NULL;
+  zr_status st = zr_shm_create(region, &co, &r, &e);
+  if (st != ZR_OK) return make_error(env, st, &e);
+  ERL_NIF_TERM list = argv[1], head;
+  while (st == ZR_OK && enif_get_list_cell(env, list, &head, &list)) {
+    int arity;
+    const ERL_NIF_TERM *tup;
+    char name[ZR_SHM_NAME_MAX + 1];
+    if (!enif_get_tuple(env, head, &arity, &tup) || arity != 2 || !get_bin_str(env, tup[0], name, sizeof name)) {
+      st = zr_error_set(&e, ZR_ERR_INVALID_ARG, -1, "objects must be {Name, Term} with a binary name of at most %u bytes",
+                        ZR_SHM_NAME_MAX);
+      break;
+    }
+    ErlNifBinary flat;
+    if (!enif_term_to_binary(env, tup[1], &flat)) {
+      st = zr_error_set(&e, ZR_ERR_INVALID_ARG, -1, "term_to_binary failed");
+      break;
+    }
+    zr_doc *doc = NULL;
+    st = zr_etf_decode(flat.data, flat.size, NULL, flags & ~(unsigned)ZR_ETF_COMPRESS, &doc, &e);
+    if (st == ZR_OK) {
+      const zr_value *v = zr_doc_root(doc);
+      zr_encode_opts eo;
+      memset(&eo, 0, sizeof eo);
+      eo.flags = eflags;
+      if ((is_auto || is_raw) && v->kind == ZR_KIND_TENSOR) st = zr_shm_put_tensor(r, name, v->u.tensor, 0, &e);
+      else if (is_raw) st = zr_error_set(&e, ZR_ERR_TYPE, -1, "object \"%s\": format raw holds tensors only", name);
+      else st = zr_shm_put_value(r, name, fmt->id, v, &eo, 0, &e);
+    } else {
+      e.offset = -1;
+    }
+    zr_doc_free(doc);
+    enif_release_binary(&flat);
+  }
+  if (st == ZR_OK) st = zr_shm_publish(r, &e);
+  zr_shm_close(r);
+  if (st != ZR_OK) {
+    zr_shm_unlink(region, NULL);
+    return make_error(env, st, &e);
+  }
+  return a_ok;
+}
+
+static ERL_NIF_TERM from_shm_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+  (void)argc;
+  char region[ZR_SHM_REGION_NAME_MAX + 1];
+  unsigned flags;
+  int safe;
+  if (!get_bin_str(env, argv[0], region, sizeof region) || !enif_get_uint(env, argv[1], &flags) ||
+      !enif_get_int(env, argv[2], &safe))
+    return enif_make_badarg(env);
+  zr_error e;
+  zr_error_clear(&e);
+  zr_shm *r = NULL;
+  zr_status st = zr_shm_open(region, ZR_SHM_READ, NULL, &r, &e);
+  if (st != ZR_OK) return make_error(env, st, &e);
+  size_t n = zr_shm_count(r);
+  ERL_NIF_TERM out = enif_make_list(env, 0);
+  for (size_t i = n; st == ZR_OK && i-- > 0;) {
+    zr_shm_object obj;
+    st = zr_shm_object_at(r, i, &obj, &e);
+    if (st != ZR_OK) break;
+    zr_doc *doc = NULL;
+    st = zr_shm_get_value(r, obj.name, NULL, &doc, &e);
+    if (st != ZR_OK) break;
+    conv c = {.env = env, .doc = doc, .flags = flags, .safe = safe, .err = &e};
+    ERL_NIF_TERM t;
+    int ok = to_term(&c, zr_doc_root(doc), &t, &st, 0);
+    if (c.docr) enif_release_resource(c.docr);
+    else zr_doc_free(c.doc);
+    if (!ok) {
+      if (st == ZR_OK) st = ZR_ERR_INTERNAL;
+      break;
+    }
+    ERL_NIF_TERM nm;
+    size_t nl = strlen(obj.name);
+    memcpy(enif_make_new_binary(env, nl, &nm), obj.name, nl);
+    out = enif_make_list_cell(env, enif_make_tuple2(env, nm, t), out);
+  }
+  zr_shm_close(r);
+  if (st != ZR_OK) return make_error(env, st, &e);
+  return enif_make_tuple2(env, a_ok, out);
+}
+
+static ERL_NIF_TERM unlink_shm_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+  (void)argc;
+  char region[ZR_SHM_REGION_NAME_MAX + 1];
+  if (!get_bin_str(env, argv[0], region, sizeof region)) return enif_make_badarg(env);
+  zr_error e;
+  zr_error_clear(&e);
+  zr_status st = zr_shm_unlink(region, &e);
+  return st == ZR_OK ? a_ok : make_error(env, st, &e);
+}
+
 /* inspect(Bin) -> {ok, JsonBinary} */
 static ERL_NIF_TERM inspect_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
   ErlNifBinary in;
@@ -388,6 +521,9 @@ static ErlNifFunc funcs[] = {
     {"decode_nif", 5, decode_nif, 0},
     {"inspect_nif", 1, inspect_nif, ERL_NIF_DIRTY_JOB_CPU_BOUND},
     {"formats_nif", 0, formats_nif, 0},
+    {"to_shm_nif", 5, to_shm_nif, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"from_shm_nif", 3, from_shm_nif, ERL_NIF_DIRTY_JOB_CPU_BOUND},
+    {"unlink_shm_nif", 1, unlink_shm_nif, ERL_NIF_DIRTY_JOB_IO_BOUND},
 };
 
 ERL_NIF_INIT(zerial, funcs, load, NULL, upgrade, NULL)

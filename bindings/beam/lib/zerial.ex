@@ -16,6 +16,7 @@ defmodule Zerial do
           | {:deterministic, boolean()}
           | {:compressed, boolean() | 0..9}
           | {:undefined_null, boolean()}
+          | {:strings, boolean()}
           | {:strict, boolean()}
   @type decode_opt ::
           {:format, :auto | format()}
@@ -43,6 +44,24 @@ defmodule Zerial do
   @doc "Names of the formats the linked libzerial provides."
   @spec formats() :: [binary()]
   def formats, do: :zerial.formats()
+
+  @doc """
+  Create the shared-memory region `region` with one object per entry of `objects` (a map of
+  binary names to terms), serialized straight into the mapping, and publish it. Options:
+  `format:` (`:auto` — tensors raw, the rest zerial binary —, `:raw`, `:npy`, `:binary`, …),
+  `deterministic:`, `strings:` (UTF-8 binaries written as strings, so Python sees `str`).
+  The region stays until `unlink_shm/1`.
+  """
+  @spec to_shm(String.t(), %{String.t() => term()} | [{String.t(), term()}], keyword() | map()) :: :ok | error()
+  def to_shm(region, objects, opts \\ []), do: :zerial.to_shm(region, objects, to_map(opts))
+
+  @doc "Decode every object of the published region `region` (zero-copy binaries over the mapping)."
+  @spec from_shm(String.t(), keyword() | map()) :: {:ok, %{String.t() => term()}} | error()
+  def from_shm(region, opts \\ []), do: :zerial.from_shm(region, to_map(opts))
+
+  @doc "Remove the region `region` (open mappings stay valid)."
+  @spec unlink_shm(String.t()) :: :ok | error()
+  def unlink_shm(region), do: :zerial.unlink_shm(region)
 
   defp to_map(opts) when is_map(opts), do: opts
   defp to_map(opts) when is_list(opts), do: Map.new(opts)

@@ -7,7 +7,8 @@
 %% Errors are `{error, {Code, Message, Offset}}' with Code an atom such as `malformed',
 %% `truncated', `unsupported', `type', `limit'; Offset is the input byte offset, or -1.
 -module(zerial).
--export([encode/1, encode/2, decode/1, decode/2, inspect/1, formats/0]).
+-export([encode/1, encode/2, decode/1, decode/2, inspect/1, formats/0,
+         to_shm/2, to_shm/3, from_shm/1, from_shm/2, unlink_shm/1]).
 -on_load(init/0).
 
 -type format() :: etf | binary | npy | arrow_stream | atom() | binary().
@@ -15,6 +16,7 @@
                          deterministic => boolean(),
                          compressed => boolean() | 0..9,
                          undefined_null => boolean(),
+                         strings => boolean(),
                          strict => boolean()}.
 -type decode_opts() :: #{format => auto | format(),
                          atoms => boolean(),
@@ -33,6 +35,7 @@
 -define(IMPROPER_TAGGED, 16#08).
 -define(NO_TAGS, 16#10).
 -define(COMPRESS, 16#20).
+-define(BINARY_STRINGS, 16#40).
 -define(ENC_DETERMINISTIC, 16#1).
 -define(ENC_STRICT, 16#2).
 
@@ -61,6 +64,7 @@ encode(Term, Opts) when is_map(Opts) ->
                             L when is_integer(L), L >= 0, L =< 9 -> {?COMPRESS, L}
                         end,
     Flags = Compress bor flag(maps:get(undefined_null, Opts, false), ?UNDEFINED_NULL)
+            bor flag(maps:get(strings, Opts, false), ?BINARY_STRINGS)
             bor flag(not maps:get(tags, Opts, true), ?NO_TAGS),
     EFlags = flag(maps:get(deterministic, Opts, false), ?ENC_DETERMINISTIC)
              bor flag(maps:get(strict, Opts, false), ?ENC_STRICT),
@@ -96,6 +100,42 @@ inspect(Bin) when is_binary(Bin) -> inspect_nif(Bin).
 -spec formats() -> [binary()].
 formats() -> formats_nif().
 
+%% @doc Create the shared-memory region Region (e.g. <<"/jobs-42">>) holding one object per entry
+%% of Objects (a map or list of {Name, Term}, names are binaries), each serialized straight into
+%% the mapping, then publish it. Opts: format (auto: tensors as raw tensor objects, everything
+%% else zerial binary; raw; or a format name such as npy), deterministic, undefined_null,
+%% strings (UTF-8 binaries are written as strings, so Python sees str, not bytes).
+%% The region stays until unlink_shm/1.
+-spec to_shm(binary() | string(), #{binary() => term()} | [{binary(), term()}]) -> ok | error().
+to_shm(Region, Objects) -> to_shm(Region, Objects, #{}).
+
+-spec to_shm(binary() | string(), #{binary() => term()} | [{binary(), term()}], map()) -> ok | error().
+to_shm(Region, Objects, Opts) when is_map(Objects) -> to_shm(Region, maps:to_list(Objects), Opts);
+to_shm(Region, Objects, Opts) when is_list(Objects), is_map(Opts) ->
+    Fmt = format_name(maps:get(format, Opts, auto)),
+    Flags = flag(maps:get(undefined_null, Opts, false), ?UNDEFINED_NULL)
+            bor flag(maps:get(strings, Opts, false), ?BINARY_STRINGS),
+    EFlags = flag(maps:get(deterministic, Opts, false), ?ENC_DETERMINISTIC),
+    to_shm_nif(iolist_to_binary(Region), Objects, Fmt, Flags, EFlags).
+
+%% @doc Open the published region Region and decode every object: {ok, #{Name => Term}}.
+%% Binaries and tensor data are resource binaries over the mapping (no copy); the mapping lives
+%% as long as any of them.
+-spec from_shm(binary() | string()) -> {ok, #{binary() => term()}} | error().
+from_shm(Region) -> from_shm(Region, #{}).
+
+-spec from_shm(binary() | string(), decode_opts()) -> {ok, #{binary() => term()}} | error().
+from_shm(Region, Opts) when is_map(Opts) ->
+    Flags = flag(maps:get(undefined_null, Opts, false), ?UNDEFINED_NULL),
+    case from_shm_nif(iolist_to_binary(Region), Flags, flag(maps:get(safe, Opts, false), 1)) of
+        {ok, L} -> {ok, maps:from_list(L)};
+        Err -> Err
+    end.
+
+%% @doc Remove the region Region from the system (open mappings stay valid).
+-spec unlink_shm(binary() | string()) -> ok | error().
+unlink_shm(Region) -> unlink_shm_nif(iolist_to_binary(Region)).
+
 flag(true, F) -> F;
 flag(_, _) -> 0.
 
@@ -107,3 +147,6 @@ encode_nif(_, _, _, _, _) -> erlang:nif_error(not_loaded).
 decode_nif(_, _, _, _, _) -> erlang:nif_error(not_loaded).
 inspect_nif(_) -> erlang:nif_error(not_loaded).
 formats_nif() -> erlang:nif_error(not_loaded).
+to_shm_nif(_, _, _, _, _) -> erlang:nif_error(not_loaded).
+from_shm_nif(_, _, _) -> erlang:nif_error(not_loaded).
+unlink_shm_nif(_) -> erlang:nif_error(not_loaded).

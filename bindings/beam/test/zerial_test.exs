@@ -20,6 +20,70 @@ defmodule ZerialTest do
     assert {:ok, %{"rows" => ^rows, "t" => ^tensor}} = Zerial.decode(bin)
   end
 
+  test "Elixir list of maps to binary, tensor to npy, and back" do
+    rows = for i <- 1..500, do: %{"id" => i, "score" => i * 0.5, "name" => "n#{i}", "ok" => rem(i, 2) == 0}
+    data = for i <- 1..12, into: <<>>, do: <<i::float-little-32>>
+    tensor = {:"$zerial_tensor", :float32, {3, 4}, data}
+
+    if "binary" in Zerial.formats() do
+      assert {:ok, bin} = Zerial.encode(rows, format: :binary)
+      assert {:ok, ^rows} = Zerial.decode(bin)
+    end
+
+    if "npy" in Zerial.formats() do
+      assert {:ok, <<0x93, "NUMPY", _::binary>> = npy} = Zerial.encode(tensor, format: :npy)
+      assert {:ok, ^tensor} = Zerial.decode(npy)
+    end
+  end
+
+  @tag timeout: 120_000
+  test "end to end: Elixir -> shm (binary rows, raw tensor) -> Python worker -> shm -> Elixir" do
+    py_path = System.get_env("ZR_PY_PATH")
+
+    if py_path && File.dir?(Path.join(py_path, "zerial")) do
+      rows = for i <- 1..200, do: %{"id" => i, "score" => i * 0.5, "name" => "r#{i}"}
+      data = for i <- 0..999, into: <<>>, do: <<i * 1.0::float-little-64>>
+      tensor = {:"$zerial_tensor", :float64, {4, 250}, data}
+      uid = System.unique_integer([:positive])
+      inr = "/zr-beam-e2e-in-#{uid}"
+      outr = "/zr-beam-e2e-out-#{uid}"
+      assert :ok = Zerial.to_shm(inr, %{"rows" => rows, "tensor" => tensor}, strings: true)
+
+      try do
+        env = [{"PYTHONPATH", py_path}, {"PYTHONDONTWRITEBYTECODE", "1"}] ++
+                case System.get_env("ZR_PY_PRELOAD") do
+                  nil -> []
+                  "" -> []
+                  pre -> [{"LD_PRELOAD", pre}, {"ASAN_OPTIONS", "detect_leaks=0"}]
+                end
+
+        worker = Path.join(__DIR__, "py_worker.py")
+        {out, code} = System.cmd("/usr/bin/python3", [worker, inr, outr], env: env, stderr_to_stdout: true)
+        assert code == 0, out
+        assert {:ok, %{"result" => result, "doubled" => doubled}} = Zerial.from_shm(outr)
+        assert result["count"] == 200
+        assert result["id_sum"] == 20_100
+        assert result["tensor_sum"] == 499_500.0
+        assert result["worker"] == "python"
+        assert {:"$zerial_tensor", :float64, {4, 250}, d2} = doubled
+        assert d2 == (for i <- 0..999, into: <<>>, do: <<i * 2.0::float-little-64>>)
+      after
+        Zerial.unlink_shm(inr)
+        Zerial.unlink_shm(outr)
+      end
+    end
+  end
+
+  test "shared memory round trip" do
+    r = "/zr-beam-ex-#{System.unique_integer([:positive])}"
+    terms = %{"a" => [1, 2.5, "x"], "m" => %{k: {1, nil}}}
+    assert :ok = Zerial.to_shm(r, terms, deterministic: true)
+    assert {:ok, ^terms} = Zerial.from_shm(r)
+    assert {:error, {:exists, _, -1}} = Zerial.to_shm(r, terms)
+    assert :ok = Zerial.unlink_shm(r)
+    assert {:error, {:not_found, _, -1}} = Zerial.from_shm(r)
+  end
+
   test "errors carry code, message and offset" do
     assert {:error, {:unsupported, msg, 1}} = Zerial.decode(:erlang.term_to_binary(self()), format: :etf)
     assert msg =~ "PID"

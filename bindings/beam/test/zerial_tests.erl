@@ -76,10 +76,52 @@ zero_copy_test() ->
 formats_test() ->
     Fs = zerial:formats(),
     ?assert(lists:member(<<"etf">>, Fs)),
-    [?assertMatch({ok, _}, zerial:encode(#{<<"a">> => [1, 2]}, #{format => binary_to_atom(F)}))
-     || F <- Fs, lists:member(F, [<<"binary">>])].
+    T = #{<<"a">> => [1, 2.5, <<"x">>], k => {1, nil, -(1 bsl 80)}},
+    [begin
+         {ok, B} = zerial:encode(T, #{format => binary}),
+         ?assertEqual({ok, T}, zerial:decode(B)),
+         ?assertEqual({ok, T}, zerial:decode(B, #{format => binary}))
+     end || lists:member(<<"binary">>, Fs)].
+
+%% Tensors travel as {'$zerial_tensor', Dtype, Shape, Data}; npy output decodes back with the data
+%% as a sub-binary of the npy bytes (zero-copy).
+npy_test() ->
+    case lists:member(<<"npy">>, zerial:formats()) of
+        false -> ok;
+        true ->
+            Data = << <<(I * 1.5):64/float-little>> || I <- lists:seq(1, 600) >>,
+            Tn = {'$zerial_tensor', float64, {20, 30}, Data},
+            {ok, Npy} = zerial:encode(Tn, #{format => npy}),
+            ?assertMatch(<<16#93, "NUMPY", _/binary>>, Npy),
+            {ok, {'$zerial_tensor', float64, {20, 30}, D}} = zerial:decode(Npy),
+            ?assertEqual(Data, D),
+            ?assertEqual(binary:referenced_byte_size(Npy), binary:referenced_byte_size(D)),
+            ?assertMatch({error, {type, _, -1}}, zerial:encode([1, 2], #{format => npy})),
+            {ok, J} = zerial:inspect(Npy),
+            ?assertNotEqual(nomatch, binary:match(J, <<"float64">>))
+    end.
 
 large_input_dirty_test() ->
     L = [I * 1.0 || I <- lists:seq(1, 100000)],
     {ok, B} = zerial:encode(L),
     ?assertEqual({ok, L}, zerial:decode(B)).
+
+shm_test() ->
+    R = <<"/zr-eunit-", (integer_to_binary(erlang:unique_integer([positive])))/binary>>,
+    Data = << <<(I * 1.0):64/float-little>> || I <- lists:seq(1, 1000) >>,
+    Tn = {'$zerial_tensor', float64, {10, 100}, Data},
+    Rows = [#{<<"id">> => I, <<"blob">> => binary:copy(<<I>>, 100)} || I <- lists:seq(1, 50)],
+    ok = zerial:to_shm(R, #{<<"t">> => Tn, <<"rows">> => Rows}),
+    try
+        {ok, M} = zerial:from_shm(R),
+        ?assertEqual(#{<<"t">> => Tn, <<"rows">> => Rows}, M),
+        %% tensor data is a resource binary over the mapping (not a heap copy)
+        {_, _, _, D} = maps:get(<<"t">>, M),
+        ?assert(binary:referenced_byte_size(D) < byte_size(D)),
+        ?assertMatch({error, {exists, _, -1}}, zerial:to_shm(R, #{<<"x">> => 1})),
+        ?assertMatch({error, {type, _, -1}}, zerial:to_shm(<<R/binary, "r">>, [{<<"x">>, [1]}], #{format => raw})),
+        ?assertMatch({error, {not_found, _, -1}}, zerial:from_shm(<<R/binary, "r">>))
+    after
+        zerial:unlink_shm(R)
+    end,
+    ?assertMatch({error, {not_found, _, -1}}, zerial:from_shm(R)).

@@ -16,6 +16,7 @@
 #include "zerial/zerial.h"
 #include "zerial/format.h"
 #include "zerial/shm.h"
+#include "zerial/arrow.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* errors */
@@ -371,12 +372,35 @@ static PyTypeObject TensorType = {
 /* ------------------------------------------------------------------------------------------ */
 /* zr_value -> Python */
 
-static PyObject *to_py(const zr_value *v, PyObject *holder, int readonly, unsigned depth);
+typedef struct py_ctx py_ctx;
+static PyObject *table_to_py(const zr_table *t, py_ctx *c);
 
-static PyObject *tensor_to_py(const zr_tensor *t, PyObject *holder, int readonly) {
-  zr_tensor c = *t;
-  c.release = NULL; /* the doc releases its tensors */
-  PyObject *tobj = tensor_new(&c, holder, readonly);
+/* State of one conversion: who keeps the memory alive, and a cache of short map keys (records
+ * repeat their keys: one str object per distinct key, as pickle's memo gives). */
+#define KEY_CACHE 512
+#define KEY_MAX 48
+struct py_ctx {
+  PyObject *holder;
+  int readonly;
+  PyObject *keys[KEY_CACHE];
+};
+
+static void py_ctx_init(py_ctx *c, PyObject *holder, int readonly) {
+  c->holder = holder;
+  c->readonly = readonly;
+  memset(c->keys, 0, sizeof c->keys);
+}
+
+static void py_ctx_free(py_ctx *c) {
+  for (int i = 0; i < KEY_CACHE; i++) Py_XDECREF(c->keys[i]);
+}
+
+static PyObject *to_py(const zr_value *v, py_ctx *c, unsigned depth);
+
+static PyObject *tensor_to_py(const zr_tensor *t, py_ctx *c) {
+  zr_tensor copy = *t;
+  copy.release = NULL; /* the doc releases its tensors */
+  PyObject *tobj = tensor_new(&copy, c->holder, c->readonly);
   if (!tobj) return NULL;
   if (!tensor_factory) return tobj;
   PyObject *arr = PyObject_CallOneArg(tensor_factory, tobj);
@@ -384,7 +408,27 @@ static PyObject *tensor_to_py(const zr_tensor *t, PyObject *holder, int readonly
   return arr;
 }
 
-static PyObject *to_py(const zr_value *v, PyObject *holder, int readonly, unsigned depth) {
+static PyObject *key_to_py(const zr_value *k, py_ctx *c, unsigned depth) {
+  if (k->kind != ZR_KIND_STRING || k->n.len > KEY_MAX) return to_py(k, c, depth);
+  const unsigned char *p = (const unsigned char *)k->u.str;
+  size_t n = (size_t)k->n.len;
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+  PyObject **slot = &c->keys[h % KEY_CACHE];
+  if (*slot) {
+    Py_ssize_t sn;
+    const char *sp = PyUnicode_AsUTF8AndSize(*slot, &sn);
+    if (sp && (size_t)sn == n && memcmp(sp, p, n) == 0) return Py_NewRef(*slot);
+  }
+  PyObject *o = PyUnicode_DecodeUTF8((const char *)p, (Py_ssize_t)n, "surrogatepass");
+  if (o) {
+    PyUnicode_InternInPlace(&o);
+    Py_XSETREF(*slot, Py_NewRef(o));
+  }
+  return o;
+}
+
+static PyObject *to_py(const zr_value *v, py_ctx *c, unsigned depth) {
   if (depth > 1000) return raise_msg(ZR_ERR_LIMIT, "value nested too deeply for Python");
   switch ((zr_kind)v->kind) {
     case ZR_KIND_NULL: Py_RETURN_NONE;
@@ -410,7 +454,7 @@ static PyObject *to_py(const zr_value *v, PyObject *holder, int readonly, unsign
       PyObject *seq = v->kind == ZR_KIND_LIST ? PyList_New(n) : PyTuple_New(n);
       if (!seq) return NULL;
       for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *it = to_py(&v->u.items[i], holder, readonly, depth + 1);
+        PyObject *it = to_py(&v->u.items[i], c, depth + 1);
         if (!it) {
           Py_DECREF(seq);
           return NULL;
@@ -421,11 +465,11 @@ static PyObject *to_py(const zr_value *v, PyObject *holder, int readonly, unsign
       return seq;
     }
     case ZR_KIND_MAP: {
-      PyObject *d = PyDict_New();
+      PyObject *d = _PyDict_NewPresized((Py_ssize_t)v->n.len);
       if (!d) return NULL;
       for (uint64_t i = 0; i < v->n.len; i++) {
-        PyObject *k = to_py(&v->u.members[i].key, holder, readonly, depth + 1);
-        PyObject *val = k ? to_py(&v->u.members[i].val, holder, readonly, depth + 1) : NULL;
+        PyObject *k = key_to_py(&v->u.members[i].key, c, depth + 1);
+        PyObject *val = k ? to_py(&v->u.members[i].val, c, depth + 1) : NULL;
         if (!k || !val || PyDict_SetItem(d, k, val) < 0) {
           Py_XDECREF(k);
           Py_XDECREF(val);
@@ -437,10 +481,273 @@ static PyObject *to_py(const zr_value *v, PyObject *holder, int readonly, unsign
       }
       return d;
     }
-    case ZR_KIND_TENSOR: return tensor_to_py(v->u.tensor, holder, readonly);
-    case ZR_KIND_TABLE: return raise_msg(ZR_ERR_UNSUPPORTED, "tables are not supported by this build of the module");
+    case ZR_KIND_TENSOR: return tensor_to_py(v->u.tensor, c);
+    case ZR_KIND_TABLE: return table_to_py(v->u.table, c);
   }
   return raise_msg(ZR_ERR_MALFORMED, "unknown value kind");
+}
+
+/* Convert a whole doc's root. */
+static PyObject *doc_to_py(const zr_value *root, PyObject *holder, int readonly) {
+  py_ctx *c = PyMem_Malloc(sizeof *c);
+  if (!c) return PyErr_NoMemory();
+  py_ctx_init(c, holder, readonly);
+  PyObject *r = to_py(root, c, 0);
+  py_ctx_free(c);
+  PyMem_Free(c);
+  return r;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Table: an Arrow table decoded by zerial (the doc keeps its buffers alive) */
+
+typedef struct {
+  PyObject_HEAD
+  PyObject *holder; /* the _Doc owning the table */
+  const zr_table *t;
+  int readonly;
+} TableObject;
+
+static PyTypeObject TableType;
+
+static void Table_dealloc(TableObject *self) {
+  Py_XDECREF(self->holder);
+  Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Table_get_num_rows(TableObject *self, void *c) {
+  (void)c;
+  return PyLong_FromLongLong(zr_table_num_rows(self->t));
+}
+static PyObject *Table_get_num_batches(TableObject *self, void *c) {
+  (void)c;
+  return PyLong_FromLongLong(self->t->n_batches);
+}
+static PyObject *Table_get_column_names(TableObject *self, void *c) {
+  (void)c;
+  const struct ArrowSchema *s = &self->t->schema;
+  PyObject *l = PyList_New(s->n_children);
+  for (int64_t i = 0; l && i < s->n_children; i++) {
+    const char *n = s->children[i]->name;
+    PyList_SET_ITEM(l, i, PyUnicode_FromString(n ? n : ""));
+  }
+  return l;
+}
+static PyObject *Table_get_column_formats(TableObject *self, void *c) {
+  (void)c;
+  const struct ArrowSchema *s = &self->t->schema;
+  PyObject *l = PyList_New(s->n_children);
+  for (int64_t i = 0; l && i < s->n_children; i++) PyList_SET_ITEM(l, i, PyUnicode_FromString(s->children[i]->format));
+  return l;
+}
+
+/* Column @p i of batch @p b as (kind, values, validity, bit_offset, length): kind "array" (values a
+ * numpy array viewing the Arrow buffer), "bool" (values the bit-packed bytes), "str" (a list). */
+static PyObject *Table_column(TableObject *self, PyObject *args) {
+  long long b, i;
+  if (!PyArg_ParseTuple(args, "LL", &b, &i)) return NULL;
+  const zr_table *t = self->t;
+  if (b < 0 || b >= t->n_batches || i < 0 || i >= t->schema.n_children) {
+    PyErr_SetString(PyExc_IndexError, "batch or column out of range");
+    return NULL;
+  }
+  const struct ArrowArray *batch = &t->batches[b];
+  const struct ArrowArray *col = batch->children[i];
+  const char *fmt = t->schema.children[i]->format;
+  int64_t len = batch->length, off = batch->offset + col->offset;
+  PyObject *validity = Py_None;
+  Py_INCREF(validity);
+  if (col->null_count != 0 && col->n_buffers > 0 && col->buffers[0]) {
+    Py_DECREF(validity);
+    validity = PyBytes_FromStringAndSize((const char *)col->buffers[0] + off / 8, (Py_ssize_t)((off % 8 + len + 7) / 8));
+    if (!validity) return NULL;
+  }
+  static const struct { const char *f; zr_dtype dt; } prim[] = {
+      {"c", ZR_DT_INT8}, {"C", ZR_DT_UINT8}, {"s", ZR_DT_INT16}, {"S", ZR_DT_UINT16}, {"i", ZR_DT_INT32},
+      {"I", ZR_DT_UINT32}, {"l", ZR_DT_INT64}, {"L", ZR_DT_UINT64}, {"e", ZR_DT_FLOAT16}, {"f", ZR_DT_FLOAT32},
+      {"g", ZR_DT_FLOAT64}};
+  for (size_t k = 0; k < sizeof prim / sizeof prim[0]; k++) {
+    if (strcmp(fmt, prim[k].f) != 0) continue;
+    size_t isz = zr_dtype_size(prim[k].dt);
+    zr_tensor tt;
+    int64_t n = len;
+    const uint8_t *data = col->buffers[1] ? (const uint8_t *)col->buffers[1] + off * (int64_t)isz : NULL;
+    zr_tensor_init(&tt, prim[k].dt, isz, 1, &n, (void *)(uintptr_t)data, NULL);
+    PyObject *to = tensor_new(&tt, self->holder, self->readonly);
+    PyObject *arr = to && tensor_factory ? PyObject_CallOneArg(tensor_factory, to) : NULL;
+    Py_XDECREF(to);
+    if (!arr) {
+      Py_DECREF(validity);
+      return NULL;
+    }
+    return Py_BuildValue("(sNNLL)", "array", arr, validity, (long long)(off % 8), (long long)len);
+  }
+  if (strcmp(fmt, "b") == 0) {
+    PyObject *bits = PyBytes_FromStringAndSize((const char *)col->buffers[1] + off / 8, (Py_ssize_t)((off % 8 + len + 7) / 8));
+    if (!bits) {
+      Py_DECREF(validity);
+      return NULL;
+    }
+    return Py_BuildValue("(sNNLL)", "bool", bits, validity, (long long)(off % 8), (long long)len);
+  }
+  if (strcmp(fmt, "u") == 0 || strcmp(fmt, "U") == 0 || strcmp(fmt, "z") == 0 || strcmp(fmt, "Z") == 0) {
+    int large = fmt[0] == 'U' || fmt[0] == 'Z', text = fmt[0] == 'u' || fmt[0] == 'U';
+    PyObject *l = PyList_New((Py_ssize_t)len);
+    for (int64_t r = 0; l && r < len; r++) {
+      int64_t a, e;
+      if (large) {
+        a = ((const int64_t *)col->buffers[1])[off + r];
+        e = ((const int64_t *)col->buffers[1])[off + r + 1];
+      } else {
+        a = ((const int32_t *)col->buffers[1])[off + r];
+        e = ((const int32_t *)col->buffers[1])[off + r + 1];
+      }
+      const char *p = (const char *)col->buffers[2] + a;
+      PyObject *o = text ? PyUnicode_DecodeUTF8(p, (Py_ssize_t)(e - a), "surrogatepass")
+                         : PyBytes_FromStringAndSize(p, (Py_ssize_t)(e - a));
+      if (!o) {
+        Py_CLEAR(l);
+        break;
+      }
+      PyList_SET_ITEM(l, (Py_ssize_t)r, o);
+    }
+    if (!l) {
+      Py_DECREF(validity);
+      return NULL;
+    }
+    return Py_BuildValue("(sNNLL)", "str", l, validity, (long long)(off % 8), (long long)len);
+  }
+  Py_DECREF(validity);
+  PyErr_Format(PyExc_NotImplementedError, "zerial: column type '%s' has no numpy conversion yet; use __arrow_c_stream__", fmt);
+  return NULL;
+}
+
+static void schema_capsule_destructor(PyObject *cap) {
+  struct ArrowSchema *s = PyCapsule_GetPointer(cap, "arrow_schema");
+  if (!s) {
+    PyErr_Clear();
+    return;
+  }
+  if (s->release) s->release(s);
+  PyMem_RawFree(s);
+}
+
+static void stream_capsule_destructor(PyObject *cap) {
+  struct ArrowArrayStream *s = PyCapsule_GetPointer(cap, "arrow_array_stream");
+  if (!s) {
+    PyErr_Clear();
+    return;
+  }
+  if (s->release) s->release(s);
+  PyMem_RawFree(s);
+}
+
+/* Deep copy of the table (Arrow C consumers take ownership and release on their own schedule). */
+static int table_copy(const zr_table *src, zr_table *dst, int schema_only) {
+  zr_table tmp = *src;
+  if (schema_only) tmp.n_batches = 0;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st = zr_arrow_table_copy(&tmp, dst, &err);
+  if (st != ZR_OK) {
+    raise_zr(st, &err);
+    return -1;
+  }
+  return 0;
+}
+
+static PyObject *Table_arrow_c_schema(TableObject *self, PyObject *unused) {
+  (void)unused;
+  zr_table c;
+  if (table_copy(self->t, &c, 1) < 0) return NULL;
+  struct ArrowSchema *s = PyMem_RawMalloc(sizeof *s);
+  if (!s) {
+    zr_table_release(&c);
+    return PyErr_NoMemory();
+  }
+  *s = c.schema; /* moved out */
+  c.schema.release = NULL;
+  zr_table_release(&c);
+  PyObject *cap = PyCapsule_New(s, "arrow_schema", schema_capsule_destructor);
+  if (!cap) {
+    s->release(s);
+    PyMem_RawFree(s);
+  }
+  return cap;
+}
+
+static PyObject *Table_arrow_c_stream(TableObject *self, PyObject *args, PyObject *kw) {
+  static char *kwlist[] = {"requested_schema", NULL};
+  PyObject *req = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", kwlist, &req)) return NULL;
+  zr_table c;
+  if (table_copy(self->t, &c, 0) < 0) return NULL;
+  struct ArrowArrayStream *s = PyMem_RawCalloc(1, sizeof *s);
+  if (!s) {
+    zr_table_release(&c);
+    return PyErr_NoMemory();
+  }
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st = zr_arrow_table_to_stream(&c, s, &err);
+  zr_table_release(&c);
+  if (st != ZR_OK) {
+    PyMem_RawFree(s);
+    return raise_zr(st, &err);
+  }
+  PyObject *cap = PyCapsule_New(s, "arrow_array_stream", stream_capsule_destructor);
+  if (!cap) {
+    s->release(s);
+    PyMem_RawFree(s);
+  }
+  return cap;
+}
+
+static PyGetSetDef Table_getset[] = {
+    {"num_rows", (getter)Table_get_num_rows, NULL, "rows over all batches", NULL},
+    {"num_batches", (getter)Table_get_num_batches, NULL, "record batches", NULL},
+    {"column_names", (getter)Table_get_column_names, NULL, "column names", NULL},
+    {"column_formats", (getter)Table_get_column_formats, NULL, "Arrow format strings of the columns", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyMethodDef Table_methods[] = {
+    {"_column", (PyCFunction)Table_column, METH_VARARGS, NULL},
+    {"__arrow_c_schema__", (PyCFunction)Table_arrow_c_schema, METH_NOARGS, "Arrow PyCapsule protocol: the schema."},
+    {"__arrow_c_stream__", (PyCFunction)(void (*)(void))Table_arrow_c_stream, METH_VARARGS | METH_KEYWORDS,
+     "Arrow PyCapsule protocol: an ArrowArrayStream over (a copy of) the table."},
+    {NULL, NULL, 0, NULL}};
+
+static PyTypeObject TableType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "zerial._zerial.Table",
+    .tp_basicsize = sizeof(TableObject),
+    .tp_dealloc = (destructor)Table_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "An Arrow table decoded by zerial: columns as numpy arrays (views where the layout allows), "
+              "Arrow PyCapsule protocol.",
+    .tp_methods = Table_methods,
+    .tp_getset = Table_getset,
+};
+
+static PyTypeObject *table_class; /* the package's subclass (to_dict, to_pandas) */
+
+static PyObject *table_to_py(const zr_table *t, py_ctx *c) {
+  PyTypeObject *tp = table_class ? table_class : &TableType;
+  TableObject *o = (TableObject *)tp->tp_alloc(tp, 0);
+  if (!o) return NULL;
+  o->holder = Py_NewRef(c->holder ? c->holder : Py_None);
+  o->t = t;
+  o->readonly = c->readonly;
+  return (PyObject *)o;
+}
+
+static PyObject *py_set_table_class(PyObject *self, PyObject *cls) {
+  (void)self;
+  if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &TableType)) {
+    PyErr_SetString(PyExc_TypeError, "expected a subclass of zerial._zerial.Table");
+    return NULL;
+  }
+  Py_XSETREF(table_class, (PyTypeObject *)Py_NewRef(cls));
+  Py_RETURN_NONE;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -807,7 +1114,7 @@ static PyObject *py_loads(PyObject *self, PyObject *args, PyObject *kw) {
     Py_DECREF(h);
     return raise_zr(st, &err);
   }
-  PyObject *res = to_py(zr_doc_root(h->doc), (PyObject *)h, copy ? 0 : h->input.readonly, 0);
+  PyObject *res = doc_to_py(zr_doc_root(h->doc), (PyObject *)h, copy ? 0 : h->input.readonly);
   Py_DECREF(h);
   return res;
 }
@@ -1061,7 +1368,7 @@ static PyObject *Region_getitem(RegionObject *self, PyObject *key) {
     Py_DECREF(h);
     return raise_zr(st, &err);
   }
-  PyObject *res = to_py(zr_doc_root(h->doc), (PyObject *)h, ro, 0);
+  PyObject *res = doc_to_py(zr_doc_root(h->doc), (PyObject *)h, ro);
   Py_DECREF(h);
   return res;
 }
@@ -1337,6 +1644,7 @@ static PyMethodDef module_methods[] = {
     {"formats", (PyCFunction)py_formats, METH_NOARGS, "Built-in formats: (name, id, summary) tuples."},
     {"_set_tensor_factory", (PyCFunction)py_set_tensor_factory, METH_O, NULL},
     {"_set_region_class", (PyCFunction)py_set_region_class, METH_O, NULL},
+    {"_set_table_class", (PyCFunction)py_set_table_class, METH_O, NULL},
     {"shm_create", (PyCFunction)(void (*)(void))py_shm_create, METH_VARARGS | METH_KEYWORDS, "Create a region."},
     {"shm_open", (PyCFunction)(void (*)(void))py_shm_open, METH_VARARGS | METH_KEYWORDS, "Open a published region."},
     {"shm_unlink", (PyCFunction)py_shm_unlink, METH_O, "Remove a region by name."},
@@ -1352,7 +1660,9 @@ static int add_exc(PyObject *m, PyObject **slot, const char *name, PyObject *bas
 }
 
 PyMODINIT_FUNC PyInit__zerial(void) {
-  if (PyType_Ready(&DocType) < 0 || PyType_Ready(&TensorType) < 0 || PyType_Ready(&RegionType) < 0) return NULL;
+  if (PyType_Ready(&DocType) < 0 || PyType_Ready(&TensorType) < 0 || PyType_Ready(&RegionType) < 0 ||
+      PyType_Ready(&TableType) < 0)
+    return NULL;
   PyObject *m = PyModule_Create(&moduledef);
   if (!m) return NULL;
   if (add_exc(m, &Error, "zerial.Error", PyExc_Exception,
@@ -1364,6 +1674,7 @@ PyMODINIT_FUNC PyInit__zerial(void) {
       add_exc(m, &LimitError, "zerial.LimitError", Error, "A limit, size or space was exceeded.") < 0 ||
       PyModule_AddObjectRef(m, "Tensor", (PyObject *)&TensorType) < 0 ||
       PyModule_AddObjectRef(m, "Region", (PyObject *)&RegionType) < 0 ||
+      PyModule_AddObjectRef(m, "Table", (PyObject *)&TableType) < 0 ||
       PyModule_AddStringConstant(m, "version", zr_version_string()) < 0) {
     Py_DECREF(m);
     return NULL;

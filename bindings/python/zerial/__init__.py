@@ -14,7 +14,7 @@ from . import _zerial
 from ._zerial import (DecodeError, EncodeError, Error, LimitError, NotFoundError, StateError,
                       Tensor, formats)
 
-__all__ = ["dumps", "loads", "inspect", "formats", "shm", "Tensor", "Error", "DecodeError",
+__all__ = ["dumps", "loads", "inspect", "formats", "shm", "Tensor", "Table", "Error", "DecodeError",
            "EncodeError", "StateError", "NotFoundError", "LimitError", "__version__"]
 __version__ = _zerial.version
 
@@ -34,6 +34,75 @@ def _tensor_to_numpy(t):
 _zerial._set_tensor_factory(_tensor_to_numpy)
 
 
+class Table(_zerial.Table):
+    """An Arrow table decoded by zerial. ``to_dict()`` gives numpy arrays (views of the input for
+    fixed-width columns without nulls in a single batch; masked arrays where there are nulls),
+    ``to_pandas()`` a DataFrame; ``__arrow_c_stream__``/``__arrow_c_schema__`` hand it to any
+    Arrow consumer (pyarrow, polars, duckdb) through the Arrow PyCapsule protocol."""
+
+    __slots__ = ()
+
+    def _column_array(self, b, i):
+        kind, values, validity, bit_off, length = self._column(b, i)
+        if kind == "bool":
+            bits = _np.unpackbits(_np.frombuffer(values, _np.uint8), bitorder="little")
+            values = bits[bit_off:bit_off + length].astype(bool)
+        elif kind == "str":
+            values = _np.array(values, dtype=object)
+        if validity is not None:
+            valid = _np.unpackbits(_np.frombuffer(validity, _np.uint8), bitorder="little")
+            mask = valid[bit_off:bit_off + length] == 0
+            return _np.ma.masked_array(values, mask=mask)
+        return values
+
+    def column(self, name_or_index):
+        names = self.column_names
+        i = names.index(name_or_index) if isinstance(name_or_index, str) else int(name_or_index)
+        parts = [self._column_array(b, i) for b in range(self.num_batches)]
+        if len(parts) == 1:
+            return parts[0]
+        if not parts:
+            return _np.array([])
+        if any(isinstance(p, _np.ma.MaskedArray) for p in parts):
+            return _np.ma.concatenate(parts)
+        return _np.concatenate(parts)
+
+    def to_dict(self):
+        return {n: self.column(i) for i, n in enumerate(self.column_names)}
+
+    def to_pandas(self):
+        """A pandas.DataFrame; null entries become NaN (floats) or None (other columns)."""
+        import pandas as pd
+        cols = {}
+        for n, a in self.to_dict().items():
+            if isinstance(a, _np.ma.MaskedArray):
+                if a.dtype.kind == "f":
+                    a = a.filled(_np.nan)
+                else:
+                    a = pd.Series(a.data.astype(object)).where(~_np.ma.getmaskarray(a), None)
+            cols[n] = a
+        return pd.DataFrame(cols, copy=False)
+
+    def __len__(self):
+        return self.num_rows
+
+    def __repr__(self):
+        return "<zerial.Table %d rows: %s>" % (self.num_rows, ", ".join(
+            "%s:%s" % nf for nf in zip(self.column_names, self.column_formats)))
+
+
+_zerial._set_table_class(Table)
+
+
+def _convert_table(out, table):
+    if isinstance(out, Table):
+        if table == "dict":
+            return out.to_dict()
+        if table == "pandas":
+            return out.to_pandas()
+    return out
+
+
 def dumps(obj, format="auto", compression=None, *, level=0, deterministic=False):
     """Serialize ``obj`` to bytes.
 
@@ -44,13 +113,15 @@ def dumps(obj, format="auto", compression=None, *, level=0, deterministic=False)
                          deterministic=deterministic)
 
 
-def loads(data, *, format=None, copy=False):
+def loads(data, *, format=None, copy=False, table="dict"):
     """Deserialize bytes, bytearray, memoryview or mmap (the format is detected).
 
     Arrays come back as numpy arrays viewing ``data`` (read-only when ``data`` is) and keep it
-    alive; ``copy=True`` gives arrays that own their memory instead.
+    alive; ``copy=True`` gives arrays that own their memory instead. A table (Arrow) comes back
+    as a dict of numpy arrays (``table="dict"``), a ``pandas.DataFrame`` (``"pandas"``) or a
+    ``zerial.Table`` (``"table"``: Arrow PyCapsule protocol).
     """
-    out = _zerial.loads(data, format=format, copy=copy)
+    out = _convert_table(_zerial.loads(data, format=format, copy=copy), table)
     if copy:
         out = _copy_arrays(out)
     return out

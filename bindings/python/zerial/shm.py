@@ -30,6 +30,14 @@ class Region(_zerial.Region):
         t = self._new_tensor(name, tuple(shape), _np.dtype(dtype).str, checksum=checksum)
         return t.numpy()
 
+    def get(self, name, *, table="dict"):
+        """Object ``name``: tables (Arrow) as a dict of numpy arrays, ``"pandas"`` or ``"table"``."""
+        from . import _convert_table
+        return _convert_table(_zerial.Region.__getitem__(self, name), table)
+
+    def __getitem__(self, name):
+        return self.get(name)
+
     def items(self):
         return [(k, self[k]) for k in self.keys()]
 

@@ -105,6 +105,7 @@ static inline void za_setbit(uint8_t *bm, int64_t i, int v) {
 zr_status za_ipc_read(const uint8_t *data, size_t len, const zr_arrow_read_opts *o, za_store *st,
                       zr_table *out, zr_error *err);
 void za_install_hooks(void);
+zr_status zr__arrow_inspect(const uint8_t *data, size_t len, zr_sink *out, zr_error *err);
 /* Concatenate two arrays of schema @p s (for delta dictionaries) into new memory of @p st. */
 zr_status zr__arrow_concat(const struct ArrowSchema *s, const struct ArrowArray *a, const struct ArrowArray *b,
                            za_store *st, struct ArrowArray *out, zr_error *err);

@@ -245,10 +245,10 @@ static zr_status parse_field(rd *r, zr__fb *fb, const zr__fbt *f, struct ArrowSc
   if (has_dict) {
     zr__fbt it;
     char ifmt[4] = "i";
-    if (zr__fb_table(fb, &de, 1, &it)) ZR_TRY(type_format(r, fb, ZA_FB_INT, &it, ifmt, sizeof ifmt, 0, de.pos));
+    if (zr__fb_table(fb, &de, 1, &it)) st = type_format(r, fb, ZA_FB_INT, &it, ifmt, sizeof ifmt, 0, de.pos);
     if (zr__fb_u8(fb, &de, 2, 0)) flags |= ARROW_FLAG_DICTIONARY_ORDERED;
     int64_t id = zr__fb_i64(fb, &de, 0, 0);
-    if (fb->status) st = FAIL(r, fb->status, fb->bad_at, "arrow: %s", fb->why);
+    if (!st && fb->status) st = FAIL(r, fb->status, fb->bad_at, "arrow: %s", fb->why);
     if (!st) st = za_schema_make(out, r->o.alloc, ifmt, nm, md.len ? (const char *)md.data : NULL, flags, 0, 1);
     if (!st) {
       za_schema_set_dict_id(out, id);
@@ -1048,4 +1048,140 @@ void zr_arrow_file_close(zr_arrow_file *f) {
   rd_free(&f->r);
   za_store_unref(f->r.st);
   zr__free(a, f);
+}
+
+/* ---------------------------------------------------------------- inspect */
+
+#include <jansson.h>
+
+static json_t *md_json(const char *md) {
+  json_t *o = json_object();
+  int32_t n = za_md_count(md);
+  for (int32_t i = 0; i < n; i++) {
+    const char *k, *v;
+    int32_t kl, vl;
+    if (!za_md_get(md, i, &k, &kl, &v, &vl)) break;
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)(kl > 255 ? 255 : kl), k);
+    json_object_set_new(o, key, json_stringn(v, (size_t)vl));
+  }
+  return o;
+}
+
+static json_t *field_json(const struct ArrowSchema *s) {
+  json_t *o = json_object();
+  json_object_set_new(o, "name", json_string(s->name ? s->name : ""));
+  const struct ArrowSchema *vs = s->dictionary ? s->dictionary : s;
+  json_object_set_new(o, "type", json_string(vs->format));
+  json_object_set_new(o, "nullable", json_boolean(s->flags & ARROW_FLAG_NULLABLE));
+  if (za_md_count(s->metadata)) json_object_set_new(o, "metadata", md_json(s->metadata));
+  if (s->dictionary) {
+    json_t *d = json_object();
+    json_object_set_new(d, "id", json_integer(za_schema_dict_id(s)));
+    json_object_set_new(d, "index_type", json_string(s->format));
+    json_object_set_new(d, "ordered", json_boolean(s->flags & ARROW_FLAG_DICTIONARY_ORDERED));
+    json_object_set_new(o, "dictionary", d);
+  }
+  if (vs->n_children) {
+    json_t *c = json_array();
+    for (int64_t i = 0; i < vs->n_children; i++) json_array_append_new(c, field_json(vs->children[i]));
+    json_object_set_new(o, "children", c);
+  }
+  return o;
+}
+
+static json_t *msg_json(rd *r, msg *m) {
+  json_t *o = json_object();
+  zr__fb *fb = &m->fb;
+  json_object_set_new(o, "offset", json_integer(m->off));
+  json_object_set_new(o, "metadata_bytes", json_integer(m->meta_len));
+  json_object_set_new(o, "body_bytes", json_integer((json_int_t)m->body_len));
+  zr__fbt rb = m->header;
+  if (m->htype == ZA_MSG_DICT) {
+    json_object_set_new(o, "dictionary_id", json_integer(zr__fb_i64(fb, &m->header, 0, 0)));
+    json_object_set_new(o, "delta", json_boolean(zr__fb_u8(fb, &m->header, 2, 0)));
+    zr__fb_table(fb, &m->header, 1, &rb);
+  }
+  if (m->htype == ZA_MSG_DICT || m->htype == ZA_MSG_BATCH) {
+    int64_t len;
+    if (rb.pos && begin_batch(r, m, &rb, &len) == ZR_OK) {
+      json_object_set_new(o, "rows", json_integer(len));
+      json_object_set_new(o, "buffers", json_integer(r->bufs.n));
+      json_object_set_new(o, "compression", r->codec < 0 ? json_null() : json_string(r->codec == 0 ? "lz4_frame" : "zstd"));
+    }
+  }
+  return o;
+}
+
+zr_status zr__arrow_inspect(const uint8_t *data, size_t len, zr_sink *out, zr_error *err) {
+  rd r;
+  rd_init(&r, data, len, NULL, err);
+  r.st = za_store_new(NULL, 0);
+  if (!r.st) return zr__err_nomem(err);
+  json_t *root = json_object(), *batches = json_array(), *dicts = json_array();
+  zr_status st = ZR_OK;
+  int64_t rows = 0;
+  int file = len >= 8 && memcmp(data, "ARROW1", 6) == 0;
+  json_object_set_new(root, "format", json_string(file ? "arrow-file" : "arrow-stream"));
+  if (file) {
+    footer f;
+    st = read_footer(&r, &f);
+    for (int pass = 0; !st && pass < 2; pass++) {
+      const zr__fbv *v = pass ? &f.batches : &f.dicts;
+      for (uint32_t i = 0; !st && i < v->n; i++) {
+        msg m;
+        st = block_msg(&r, &f, v, i, &m);
+        if (st) break;
+        json_t *j = msg_json(&r, &m);
+        rows += pass ? json_integer_value(json_object_get(j, "rows")) : 0;
+        json_array_append_new(pass ? batches : dicts, j);
+      }
+    }
+  } else {
+    int64_t pos = 0;
+    msg m;
+    st = read_msg(&r, pos, (int64_t)len, &m);
+    if (!st && (m.eos || m.htype != ZA_MSG_SCHEMA)) st = FAIL(&r, ZR_ERR_MALFORMED, 0, "arrow: stream does not start with a schema");
+    if (!st) st = parse_schema(&r, &m.fb, &m.header);
+    if (!st) pos = m.end;
+    while (!st) {
+      st = read_msg(&r, pos, (int64_t)len, &m);
+      if (st || m.eos) break;
+      json_t *j = msg_json(&r, &m);
+      if (m.htype == ZA_MSG_BATCH) {
+        rows += json_integer_value(json_object_get(j, "rows"));
+        json_array_append_new(batches, j);
+      } else {
+        json_array_append_new(dicts, j);
+      }
+      pos = m.end;
+    }
+  }
+  if (!st) {
+    json_t *fields = json_array();
+    for (int64_t i = 0; i < r.schema.n_children; i++) json_array_append_new(fields, field_json(r.schema.children[i]));
+    json_t *sc = json_object();
+    json_object_set_new(sc, "fields", fields);
+    if (za_md_count(r.schema.metadata)) json_object_set_new(sc, "metadata", md_json(r.schema.metadata));
+    json_object_set_new(root, "schema", sc);
+    json_object_set_new(root, "bytes", json_integer((json_int_t)len));
+    json_object_set_new(root, "rows", json_integer(rows));
+    json_object_set_new(root, "num_batches", json_integer((json_int_t)json_array_size(batches)));
+    json_object_set_new(root, "batches", batches);
+    json_object_set_new(root, "dictionaries", dicts);
+    batches = dicts = NULL;
+    char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!s) st = zr__err_nomem(err);
+    else {
+      st = zr_sink_write(out, s, strlen(s), err);
+      if (!st) st = zr_sink_write(out, "\n", 1, err);
+      free(s);
+    }
+  }
+  json_decref(batches);
+  json_decref(dicts);
+  json_decref(root);
+  rd_free(&r);
+  za_store_unref(r.st);
+  return st;
 }

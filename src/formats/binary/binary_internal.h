@@ -38,7 +38,8 @@ enum {
   ZRB_TIMESTAMP = 0xD6,    /* unit byte, LEB128 (tz length + 1, 0: none), tz bytes, 8 bytes LE */
   ZRB_TENSOR = 0xD7,       /* see the spec */
   ZRB_EXT = 0xD8,          /* LEB128 type id, LEB128 version, LEB128 length, bytes */
-  ZRB_RESERVED_FIRST = 0xD9, /* 0xD9..0xDF: reserved, an error in version 1 */
+  ZRB_INT_U24 = 0xD9,      /* int 65536..2^24-1: 3 bytes LE */
+  ZRB_RESERVED_FIRST = 0xDA, /* 0xDA..0xDF: reserved, an error in version 1 */
   ZRB_NEGFIX = 0xE0        /* 0xE0..0xFF: int -32..-1 */
 };
 
@@ -130,6 +131,9 @@ ZR_INLINE int zrb_f32_exact(double d) {
 
 /* Check magic and version: ZR_ERR_TRUNCATED / ZR_ERR_FORMAT / ZR_ERR_VERSION with offsets. */
 zr_status zr__binary_check_header(const uint8_t *data, size_t len, zr_error *err);
+
+/* Upper bound of the bytes zr_binary_decode() allocates for this input (0: input malformed). */
+uint64_t zr__binary_tree_bytes(const uint8_t *data, size_t len, int copy);
 
 extern const zr_format zr__format_binary;
 

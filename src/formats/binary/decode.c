@@ -3,13 +3,20 @@
  * arena; strings, binaries and tensor data are views into the input unless opts->copy. Every read
  * is bounds-checked against the end of the input. */
 #include <stdio.h>
+#include <sys/mman.h>
 
 #include "formats/binary/binary_internal.h"
+
+/* Trees at least this large are allocated as one block, sized by a pre-scan of the input and
+ * advised for transparent huge pages: first-touch page faults otherwise dominate big decodes. */
+#define ZRB_BLOCK_MIN (UINT64_C(4) << 20)
+#define ZRB_HUGE (UINT64_C(2) << 20)
 
 typedef struct dec {
   const uint8_t *base, *end;
   zr_doc *doc;
   zr__arena *arena;
+  uint8_t *blk, *blk_end; /* the pre-sized block, when used */
   uint64_t elems; /* values still allowed */
   uint32_t max_depth;
   int copy, utf8;
@@ -50,6 +57,13 @@ static void *alloc_fail(dec *d, size_t n, const uint8_t *at) {
 }
 
 ZR_INLINE void *dalloc(dec *d, size_t n, size_t align, const uint8_t *at) {
+  if (d->blk) {
+    uintptr_t q = ((uintptr_t)d->blk + (align - 1)) & ~(uintptr_t)(align - 1);
+    if (ZR_LIKELY(q <= (uintptr_t)d->blk_end && n <= (uintptr_t)d->blk_end - q)) {
+      d->blk = (uint8_t *)(q + n);
+      return (void *)q;
+    }
+  }
   void *m = zr__arena_alloc(d->arena, n, align);
   if (ZR_UNLIKELY(!m)) return alloc_fail(d, n, at);
   return m;
@@ -343,6 +357,68 @@ static const uint8_t *dec_tensor(dec *d, const uint8_t *at, const uint8_t *p, zr
 
 /* ---- the value switch ---- */
 
+/* The common small values decoded inline (no call); 0 when dec_value() must handle it (including
+ * every error, which dec_value() reports). */
+ZR_INLINE int dec_fast(dec *d, const uint8_t **pp, zr_value *out) {
+  const uint8_t *p = *pp;
+  if (ZR_UNLIKELY(p >= d->end || d->elems == 0)) return 0;
+  uint8_t tag = *p;
+  zr_value v;
+  v.flags = 0;
+  v.aux16 = 0;
+  v.aux32 = 0;
+  v.n.len = 0;
+  if (tag < 0x80) {
+    v.kind = ZR_KIND_INT;
+    v.u.i = tag;
+    p += 1;
+  } else if (tag < 0xA0) {
+    size_t n = tag & 0x1F;
+    if (ZR_UNLIKELY(n > (size_t)(d->end - p - 1) || d->copy)) return 0;
+    if (d->utf8) {
+      uint64_t acc = 0;
+      size_t i = 0;
+      for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + 1 + i, 8);
+        acc |= w;
+      }
+      for (; i < n; i++) acc |= p[1 + i];
+      if (acc & UINT64_C(0x8080808080808080)) return 0;
+    }
+    v.kind = ZR_KIND_STRING;
+    v.n.len = n;
+    v.u.bin = p + 1;
+    p += 1 + n;
+  } else if (tag >= 0xE0) {
+    v.kind = ZR_KIND_INT;
+    v.u.i = (int8_t)tag;
+    p += 1;
+  } else if (tag == ZRB_F64) {
+    if (ZR_UNLIKELY(d->end - p < 9)) return 0;
+    v.kind = ZR_KIND_FLOAT;
+    v.u.u = zr__ld64le(p + 1);
+    p += 9;
+  } else if (tag == ZRB_TRUE || tag == ZRB_FALSE || tag == ZRB_NULL) {
+    v.kind = tag == ZRB_NULL ? ZR_KIND_NULL : ZR_KIND_BOOL;
+    v.u.u = 0;
+    v.u.b = tag == ZRB_TRUE;
+    p += 1;
+  } else if (tag == ZRB_INT_U24 || tag == ZRB_INT_U32 || tag == ZRB_INT_U16) {
+    size_t w = tag == ZRB_INT_U32 ? 4 : tag == ZRB_INT_U24 ? 3 : 2;
+    if (ZR_UNLIKELY((size_t)(d->end - p) < w + 1)) return 0;
+    v.kind = ZR_KIND_INT;
+    v.u.i = w == 4 ? (int64_t)zr__ld32le(p + 1) : w == 3 ? (int64_t)(p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16) : (int64_t)zr__ld16le(p + 1);
+    p += 1 + w;
+  } else {
+    return 0;
+  }
+  d->elems--;
+  *out = v;
+  *pp = p;
+  return 1;
+}
+
 static const uint8_t *dec_items(dec *d, const uint8_t *at, const uint8_t *p, zr_value *out, uint8_t kind, uint64_t n, uint32_t depth) {
   if (ZR_UNLIKELY(depth >= d->max_depth)) return fail(d, ZR_ERR_LIMIT, at, "nesting deeper than max_depth (%u)", d->max_depth);
   if (ZR_UNLIKELY(n > (uint64_t)(d->end - p))) return truncated(d, p, "a list");
@@ -352,6 +428,7 @@ static const uint8_t *dec_items(dec *d, const uint8_t *at, const uint8_t *p, zr_
     items = dalloc(d, (size_t)n * sizeof(zr_value), 8, at);
     if (!items) return NULL;
     for (uint64_t i = 0; i < n; i++) {
+      if (ZR_LIKELY(dec_fast(d, &p, &items[i]))) continue;
       p = dec_value(d, p, &items[i], depth + 1);
       if (ZR_UNLIKELY(!p)) return NULL;
     }
@@ -373,8 +450,11 @@ static const uint8_t *dec_map(dec *d, const uint8_t *at, const uint8_t *p, zr_va
     if (!m) return NULL;
     if (ZR_LIKELY(d->dup == ZR_DUP_KEEP)) {
       for (uint64_t i = 0; i < n; i++) {
-        p = dec_value(d, p, &m[i].key, depth + 1);
-        if (ZR_UNLIKELY(!p)) return NULL;
+        if (ZR_UNLIKELY(!dec_fast(d, &p, &m[i].key))) {
+          p = dec_value(d, p, &m[i].key, depth + 1);
+          if (ZR_UNLIKELY(!p)) return NULL;
+        }
+        if (ZR_LIKELY(dec_fast(d, &p, &m[i].val))) continue;
         p = dec_value(d, p, &m[i].val, depth + 1);
         if (ZR_UNLIKELY(!p)) return NULL;
       }
@@ -441,6 +521,11 @@ static const uint8_t *dec_value(dec *d, const uint8_t *p, zr_value *out, uint32_
       out->kind = ZR_KIND_INT;
       out->u.i = zr__ld16le(p);
       return p + 2;
+    case ZRB_INT_U24:
+      if (d->end - p < 3) return truncated(d, p, "an int");
+      out->kind = ZR_KIND_INT;
+      out->u.i = (int64_t)(p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16);
+      return p + 3;
     case ZRB_INT_U32:
       if (d->end - p < 4) return truncated(d, p, "an int");
       out->kind = ZR_KIND_INT;
@@ -584,6 +669,23 @@ zr_status zr_binary_decode(const void *data, size_t len, const zr_decode_opts *o
   d.doc = zr__doc_new_limited(opts->alloc, opts->max_bytes ? opts->max_bytes : ZR_DEFAULT_MAX_BYTES);
   if (!d.doc) return zr__err_nomem(err);
   d.arena = &d.doc->arena;
+  d.blk = d.blk_end = NULL;
+  if (len >= ZRB_BLOCK_MIN / 8) {
+    uint64_t est = zr__binary_tree_bytes(d.base, len, d.copy);
+    if (est >= ZRB_BLOCK_MIN && est < SIZE_MAX / 2) {
+      /* from the arena (limits and allocator hooks apply); on failure the ordinary path runs */
+      uint8_t *b = zr__arena_alloc(d.arena, (size_t)est, 64);
+      if (b) {
+        d.blk = b;
+        d.blk_end = b + est;
+#if defined(MADV_HUGEPAGE)
+        uintptr_t lo = ((uintptr_t)b + ZRB_HUGE - 1) & ~(uintptr_t)(ZRB_HUGE - 1);
+        uintptr_t hi = ((uintptr_t)b + (uintptr_t)est) & ~(uintptr_t)(ZRB_HUGE - 1);
+        if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice only */
+#endif
+      }
+    }
+  }
   zr_value root;
   const uint8_t *p = dec_value(&d, d.base + ZR_BINARY_HEADER_SIZE, &root, 0);
   if (p && p != d.end) p = fail(&d, ZR_ERR_MALFORMED, p, "%lld trailing bytes after the root value", (long long)(d.end - p));

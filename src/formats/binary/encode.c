@@ -89,9 +89,9 @@ typedef struct sizer {
   zr_error *err;
 } sizer;
 
-static unsigned int_size(int64_t i) {
+ZR_INLINE unsigned int_size(int64_t i) {
   if (i >= -32 && i <= 127) return 1;
-  if (i >= 0) return i <= 0xFF ? 2 : i <= 0xFFFF ? 3 : i <= (int64_t)UINT32_MAX ? 5 : 9;
+  if (i >= 0) return i <= 0xFF ? 2 : i <= 0xFFFF ? 3 : i <= 0xFFFFFF ? 4 : i <= (int64_t)UINT32_MAX ? 5 : 9;
   return i >= INT8_MIN ? 2 : i >= INT16_MIN ? 3 : i >= INT32_MIN ? 5 : 9;
 }
 
@@ -127,8 +127,25 @@ static size_t descr_len(const zr_tensor *t) { return t->descr ? strlen(t->descr)
 
 static zr_status sz_value(sizer *s, const zr_value *v, unsigned depth);
 
+/* Size of the common scalars without a call; 0 when the value needs sz_value(). */
+ZR_INLINE uint64_t sz_fast(const zr_value *v) {
+  switch (v->kind) {
+    case ZR_KIND_NULL:
+    case ZR_KIND_BOOL: return 1;
+    case ZR_KIND_INT: return int_size(v->u.i);
+    case ZR_KIND_FLOAT: return (v->flags & ZR_VF_F32) ? 0 : 9;
+    case ZR_KIND_STRING: return v->n.len < 32 && v->u.str ? 1 + v->n.len : 0;
+    default: return 0;
+  }
+}
+
 static zr_status sz_items(sizer *s, const zr_value *items, uint64_t n, unsigned depth) {
   for (uint64_t i = 0; i < n; i++) {
+    uint64_t k = sz_fast(&items[i]);
+    if (ZR_LIKELY(k)) {
+      s->pos += k;
+      continue;
+    }
     zr_status st = sz_value(s, &items[i], depth);
     if (ZR_UNLIKELY(st != ZR_OK)) {
       path_add(&s->path, NULL, i);
@@ -194,10 +211,18 @@ static zr_status sz_value(sizer *s, const zr_value *v, unsigned depth) {
       s->pos += n < 16 ? 1 : 1 + zrb_varint_len(n);
       const zr_member *m = v->u.members;
       for (uint64_t i = 0; i < n; i++) {
-        zr_status st = sz_value(s, &m[i].key, depth + 1);
+        uint64_t k = sz_fast(&m[i].key);
+        zr_status st = ZR_OK;
+        if (ZR_LIKELY(k)) s->pos += k;
+        else st = sz_value(s, &m[i].key, depth + 1);
         if (ZR_UNLIKELY(st != ZR_OK)) {
           path_add(&s->path, NULL, i); /* a key failed: index the entry */
           return st;
+        }
+        k = sz_fast(&m[i].val);
+        if (ZR_LIKELY(k)) {
+          s->pos += k;
+          continue;
         }
         st = sz_value(s, &m[i].val, depth + 1);
         if (ZR_UNLIKELY(st != ZR_OK)) {
@@ -336,6 +361,11 @@ ZR_INLINE uint8_t *put_int(uint8_t *p, int64_t i) {
       zr__st16le(p + 1, (uint16_t)i);
       return p + 3;
     }
+    if (i <= 0xFFFFFF) {
+      *p = ZRB_INT_U24;
+      zr__st32le(p + 1, (uint32_t)i); /* the 4th byte is overwritten by the next value (or is slack) */
+      return p + 4;
+    }
     if (i <= (int64_t)UINT32_MAX) {
       *p = ZRB_INT_U32;
       zr__st32le(p + 1, (uint32_t)i);
@@ -449,6 +479,32 @@ static zr_status wr_tensor(enc *e, const zr_tensor *t) {
   return ZR_OK;
 }
 
+/* Write the common scalars without a call (room for 40 bytes checked by the caller); 0 when the
+ * value needs wr_value(). */
+ZR_INLINE int wr_fast(enc *e, const zr_value *v) {
+  uint8_t *p = e->p;
+  switch (v->kind) {
+    case ZR_KIND_NULL: *p = ZRB_NULL; e->p = p + 1; return 1;
+    case ZR_KIND_BOOL: *p = v->u.b ? ZRB_TRUE : ZRB_FALSE; e->p = p + 1; return 1;
+    case ZR_KIND_INT: e->p = put_int(p, v->u.i); return 1;
+    case ZR_KIND_FLOAT:
+      if (v->flags & ZR_VF_F32) return 0;
+      *p = ZRB_F64;
+      zr__st64le(p + 1, v->u.u);
+      e->p = p + 9;
+      return 1;
+    case ZR_KIND_STRING: {
+      uint64_t n = v->n.len;
+      if (n >= 32) return 0;
+      *p = (uint8_t)(ZRB_FIXSTR | n);
+      memcpy(p + 1, v->u.str, n);
+      e->p = p + 1 + n;
+      return 1;
+    }
+    default: return 0;
+  }
+}
+
 static zr_status wr_value(enc *e, const zr_value *v) {
   uint64_t n = v->n.len;
   ZR_TRY(need(e, 24));
@@ -528,7 +584,11 @@ static zr_status wr_value(enc *e, const zr_value *v) {
         e->p = zrb_put_varint(p + 1, n);
       }
       const zr_value *it = v->u.items;
-      for (uint64_t i = 0; i < n; i++) ZR_TRY(wr_value(e, &it[i]));
+      for (uint64_t i = 0; i < n; i++) {
+        ZR_TRY(need(e, 40));
+        if (ZR_LIKELY(wr_fast(e, &it[i]))) continue;
+        ZR_TRY(wr_value(e, &it[i]));
+      }
       return ZR_OK;
     }
     case ZR_KIND_MAP: {
@@ -541,7 +601,10 @@ static zr_status wr_value(enc *e, const zr_value *v) {
       }
       const zr_member *m = v->u.members;
       for (uint64_t i = 0; i < n; i++) {
-        ZR_TRY(wr_value(e, &m[i].key));
+        ZR_TRY(need(e, 40));
+        if (!wr_fast(e, &m[i].key)) ZR_TRY(wr_value(e, &m[i].key));
+        ZR_TRY(need(e, 40));
+        if (ZR_LIKELY(wr_fast(e, &m[i].val))) continue;
         ZR_TRY(wr_value(e, &m[i].val));
       }
       return ZR_OK;

@@ -20,6 +20,8 @@ typedef struct scan {
   const uint8_t *base, *end;
   uint64_t kinds[16];
   uint64_t values, max_depth, text_bytes, binary_bytes, typed_bytes, tensor_bytes;
+  uint64_t tree;   /* upper bound of the bytes a decoder allocates for this input */
+  int copy;        /* ... in copying mode */
   unsigned ntensors;
   zr__buf tensors; /* JSON array body */
   zr_error *err;
@@ -67,6 +69,7 @@ static const uint8_t *scontainer(scan *s, const uint8_t *p, uint64_t n, int map,
   if (depth + 1 > ZR_DEFAULT_MAX_DEPTH) return sfail(s, ZR_ERR_LIMIT, p, "nesting deeper than 512");
   if (depth + 1 > s->max_depth) s->max_depth = depth + 1;
   zr__buf *sub = tree && depth + 1 < TREE_DEPTH ? tree : NULL;
+  s->tree += n * (map ? sizeof(zr_member) : sizeof(zr_value)) + 8;
   if (tree && zr__buf_printf(tree, ",\"count\":%llu,\"%s\":[", (unsigned long long)n, map ? "members" : "items") != ZR_OK) goto nomem;
   for (uint64_t i = 0; i < n; i++) {
     zr__buf *t = sub && i < TREE_ITEMS ? sub : NULL;
@@ -115,6 +118,7 @@ static const uint8_t *stensor(scan *s, const uint8_t *p, zr__buf *tree) {
   uint64_t off = (uint64_t)(p - s->base);
   if (!(p = sskip(s, p, len, "tensor data"))) return NULL;
   s->tensor_bytes += len;
+  s->tree += sizeof(zr_tensor) + 8 + dl + (s->copy ? len + 64 : 0);
   zr__buf *bufs[2] = {s->ntensors < MAX_TENSORS ? &s->tensors : NULL, tree};
   for (int k = 0; k < 2; k++) {
     zr__buf *b = bufs[k];
@@ -186,6 +190,7 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
     case ZRB_INT_I8: kind = ZR_KIND_INT; if (!(p = sskip(s, p, 1, "an int"))) return NULL; break;
     case ZRB_INT_U16:
     case ZRB_INT_I16: kind = ZR_KIND_INT; if (!(p = sskip(s, p, 2, "an int"))) return NULL; break;
+    case ZRB_INT_U24: kind = ZR_KIND_INT; if (!(p = sskip(s, p, 3, "an int"))) return NULL; break;
     case ZRB_INT_U32:
     case ZRB_INT_I32: kind = ZR_KIND_INT; if (!(p = sskip(s, p, 4, "an int"))) return NULL; break;
     case ZRB_INT_I64: kind = ZR_KIND_INT; if (!(p = sskip(s, p, 8, "an int"))) return NULL; break;
@@ -222,6 +227,7 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
       kind = ZR_KIND_LIST;
       zr_kind ek = code == ZRB_EL_U64 ? ZR_KIND_UINT : (code == ZRB_EL_F32 || code == ZRB_EL_F64) ? ZR_KIND_FLOAT : ZR_KIND_INT;
       s->kinds[ek] += n;
+      s->tree += n * sizeof(zr_value) + 8;
       s->values += n;
       if (depth + 1 > s->max_depth) s->max_depth = depth + 1;
       if (tree && zr__buf_printf(tree, "\"kind\":\"list\",\"count\":%llu,\"typed\":\"%s\"", (unsigned long long)n,
@@ -240,6 +246,7 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
       if (p[-1] > ZR_TU_GENERIC) return sfail(s, ZR_ERR_MALFORMED, p - 1, "a timestamp unit");
       if (!(p = svarint(s, p, &n, "a time zone length"))) return NULL;
       if (n && !(p = sskip(s, p, n - 1, "a time zone"))) return NULL;
+      s->tree += n;
       if (!(p = sskip(s, p, 8, "a timestamp"))) return NULL;
       n = 0;
       break;
@@ -265,6 +272,7 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
   }
   s->kinds[kind]++;
   s->values++;
+  if (has_len && s->copy) s->tree += n + 1;
   if (tree) {
     zr_status st = zr__buf_printf(tree, "\"kind\":\"%s\"", zr_kind_name(kind));
     if (st == ZR_OK && has_len) st = zr__buf_printf(tree, ",\"len\":%llu", (unsigned long long)n);
@@ -274,6 +282,18 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
     }
   }
   return p;
+}
+
+uint64_t zr__binary_tree_bytes(const uint8_t *data, size_t len, int copy) {
+  if (zr__binary_check_header(data, len, NULL) != ZR_OK) return 0;
+  scan s;
+  memset(&s, 0, sizeof s);
+  s.base = data;
+  s.end = s.base + len;
+  s.copy = copy;
+  s.ntensors = MAX_TENSORS; /* no tensor listing */
+  const uint8_t *p = sval(&s, s.base + ZR_BINARY_HEADER_SIZE, 0, NULL);
+  return p ? s.tree : 0;
 }
 
 zr_status zr_binary_inspect(const void *data, size_t len, zr_sink *json_out, zr_error *err) {

@@ -348,6 +348,8 @@ static zr_status dec_term(dec *d, zr_value *out) {
       NEED(d, n, "BINARY_EXT");
       const uint8_t *s = d->p;
       d->p += n;
+      if ((d->flags & ZR_ETF_BINARY_STRINGS) && zr__utf8_valid(s, n, &(size_t){0}))
+        return bytes_value(d, ZR_KIND_STRING, s, n, out);
       return bytes_value(d, ZR_KIND_BINARY, s, n, out);
     }
     case ETF_BIT_BINARY: {

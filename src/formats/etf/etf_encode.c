@@ -470,6 +470,68 @@ static zr_status enc_value(enc *e, const zr_value *v) {
   return fail_path(e, ZR_ERR_TYPE, "ETF: unknown value kind%s", "");
 }
 
+/* ---- exact size of the encoding (so reservable sinks get one exact reservation) ----
+ * Returns 0 when the value holds anything the encoder would refuse or that is not worth sizing;
+ * the caller then falls back to windowed writing, which reports the error. */
+static int int_size(int64_t i, uint64_t *n) {
+  if (i >= 0 && i <= 255) *n += 2;
+  else if (i >= INT32_MIN && i <= INT32_MAX) *n += 5;
+  else {
+    uint64_t m = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+    unsigned b = 0;
+    for (; m; m >>= 8) b++;
+    *n += 3 + b;
+  }
+  return 1;
+}
+
+static int size_of(const zr_value *v, unsigned flags, unsigned depth, uint64_t *n) {
+  if (depth > ENC_MAX_DEPTH) return 0;
+  switch ((zr_kind)v->kind) {
+    case ZR_KIND_NULL: *n += (flags & ZR_ETF_UNDEFINED_NULL) ? 11 : 5; return 1;
+    case ZR_KIND_BOOL: *n += v->u.b ? 6 : 7; return 1;
+    case ZR_KIND_INT: return int_size(v->u.i, n);
+    case ZR_KIND_UINT:
+      if (v->u.u <= (uint64_t)INT64_MAX) return int_size((int64_t)v->u.u, n);
+      *n += 11;
+      return 1;
+    case ZR_KIND_FLOAT: *n += 9; return isfinite(v->u.f);
+    case ZR_KIND_STRING: case ZR_KIND_BINARY:
+      if (v->n.len > UINT32_MAX) return 0;
+      *n += 5 + v->n.len;
+      return 1;
+    case ZR_KIND_SYMBOL:
+      if (v->n.len > 255) return 0; /* long atoms: let the encoder check the character count */
+      *n += 2 + v->n.len;
+      return 1;
+    case ZR_KIND_LIST:
+      if (v->n.len == 0) { *n += 1; return 1; }
+      if (v->n.len > UINT32_MAX) return 0;
+      *n += 6;
+      for (uint64_t i = 0; i < v->n.len; i++)
+        if (!size_of(&v->u.items[i], flags, depth + 1, n)) return 0;
+      return 1;
+    case ZR_KIND_TUPLE:
+      if (v->n.len > UINT32_MAX) return 0;
+      if (v->n.len == 3 && !(flags & ZR_ETF_NO_TAGS) && v->u.items[0].kind == ZR_KIND_SYMBOL &&
+          v->u.items[0].n.len > 8 && memcmp(v->u.items[0].u.str, "$zerial_", 8) == 0)
+        return 0; /* improper-list / bitstring forms: not sized */
+      *n += v->n.len <= 255 ? 2 : 5;
+      for (uint64_t i = 0; i < v->n.len; i++)
+        if (!size_of(&v->u.items[i], flags, depth + 1, n)) return 0;
+      return 1;
+    case ZR_KIND_MAP:
+      if (v->n.len > UINT32_MAX) return 0;
+      *n += 5;
+      for (uint64_t i = 0; i < v->n.len; i++)
+        if (!size_of(&v->u.members[i].key, flags, depth + 1, n) || !size_of(&v->u.members[i].val, flags, depth + 1, n))
+          return 0;
+      return 1;
+    default:
+      return 0; /* bigints, timestamps, ext, tensors, tables: windowed path */
+  }
+}
+
 static zr_status write_compressed(enc *e, const zr_encode_opts *opts) {
   /* e->b holds 131 + term; write 131 80 Size zlib(term) */
   size_t tlen = e->b.len - 1;
@@ -506,7 +568,17 @@ zr_status zr_etf_encode(const zr_value *v, const zr_encode_opts *opts, unsigned 
   e.flags = flags;
   e.sorted = opts && (opts->flags & ZR_ENC_DETERMINISTIC);
   e.err = err;
-  zr_status st = reserve(&e, e.direct ? 1 : e.stream ? ENC_STAGE : 256);
+  zr_status st = ZR_OK;
+  uint64_t exact = 1;
+  if (e.direct && size_of(v, flags, 0, &exact) && exact <= SIZE_MAX) {
+    /* one exact reservation: no window commits, no buffer growth */
+    void *p = NULL;
+    if (zr_sink_reserve(sink, (size_t)exact, &p, NULL) == ZR_OK) {
+      e.b.data = p;
+      e.b.cap = (size_t)exact;
+    }
+  }
+  if (!e.b.cap) st = reserve(&e, e.direct ? 1 : e.stream ? ENC_STAGE : 256);
   if (st == ZR_OK) {
     w8(&e, ETF_VERSION);
     st = enc_value(&e, v);

@@ -26,10 +26,11 @@ static int json_detect(const uint8_t *d, size_t n) {
   while (j < n && (d[j] == ' ' || d[j] == '\t' || d[j] == '\n' || d[j] == '\r')) j++;
   uint8_t next = j < n ? d[j] : 0;
   if (c == '{') return (next == '"' || next == '}') ? 70 : 20;
-  if (c == '[') return (next == ']' || next == '{' || next == '[' || next == '"' || next == '-' || (next >= '0' && next <= '9') ||
-                        next == 't' || next == 'f' || next == 'n')
-                           ? 60
-                           : 15;
+  if (c == '[')
+    return (next == ']' || next == '{' || next == '[' || next == '"' || next == '-' || (next >= '0' && next <= '9') ||
+            next == 't' || next == 'f' || next == 'n')
+               ? 60
+               : 15;
   if (c == '"') return 30;
   if (c == '-' || (c >= '0' && c <= '9')) return 10;
   if ((n - i >= 4 && (memcmp(d + i, "true", 4) == 0 || memcmp(d + i, "null", 4) == 0)) ||

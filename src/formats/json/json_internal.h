@@ -11,7 +11,8 @@ void zr__b64_encode(const uint8_t *in, size_t n, char *out); /* writes zr__b64_e
 /* decode into out (capacity ≥ n / 4 * 3); false on bad input; accepts missing padding */
 bool zr__b64_decode(const char *in, size_t n, uint8_t *out, size_t *out_len);
 
-/* time unit names used by the JSON mapping ("s", "ms", "us", "ns", "Y", "M", "W", "D", "h", "m", "ps", "fs", "as", "generic") */
+/* time unit names used by the JSON mapping ("s", "ms", "us", "ns", "Y", "M", "W", "D", "h", "m", "ps", "fs", "as",
+ * "generic") */
 const char *zr__json_unit_name(unsigned unit);
 int zr__json_unit_parse(const char *s); /* -1 if unknown */
 

@@ -78,12 +78,14 @@ static zr_status prescan(jr *r, int *collision) {
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       size_t st = i;
       int isint = 1;
-      while (i < n && (s[i] == '-' || s[i] == '+' || s[i] == '.' || s[i] == 'e' || s[i] == 'E' || (s[i] >= '0' && s[i] <= '9'))) {
+      while (i < n && (s[i] == '-' || s[i] == '+' || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+                       (s[i] >= '0' && s[i] <= '9'))) {
         if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') isint = 0;
         i++;
       }
       elements++;
-      if (isint && i - st >= 19 && !fits_int64(s + st, i - st)) {
+      size_t d0 = st + (s[st] == '-'); /* a leading zero is invalid JSON: leave it for jansson to reject */
+      if (isint && i - st >= 19 && d0 < i && s[d0] != '0' && !fits_int64(s + st, i - st)) {
         if (r->n_bigs == cap) {
           cap = cap ? cap * 2 : 8;
           big_lit *nb = realloc(r->bigs, cap * sizeof *nb);
@@ -98,7 +100,8 @@ static zr_status prescan(jr *r, int *collision) {
       i++;
     }
     if (elements > r->opts->max_elements)
-      return zr__err(r->err, ZR_ERR_LIMIT, (int64_t)i, "JSON has more than %llu values", (unsigned long long)r->opts->max_elements);
+      return zr__err(r->err, ZR_ERR_LIMIT, (int64_t)i, "JSON has more than %llu values",
+                     (unsigned long long)r->opts->max_elements);
   }
   if (r->n_bigs > 999999999u) return zr__err(r->err, ZR_ERR_LIMIT, -1, "too many big integer literals");
   return ZR_OK;
@@ -143,9 +146,12 @@ static zr_status decimal_value(jr *r, const char *s, size_t n, int force_big, zr
   if (!force_big && used <= 8) {
     uint64_t u = 0;
     for (size_t k = used; k-- > 0;) u = (u << 8) | mag[k];
-    if (!neg) *out = u <= INT64_MAX ? zr_int((int64_t)u) : zr_uint(u);
-    else if (u <= (uint64_t)INT64_MAX + 1) *out = zr_int(u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u);
-    else *out = zr_bigint(r->doc, 1, mag, used);
+    if (!neg)
+      *out = u <= INT64_MAX ? zr_int((int64_t)u) : zr_uint(u);
+    else if (u <= (uint64_t)INT64_MAX + 1)
+      *out = zr_int(u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u);
+    else
+      *out = zr_bigint(r->doc, 1, mag, used);
   } else {
     *out = zr_bigint(r->doc, neg && used > 0, mag, used);
   }
@@ -170,10 +176,14 @@ static int placeholder_index(jr *r, const char *s, size_t n, size_t *k) {
 static zr_status conv(jr *r, json_t *j, zr_value *out, uint32_t depth);
 
 static zr_status conv_float_special(jr *r, const char *s, double *d) {
-  if (strcmp(s, "nan") == 0) *d = NAN;
-  else if (strcmp(s, "inf") == 0) *d = INFINITY;
-  else if (strcmp(s, "-inf") == 0) *d = -INFINITY;
-  else if (strcmp(s, "-0") == 0) *d = -0.0;
+  if (strcmp(s, "nan") == 0)
+    *d = NAN;
+  else if (strcmp(s, "inf") == 0)
+    *d = INFINITY;
+  else if (strcmp(s, "-inf") == 0)
+    *d = -INFINITY;
+  else if (strcmp(s, "-0") == 0)
+    *d = -0.0;
   else if (strncmp(s, "bits:", 5) == 0 && strlen(s) == 21) {
     char *end;
     errno = 0;
@@ -187,10 +197,14 @@ static zr_status conv_float_special(jr *r, const char *s, double *d) {
 }
 
 static zr_status conv_float(jr *r, json_t *x, double *d) {
-  if (json_is_real(x)) *d = json_real_value(x);
-  else if (json_is_integer(x)) *d = (double)json_integer_value(x);
-  else if (json_is_string(x)) return conv_float_special(r, json_string_value(x), d);
-  else return conv_err(r, ZR_ERR_MALFORMED, "float wrapper needs a number or a string");
+  if (json_is_real(x))
+    *d = json_real_value(x);
+  else if (json_is_integer(x))
+    *d = (double)json_integer_value(x);
+  else if (json_is_string(x))
+    return conv_float_special(r, json_string_value(x), d);
+  else
+    return conv_err(r, ZR_ERR_MALFORMED, "float wrapper needs a number or a string");
   return ZR_OK;
 }
 
@@ -224,12 +238,14 @@ static zr_status conv_tensor(jr *r, json_t *o, zr_value *out) {
   int64_t shape[ZR_TENSOR_MAX_DIMS];
   for (size_t i = 0; i < nd; i++) {
     json_t *e = json_array_get(js, i);
-    if (!json_is_integer(e) || json_integer_value(e) < 0) return conv_err(r, ZR_ERR_MALFORMED, "$tensor shape must be integers ≥ 0");
+    if (!json_is_integer(e) || json_integer_value(e) < 0)
+      return conv_err(r, ZR_ERR_MALFORMED, "$tensor shape must be integers ≥ 0");
     shape[i] = json_integer_value(e);
   }
   json_int_t itemsize = json_integer_value(ji);
   size_t fixed = zr_dtype_size(dt);
-  if (itemsize <= 0 || (fixed && (size_t)itemsize != fixed)) return conv_err(r, ZR_ERR_MALFORMED, "$tensor itemsize does not fit its dtype");
+  if (itemsize <= 0 || (fixed && (size_t)itemsize != fixed))
+    return conv_err(r, ZR_ERR_MALFORMED, "$tensor itemsize does not fit its dtype");
   uint8_t *data = NULL;
   size_t n = 0;
   ZR_TRY(conv_b64(r, jdata, &data, &n, 64));
@@ -240,8 +256,10 @@ static zr_status conv_tensor(jr *r, json_t *o, zr_value *out) {
   if (t.nbytes != n) return conv_err(r, ZR_ERR_MALFORMED, "$tensor data length does not match its shape");
   if (jo) {
     if (!json_is_string(jo)) return conv_err(r, ZR_ERR_MALFORMED, "$tensor order must be \"little\" or \"big\"");
-    if (strcmp(json_string_value(jo), "big") == 0) t.byte_order = ZR_ORDER_BIG;
-    else if (strcmp(json_string_value(jo), "little") != 0) return conv_err(r, ZR_ERR_MALFORMED, "$tensor order must be \"little\" or \"big\"");
+    if (strcmp(json_string_value(jo), "big") == 0)
+      t.byte_order = ZR_ORDER_BIG;
+    else if (strcmp(json_string_value(jo), "little") != 0)
+      return conv_err(r, ZR_ERR_MALFORMED, "$tensor order must be \"little\" or \"big\"");
   }
   if (ju) {
     int u = json_is_string(ju) ? zr__json_unit_parse(json_string_value(ju)) : -1;
@@ -293,7 +311,8 @@ static zr_status conv_wrapper(jr *r, json_t *o, zr_value *out, uint32_t depth, i
     if (map.kind != ZR_KIND_MAP) return nomem(r);
     for (size_t i = 0; i < m; i++) {
       json_t *pr = json_array_get(x, i);
-      if (!json_is_array(pr) || json_array_size(pr) != 2) return conv_err(r, ZR_ERR_MALFORMED, "$map entries must be [key, value]");
+      if (!json_is_array(pr) || json_array_size(pr) != 2)
+        return conv_err(r, ZR_ERR_MALFORMED, "$map entries must be [key, value]");
       zr_value kv, vv;
       ZR_TRY(conv(r, json_array_get(pr, 0), &kv, depth + 1));
       if (r->path.depth < 64) r->path.seg[r->path.depth].key = &kv;
@@ -337,7 +356,8 @@ static zr_status conv_wrapper(jr *r, json_t *o, zr_value *out, uint32_t depth, i
     if (u < 0) return conv_err(r, ZR_ERR_MALFORMED, "$ts has an unknown unit");
     const char *tz = NULL;
     if (jt) {
-      if (strlen(json_string_value(jt)) != json_string_length(jt)) return conv_err(r, ZR_ERR_MALFORMED, "$ts tz contains NUL");
+      if (strlen(json_string_value(jt)) != json_string_length(jt))
+        return conv_err(r, ZR_ERR_MALFORMED, "$ts tz contains NUL");
       tz = json_string_value(jt);
     }
     *out = zr_timestamp(r->doc, json_integer_value(x), (zr_time_unit)u, tz);
@@ -345,8 +365,8 @@ static zr_status conv_wrapper(jr *r, json_t *o, zr_value *out, uint32_t depth, i
   }
   if (strcmp(k, "$ext") == 0 && n == 3) {
     json_t *jt = json_object_get(o, "type"), *jv = json_object_get(o, "version");
-    if (!json_is_integer(jt) || !json_is_integer(jv) || json_integer_value(jt) < 0 || json_integer_value(jt) > UINT32_MAX ||
-        json_integer_value(jv) < 0 || json_integer_value(jv) > UINT16_MAX)
+    if (!json_is_integer(jt) || !json_is_integer(jv) || json_integer_value(jt) < 0 ||
+        json_integer_value(jt) > UINT32_MAX || json_integer_value(jv) < 0 || json_integer_value(jv) > UINT16_MAX)
       return conv_err(r, ZR_ERR_MALFORMED, "$ext needs type (u32) and version (u16)");
     uint8_t *d = NULL;
     size_t len = 0;
@@ -355,7 +375,8 @@ static zr_status conv_wrapper(jr *r, json_t *o, zr_value *out, uint32_t depth, i
     return out->kind == ZR_KIND_EXT ? ZR_OK : nomem(r);
   }
   if (n == 1 && strcmp(k, "$tensor") == 0) return conv_tensor(r, x, out);
-  if (n == 1 && strcmp(k, "$table") == 0) return conv_err(r, ZR_ERR_UNSUPPORTED, "$table is a summary and cannot be read back");
+  if (n == 1 && strcmp(k, "$table") == 0)
+    return conv_err(r, ZR_ERR_UNSUPPORTED, "$table is a summary and cannot be read back");
   *done = 0;
   return ZR_OK;
 }
@@ -426,10 +447,14 @@ static zr_status conv(jr *r, json_t *j, zr_value *out, uint32_t depth) {
 static zr_status jansson_err(jr *r, const json_error_t *je, size_t base) {
   enum json_error_code c = json_error_code(je);
   zr_status code = ZR_ERR_MALFORMED;
-  if (c == json_error_premature_end_of_input) code = ZR_ERR_TRUNCATED;
-  else if (c == json_error_invalid_utf8) code = ZR_ERR_UTF8;
-  else if (c == json_error_duplicate_key) code = ZR_ERR_MALFORMED;
-  else if (c == json_error_out_of_memory) return nomem(r);
+  if (c == json_error_premature_end_of_input)
+    code = ZR_ERR_TRUNCATED;
+  else if (c == json_error_invalid_utf8)
+    code = ZR_ERR_UTF8;
+  else if (c == json_error_duplicate_key)
+    code = ZR_ERR_MALFORMED;
+  else if (c == json_error_out_of_memory)
+    return nomem(r);
   /* jansson's position counts the offending byte as read: point at it instead */
   int pos = je->position > 0 ? je->position : 0;
   if (code != ZR_ERR_TRUNCATED && pos > 0) pos--;
@@ -451,7 +476,8 @@ zr_status zr__json_read(const char *text, size_t len, unsigned flags, const zr_d
   const zr_decode_opts *opts = opts_in ? opts_in : &defaults;
   if (len > opts->max_bytes) return zr__err(err, ZR_ERR_LIMIT, -1, "JSON text of %zu bytes exceeds max_bytes", len);
   if (opts->dup_keys == ZR_DUP_FIRST)
-    return zr__err(err, ZR_ERR_UNSUPPORTED, -1, "the JSON reader keeps the last of repeated keys; ZR_DUP_FIRST is not available");
+    return zr__err(err, ZR_ERR_UNSUPPORTED, -1,
+                   "the JSON reader keeps the last of repeated keys; ZR_DUP_FIRST is not available");
   jr r;
   memset(&r, 0, sizeof r);
   r.text = text ? text : "";
@@ -465,8 +491,9 @@ zr_status zr__json_read(const char *text, size_t len, unsigned flags, const zr_d
   const char *parse_text = r.text;
   if (st == ZR_OK && r.n_bigs) {
     if (collision)
-      st = zr__err(err, ZR_ERR_UNSUPPORTED, -1,
-                   "JSON with integers beyond 64 bits and a string starting with \\u0000zr cannot be read unambiguously");
+      st = zr__err(
+          err, ZR_ERR_UNSUPPORTED, -1,
+          "JSON with integers beyond 64 bits and a string starting with \\u0000zr cannot be read unambiguously");
     else if (!(copy = malloc(len ? len : 1)))
       st = zr__err_nomem(err);
     else {
@@ -521,8 +548,10 @@ zr_status zr__json_read(const char *text, size_t len, unsigned flags, const zr_d
     r.path.depth = 0;
     json_decref(j);
     if (st) break;
-    if (count == 0) root = v;
-    else if (zr_list_push(r.doc, &list, v) != ZR_OK) st = zr__err_nomem(err);
+    if (count == 0)
+      root = v;
+    else if (zr_list_push(r.doc, &list, v) != ZR_OK)
+      st = zr__err_nomem(err);
     count++;
     if (used == 0) used = 1;
     pos += used;

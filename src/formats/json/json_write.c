@@ -319,8 +319,10 @@ static void sort_idx(const zr_member *m, uint64_t *idx, uint64_t *tmp, uint64_t 
     const zr_value *a = &m[idx[i]].key, *b = &m[idx[j]].key;
     size_t k = a->n.len < b->n.len ? (size_t)a->n.len : (size_t)b->n.len;
     int c = k ? memcmp(a->u.str, b->u.str, k) : 0;
-    if (c < 0 || (c == 0 && a->n.len <= b->n.len)) tmp[o++] = idx[i++];
-    else tmp[o++] = idx[j++];
+    if (c < 0 || (c == 0 && a->n.len <= b->n.len))
+      tmp[o++] = idx[i++];
+    else
+      tmp[o++] = idx[j++];
   }
   while (i < h) tmp[o++] = idx[i++];
   while (j < n) tmp[o++] = idx[j++];
@@ -426,7 +428,8 @@ static zr_status jw_map(jw *w, const zr_value *v) {
       if (!st) st = jw_newline(w);
       push_key(w, k);
       if (!st) {
-        if (k->kind == ZR_KIND_STRING) st = jw_text(w, k->u.str, (size_t)k->n.len, "key");
+        if (k->kind == ZR_KIND_STRING)
+          st = jw_text(w, k->u.str, (size_t)k->n.len, "key");
         else if (k->kind == ZR_KIND_SYMBOL) {
           st = lossy(w, "a symbol key");
           if (!st) st = jw_text(w, k->u.str, (size_t)k->n.len, "key");
@@ -479,10 +482,14 @@ static zr_status jw_float(jw *w, const zr_value *v) {
   char buf[40];
   const char *sp = float_special(d, buf, sizeof buf);
   int f32 = (v->flags & ZR_VF_F32) != 0;
-  if (f32) ZR_TRY(PUTS(w, "{\"$f32\":"));
-  else if (sp) ZR_TRY(PUTS(w, "{\"$float\":"));
-  if (sp) ZR_TRY(jw_string(w, sp, strlen(sp)));
-  else ZR_TRY(jw_double(w, d));
+  if (f32)
+    ZR_TRY(PUTS(w, "{\"$f32\":"));
+  else if (sp)
+    ZR_TRY(PUTS(w, "{\"$float\":"));
+  if (sp)
+    ZR_TRY(jw_string(w, sp, strlen(sp)));
+  else
+    ZR_TRY(jw_double(w, d));
   if (f32 || sp) ZR_TRY(PUTS(w, "}"));
   return ZR_OK;
 }
@@ -545,9 +552,12 @@ static zr_status jw_timestamp(jw *w, const zr_value *v) {
 static double half_to_double(uint16_t h) {
   int e = (h >> 10) & 31, m = h & 1023;
   double r;
-  if (e == 0) r = ldexp(m, -24);
-  else if (e == 31) r = m ? NAN : INFINITY;
-  else r = ldexp(m | 1024, e - 25);
+  if (e == 0)
+    r = ldexp(m, -24);
+  else if (e == 31)
+    r = m ? NAN : INFINITY;
+  else
+    r = ldexp(m | 1024, e - 25);
   return (h & 0x8000) ? -r : r;
 }
 
@@ -573,12 +583,26 @@ static zr_status jw_elem(jw *w, const zr_tensor *t, const uint8_t *p) {
     default: break;
   }
   double d;
-  if (t->dtype == ZR_DT_FLOAT16) d = half_to_double(zr__ld16le(p));
+  if (t->dtype == ZR_DT_FLOAT16)
+    d = half_to_double(zr__ld16le(p));
   else if (t->dtype == ZR_DT_FLOAT32) {
+    /* float32 elements print in their own shortest form (0.1, not 0.10000000149011612) */
     float f;
     memcpy(&f, p, 4);
-    d = f;
-  } else memcpy(&d, p, 8);
+    if (!isfinite(f)) return PUTS(w, "null");
+    char b[40];
+    int n = 0;
+    for (int prec = 6; prec <= 9; prec++) {
+      n = snprintf(b, sizeof b, "%.*g", prec, (double)f);
+      if (strtof(b, NULL) == f) break;
+    }
+    if (!strpbrk(b, ".eEn")) {
+      memcpy(b + n, ".0", 3);
+      n += 2;
+    }
+    return jw_put(w, b, (size_t)n);
+  } else
+    memcpy(&d, p, 8);
   if (!isfinite(d)) return PUTS(w, "null");
   return jw_double(w, d);
 }

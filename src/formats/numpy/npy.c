@@ -453,6 +453,13 @@ zr_status zr_npy_element_f64(const zr_tensor *t, const int64_t *index, double *o
 /* ---------------------------------------------------------------------------------------------
  * writing */
 
+size_t zr__npy_natural_align(const zr_tensor *t) {
+  size_t nat = zr_dtype_size(t->dtype);
+  if (t->dtype == ZR_DT_COMPLEX64 || t->dtype == ZR_DT_COMPLEX128) nat /= 2;
+  if (t->dtype == ZR_DT_UNICODE) nat = 4;
+  return nat ? (nat > 8 ? 8 : nat) : 1;
+}
+
 void zr__tensor_gather(const zr_tensor *t, uint8_t *dst) {
   uint64_t n = zr_tensor_count(t);
   int64_t idx[ZR_TENSOR_MAX_DIMS] = {0};

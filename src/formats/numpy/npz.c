@@ -208,7 +208,11 @@ zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_opts *o
         if (err) err->offset = err->offset >= 0 && !owned ? err->offset + (int64_t)e.data_off : (int64_t)e.data_off;
         break;
       }
-      if (opts->copy && !owned && t.nbytes) {
+      /* views must be aligned for their element type; misaligned stored members (np.savez
+       * does not align) are copied into 64-byte aligned doc memory instead */
+      size_t nat = zr__npy_natural_align(&t);
+      int misaligned = t.nbytes && ((uintptr_t)t.data % nat) != 0;
+      if ((opts->copy || misaligned) && !owned && t.nbytes) {
         void *p = zr_doc_alloc(doc, (size_t)t.nbytes, 64);
         if (!p) {
           st = zr__err_nomem(err);

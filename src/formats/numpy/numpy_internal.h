@@ -24,6 +24,9 @@ zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64
 /* Append the JSON string literal of s[0..n) to b. */
 zr_status zr__json_str(zr__buf *b, const char *s, size_t n);
 
+/* Alignment an element of @p t needs for direct loads (1 for bytes/records). */
+size_t zr__npy_natural_align(const zr_tensor *t);
+
 /* Copy the elements of a strided tensor to @p dst in C order. */
 void zr__tensor_gather(const zr_tensor *t, uint8_t *dst);
 

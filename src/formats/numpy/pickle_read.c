@@ -59,6 +59,7 @@ typedef struct pr {
   pobj **memo;
   size_t nmemo;
   uint64_t objects;
+  uint64_t descr_budget; /* dtype description steps left (shared dtypes could blow up) */
   zr_error *err;
 } pr;
 
@@ -86,7 +87,7 @@ static zr_status push(pr *r, pobj *o) {
   if (r->sp == r->scap) {
     size_t nc = r->scap ? r->scap * 2 : 64;
     if (nc > r->opts->max_elements + 64) return perr(r, ZR_ERR_LIMIT, "pickle: stack too deep%s", "");
-    pobj **ns = realloc(r->stack, nc * sizeof *ns);
+    pobj **ns = zr__realloc(&r->doc->alloc, r->stack, nc * sizeof *ns);
     if (!ns) return oom(r);
     r->stack = ns;
     r->scap = nc;
@@ -272,29 +273,38 @@ static pobj *dict_get(const pobj *dict, const pobj *key) {
 /* Append the descr literal of d (string or list) to b. */
 static zr_status dtype_descr(pr *r, const pdtype *d, zr__buf *b, unsigned depth) {
   if (depth > 32) return perr(r, ZR_ERR_LIMIT, "pickle: dtype nested too deeply%s", "");
+  if (r->descr_budget == 0 || b->len > 1000000) return perr(r, ZR_ERR_LIMIT, "pickle: dtype description too large%s", "");
+  r->descr_budget--;
   if (d->names && d->fields) {
     ZR_TRY(zr__buf_push(b, '['));
     uint64_t nf = d->names->u.seq.n, pos = 0;
-    /* fields in offset order */
-    for (uint64_t done = 0; done < nf; done++) {
-      const pobj *best = NULL, *bestname = NULL;
-      int64_t bo = INT64_MAX;
-      for (uint64_t i = 0; i < nf; i++) {
-        const pobj *nm = d->names->u.seq.items[i];
-        const pobj *f = dict_get(d->fields, nm);
-        if (!f || f->t != PO_TUPLE || f->u.seq.n < 2 || f->u.seq.items[0]->t != PO_DTYPE || f->u.seq.items[1]->t != PO_INT)
-          return perr(r, ZR_ERR_MALFORMED, "pickle: bad dtype fields%s", "");
-        int64_t o = f->u.seq.items[1]->u.i;
-        if (o < 0) return perr(r, ZR_ERR_MALFORMED, "pickle: bad field offset%s", "");
-        if ((uint64_t)o >= pos && o < bo) {
-          int seen = 0; /* among equal offsets keep names order: skip ones already written */
-          (void)seen;
-          bo = o;
-          best = f;
-          bestname = nm;
-        }
+    if (nf > 8192 || d->fields->u.seq.n > 65536) return perr(r, ZR_ERR_LIMIT, "pickle: more than 8192 record fields%s", "");
+    /* look every field up once, then write them in offset order (names order among equals) */
+    typedef struct { int64_t off; uint64_t idx; const pobj *f; } fent;
+    fent *ents = zr_doc_alloc(r->doc, (size_t)(nf ? nf : 1) * sizeof *ents, 8);
+    if (!ents) return oom(r);
+    for (uint64_t i = 0; i < nf; i++) {
+      const pobj *f = dict_get(d->fields, d->names->u.seq.items[i]);
+      if (!f || f->t != PO_TUPLE || f->u.seq.n < 2 || f->u.seq.items[0]->t != PO_DTYPE || f->u.seq.items[1]->t != PO_INT)
+        return perr(r, ZR_ERR_MALFORMED, "pickle: bad dtype fields%s", "");
+      if (f->u.seq.items[1]->u.i < 0) return perr(r, ZR_ERR_MALFORMED, "pickle: bad field offset%s", "");
+      ents[i].off = f->u.seq.items[1]->u.i;
+      ents[i].idx = i;
+      ents[i].f = f;
+    }
+    for (uint64_t i = 1; i < nf; i++) { /* insertion sort: fields are nearly always in order already */
+      fent x = ents[i];
+      uint64_t j = i;
+      while (j > 0 && (ents[j - 1].off > x.off)) {
+        ents[j] = ents[j - 1];
+        j--;
       }
-      if (!best) return perr(r, ZR_ERR_UNSUPPORTED, "pickle: overlapping record fields are not supported%s", "");
+      ents[j] = x;
+    }
+    for (uint64_t done = 0; done < nf; done++) {
+      const pobj *best = ents[done].f, *bestname = d->names->u.seq.items[ents[done].idx];
+      int64_t bo = ents[done].off;
+      if ((uint64_t)bo < pos) return perr(r, ZR_ERR_UNSUPPORTED, "pickle: overlapping record fields are not supported%s", "");
       if (done) ZR_TRY(zr__buf_append(b, ", ", 2));
       if ((uint64_t)bo > pos) ZR_TRY(zr__buf_printf(b, "('', '|V%llu'), ", (unsigned long long)((uint64_t)bo - pos)));
       const pdtype *fd = best->u.seq.items[0]->u.dt;
@@ -561,7 +571,8 @@ static zr_status to_value(pr *r, const pobj *o, zr_value *v, unsigned depth) {
     case PO_ARRAY: {
       if (!o->u.arr) return perr(r, ZR_ERR_MALFORMED, "pickle: array never received its state%s", "");
       zr_tensor t = *o->u.arr;
-      if (r->opts->copy && t.nbytes) {
+      int misaligned = t.nbytes && ((uintptr_t)t.data % zr__npy_natural_align(&t)) != 0;
+      if ((r->opts->copy || misaligned) && t.nbytes) {
         void *p = zr_doc_alloc(r->doc, (size_t)t.nbytes, 64);
         if (!p) return oom(r);
         memcpy(p, t.data, (size_t)t.nbytes);
@@ -583,7 +594,7 @@ static zr_status run(pr *r, pobj **result) {
     size_t at = r->pos;
     uint8_t op = r->d[r->pos++];
     pobj *o = NULL, *a = NULL, *b = NULL;
-    size_t first;
+    size_t first = 0;
     switch (op) {
       case PK_PROTO:
         ZR_TRY(need(r, 1));
@@ -598,7 +609,7 @@ static zr_status run(pr *r, pobj **result) {
         if (r->nmarks == r->mcap) {
           size_t nc = r->mcap ? r->mcap * 2 : 16;
           if (nc > (size_t)r->opts->max_depth * 4 + 64) return perr(r, ZR_ERR_LIMIT, "pickle: too many open MARKs%s", "");
-          size_t *nm = realloc(r->marks, nc * sizeof *nm);
+          size_t *nm = zr__realloc(&r->doc->alloc, r->marks, nc * sizeof *nm);
           if (!nm) return oom(r);
           r->marks = nm;
           r->mcap = nc;
@@ -796,7 +807,7 @@ static zr_status run(pr *r, pobj **result) {
         ZR_TRY(top(r, &o));
         if (idx > r->opts->max_elements || idx > r->objects + 1024) return perr(r, ZR_ERR_LIMIT, "pickle: memo index too large%s", "");
         if (idx >= r->nmemo) {
-          pobj **nm = realloc(r->memo, (size_t)(idx + 1) * sizeof *nm);
+          pobj **nm = zr__realloc(&r->doc->alloc, r->memo, (size_t)(idx + 1) * sizeof *nm);
           if (!nm) return oom(r);
           for (size_t i = r->nmemo; i <= idx; i++) nm[i] = NULL;
           r->memo = nm;
@@ -846,6 +857,7 @@ zr_status zr_pickle_decode(const uint8_t *data, size_t len, const zr_pickle_buff
   r.bufs = buffers;
   r.nbufs = nbuffers;
   r.err = err;
+  r.descr_budget = 100000;
   r.doc = zr__doc_new_limited(opts->alloc, opts->max_bytes);
   if (!r.doc) return zr__err_nomem(err);
   pobj *res = NULL;
@@ -856,9 +868,9 @@ zr_status zr_pickle_decode(const uint8_t *data, size_t len, const zr_pickle_buff
     st = to_value(&r, res, &v, 0);
   }
   if (st == ZR_OK) st = zr_doc_set_root(r.doc, v);
-  free(r.stack);
-  free(r.marks);
-  free(r.memo);
+  zr__free(&r.doc->alloc, r.stack);
+  zr__free(&r.doc->alloc, r.marks);
+  zr__free(&r.doc->alloc, r.memo);
   if (st != ZR_OK) {
     zr_doc_free(r.doc);
     return st;

@@ -13,6 +13,7 @@ typedef struct pw {
   zr_pickle_buffer *bufs;
   size_t nbufs, capbufs;
   zr__path path;
+  uint64_t flushed; /* bytes already handed to the sink */
   zr_error *err;
 } pw;
 
@@ -29,6 +30,7 @@ static zr_status fail_type(pw *w, const char *fmt, const char *what) {
 static zr_status flush_out(pw *w) {
   if (!w->out.len) return ZR_OK;
   ZR_TRY(zr_sink_write(w->sink, w->out.data, w->out.len, w->err));
+  w->flushed += w->out.len;
   w->out.len = 0;
   return ZR_OK;
 }
@@ -238,6 +240,17 @@ static zr_status put_tensor(pw *w, const zr_tensor *t) {
     w->nbufs++;
     OP(PK_NEXT_BUFFER);
   } else {
+    if (nbytes >= 4096) {
+      /* pad with a throw-away SHORT_BINBYTES + POP so the payload starts 64-byte aligned (relative
+       * to the start of the pickle): readers that map the pickle can then view it in place */
+      uint64_t off = w->flushed + w->out.len;
+      size_t n = (size_t)((64 - (off + 3 + 9) % 64) % 64);
+      static const uint8_t zeros[64] = {0};
+      OP(PK_SHORT_BINBYTES);
+      OP(n);
+      ZR_TRY(zr__buf_append(&w->out, zeros, n));
+      OP(PK_POP);
+    }
     uint8_t l[8];
     zr__st64le(l, nbytes);
     OP(PK_BYTEARRAY8);
@@ -246,6 +259,7 @@ static zr_status put_tensor(pw *w, const zr_tensor *t) {
       if (nbytes >= 65536) { /* big payloads go straight to the sink */
         ZR_TRY(flush_out(w));
         ZR_TRY(zr_sink_write(w->sink, t->data, (size_t)nbytes, w->err));
+        w->flushed += nbytes;
       } else {
         ZR_TRY(zr__buf_append(&w->out, t->data, (size_t)nbytes));
       }
@@ -315,6 +329,7 @@ static zr_status put_value(pw *w, const zr_value *v, unsigned depth) {
       else { uint8_t l[8]; zr__st64le(l, n); OP(PK_BINBYTES8); ZR_TRY(zr__buf_append(&w->out, l, 8)); }
       if (n >= 65536) {
         ZR_TRY(flush_out(w));
+        w->flushed += n;
         return zr_sink_write(w->sink, v->u.bin, (size_t)n, w->err);
       }
       return zr__buf_append(&w->out, v->u.bin, (size_t)n);

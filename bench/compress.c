@@ -1,0 +1,370 @@
+/* Compression benchmark: zerial's codec layer against the raw libraries (liblz4, libzstd,
+ * libdeflate, zlib) and c-blosc, in the same run, on 64 MiB of
+ *   walk    float64 random walk
+ *   times   int64 timestamps with small deltas
+ *   records a record-like byte stream (JSON-ish rows with ids, names, scores, tags)
+ * plus shuffle throughput against memcpy of the same buffer.
+ *
+ * Usage: bench_compress [--mib N] [--runs N] [--json PATH]
+ * Every figure is the median of --runs runs (default 5). Speeds are MB/s of uncompressed data. */
+#include <libdeflate.h>
+#include <lz4frame.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "zerial/codec.h"
+#include "zerial/zerial.h"
+#ifdef ZR_HAVE_BLOSC
+#include <blosc.h>
+#endif
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmpd(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmpd);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static uint64_t rng = 0x1234567;
+static uint64_t rnd(void) {
+  uint64_t z = (rng += UINT64_C(0x9E3779B97F4A7C15));
+  z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+  return z ^ (z >> 31);
+}
+
+static void gen_walk(uint8_t *b, size_t n) {
+  double x = 1000.0;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    x += ((double)(rnd() % 20001) - 10000.0) * 1e-4;
+    x = round(x * 1e4) / 1e4; /* prices with 4 decimals */
+    memcpy(b + i, &x, 8);
+  }
+}
+static void gen_times(uint8_t *b, size_t n) {
+  int64_t t = 1700000000000000000;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    t += 1000000 + (int64_t)(rnd() % 1000);
+    memcpy(b + i, &t, 8);
+  }
+}
+static void gen_records(uint8_t *b, size_t n) {
+  static const char *names[] = {"alice", "bob", "carol", "dave", "eve", "mallory", "trent", "peggy"};
+  static const char *tags[] = {"red", "green", "blue", "prod", "staging", "eu-west", "us-east", "batch"};
+  size_t pos = 0;
+  uint64_t id = 100000;
+  while (pos < n) {
+    char row[256];
+    int l = snprintf(row, sizeof row, "{\"id\":%llu,\"name\":\"%s\",\"score\":%.3f,\"active\":%s,\"tags\":[\"%s\",\"%s\"]}\n",
+                     (unsigned long long)id++, names[rnd() % 8], (double)(rnd() % 100000) / 1000.0,
+                     rnd() % 2 ? "true" : "false", tags[rnd() % 8], tags[rnd() % 8]);
+    size_t c = (size_t)l < n - pos ? (size_t)l : n - pos;
+    memcpy(b + pos, row, c);
+    pos += c;
+  }
+}
+
+typedef struct result {
+  char dataset[16], name[48];
+  double ratio, c_mbs, d_mbs;
+} result;
+static result results[256];
+static int nresults;
+static int RUNS = 5;
+
+static void record(const char *ds, const char *name, size_t raw, size_t z, double *ct, double *dt, int runs) {
+  result *r = &results[nresults++];
+  snprintf(r->dataset, sizeof r->dataset, "%s", ds);
+  snprintf(r->name, sizeof r->name, "%s", name);
+  r->ratio = (double)raw / (double)z;
+  r->c_mbs = (double)raw / 1e6 / median(ct, runs);
+  r->d_mbs = dt ? (double)raw / 1e6 / median(dt, runs) : 0;
+  printf("%-8s %-34s ratio %7.2f  compress %8.0f MB/s  decompress %8.0f MB/s\n", ds, name, r->ratio, r->c_mbs,
+         r->d_mbs);
+  fflush(stdout);
+}
+
+#define TIME(expr)                                                                                 \
+  ({                                                                                              \
+    double t0_ = now();                                                                           \
+    expr;                                                                                         \
+    now() - t0_;                                                                                  \
+  })
+
+static void check(int ok, const char *what) {
+  if (!ok) {
+    fprintf(stderr, "bench: %s failed\n", what);
+    exit(1);
+  }
+}
+
+/* ---- raw libraries ---- */
+static size_t raw_lz4(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int level) {
+  LZ4F_preferences_t p;
+  memset(&p, 0, sizeof p);
+  p.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+  p.frameInfo.blockSizeID = LZ4F_max4MB;
+  p.frameInfo.contentSize = n;
+  p.compressionLevel = level;
+  size_t r = LZ4F_compressFrame(out, cap, in, n, &p);
+  check(!LZ4F_isError(r), "LZ4F_compressFrame");
+  return r;
+}
+static void raw_unlz4(const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
+  LZ4F_dctx *d;
+  LZ4F_createDecompressionContext(&d, LZ4F_VERSION);
+  size_t dn = cap, sn = n;
+  size_t r = LZ4F_decompress(d, out, &dn, in, &sn, NULL);
+  check(r == 0 && dn == cap, "LZ4F_decompress");
+  LZ4F_freeDecompressionContext(d);
+}
+static size_t raw_zstd(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int level) {
+  ZSTD_CCtx *c = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+  size_t r = ZSTD_compress2(c, out, cap, in, n);
+  check(!ZSTD_isError(r), "ZSTD_compress2");
+  ZSTD_freeCCtx(c);
+  return r;
+}
+static void raw_unzstd(const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
+  size_t r = ZSTD_decompress(out, cap, in, n);
+  check(r == cap, "ZSTD_decompress");
+}
+static size_t raw_libdeflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int level) {
+  struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
+  size_t r = libdeflate_gzip_compress(c, in, n, out, cap);
+  libdeflate_free_compressor(c);
+  check(r > 0, "libdeflate_gzip_compress");
+  return r;
+}
+static void raw_unlibdeflate(const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
+  struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+  size_t got = 0;
+  check(libdeflate_gzip_decompress(d, in, n, out, cap, &got) == LIBDEFLATE_SUCCESS && got == cap, "libdeflate");
+  libdeflate_free_decompressor(d);
+}
+static size_t raw_zlib(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int level) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  deflateInit2(&z, level, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY);
+  z.next_in = (Bytef *)(uintptr_t)in;
+  z.avail_in = (uInt)n;
+  z.next_out = out;
+  z.avail_out = (uInt)cap;
+  check(deflate(&z, Z_FINISH) == Z_STREAM_END, "zlib deflate");
+  size_t r = z.total_out;
+  deflateEnd(&z);
+  return r;
+}
+static void raw_unzlib(const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  inflateInit2(&z, 16 + 15);
+  z.next_in = (Bytef *)(uintptr_t)in;
+  z.avail_in = (uInt)n;
+  z.next_out = out;
+  z.avail_out = (uInt)cap;
+  check(inflate(&z, Z_FINISH) == Z_STREAM_END && z.total_out == cap, "zlib inflate");
+  inflateEnd(&z);
+}
+
+/* ---- zerial ---- */
+static size_t zr_blocks(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int codec, int level, int filter,
+                        unsigned threads, zr_codec_pool *pool) {
+  zr_codec_opts o;
+  memset(&o, 0, sizeof o);
+  o.codec = codec;
+  o.level = level;
+  o.filter = filter;
+  o.typesize = 8;
+  o.threads = threads;
+  zr_sink *s = NULL;
+  zr_sink_fixed_new(out, cap, &s, NULL);
+  size_t zn = 0;
+  zr_error e;
+  if (zr_codec_blocks_compress(in, n, &o, pool, s, &zn, NULL, &e) != ZR_OK) {
+    fprintf(stderr, "zr_codec_blocks_compress: %s\n", e.message);
+    exit(1);
+  }
+  zr_sink_free(s);
+  return zn;
+}
+
+static void bench_dataset(const char *ds, const uint8_t *in, size_t n, uint8_t *z, size_t zcap, uint8_t *back,
+                          zr_codec_pool *pool) {
+  double ct[16], dt[16];
+  size_t zn = 0;
+  int runs = RUNS;
+  struct {
+    int codec, level;
+    const char *blosc_name;
+    int blosc_clevel;
+  } cfg[] = {{ZR_CODEC_LZ4, 1, "lz4", 5}, {ZR_CODEC_ZSTD, 1, "zstd", 1}, {ZR_CODEC_GZIP, 6, "zlib", 5}};
+  for (size_t ci = 0; ci < sizeof cfg / sizeof *cfg; ci++) {
+    int c = cfg[ci].codec, lv = cfg[ci].level;
+    const char *cn = zr_codec_info_get(c)->name;
+    char name[64];
+    runs = c == ZR_CODEC_GZIP ? (RUNS < 3 ? RUNS : 3) : RUNS;
+    /* raw library, one frame */
+    for (int r = 0; r < runs; r++) {
+      if (c == ZR_CODEC_LZ4) {
+        ct[r] = TIME(zn = raw_lz4(in, n, z, zcap, lv));
+        dt[r] = TIME(raw_unlz4(z, zn, back, n));
+      } else if (c == ZR_CODEC_ZSTD) {
+        ct[r] = TIME(zn = raw_zstd(in, n, z, zcap, lv));
+        dt[r] = TIME(raw_unzstd(z, zn, back, n));
+      } else {
+        ct[r] = TIME(zn = raw_libdeflate(in, n, z, zcap, lv));
+        dt[r] = TIME(raw_unlibdeflate(z, zn, back, n));
+      }
+    }
+    snprintf(name, sizeof name, "raw %s %d", c == ZR_CODEC_GZIP ? "libdeflate-gzip" : cn, lv);
+    record(ds, name, n, zn, ct, dt, runs);
+    if (c == ZR_CODEC_GZIP) {
+      for (int r = 0; r < runs; r++) {
+        ct[r] = TIME(zn = raw_zlib(in, n, z, zcap, lv));
+        dt[r] = TIME(raw_unzlib(z, zn, back, n));
+      }
+      snprintf(name, sizeof name, "raw zlib-gzip %d", lv);
+      record(ds, name, n, zn, ct, dt, runs);
+    }
+    /* zerial one frame, no filter */
+    for (int r = 0; r < runs; r++) {
+      ct[r] = TIME(check(zr_codec_compress(c, lv, in, n, z, zcap, &zn, NULL) == ZR_OK, "zr_codec_compress"));
+      size_t bn = 0;
+      dt[r] = TIME(check(zr_codec_decompress(c, z, zn, back, n, &bn, NULL) == ZR_OK && bn == n, "zr_codec_decompress"));
+    }
+    check(memcmp(back, in, n) == 0, "round trip");
+    snprintf(name, sizeof name, "zerial %s %d frame", cn, lv);
+    record(ds, name, n, zn, ct, dt, runs);
+    /* zerial blocks: none / byte / bit shuffle, 1 thread; byte shuffle with the pool */
+    for (int f = 0; f < 4; f++) {
+      int filter = f == 3 ? ZR_FILTER_SHUFFLE : f;
+      for (int r = 0; r < runs; r++) {
+        ct[r] = TIME(zn = zr_blocks(in, n, z, zcap, c, lv, filter, 1, f == 3 ? pool : NULL));
+        size_t bn = 0;
+        dt[r] = TIME(check(zr_codec_blocks_decompress(z, zn, 1, f == 3 ? pool : NULL, back, n, &bn, NULL) == ZR_OK,
+                           "blocks decompress"));
+      }
+      check(memcmp(back, in, n) == 0, "round trip");
+      snprintf(name, sizeof name, "zerial %s %d blocks %s%s", cn, lv, zr_filter_name(filter), f == 3 ? " 2 threads" : "");
+      record(ds, name, n, zn, ct, dt, runs);
+    }
+#ifdef ZR_HAVE_BLOSC
+    for (int f = 1; f <= 2; f++) {
+      int bz = 0;
+      for (int r = 0; r < runs; r++) {
+        ct[r] = TIME(bz = blosc_compress_ctx(cfg[ci].blosc_clevel, f, 8, n, in, z, zcap, cfg[ci].blosc_name, 0, 1));
+        check(bz > 0, "blosc_compress_ctx");
+        dt[r] = TIME(check(blosc_decompress_ctx(z, back, n, 1) == (int)n, "blosc_decompress_ctx"));
+      }
+      check(memcmp(back, in, n) == 0, "blosc round trip");
+      snprintf(name, sizeof name, "blosc %s clevel %d %s", cfg[ci].blosc_name, cfg[ci].blosc_clevel, f == 1 ? "byte" : "bit");
+      record(ds, name, n, (size_t)bz, ct, dt, runs);
+    }
+#endif
+  }
+}
+
+static void naive_shuffle(size_t T, const uint8_t *s, uint8_t *d, size_t len) {
+  size_t n = len / T;
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < T; k++) d[k * n + i] = s[i * T + k];
+}
+
+static double shuffle_figs[8];
+
+static void bench_shuffle(const uint8_t *in, size_t n, uint8_t *out) {
+  double t[16];
+  const char *names[] = {"memcpy", "naive loop", "zr_shuffle scalar", "zr_shuffle sse2", "zr_shuffle avx2",
+                         "zr_unshuffle auto", "zr_bitshuffle auto", "zr_bitunshuffle auto"};
+  for (int k = 0; k < 8; k++) {
+    for (int r = 0; r < RUNS; r++) {
+      switch (k) {
+        case 0: t[r] = TIME(memcpy(out, in, n)); break;
+        case 1: t[r] = TIME(naive_shuffle(8, in, out, n)); break;
+        case 2: t[r] = TIME(zr_shuffle(ZR_SIMD_SCALAR, 8, in, out, n)); break;
+        case 3: t[r] = TIME(zr_shuffle(ZR_SIMD_SSE2, 8, in, out, n)); break;
+        case 4: t[r] = TIME(zr_shuffle(ZR_SIMD_AVX2, 8, in, out, n)); break;
+        case 5: t[r] = TIME(zr_unshuffle(ZR_SIMD_AUTO, 8, in, out, n)); break;
+        case 6: t[r] = TIME(zr_bitshuffle(ZR_SIMD_AUTO, 8, in, out, n)); break;
+        case 7: t[r] = TIME(zr_bitunshuffle(ZR_SIMD_AUTO, 8, in, out, n)); break;
+      }
+      __asm__ volatile("" ::"r"(out) : "memory");
+    }
+    shuffle_figs[k] = (double)n / 1e6 / median(t, RUNS);
+    printf("shuffle  %-22s %8.0f MB/s  (%.2fx memcpy)\n", names[k], shuffle_figs[k], shuffle_figs[k] / shuffle_figs[0]);
+  }
+}
+
+int main(int argc, char **argv) {
+  size_t mib = 64;
+  const char *json = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--mib") && i + 1 < argc) mib = (size_t)atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--runs") && i + 1 < argc) RUNS = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
+    else if (!strcmp(argv[i], "--small")) mib = 4, RUNS = 1;
+  }
+  if (RUNS < 1) RUNS = 1;
+  if (RUNS > 15) RUNS = 15;
+  size_t n = mib << 20;
+  size_t zcap = n + n / 8 + (1 << 20);
+  uint8_t *in = malloc(n), *z = malloc(zcap), *back = malloc(n);
+  check(in && z && back, "malloc");
+  memset(z, 0, zcap);
+  memset(back, 0, n);
+#ifdef ZR_HAVE_BLOSC
+  blosc_init();
+#endif
+  zr_codec_pool *pool = NULL;
+  check(zr_codec_pool_new(2, NULL, &pool, NULL) == ZR_OK, "pool");
+  printf("zerial %s, %zu MiB per dataset, median of %d runs (gzip: %d), SIMD level %d\n", zr_version_string(), mib, RUNS,
+         RUNS < 3 ? RUNS : 3, (int)zr_simd_detect());
+  gen_walk(in, n);
+  bench_shuffle(in, n, back);
+  bench_dataset("walk", in, n, z, zcap, back, pool);
+  gen_times(in, n);
+  bench_dataset("times", in, n, z, zcap, back, pool);
+  gen_records(in, n);
+  bench_dataset("records", in, n, z, zcap, back, pool);
+  zr_codec_pool_free(pool);
+#ifdef ZR_HAVE_BLOSC
+  blosc_destroy();
+#endif
+  if (json) {
+    FILE *f = fopen(json, "w");
+    check(f != NULL, "open json");
+    fprintf(f, "{\n  \"benchmark\": \"compress\",\n  \"mib_per_dataset\": %zu,\n  \"runs\": %d,\n  \"simd\": %d,\n", mib, RUNS,
+            (int)zr_simd_detect());
+    fprintf(f, "  \"shuffle_mbs\": {\"memcpy\": %.0f, \"naive\": %.0f, \"scalar\": %.0f, \"sse2\": %.0f, \"avx2\": %.0f, "
+               "\"unshuffle\": %.0f, \"bitshuffle\": %.0f, \"bitunshuffle\": %.0f},\n",
+            shuffle_figs[0], shuffle_figs[1], shuffle_figs[2], shuffle_figs[3], shuffle_figs[4], shuffle_figs[5],
+            shuffle_figs[6], shuffle_figs[7]);
+    fprintf(f, "  \"results\": [\n");
+    for (int i = 0; i < nresults; i++)
+      fprintf(f, "    {\"dataset\": \"%s\", \"name\": \"%s\", \"ratio\": %.3f, \"compress_mbs\": %.0f, \"decompress_mbs\": %.0f}%s\n",
+              results[i].dataset, results[i].name, results[i].ratio, results[i].c_mbs, results[i].d_mbs,
+              i + 1 < nresults ? "," : "");
+    fprintf(f, "  ]\n}\n");
+    fclose(f);
+  }
+  free(in);
+  free(z);
+  free(back);
+  return 0;
+}

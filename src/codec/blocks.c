@@ -1,0 +1,531 @@
+/* Block container (docs/formats/compressed-blocks.md) and the worker pool that fills it.
+ *
+ * Each block is filtered into a per-worker scratch buffer small enough to stay in cache, then
+ * compressed into its own frame. With one thread blocks are written back to back; with several,
+ * each block goes to a slot of the worst-case size and the slots are compacted afterwards. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "codec/codec_internal.h"
+
+#define RAW_FLAG 0x80000000u
+#define MAX_THREADS 64u
+#define MAX_BLOCK_SIZE (1u << 30)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Pool */
+
+typedef struct pool_worker {
+  struct zr_codec_pool *pool;
+  unsigned idx;
+} pool_worker;
+
+struct zr_codec_pool {
+  const zr_allocator *alloc;
+  unsigned nthreads; /* workers including the calling thread */
+  unsigned started;  /* threads started (nthreads - 1 when all went well) */
+  pthread_t *tids;
+  pool_worker *workers;
+  pthread_mutex_t mu;
+  pthread_cond_t go, done;
+  void (*fn)(void *arg, unsigned worker);
+  void *arg;
+  uint64_t gen;
+  unsigned pending;
+  int stop;
+};
+
+static void *pool_main(void *p) {
+  pool_worker *w = p;
+  struct zr_codec_pool *pool = w->pool;
+  uint64_t seen = 0;
+  pthread_mutex_lock(&pool->mu);
+  for (;;) {
+    while (!pool->stop && pool->gen == seen) pthread_cond_wait(&pool->go, &pool->mu);
+    if (pool->stop) break;
+    seen = pool->gen;
+    void (*fn)(void *, unsigned) = pool->fn;
+    void *arg = pool->arg;
+    pthread_mutex_unlock(&pool->mu);
+    fn(arg, w->idx);
+    pthread_mutex_lock(&pool->mu);
+    if (--pool->pending == 0) pthread_cond_signal(&pool->done);
+  }
+  pthread_mutex_unlock(&pool->mu);
+  return NULL;
+}
+
+zr_status zr_codec_pool_new(unsigned threads, const zr_allocator *alloc, zr_codec_pool **out, zr_error *err) {
+  if (!out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL output");
+  *out = NULL;
+  if (threads < 1 || threads > MAX_THREADS)
+    return zr__err(err, ZR_ERR_RANGE, -1, "thread count %u is outside 1..%u", threads, MAX_THREADS);
+  alloc = zr__alloc_or_default(alloc);
+  zr_codec_pool *p = zr__malloc(alloc, sizeof *p);
+  if (!p) return zr__err_nomem(err);
+  memset(p, 0, sizeof *p);
+  p->alloc = alloc;
+  p->nthreads = threads;
+  p->tids = zr__malloc(alloc, sizeof(pthread_t) * threads);
+  p->workers = zr__malloc(alloc, sizeof(pool_worker) * threads);
+  if (!p->tids || !p->workers) {
+    zr__free(alloc, p->tids);
+    zr__free(alloc, p->workers);
+    zr__free(alloc, p);
+    return zr__err_nomem(err);
+  }
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->go, NULL);
+  pthread_cond_init(&p->done, NULL);
+  for (unsigned i = 1; i < threads; i++) {
+    p->workers[i].pool = p;
+    p->workers[i].idx = i;
+    if (pthread_create(&p->tids[p->started], NULL, pool_main, &p->workers[i]) != 0) break;
+    p->started++;
+  }
+  if (p->started + 1 < threads) {
+    zr_codec_pool_free(p);
+    return zr__err(err, ZR_ERR_NOMEM, -1, "could not start %u threads", threads - 1);
+  }
+  *out = p;
+  return ZR_OK;
+}
+
+void zr_codec_pool_free(zr_codec_pool *p) {
+  if (!p) return;
+  pthread_mutex_lock(&p->mu);
+  p->stop = 1;
+  pthread_cond_broadcast(&p->go);
+  pthread_mutex_unlock(&p->mu);
+  for (unsigned i = 0; i < p->started; i++) pthread_join(p->tids[i], NULL);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->go);
+  pthread_cond_destroy(&p->done);
+  const zr_allocator *a = p->alloc;
+  zr__free(a, p->tids);
+  zr__free(a, p->workers);
+  zr__free(a, p);
+}
+
+/* Run fn(arg, w) on every worker (w = 0 is the calling thread) and wait for all. */
+static void pool_run(zr_codec_pool *p, void (*fn)(void *, unsigned), void *arg) {
+  pthread_mutex_lock(&p->mu);
+  p->fn = fn;
+  p->arg = arg;
+  p->pending = p->started;
+  p->gen++;
+  pthread_cond_broadcast(&p->go);
+  pthread_mutex_unlock(&p->mu);
+  fn(arg, 0);
+  pthread_mutex_lock(&p->mu);
+  while (p->pending) pthread_cond_wait(&p->done, &p->mu);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Shared job state */
+
+typedef struct job {
+  /* input / output */
+  const uint8_t *src;
+  uint8_t *dst;
+  size_t len;         /* raw length */
+  size_t bs;          /* block size */
+  uint32_t nblocks;
+  int codec, level, filter;
+  unsigned T;
+  /* compression: slots (parallel) or running offset (sequential) */
+  uint8_t *out;       /* first block byte */
+  size_t slot;        /* bytes per slot (parallel), 0 for sequential */
+  size_t seq_pos;     /* sequential: next free offset */
+  size_t out_cap;
+  uint32_t *entries;  /* 2 per block: stored length | flag, check */
+  /* decompression */
+  const uint8_t *in;
+  const uint64_t *offsets; /* stored offset of each block (relative to in) */
+  int64_t base;            /* container offset of the first block, for errors */
+  /* per worker */
+  unsigned nworkers;
+  zr__cctx *cctx;
+  zr__dctx *dctx;
+  uint8_t **scratch;
+  /* work distribution and errors */
+  uint32_t next;
+  int failed;
+  pthread_mutex_t mu;
+  zr_status st;
+  zr_error err;
+} job;
+
+static void job_fail(job *j, zr_status st, const zr_error *e) {
+  pthread_mutex_lock(&j->mu);
+  if (j->st == ZR_OK) {
+    j->st = st;
+    if (e) j->err = *e;
+  }
+  pthread_mutex_unlock(&j->mu);
+  __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
+}
+
+static uint32_t raw_check(const uint8_t *p, size_t n) { return (uint32_t)zr_xxh3_64(p, n, 0); }
+
+static void compress_worker(void *arg, unsigned w) {
+  job *j = arg;
+  for (;;) {
+    if (__atomic_load_n(&j->failed, __ATOMIC_RELAXED)) return;
+    uint32_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+    if (i >= j->nblocks) return;
+    size_t off = (size_t)i * j->bs;
+    size_t n = j->len - off < j->bs ? j->len - off : j->bs;
+    const uint8_t *blk = j->src + off;
+    uint8_t *o = j->slot ? j->out + (size_t)i * j->slot : j->out + j->seq_pos;
+    size_t cap = j->slot ? j->slot : j->out_cap - j->seq_pos;
+    size_t zn = 0;
+    int raw = j->codec == ZR_CODEC_NONE;
+    if (!raw) {
+      const uint8_t *in = blk;
+      if (j->filter != ZR_FILTER_NONE && j->T > 1) {
+        zr__filter_apply(j->filter, j->T, blk, j->scratch[w], n);
+        in = j->scratch[w];
+      }
+      zr_error e;
+      zr_status st = zr__cctx_compress(&j->cctx[w], j->codec, j->level, in, n, o, cap, &zn, &e);
+      if (st == ZR_ERR_NOSPACE) raw = 1; /* cannot happen with bound-sized slots; stay safe */
+      else if (st != ZR_OK) {
+        job_fail(j, st, &e);
+        return;
+      }
+      if (zn >= n) raw = 1;
+    }
+    if (raw) {
+      memcpy(o, blk, n);
+      zn = n;
+      j->entries[2 * i] = (uint32_t)n | RAW_FLAG;
+      j->entries[2 * i + 1] = raw_check(blk, n);
+    } else {
+      j->entries[2 * i] = (uint32_t)zn;
+      j->entries[2 * i + 1] = 0;
+    }
+    if (!j->slot) j->seq_pos += zn;
+  }
+}
+
+static zr_status job_init(job *j, unsigned nworkers, size_t scratch, int compress, zr_error *err) {
+  j->nworkers = nworkers;
+  pthread_mutex_init(&j->mu, NULL);
+  j->st = ZR_OK;
+  zr_error_clear(&j->err);
+  j->scratch = calloc(nworkers, sizeof *j->scratch);
+  if (compress) j->cctx = calloc(nworkers, sizeof *j->cctx);
+  else j->dctx = calloc(nworkers, sizeof *j->dctx);
+  if (!j->scratch || (compress ? !j->cctx : !j->dctx)) return zr__err_nomem(err);
+  for (unsigned w = 0; w < nworkers; w++) {
+    if (compress) zr__cctx_init(&j->cctx[w]);
+    else zr__dctx_init(&j->dctx[w]);
+    if (scratch) {
+      j->scratch[w] = malloc(scratch);
+      if (!j->scratch[w]) return zr__err_nomem(err);
+    }
+  }
+  return ZR_OK;
+}
+
+static void job_free(job *j) {
+  for (unsigned w = 0; w < j->nworkers; w++) {
+    if (j->cctx) zr__cctx_free(&j->cctx[w]);
+    if (j->dctx) zr__dctx_free(&j->dctx[w]);
+    if (j->scratch) free(j->scratch[w]);
+  }
+  free(j->scratch);
+  free(j->cctx);
+  free(j->dctx);
+  pthread_mutex_destroy(&j->mu);
+}
+
+/* Run the job on the pool, a transient pool, or the calling thread alone. */
+static zr_status job_run(job *j, void (*fn)(void *, unsigned), zr_codec_pool *pool, unsigned threads, zr_error *err) {
+  if (pool && pool->nthreads > 1) {
+    pool_run(pool, fn, j);
+  } else if (!pool && threads > 1) {
+    zr_codec_pool *tp = NULL;
+    ZR_TRY(zr_codec_pool_new(threads, NULL, &tp, err));
+    pool_run(tp, fn, j);
+    zr_codec_pool_free(tp);
+  } else {
+    fn(j, 0);
+  }
+  if (j->st != ZR_OK && err) *err = j->err;
+  return j->st;
+}
+
+static unsigned workers_for(zr_codec_pool *pool, unsigned threads, uint32_t nblocks) {
+  if (pool) return pool->nthreads; /* every pool worker runs the job and needs its own state */
+  unsigned n = threads ? threads : 1;
+  if (n > MAX_THREADS) n = MAX_THREADS;
+  if (n > nblocks) n = nblocks ? nblocks : 1;
+  return n;
+}
+
+static size_t default_block_size(int codec) { return codec == ZR_CODEC_LZ4 ? (256u << 10) : (1u << 20); }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Compression */
+
+static void write_header(uint8_t *h, const job *j, size_t raw_len) {
+  memcpy(h, ZR_BLOCKS_MAGIC, 4);
+  h[4] = ZR_BLOCKS_VERSION;
+  h[5] = (uint8_t)j->codec;
+  h[6] = (uint8_t)j->filter;
+  h[7] = (uint8_t)j->T;
+  zr__st32le(h + 8, (uint32_t)j->bs);
+  zr__st32le(h + 12, j->nblocks);
+  zr__st64le(h + 16, raw_len);
+  h[24] = (uint8_t)(int8_t)j->level;
+  h[25] = h[26] = h[27] = 0;
+}
+
+static uint32_t header_check(const uint8_t *h, const uint8_t *table, size_t nblocks) {
+  uint64_t seed = zr_xxh3_64(h, 28, 0);
+  return (uint32_t)zr_xxh3_64(table, nblocks * 8, seed);
+}
+
+zr_status zr_codec_blocks_compress(const void *src, size_t len, const zr_codec_opts *opts, zr_codec_pool *pool,
+                                   zr_sink *sink, size_t *out_len, zr_codec_decision *decision, zr_error *err) {
+  zr_codec_opts o;
+  if (opts) o = *opts;
+  else memset(&o, 0, sizeof o);
+  if (!sink || (!src && len)) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL input or sink");
+  zr_codec_decision d;
+  memset(&d, 0, sizeof d);
+  if (o.codec == ZR_CODEC_AUTO) {
+    ZR_TRY(zr_codec_choose(src, len, &o, &d, err));
+    o.codec = d.codec;
+    o.level = d.level;
+    o.filter = d.filter;
+  } else {
+    d.codec = (zr_codec_id)o.codec;
+    d.filter = (zr_filter)(o.filter < 0 ? 0 : o.filter);
+    d.typesize = o.typesize;
+    d.est_ratio = 0;
+    snprintf(d.reason, sizeof d.reason, "codec given by the caller");
+  }
+  if (o.filter < 0) o.filter = ZR_FILTER_NONE;
+  int level = 0;
+  ZR_TRY(zr_codec_level(o.codec, o.level, &level, err));
+  if (!zr_filter_name(o.filter)) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "unknown filter %d", o.filter);
+  unsigned T = o.typesize ? o.typesize : 1;
+  if (T > 255) return zr__err(err, ZR_ERR_RANGE, -1, "typesize %u is over 255", T);
+  if (T == 1) o.filter = ZR_FILTER_NONE;
+  size_t bs = o.block_size ? o.block_size : default_block_size(o.codec);
+  if (bs > MAX_BLOCK_SIZE) return zr__err(err, ZR_ERR_RANGE, -1, "block size %zu is over 1 GiB", bs);
+  size_t unit = o.filter != ZR_FILTER_NONE ? (size_t)T * 8 : 1;
+  bs = bs / unit * unit;
+  if (bs < unit) bs = unit;
+  d.level = level;
+  d.codec = (zr_codec_id)o.codec;
+  d.filter = (zr_filter)o.filter;
+  d.typesize = T;
+  if (decision) *decision = d;
+
+  uint64_t nb64 = len ? (len + bs - 1) / bs : 0;
+  if (nb64 > UINT32_MAX / 2) return zr__err(err, ZR_ERR_RANGE, -1, "too many blocks");
+  job j;
+  memset(&j, 0, sizeof j);
+  j.src = src;
+  j.len = len;
+  j.bs = bs;
+  j.nblocks = (uint32_t)nb64;
+  j.codec = o.codec;
+  j.level = level;
+  j.filter = o.filter;
+  j.T = T;
+  unsigned nw = workers_for(pool, o.threads, j.nblocks);
+  size_t slot = o.codec == ZR_CODEC_NONE ? bs : zr_codec_bound(o.codec, bs);
+  if (slot < bs) slot = bs;
+  size_t table = (size_t)j.nblocks * 8;
+  uint64_t total64 = ZR_BLOCKS_HEADER_SIZE + (uint64_t)table + (uint64_t)j.nblocks * slot;
+  if (total64 > SIZE_MAX / 2) return zr__err(err, ZR_ERR_OVERFLOW, -1, "input too large");
+  size_t total = (size_t)total64;
+
+  zr_status st = job_init(&j, nw, o.filter != ZR_FILTER_NONE ? bs : 0, 1, err);
+  uint8_t *buf = NULL, *tmp = NULL;
+  int reserved = 0;
+  if (st == ZR_OK) {
+    if (zr_sink_can_reserve(sink)) {
+      void *p = NULL;
+      st = zr_sink_reserve(sink, total, &p, err);
+      buf = p;
+      reserved = st == ZR_OK;
+    } else {
+      tmp = buf = malloc(total);
+      if (!buf) st = zr__err_nomem(err);
+    }
+  }
+  uint32_t *entries = NULL;
+  if (st == ZR_OK) {
+    entries = malloc(table ? table : 1);
+    if (!entries) st = zr__err_nomem(err);
+  }
+  size_t used = 0;
+  if (st == ZR_OK) {
+    j.entries = entries;
+    j.out = buf + ZR_BLOCKS_HEADER_SIZE + table;
+    j.out_cap = total - ZR_BLOCKS_HEADER_SIZE - table;
+    j.slot = nw > 1 ? slot : 0;
+    st = job_run(&j, compress_worker, nw > 1 ? pool : NULL, nw, err);
+  }
+  if (st == ZR_OK) {
+    size_t pos = 0;
+    for (uint32_t i = 0; i < j.nblocks; i++) {
+      size_t n = entries[2 * i] & ~RAW_FLAG;
+      if (j.slot && pos != (size_t)i * slot) memmove(j.out + pos, j.out + (size_t)i * slot, n);
+      pos += n;
+      zr__st32le(buf + ZR_BLOCKS_HEADER_SIZE + 8 * (size_t)i, entries[2 * i]);
+      zr__st32le(buf + ZR_BLOCKS_HEADER_SIZE + 8 * (size_t)i + 4, entries[2 * i + 1]);
+    }
+    write_header(buf, &j, len);
+    zr__st32le(buf + 28, header_check(buf, buf + ZR_BLOCKS_HEADER_SIZE, j.nblocks));
+    used = ZR_BLOCKS_HEADER_SIZE + table + pos;
+    if (reserved) st = zr_sink_commit(sink, used, err);
+    else st = zr_sink_write(sink, buf, used, err);
+    reserved = 0;
+  }
+  if (reserved) (void)zr_sink_commit(sink, 0, NULL);
+  free(tmp);
+  free(entries);
+  job_free(&j);
+  if (st == ZR_OK && out_len) *out_len = used;
+  return st;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Reading */
+
+static zr_status parse(const uint8_t *p, size_t len, zr_blocks_info *info, zr_error *err) {
+  if (len < 4 || memcmp(p, ZR_BLOCKS_MAGIC, 4) != 0) {
+    if (len < 4 && memcmp(p, ZR_BLOCKS_MAGIC, len) == 0)
+      return zr__err(err, ZR_ERR_TRUNCATED, (int64_t)len, "blocks: header truncated");
+    return zr__err(err, ZR_ERR_FORMAT, 0, "blocks: not a zerial block container (magic ZRCB)");
+  }
+  if (len < ZR_BLOCKS_HEADER_SIZE) return zr__err(err, ZR_ERR_TRUNCATED, (int64_t)len, "blocks: header truncated");
+  if (p[4] != ZR_BLOCKS_VERSION) return zr__err(err, ZR_ERR_VERSION, 4, "blocks: unsupported version %u", p[4]);
+  memset(info, 0, sizeof *info);
+  info->codec = (zr_codec_id)p[5];
+  info->filter = (zr_filter)p[6];
+  info->typesize = p[7];
+  info->block_size = zr__ld32le(p + 8);
+  info->nblocks = zr__ld32le(p + 12);
+  info->raw_len = zr__ld64le(p + 16);
+  if (!zr_codec_info_get(p[5])) return zr__err(err, ZR_ERR_MALFORMED, 5, "blocks: unknown codec %u", p[5]);
+  if (!zr_filter_name(p[6])) return zr__err(err, ZR_ERR_MALFORMED, 6, "blocks: unknown filter %u", p[6]);
+  if (info->typesize == 0) return zr__err(err, ZR_ERR_MALFORMED, 7, "blocks: typesize 0");
+  if (info->block_size == 0 || info->block_size > MAX_BLOCK_SIZE)
+    return zr__err(err, ZR_ERR_MALFORMED, 8, "blocks: block size %u outside 1..2^30", info->block_size);
+  uint64_t want = (info->raw_len + info->block_size - 1) / info->block_size;
+  if (want != info->nblocks)
+    return zr__err(err, ZR_ERR_MALFORMED, 12, "blocks: %u blocks for %llu bytes of %u (expected %llu)", info->nblocks,
+                   (unsigned long long)info->raw_len, info->block_size, (unsigned long long)want);
+  uint64_t table_end = ZR_BLOCKS_HEADER_SIZE + (uint64_t)info->nblocks * 8;
+  if (table_end > len)
+    return zr__err(err, ZR_ERR_TRUNCATED, (int64_t)len, "blocks: block table truncated (%llu bytes needed)",
+                   (unsigned long long)table_end);
+  if (header_check(p, p + ZR_BLOCKS_HEADER_SIZE, info->nblocks) != zr__ld32le(p + 28))
+    return zr__err(err, ZR_ERR_CHECKSUM, 28, "blocks: header checksum mismatch");
+  uint64_t pos = table_end;
+  for (uint32_t i = 0; i < info->nblocks; i++) {
+    uint32_t e = zr__ld32le(p + ZR_BLOCKS_HEADER_SIZE + 8 * (size_t)i);
+    uint32_t n = e & ~RAW_FLAG;
+    uint64_t raw = info->raw_len - (uint64_t)i * info->block_size;
+    if (raw > info->block_size) raw = info->block_size;
+    if (e & RAW_FLAG) {
+      info->raw_blocks++;
+      if (n != raw)
+        return zr__err(err, ZR_ERR_MALFORMED, ZR_BLOCKS_HEADER_SIZE + 8 * (int64_t)i,
+                       "blocks: raw block %u holds %u bytes, %llu expected", i, n, (unsigned long long)raw);
+    } else if (info->codec == ZR_CODEC_NONE) {
+      return zr__err(err, ZR_ERR_MALFORMED, ZR_BLOCKS_HEADER_SIZE + 8 * (int64_t)i,
+                     "blocks: block %u is compressed but the codec is none", i);
+    }
+    pos += n;
+  }
+  if (pos > len)
+    return zr__err(err, ZR_ERR_TRUNCATED, (int64_t)len, "blocks: container truncated (%llu bytes needed)",
+                   (unsigned long long)pos);
+  info->stored_len = pos;
+  return ZR_OK;
+}
+
+zr_status zr_codec_blocks_info(const void *src, size_t len, zr_blocks_info *info, zr_error *err) {
+  if (!src || !info) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
+  return parse(src, len, info, err);
+}
+
+static void decompress_worker(void *arg, unsigned w) {
+  job *j = arg;
+  for (;;) {
+    if (__atomic_load_n(&j->failed, __ATOMIC_RELAXED)) return;
+    uint32_t i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+    if (i >= j->nblocks) return;
+    size_t off = (size_t)i * j->bs;
+    size_t n = j->len - off < j->bs ? j->len - off : j->bs;
+    uint32_t e = zr__ld32le(j->in + ZR_BLOCKS_HEADER_SIZE + 8 * (size_t)i);
+    const uint8_t *blk = j->in + j->offsets[i];
+    size_t sn = e & ~RAW_FLAG;
+    zr_error er;
+    if (e & RAW_FLAG) {
+      if (raw_check(blk, sn) != zr__ld32le(j->in + ZR_BLOCKS_HEADER_SIZE + 8 * (size_t)i + 4)) {
+        zr__err(&er, ZR_ERR_CHECKSUM, (int64_t)j->offsets[i], "blocks: raw block %u at byte %llu: checksum mismatch", i,
+                (unsigned long long)j->offsets[i]);
+        job_fail(j, ZR_ERR_CHECKSUM, &er);
+        return;
+      }
+      memcpy(j->dst + off, blk, n);
+      continue;
+    }
+    int filtered = j->filter != ZR_FILTER_NONE && j->T > 1;
+    uint8_t *o = filtered ? j->scratch[w] : j->dst + off;
+    zr_status st = zr__dctx_decompress_exact(&j->dctx[w], j->codec, blk, sn, o, n, (int64_t)j->offsets[i], &er);
+    if (st != ZR_OK) {
+      job_fail(j, st, &er);
+      return;
+    }
+    if (filtered) zr__filter_undo(j->filter, j->T, o, j->dst + off, n);
+  }
+}
+
+zr_status zr_codec_blocks_decompress(const void *src, size_t len, unsigned threads, zr_codec_pool *pool, void *dst,
+                                     size_t cap, size_t *out_len, zr_error *err) {
+  if (!src || (!dst && cap)) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
+  zr_blocks_info info;
+  ZR_TRY(parse(src, len, &info, err));
+  if (info.raw_len > cap)
+    return zr__err(err, ZR_ERR_LIMIT, 16, "blocks: %llu bytes do not fit in %zu", (unsigned long long)info.raw_len, cap);
+  const uint8_t *p = src;
+  job j;
+  memset(&j, 0, sizeof j);
+  j.in = p;
+  j.dst = dst;
+  j.len = (size_t)info.raw_len;
+  j.bs = info.block_size;
+  j.nblocks = info.nblocks;
+  j.codec = info.codec;
+  j.filter = info.filter;
+  j.T = info.typesize;
+  uint64_t *offs = malloc(sizeof(uint64_t) * (info.nblocks ? info.nblocks : 1));
+  if (!offs) return zr__err_nomem(err);
+  uint64_t pos = ZR_BLOCKS_HEADER_SIZE + (uint64_t)info.nblocks * 8;
+  for (uint32_t i = 0; i < info.nblocks; i++) {
+    offs[i] = pos;
+    pos += zr__ld32le(p + ZR_BLOCKS_HEADER_SIZE + 8 * (size_t)i) & ~RAW_FLAG;
+  }
+  j.offsets = offs;
+  unsigned nw = workers_for(pool, threads, j.nblocks);
+  int filtered = info.filter != ZR_FILTER_NONE && info.typesize > 1;
+  zr_status st = job_init(&j, nw, filtered ? j.bs : 0, 0, err);
+  if (st == ZR_OK) st = job_run(&j, decompress_worker, nw > 1 ? pool : NULL, nw, err);
+  job_free(&j);
+  free(offs);
+  if (st == ZR_OK && out_len) *out_len = (size_t)info.raw_len;
+  return st;
+}
