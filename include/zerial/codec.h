@@ -35,13 +35,9 @@ extern "C" {
 /* ------------------------------------------------------------------------------------------ */
 /* Registry                                                                                   */
 
-/** @brief Codec ids. Stable: they are also the codec ids of the envelope and the block container. */
-typedef enum zr_codec_id {
-  ZR_CODEC_NONE = 0, /**< stored as is */
-  ZR_CODEC_LZ4 = 1,  /**< LZ4 frame format (liblz4) */
-  ZR_CODEC_ZSTD = 2, /**< Zstandard frame (libzstd) */
-  ZR_CODEC_GZIP = 3  /**< gzip member, RFC 1952 (libdeflate one-shot, zlib streaming) */
-} zr_codec_id;
+/* The codec ids (::zr_codec_id: ZR_CODEC_NONE 0, ZR_CODEC_LZ4 1, ZR_CODEC_ZSTD 2, ZR_CODEC_GZIP 3)
+ * are the envelope's codec ids, defined once in envelope.h; the block container uses them too. */
+#include "envelope.h"
 
 /** @brief Pass as a codec id to decoders to recognise the codec by its magic number. */
 #define ZR_CODEC_DETECT (-1)
