@@ -3,13 +3,14 @@
  * and zr_etf_encode of the decoded value back to bytes; prints medians (microseconds) as JSON.
  * Run through bench/etf.sh, which also times erl on the same data and writes bench/results/etf.json.
  *   bench_etf DIR [reps] */
+#include "zerial/etf.h"
+
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <malloc.h>
 #include <time.h>
 
-#include "zerial/etf.h"
 #include "zerial/zerial.h"
 
 static double now_us(void) {
@@ -47,60 +48,61 @@ static uint8_t *slurp(const char *path, size_t *n) {
 }
 
 static int run_case(const char *dir, const char *name, const char *suffix, int reps) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.etf", dir, name);
-    size_t n;
-    uint8_t *data = slurp(path, &n);
-    if (!data) {
-      fprintf(stderr, "missing %s\n", path);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.etf", dir, name);
+  size_t n;
+  uint8_t *data = slurp(path, &n);
+  if (!data) {
+    fprintf(stderr, "missing %s\n", path);
+    return 1;
+  }
+  double *dt = calloc((size_t)reps, sizeof *dt), *et = calloc((size_t)reps, sizeof *et);
+  double *dc = calloc((size_t)reps, sizeof *dc), *ec = calloc((size_t)reps, sizeof *ec);
+  zr_doc *doc = NULL;
+  zr_error err;
+  size_t out_len = 0;
+  for (int r = -1; r < reps; r++) { /* r = -1: warm-up */
+    zr_doc_free(doc);
+    doc = NULL;
+    double c0 = cpu_us(), t0 = now_us();
+    if (zr_etf_decode(data, n, NULL, 0, &doc, &err) != ZR_OK) {
+      fprintf(stderr, "decode: %s\n", err.message);
       return 1;
     }
-    double *dt = calloc((size_t)reps, sizeof *dt), *et = calloc((size_t)reps, sizeof *et);
-    double *dc = calloc((size_t)reps, sizeof *dc), *ec = calloc((size_t)reps, sizeof *ec);
-    zr_doc *doc = NULL;
-    zr_error err;
-    size_t out_len = 0;
-    for (int r = -1; r < reps; r++) { /* r = -1: warm-up */
-      zr_doc_free(doc);
-      doc = NULL;
-      double c0 = cpu_us(), t0 = now_us();
-      if (zr_etf_decode(data, n, NULL, 0, &doc, &err) != ZR_OK) {
-        fprintf(stderr, "decode: %s\n", err.message);
-        return 1;
-      }
-      double t1 = now_us(), c1 = cpu_us();
-      if (r >= 0) {
-        dt[r] = t1 - t0;
-        dc[r] = c1 - c0;
-      }
+    double t1 = now_us(), c1 = cpu_us();
+    if (r >= 0) {
+      dt[r] = t1 - t0;
+      dc[r] = c1 - c0;
     }
-    zr_sink *s = NULL;
-    for (int r = -1; r < reps; r++) {
-      zr_sink_free(s);
-      zr_sink_memory_new(NULL, &s, NULL);
-      double c0 = cpu_us(), t0 = now_us();
-      if (zr_etf_encode(zr_doc_root(doc), NULL, 0, s, &err) != ZR_OK) {
-        fprintf(stderr, "encode: %s\n", err.message);
-        return 1;
-      }
-      double t1 = now_us(), c1 = cpu_us();
-      if (r >= 0) {
-        et[r] = t1 - t0;
-        ec[r] = c1 - c0;
-      }
-    }
-    out_len = (size_t)zr_sink_size(s);
+  }
+  zr_sink *s = NULL;
+  for (int r = -1; r < reps; r++) {
     zr_sink_free(s);
-    zr_doc_free(doc);
-    printf(",\"%s%s\":{\"bytes\":%zu,\"zerial_decode_us\":%.0f,\"zerial_encode_us\":%.0f,"
-           "\"zerial_decode_cpu_us\":%.0f,\"zerial_encode_cpu_us\":%.0f,\"zerial_encoded_bytes\":%zu}",
-           name, suffix, n, median(dt, reps), median(et, reps), median(dc, reps), median(ec, reps), out_len);
-    free(dc);
-    free(ec);
-    free(dt);
-    free(et);
-    free(data);
-    return 0;
+    zr_sink_memory_new(NULL, &s, NULL);
+    double c0 = cpu_us(), t0 = now_us();
+    if (zr_etf_encode(zr_doc_root(doc), NULL, 0, s, &err) != ZR_OK) {
+      fprintf(stderr, "encode: %s\n", err.message);
+      return 1;
+    }
+    double t1 = now_us(), c1 = cpu_us();
+    if (r >= 0) {
+      et[r] = t1 - t0;
+      ec[r] = c1 - c0;
+    }
+  }
+  out_len = (size_t)zr_sink_size(s);
+  zr_sink_free(s);
+  zr_doc_free(doc);
+  printf(
+      ",\"%s%s\":{\"bytes\":%zu,\"zerial_decode_us\":%.0f,\"zerial_encode_us\":%.0f,"
+      "\"zerial_decode_cpu_us\":%.0f,\"zerial_encode_cpu_us\":%.0f,\"zerial_encoded_bytes\":%zu}",
+      name, suffix, n, median(dt, reps), median(et, reps), median(dc, reps), median(ec, reps), out_len);
+  free(dc);
+  free(ec);
+  free(dt);
+  free(et);
+  free(data);
+  return 0;
 }
 
 int main(int argc, char **argv) {

@@ -7,7 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "zerial/zerial.h"
+#include "zerial/alloc.h"
+#include "zerial/io.h"
+#include "zerial/status.h"
+#include "zerial/tensor.h"
+#include "zerial/value.h"
+#include "zerial/format.h"
 #include "zerial/shm.h"
 
 static double now(void) {

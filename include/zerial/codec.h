@@ -296,7 +296,7 @@ typedef struct zr_codec_decision {
  * opts->typesize > 1 and opts->filter is -1) and keep compression only if the estimated gain
  * reaches the minimum; the codec and level follow the policy. Bounded time: at most 512 KiB are
  * compressed whatever @p len. When opts->codec is a concrete codec, that choice is returned as
- * is (with its estimate). Reentrant.
+ * is, without sampling (est_ratio 1). Reentrant.
  */
 ZR_API zr_status zr_codec_choose(const void *data, size_t len, const zr_codec_opts *opts, zr_codec_decision *out,
                                  zr_error *err);

@@ -67,8 +67,8 @@ enum zr_etf_flags {
  *         ZR_ERR_UNSUPPORTED (pids, ports, references, funs, improper lists without
  *         ::ZR_ETF_IMPROPER_TAGGED), ZR_ERR_CODEC, ZR_ERR_NOMEM; @p err gets the byte offset.
  */
-ZR_API zr_status zr_etf_decode(const void *data, size_t len, const zr_decode_opts *opts,
-                               unsigned flags, zr_doc **out, zr_error *err);
+ZR_API zr_status zr_etf_decode(const void *data, size_t len, const zr_decode_opts *opts, unsigned flags, zr_doc **out,
+                               zr_error *err);
 
 /**
  * @brief Encode @p v as one external term (starting with the version byte) to @p sink.
@@ -81,8 +81,8 @@ ZR_API zr_status zr_etf_decode(const void *data, size_t len, const zr_decode_opt
  *         non-finite floats, non-numeric tensors); ZR_ERR_RANGE for atoms over 255 characters;
  *         sink errors. The sink may hold a partial term on failure.
  */
-ZR_API zr_status zr_etf_encode(const zr_value *v, const zr_encode_opts *opts, unsigned flags,
-                               zr_sink *sink, zr_error *err);
+ZR_API zr_status zr_etf_encode(const zr_value *v, const zr_encode_opts *opts, unsigned flags, zr_sink *sink,
+                               zr_error *err);
 
 /**
  * @brief Write a JSON summary of the term tree of @p data to @p json_out (types, sizes, the first

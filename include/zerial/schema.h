@@ -149,6 +149,14 @@ ZR_API zr_status zr_schema_migrate(zr_doc *doc, const zr_value *in, const zr_sch
                                    const zr_schema *reader, zr_value *out, zr_error *err);
 
 /**
+ * @brief Migrate an Arrow table written with @p writer into the shape of @p reader (the rules of
+ * zr_schema_migrate(), row by row). @p out is a new table owned by the caller (release with
+ * zr_table_release()); integer and float columns come out as int64/uint64 and float64.
+ */
+ZR_API zr_status zr_schema_migrate_table(const zr_table *in, const zr_schema *writer, const zr_schema *reader,
+                                         zr_table *out, zr_error *err);
+
+/**
  * @brief Record a schema's identity in a table's Arrow schema metadata, so it travels in Arrow
  * IPC: `zerial.schema.fingerprint` (CRC-64-AVRO, 16 hex digits), `zerial.schema.sha256`, and
  * `zerial.schema.subject` / `zerial.schema.version` when given (@p subject NULL, @p version 0:

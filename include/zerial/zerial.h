@@ -32,9 +32,6 @@
 #if __has_include("binary.h")
 #include "binary.h"
 #endif
-#if __has_include("codec.h")
-#include "codec.h"
-#endif
 #if __has_include("envelope.h")
 #include "envelope.h"
 #endif

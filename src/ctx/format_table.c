@@ -19,7 +19,6 @@ static const zr_format *const table[] = {
     &zr__format_etf,
     &zr__format_arrow_file,
     &zr__format_arrow_stream,
-    &zr__format_arrow_file, &zr__format_arrow_stream,
     NULL,
 };
 

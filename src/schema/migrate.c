@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "schema/schema_internal.h"
+#include "zerial/arrow.h"
 
 typedef struct mig {
   zr_doc *doc;
@@ -246,4 +247,17 @@ zr_status zr_schema_migrate(zr_doc *doc, const zr_value *in, const zr_schema *wr
     return ZR_OK;
   }
   return record(&m, in, wt, reader->root, out);
+}
+
+zr_status zr_schema_migrate_table(const zr_table *in, const zr_schema *writer, const zr_schema *reader, zr_table *out,
+                                  zr_error *err) {
+  if (!in || !reader || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
+  zr_doc *doc = zr_doc_new(NULL);
+  if (!doc) return zr__err_nomem(err);
+  zr_value rows, migrated;
+  zr_status st = zr_arrow_to_value(in, doc, &rows, err);
+  if (st == ZR_OK) st = zr_schema_migrate(doc, &rows, writer, reader, &migrated, err);
+  if (st == ZR_OK) st = zr_arrow_from_value(&migrated, NULL, out, NULL, err);
+  zr_doc_free(doc);
+  return st;
 }

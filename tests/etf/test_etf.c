@@ -5,9 +5,9 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "zr_test.h"
 #include "zerial/etf.h"
 #include "zerial/format.h"
+#include "zr_test.h"
 
 #define B(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
 
@@ -160,8 +160,8 @@ static void test_numbers(void **state) {
 static void test_unsupported_and_malformed(void **state) {
   (void)state;
   /* a pid made by erl */
-  static const uint8_t pid[] = {131, 88, 100, 0, 13, 110, 111, 110, 111, 100, 101, 64, 110, 111, 104, 111, 115, 116,
-                                0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0};
+  static const uint8_t pid[] = {131, 88,  100, 0, 13, 110, 111, 110, 111, 100, 101, 64, 110, 111, 104,
+                                111, 115, 116, 0, 0,  0,   9,   0,   0,   0,   0,   0,  0,   0,   0};
   dec_fail(pid, sizeof pid, 0, ZR_ERR_UNSUPPORTED, 1);
   zr_error e;
   zr_doc *d = NULL;
@@ -317,7 +317,9 @@ static void test_deterministic(void **state) {
     int order[8] = {0, 1, 2, 3, 4, 5, 6, 7};
     for (int i = 7; i > 0; i--) {
       int j = (int)(zr_test_rand(&seed) % (uint64_t)(i + 1));
-      int x = order[i]; order[i] = order[j]; order[j] = x;
+      int x = order[i];
+      order[i] = order[j];
+      order[j] = x;
     }
     for (int i = 0; i < 8; i++) {
       zr_value k;
@@ -397,7 +399,8 @@ static void test_format_table_and_inspect(void **state) {
   const zr_format *f = zr_format_by_name("etf");
   assert_non_null(f);
   assert_ptr_equal(zr_format_by_id(ZR_FORMAT_ID_ETF), f);
-  static const uint8_t t[] = {131, 116, 0, 0, 0, 1, 100, 0, 1, 'k', 108, 0, 0, 0, 2, 97, 1, 70, 63, 248, 0, 0, 0, 0, 0, 0, 106};
+  static const uint8_t t[] = {131, 116, 0, 0,  0,  1,   100, 0, 1, 'k', 108, 0, 0,  0,
+                              2,   97,  1, 70, 63, 248, 0,   0, 0, 0,   0,   0, 106};
   assert_ptr_equal(zr_format_detect(t, sizeof t), f);
   assert_int_equal(f->detect((const uint8_t *)"\x83\xff", 2), 0);
   zr_doc *d = NULL;
@@ -464,8 +467,10 @@ static void test_alloc_failures(void **state) {
     zr_sink *s;
     zr_sink_memory_new(NULL, &s, NULL);
     st = zr_etf_encode(&m, &eo, ZR_ETF_COMPRESS, s, &e);
-    if (st == ZR_OK) ok_enc = 1;
-    else assert_int_equal(st, ZR_ERR_NOMEM);
+    if (st == ZR_OK)
+      ok_enc = 1;
+    else
+      assert_int_equal(st, ZR_ERR_NOMEM);
     zr_sink_free(s);
     assert_int_equal(fa.live, 0);
   }
@@ -476,16 +481,11 @@ static void test_alloc_failures(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_atoms_options),
-      cmocka_unit_test(test_charlist_and_improper),
-      cmocka_unit_test(test_numbers),
-      cmocka_unit_test(test_unsupported_and_malformed),
-      cmocka_unit_test(test_limits),
-      cmocka_unit_test(test_tagged_kinds_roundtrip),
-      cmocka_unit_test(test_deterministic),
-      cmocka_unit_test(test_views_and_copy),
-      cmocka_unit_test(test_fixed_sink),
-      cmocka_unit_test(test_format_table_and_inspect),
+      cmocka_unit_test(test_atoms_options),  cmocka_unit_test(test_charlist_and_improper),
+      cmocka_unit_test(test_numbers),        cmocka_unit_test(test_unsupported_and_malformed),
+      cmocka_unit_test(test_limits),         cmocka_unit_test(test_tagged_kinds_roundtrip),
+      cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_views_and_copy),
+      cmocka_unit_test(test_fixed_sink),     cmocka_unit_test(test_format_table_and_inspect),
       cmocka_unit_test(test_alloc_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "zr_test.h"
 #include "zerial/etf.h"
+#include "zr_test.h"
 
 typedef zr_value (*build_fn)(zr_doc *d);
 
@@ -23,30 +23,93 @@ static zr_value mag_pow2(zr_doc *d, int neg, unsigned bit) {
   return v;
 }
 
-static zr_value b_int_small(zr_doc *d) { (void)d; return zr_int(5); }
-static zr_value b_int_zero(zr_doc *d) { (void)d; return zr_int(0); }
-static zr_value b_int_neg(zr_doc *d) { (void)d; return zr_int(-1); }
-static zr_value b_int_255(zr_doc *d) { (void)d; return zr_int(255); }
-static zr_value b_int_256(zr_doc *d) { (void)d; return zr_int(256); }
-static zr_value b_int_32(zr_doc *d) { (void)d; return zr_int(100000); }
-static zr_value b_int_min32(zr_doc *d) { (void)d; return zr_int(INT32_MIN); }
-static zr_value b_int_max32p1(zr_doc *d) { (void)d; return zr_int((int64_t)INT32_MAX + 1); }
-static zr_value b_int_max64(zr_doc *d) { (void)d; return zr_int(INT64_MAX); }
-static zr_value b_int_min64(zr_doc *d) { (void)d; return zr_int(INT64_MIN); }
+static zr_value b_int_small(zr_doc *d) {
+  (void)d;
+  return zr_int(5);
+}
+static zr_value b_int_zero(zr_doc *d) {
+  (void)d;
+  return zr_int(0);
+}
+static zr_value b_int_neg(zr_doc *d) {
+  (void)d;
+  return zr_int(-1);
+}
+static zr_value b_int_255(zr_doc *d) {
+  (void)d;
+  return zr_int(255);
+}
+static zr_value b_int_256(zr_doc *d) {
+  (void)d;
+  return zr_int(256);
+}
+static zr_value b_int_32(zr_doc *d) {
+  (void)d;
+  return zr_int(100000);
+}
+static zr_value b_int_min32(zr_doc *d) {
+  (void)d;
+  return zr_int(INT32_MIN);
+}
+static zr_value b_int_max32p1(zr_doc *d) {
+  (void)d;
+  return zr_int((int64_t)INT32_MAX + 1);
+}
+static zr_value b_int_max64(zr_doc *d) {
+  (void)d;
+  return zr_int(INT64_MAX);
+}
+static zr_value b_int_min64(zr_doc *d) {
+  (void)d;
+  return zr_int(INT64_MIN);
+}
 static zr_value b_big_2_64(zr_doc *d) { return mag_pow2(d, 0, 64); }
 static zr_value b_big_neg_2_100(zr_doc *d) { return mag_pow2(d, 1, 100); }
 static zr_value b_big_huge(zr_doc *d) { return mag_pow2(d, 0, 2100); }
-static zr_value b_float_pi(zr_doc *d) { (void)d; return zr_float(3.14159); }
-static zr_value b_float_big(zr_doc *d) { (void)d; return zr_float(1.5e300); }
-static zr_value b_float_neg(zr_doc *d) { (void)d; return zr_float(-2.5); }
-static zr_value b_float_tiny(zr_doc *d) { (void)d; return zr_float(5.0e-324); }
-static zr_value b_atom_foo(zr_doc *d) { (void)d; return zr_sym_ref("foo", 3); }
-static zr_value b_atom_latin1(zr_doc *d) { (void)d; return zr_sym_ref("h\xc3\xa9llo", 6); }
-static zr_value b_atom_utf8(zr_doc *d) { (void)d; return zr_sym_ref("\xe6\x97\xa5\xe6\x9c\xac", 6); }
-static zr_value b_atom_true(zr_doc *d) { (void)d; return zr_bool(1); }
-static zr_value b_atom_false(zr_doc *d) { (void)d; return zr_bool(0); }
-static zr_value b_atom_nil(zr_doc *d) { (void)d; return zr_null(); }
-static zr_value b_atom_undefined(zr_doc *d) { (void)d; return zr_sym_ref("undefined", 9); }
+static zr_value b_float_pi(zr_doc *d) {
+  (void)d;
+  return zr_float(3.14159);
+}
+static zr_value b_float_big(zr_doc *d) {
+  (void)d;
+  return zr_float(1.5e300);
+}
+static zr_value b_float_neg(zr_doc *d) {
+  (void)d;
+  return zr_float(-2.5);
+}
+static zr_value b_float_tiny(zr_doc *d) {
+  (void)d;
+  return zr_float(5.0e-324);
+}
+static zr_value b_atom_foo(zr_doc *d) {
+  (void)d;
+  return zr_sym_ref("foo", 3);
+}
+static zr_value b_atom_latin1(zr_doc *d) {
+  (void)d;
+  return zr_sym_ref("h\xc3\xa9llo", 6);
+}
+static zr_value b_atom_utf8(zr_doc *d) {
+  (void)d;
+  return zr_sym_ref("\xe6\x97\xa5\xe6\x9c\xac", 6);
+}
+static zr_value b_atom_true(zr_doc *d) {
+  (void)d;
+  return zr_bool(1);
+}
+static zr_value b_atom_false(zr_doc *d) {
+  (void)d;
+  return zr_bool(0);
+}
+static zr_value b_atom_nil(zr_doc *d) {
+  (void)d;
+  return zr_null();
+}
+static zr_value b_atom_undefined(zr_doc *d) {
+  (void)d;
+  return zr_sym_ref("undefined", 9);
+}
 static zr_value b_tuple_small(zr_doc *d) {
   zr_value t = zr_tuple_new(d, 3);
   zr_list_push(d, &t, zr_int(1));
@@ -124,8 +187,14 @@ static zr_value b_map_nested(zr_doc *d) {
   zr_map_put(d, &m, zr_bin_ref("rows", 4), rows);
   return m;
 }
-static zr_value b_bin_empty(zr_doc *d) { (void)d; return zr_bin_ref("", 0); }
-static zr_value b_bin_small(zr_doc *d) { (void)d; return zr_bin_ref("\1\2\3", 3); }
+static zr_value b_bin_empty(zr_doc *d) {
+  (void)d;
+  return zr_bin_ref("", 0);
+}
+static zr_value b_bin_small(zr_doc *d) {
+  (void)d;
+  return zr_bin_ref("\1\2\3", 3);
+}
 static zr_value b_bin_large(zr_doc *d) {
   char *p = zr_doc_alloc(d, 7 * 20000, 1);
   for (int i = 0; i < 20000; i++) memcpy(p + 7 * i, "zerial!", 7);
@@ -147,18 +216,20 @@ static zr_value b_float_list(zr_doc *d) {
 }
 static zr_value b_timestamp_tagged(zr_doc *d) { return zr_timestamp(d, 1700000000123LL, ZR_TU_MILLI, NULL); }
 
-#define C(x) {#x, b_##x}
+#define C(x) \
+  { #x, b_##x }
 static const struct {
   const char *name;
   build_fn build;
 } cases[] = {
-    C(int_small), C(int_zero), C(int_neg), C(int_255), C(int_256), C(int_32), C(int_min32),
-    C(int_max32p1), C(int_max64), C(int_min64), C(big_2_64), C(big_neg_2_100), C(big_huge),
-    C(float_pi), C(float_big), C(float_neg), C(float_tiny), C(atom_foo), C(atom_latin1),
-    C(atom_utf8), C(atom_true), C(atom_false), C(atom_nil), C(atom_undefined), C(tuple_small),
-    C(tuple_empty), C(tuple_large), C(list_ints), C(list_mixed), C(list_nil), C(list_nested),
-    C(list_long_charlist), C(map_small), C(map_empty), C(map_large), C(map_nested), C(bin_empty),
-    C(bin_small), C(bin_large), C(bitstring), C(bitstring_long), C(float_list), C(timestamp_tagged),
+    C(int_small),        C(int_zero),           C(int_neg),     C(int_255),    C(int_256),        C(int_32),
+    C(int_min32),        C(int_max32p1),        C(int_max64),   C(int_min64),  C(big_2_64),       C(big_neg_2_100),
+    C(big_huge),         C(float_pi),           C(float_big),   C(float_neg),  C(float_tiny),     C(atom_foo),
+    C(atom_latin1),      C(atom_utf8),          C(atom_true),   C(atom_false), C(atom_nil),       C(atom_undefined),
+    C(tuple_small),      C(tuple_empty),        C(tuple_large), C(list_ints),  C(list_mixed),     C(list_nil),
+    C(list_nested),      C(list_long_charlist), C(map_small),   C(map_empty),  C(map_large),      C(map_nested),
+    C(bin_empty),        C(bin_small),          C(bin_large),   C(bitstring),  C(bitstring_long), C(float_list),
+    C(timestamp_tagged),
 };
 static const char *const variants[] = {"m0", "m1", "m2", "z", "z9m0"};
 #define NCASES (sizeof cases / sizeof cases[0])
@@ -204,13 +275,15 @@ static void test_decode_erl_terms(void **state) {
       zr_doc *got = NULL;
       zr_error err;
       zr_status st = zr_etf_decode(data, len, NULL, 0, &got, &err);
-      if (st) fprintf(stderr, "%s.%s: %s (offset %lld)\n", cases[i].name, variants[v], err.message, (long long)err.offset);
+      if (st)
+        fprintf(stderr, "%s.%s: %s (offset %lld)\n", cases[i].name, variants[v], err.message, (long long)err.offset);
       assert_int_equal(st, ZR_OK);
       const zr_value *r = zr_doc_root(got);
       assert_int_equal(r->kind, w.kind);
       size_t gn;
       uint8_t *gb = canon(r, &gn);
-      if (gn != wn || memcmp(gb, wb, wn) != 0) fail_msg("%s.%s decodes to a different value", cases[i].name, variants[v]);
+      if (gn != wn || memcmp(gb, wb, wn) != 0)
+        fail_msg("%s.%s decodes to a different value", cases[i].name, variants[v]);
       /* Maps of at most 32 keys come sorted from erl: plain equality holds for scalars too. */
       if (w.kind != ZR_KIND_MAP && w.kind != ZR_KIND_LIST) assert_true(zr_value_equal(r, &w));
       free(gb);

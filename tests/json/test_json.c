@@ -156,6 +156,7 @@ static void test_plain_write(void **state) {
   zr_map_put_cstr(d, &m, "ts", zr_timestamp(d, 1700000000123ll, ZR_TU_MILLI, NULL));
   zr_map_put_cstr(d, &m, "s", zr_cstr_ref("q\"\\\x01"));
   zr_map_put(d, &m, zr_int(7), zr_bool(1));
+  zr_map_put(d, &m, zr_bin_ref("a", 1), zr_null());
   float data[4] = {1, 2.5f, -3, 0.1f};
   int64_t shape[2] = {2, 2};
   zr_tensor ten;
@@ -164,7 +165,7 @@ static void test_plain_write(void **state) {
   char *txt = to_json(&m, 0);
   assert_string_equal(txt,
                       "{\"bin\":\"AAEC\",\"sym\":\"ok\",\"tup\":[1,0.1],\"nan\":null,\"f\":1.0,"
-                      "\"ts\":\"2023-11-14T22:13:20.123Z\",\"s\":\"q\\\"\\\\\\u0001\",\"7\":true,"
+                      "\"ts\":\"2023-11-14T22:13:20.123Z\",\"s\":\"q\\\"\\\\\\u0001\",\"7\":true,\"YQ==\":null,"
                       "\"ten\":[[1.0,2.5],[-3.0,0.1]]}");
   free(txt);
   txt = to_json(&m, ZR_JSON_SORT_KEYS);

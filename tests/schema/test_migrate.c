@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "zerial/arrow.h"
 #include "zerial/schema.h"
 #include "zr_test.h"
 
@@ -122,7 +123,36 @@ static void test_infer(void **state) {
   zr_doc_free(bad);
 }
 
+static void test_table(void **state) {
+  (void)state;
+  zr_schema *v1 = P(V1), *v3 = P(V3);
+  zr_doc *d1 = J("[{\"id\":7,\"name\":\"Ann\"},{\"id\":8,\"name\":\"Bob\"}]");
+  zr_table t, m;
+  zr_error e;
+  zr_error_clear(&e);
+  assert_int_equal(zr_arrow_from_value(zr_doc_root(d1), NULL, &t, NULL, &e), ZR_OK);
+  assert_int_equal(zr_schema_migrate_table(&t, v1, v3, &m, &e), ZR_OK);
+  assert_int_equal(zr_table_num_rows(&m), 2);
+  zr_doc *back = zr_doc_new(NULL);
+  zr_value rows;
+  assert_int_equal(zr_arrow_to_value(&m, back, &rows, &e), ZR_OK);
+  assert_int_equal(zr_len(&rows), 2);
+  const zr_value *disp = zr_map_get(zr_item(&rows, 1), "display", 7);
+  assert_non_null(disp);
+  assert_int_equal(disp->n.len, 3);
+  assert_memory_equal(disp->u.str, "Bob", 3);
+  const zr_value *score = zr_map_get(zr_item(&rows, 0), "score", 5);
+  assert_non_null(score);
+  assert_true(score->kind == ZR_KIND_FLOAT && score->u.f == 0.5);
+  zr_table_release(&t);
+  zr_table_release(&m);
+  zr_doc_free(back);
+  zr_doc_free(d1);
+  zr_schema_free(v1);
+  zr_schema_free(v3);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_chain), cmocka_unit_test(test_infer)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_chain), cmocka_unit_test(test_infer), cmocka_unit_test(test_table)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,12 +78,15 @@ static ERL_NIF_TERM make_error(ErlNifEnv *env, zr_status st, const zr_error *e) 
   size_t n = 0;
   if (!name) name = "ERR_INTERNAL";
   if (strncmp(name, "ERR_", 4) == 0) name += 4;
-  for (; name[n] && n < sizeof code - 1; n++) code[n] = (char)(name[n] >= 'A' && name[n] <= 'Z' ? name[n] + 32 : name[n]);
+  for (; n < sizeof code - 1 && name[n]; n++)
+    code[n] = (char)(name[n] >= 'A' && name[n] <= 'Z' ? name[n] + 32 : name[n]);
   code[n] = 0;
   char msg[ZR_ERROR_MESSAGE_MAX + ZR_ERROR_PATH_MAX + 8];
   const char *m = e && e->code == st && e->message[0] ? e->message : zr_strerror(st);
-  if (e && e->code == st && e->path[0]) snprintf(msg, sizeof msg, "%s at %s", m, e->path);
-  else snprintf(msg, sizeof msg, "%s", m);
+  if (e && e->code == st && e->path[0])
+    snprintf(msg, sizeof msg, "%s at %s", m, e->path);
+  else
+    snprintf(msg, sizeof msg, "%s", m);
   ERL_NIF_TERM mt;
   size_t ml = strlen(msg);
   unsigned char *mp = enif_make_new_binary(env, ml, &mt);
@@ -142,8 +145,10 @@ static ERL_NIF_TERM encode_impl(ErlNifEnv *env, int argc, const ERL_NIF_TERM arg
     memset(&eo, 0, sizeof eo);
     eo.flags = eflags;
     eo.level = level;
-    if (strcmp(fmt->name, "etf") == 0) st = zr_etf_encode(zr_doc_root(doc), &eo, flags, sink, &e);
-    else st = fmt->encode(zr_doc_root(doc), &eo, sink, &e);
+    if (strcmp(fmt->name, "etf") == 0)
+      st = zr_etf_encode(zr_doc_root(doc), &eo, flags, sink, &e);
+    else
+      st = fmt->encode(zr_doc_root(doc), &eo, sink, &e);
   }
   zr_doc_free(doc);
   enif_release_binary(&flat);
@@ -178,11 +183,11 @@ static ERL_NIF_TERM encode_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
  * decode(Bin, Format | auto, EtfFlags, Copy) */
 typedef struct conv {
   ErlNifEnv *env;
-  ERL_NIF_TERM input;     /* the input binary term */
+  ERL_NIF_TERM input; /* the input binary term */
   const uint8_t *in_lo, *in_hi;
-  doc_res *docr;          /* resource over the doc (created on first use) */
+  doc_res *docr; /* resource over the doc (created on first use) */
   zr_doc *doc;
-  ERL_NIF_TERM doc_term;  /* unused placeholder */
+  ERL_NIF_TERM doc_term; /* unused placeholder */
   unsigned flags;
   int safe;
   zr_error *err;
@@ -198,7 +203,8 @@ static int via_etf(conv *c, const zr_value *v, ERL_NIF_TERM *out, zr_status *st)
   int ok = 0;
   if (*st == ZR_OK && zr_sink_memory_data(s, &p, &n) == ZR_OK) {
     ok = enif_binary_to_term(c->env, p, n, out, c->safe ? ERL_NIF_BIN2TERM_SAFE : 0) > 0;
-    if (!ok) *st = zr_error_set(c->err, ZR_ERR_REFUSED, -1, "binary_to_term refused a value (unknown atom in safe mode?)");
+    if (!ok)
+      *st = zr_error_set(c->err, ZR_ERR_REFUSED, -1, "binary_to_term refused a value (unknown atom in safe mode?)");
   }
   zr_sink_free(s);
   return ok;
@@ -220,6 +226,7 @@ static int bytes_term(conv *c, const uint8_t *p, size_t n, ERL_NIF_TERM *out) {
     return 1;
   }
   unsigned char *d = enif_make_new_binary(c->env, n, out);
+  if (!d) return 0;
   if (n) memcpy(d, p, n);
   return 1;
 }
@@ -248,7 +255,8 @@ static int to_term(conv *c, const zr_value *v, ERL_NIF_TERM *out, zr_status *st,
       if (!ascii) return via_etf(c, v, out, st);
       if (c->safe) {
         if (enif_make_existing_atom_len(env, v->u.str, n, out, ERL_NIF_LATIN1)) return 1;
-        *st = zr_error_set(c->err, ZR_ERR_REFUSED, -1, "atom '%.*s' does not exist (safe mode)", (int)(n > 64 ? 64 : n), v->u.str);
+        *st = zr_error_set(c->err, ZR_ERR_REFUSED, -1, "atom '%.*s' does not exist (safe mode)", (int)(n > 64 ? 64 : n),
+                           v->u.str);
         return 0;
       }
       *out = enif_make_atom_len(env, v->u.str, n);
@@ -259,18 +267,26 @@ static int to_term(conv *c, const zr_value *v, ERL_NIF_TERM *out, zr_status *st,
       size_t n = (size_t)v->n.len;
       ERL_NIF_TERM stack[16];
       ERL_NIF_TERM *a = n <= 16 ? stack : enif_alloc(n * sizeof *a);
-      if (!a) { *st = ZR_ERR_NOMEM; return 0; }
+      if (!a) {
+        *st = ZR_ERR_NOMEM;
+        return 0;
+      }
       int ok = 1;
       for (size_t i = 0; i < n && ok; i++) ok = to_term(c, &v->u.items[i], &a[i], st, depth + 1);
-      if (ok) *out = v->kind == ZR_KIND_LIST ? enif_make_list_from_array(env, a, (unsigned)n)
-                                             : enif_make_tuple_from_array(env, a, (unsigned)n);
+      if (ok)
+        *out = v->kind == ZR_KIND_LIST ? enif_make_list_from_array(env, a, (unsigned)n)
+                                       : enif_make_tuple_from_array(env, a, (unsigned)n);
       if (a != stack) enif_free(a);
       return ok;
     }
     case ZR_KIND_MAP: {
       size_t n = (size_t)v->n.len;
-      ERL_NIF_TERM *k = enif_alloc((2 * n + 1) * sizeof *k), *vals = k + n;
-      if (!k) { *st = ZR_ERR_NOMEM; return 0; }
+      ERL_NIF_TERM *k = enif_alloc((2 * n + 1) * sizeof *k);
+      if (!k) {
+        *st = ZR_ERR_NOMEM;
+        return 0;
+      }
+      ERL_NIF_TERM *vals = k + n;
       int ok = 1;
       for (size_t i = 0; i < n && ok; i++) {
         ok = to_term(c, &v->u.members[i].key, &k[i], st, depth + 1);
@@ -291,13 +307,15 @@ static int to_term(conv *c, const zr_value *v, ERL_NIF_TERM *out, zr_status *st,
         return via_etf(c, v, out, st);
       ERL_NIF_TERM dims[ZR_TENSOR_MAX_DIMS], data;
       for (uint32_t i = 0; i < t->ndim; i++) dims[i] = enif_make_int64(env, t->shape[i]);
-      if (!bytes_term(c, t->data, (size_t)(zr_tensor_count(t) * t->itemsize), &data)) { *st = ZR_ERR_NOMEM; return 0; }
+      if (!bytes_term(c, t->data, (size_t)(zr_tensor_count(t) * t->itemsize), &data)) {
+        *st = ZR_ERR_NOMEM;
+        return 0;
+      }
       *out = enif_make_tuple4(env, a_tensor_tag, enif_make_atom(env, zr_dtype_name(t->dtype)),
                               enif_make_tuple_from_array(env, dims, t->ndim), data);
       return 1;
     }
-    default:
-      return via_etf(c, v, out, st);
+    default: return via_etf(c, v, out, st);
   }
 }
 
@@ -312,9 +330,11 @@ static ERL_NIF_TERM decode_impl(ErlNifEnv *env, int argc, const ERL_NIF_TERM arg
     return enif_make_badarg(env);
   zr_error e;
   zr_error_clear(&e);
-  const zr_format *fmt = strcmp(fmt_name, "auto") == 0 ? zr_format_detect(in.data, in.size) : zr_format_by_name(fmt_name);
+  const zr_format *fmt =
+      strcmp(fmt_name, "auto") == 0 ? zr_format_detect(in.data, in.size) : zr_format_by_name(fmt_name);
   if (!fmt || !fmt->decode) {
-    zr_error_set(&e, ZR_ERR_FORMAT, 0, "%s", strcmp(fmt_name, "auto") == 0 ? "format not detected" : "no such format in this build");
+    zr_error_set(&e, ZR_ERR_FORMAT, 0, "%s",
+                 strcmp(fmt_name, "auto") == 0 ? "format not detected" : "no such format in this build");
     return make_error(env, ZR_ERR_FORMAT, &e);
   }
   zr_decode_opts o;
@@ -324,13 +344,21 @@ static ERL_NIF_TERM decode_impl(ErlNifEnv *env, int argc, const ERL_NIF_TERM arg
   zr_status st = strcmp(fmt->name, "etf") == 0 ? zr_etf_decode(in.data, in.size, &o, flags, &doc, &e)
                                                : fmt->decode(in.data, in.size, &o, &doc, &e);
   if (st != ZR_OK) return make_error(env, st, &e);
-  conv c = {.env = env, .input = argv[0], .in_lo = in.data, .in_hi = in.data + in.size, .doc = doc,
-            .flags = flags, .safe = safe, .err = &e};
+  conv c = {.env = env,
+            .input = argv[0],
+            .in_lo = in.data,
+            .in_hi = in.data + in.size,
+            .doc = doc,
+            .flags = flags,
+            .safe = safe,
+            .err = &e};
   if (copy) c.in_lo = c.in_hi = NULL;
   ERL_NIF_TERM out;
   int ok = to_term(&c, zr_doc_root(doc), &out, &st, 0);
-  if (c.docr) enif_release_resource(c.docr); /* binaries made over it keep it alive */
-  else zr_doc_free(c.doc);
+  if (c.docr)
+    enif_release_resource(c.docr); /* binaries made over it keep it alive */
+  else
+    zr_doc_free(c.doc);
   if (!ok) return make_error(env, st ? st : ZR_ERR_INTERNAL, &e);
   return enif_make_tuple2(env, a_ok, out);
 }
@@ -342,7 +370,6 @@ static ERL_NIF_TERM decode_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
     return enif_schedule_nif(env, "decode_dirty", ERL_NIF_DIRTY_JOB_CPU_BOUND, decode_impl, argc, argv);
   return decode_impl(env, argc, argv);
 }
-
 
 /* ---------------------------------------------------------------------------------------------
  * Shared memory.
@@ -390,8 +417,8 @@ static ERL_NIF_TERM to_shm_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
     const ERL_NIF_TERM *tup;
     char name[ZR_SHM_NAME_MAX + 1];
     if (!enif_get_tuple(env, head, &arity, &tup) || arity != 2 || !get_bin_str(env, tup[0], name, sizeof name)) {
-      st = zr_error_set(&e, ZR_ERR_INVALID_ARG, -1, "objects must be {Name, Term} with a binary name of at most %u bytes",
-                        ZR_SHM_NAME_MAX);
+      st = zr_error_set(&e, ZR_ERR_INVALID_ARG, -1,
+                        "objects must be {Name, Term} with a binary name of at most %u bytes", ZR_SHM_NAME_MAX);
       break;
     }
     ErlNifBinary flat;
@@ -406,9 +433,12 @@ static ERL_NIF_TERM to_shm_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
       zr_encode_opts eo;
       memset(&eo, 0, sizeof eo);
       eo.flags = eflags;
-      if ((is_auto || is_raw) && v->kind == ZR_KIND_TENSOR) st = zr_shm_put_tensor(r, name, v->u.tensor, 0, &e);
-      else if (is_raw) st = zr_error_set(&e, ZR_ERR_TYPE, -1, "object \"%s\": format raw holds tensors only", name);
-      else st = zr_shm_put_value(r, name, fmt->id, v, &eo, 0, &e);
+      if ((is_auto || is_raw) && v->kind == ZR_KIND_TENSOR)
+        st = zr_shm_put_tensor(r, name, v->u.tensor, 0, &e);
+      else if (is_raw)
+        st = zr_error_set(&e, ZR_ERR_TYPE, -1, "object \"%s\": format raw holds tensors only", name);
+      else
+        st = zr_shm_put_value(r, name, fmt->id, v, &eo, 0, &e);
     } else {
       e.offset = -1;
     }
@@ -449,8 +479,10 @@ static ERL_NIF_TERM from_shm_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM ar
     conv c = {.env = env, .doc = doc, .flags = flags, .safe = safe, .err = &e};
     ERL_NIF_TERM t;
     int ok = to_term(&c, zr_doc_root(doc), &t, &st, 0);
-    if (c.docr) enif_release_resource(c.docr);
-    else zr_doc_free(c.doc);
+    if (c.docr)
+      enif_release_resource(c.docr);
+    else
+      zr_doc_free(c.doc);
     if (!ok) {
       if (st == ZR_OK) st = ZR_ERR_INTERNAL;
       break;

@@ -13,7 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zerial/zerial.h"
+#include "zerial/alloc.h"
+#include "zerial/io.h"
+#include "zerial/status.h"
+#include "zerial/tensor.h"
+#include "zerial/value.h"
+#include "zerial/numpy.h"
+
+/* from zerial.h (the umbrella is not needed here) */
+ZR_API const char *zr_version_string(void);
 #include "zerial/format.h"
 #include "zerial/shm.h"
 #include "zerial/arrow.h"
@@ -1013,6 +1021,94 @@ static int ctx_init(conv_ctx *c) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Decode allocator: keeps large blocks for the next decode. A doc's arena takes big chunks;
+ * fresh ones cost a page fault per 4 KiB every time (and munmap gives them back), so repeated
+ * loads() of large inputs reuse a bounded set of blocks instead. Thread-safe (decodes run
+ * without the GIL). */
+#include <pthread.h>
+
+#define BLOCK_CACHE_MIN ((size_t)1 << 20)
+#define BLOCK_CACHE_LIMIT ((size_t)512 << 20)
+typedef struct cblk {
+  size_t size;        /* bytes including this header */
+  struct cblk *next;
+} cblk;
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static cblk *cache_head;
+static size_t cache_bytes;
+
+static void *cache_malloc(void *ud, size_t n) {
+  (void)ud;
+  size_t total = n + sizeof(cblk);
+  if (total < n) return NULL;
+  if (total >= BLOCK_CACHE_MIN) {
+    pthread_mutex_lock(&cache_mu);
+    for (cblk **pp = &cache_head; *pp; pp = &(*pp)->next) {
+      cblk *b = *pp;
+      if (b->size >= total && b->size / 2 <= total) {
+        *pp = b->next;
+        cache_bytes -= b->size;
+        pthread_mutex_unlock(&cache_mu);
+        return b + 1;
+      }
+    }
+    pthread_mutex_unlock(&cache_mu);
+  }
+  cblk *b = malloc(total);
+  if (!b) return NULL;
+  b->size = total;
+  return b + 1;
+}
+
+static void cache_free(void *ud, void *p) {
+  (void)ud;
+  if (!p) return;
+  cblk *b = (cblk *)p - 1;
+  if (b->size >= BLOCK_CACHE_MIN) {
+    pthread_mutex_lock(&cache_mu);
+    if (cache_bytes + b->size <= BLOCK_CACHE_LIMIT) {
+      b->next = cache_head;
+      cache_head = b;
+      cache_bytes += b->size;
+      pthread_mutex_unlock(&cache_mu);
+      return;
+    }
+    pthread_mutex_unlock(&cache_mu);
+  }
+  free(b);
+}
+
+static void *cache_realloc(void *ud, void *p, size_t n) {
+  if (!p) return cache_malloc(ud, n);
+  cblk *b = (cblk *)p - 1;
+  if (b->size - sizeof(cblk) >= n) return p;
+  void *q = cache_malloc(ud, n);
+  if (!q) return NULL;
+  memcpy(q, p, b->size - sizeof(cblk));
+  cache_free(ud, p);
+  return q;
+}
+
+static const zr_allocator decode_alloc = {cache_malloc, cache_realloc, cache_free, NULL};
+
+static PyObject *py_release_cache(PyObject *self, PyObject *unused) {
+  (void)self;
+  (void)unused;
+  pthread_mutex_lock(&cache_mu);
+  cblk *b = cache_head;
+  size_t n = cache_bytes;
+  cache_head = NULL;
+  cache_bytes = 0;
+  pthread_mutex_unlock(&cache_mu);
+  while (b) {
+    cblk *next = b->next;
+    free(b);
+    b = next;
+  }
+  return PyLong_FromSize_t(n);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* dumps / loads / inspect */
 
 static const zr_format *pick_format(const char *name, const zr_value *v) {
@@ -1105,6 +1201,7 @@ static PyObject *py_loads(PyObject *self, PyObject *args, PyObject *kw) {
   zr_decode_opts o;
   zr_decode_opts_init(&o);
   o.copy = copy;
+  o.alloc = &decode_alloc;
   zr_error err;
   zr_error_clear(&err);
   zr_status st;
@@ -1362,7 +1459,10 @@ static PyObject *Region_getitem(RegionObject *self, PyObject *key) {
   if (!h) return NULL;
   h->has_input = 0;
   h->doc = NULL;
-  Py_BEGIN_ALLOW_THREADS st = zr_shm_get_value(self->r, name, NULL, &h->doc, &err);
+  zr_decode_opts dopts;
+  zr_decode_opts_init(&dopts);
+  dopts.alloc = &decode_alloc;
+  Py_BEGIN_ALLOW_THREADS st = zr_shm_get_value(self->r, name, &dopts, &h->doc, &err);
   Py_END_ALLOW_THREADS
   if (st != ZR_OK) {
     Py_DECREF(h);
@@ -1642,6 +1742,8 @@ static PyMethodDef module_methods[] = {
     {"loads", (PyCFunction)(void (*)(void))py_loads, METH_VARARGS | METH_KEYWORDS, "Deserialize bytes-like input."},
     {"inspect", (PyCFunction)py_inspect, METH_O, "Describe serialized input without decoding payloads."},
     {"formats", (PyCFunction)py_formats, METH_NOARGS, "Built-in formats: (name, id, summary) tuples."},
+    {"release_cache", (PyCFunction)py_release_cache, METH_NOARGS,
+     "Free the large blocks kept for reuse by decodes (at most 512 MiB); returns the bytes freed."},
     {"_set_tensor_factory", (PyCFunction)py_set_tensor_factory, METH_O, NULL},
     {"_set_region_class", (PyCFunction)py_set_region_class, METH_O, NULL},
     {"_set_table_class", (PyCFunction)py_set_table_class, METH_O, NULL},

@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zerial/zerial.h"
+#include "zerial/alloc.h"
+#include "zerial/io.h"
+#include "zerial/status.h"
+#include "zerial/tensor.h"
+#include "zerial/value.h"
 #include "zerial/format.h"
 #include "zerial/shm.h"
 

@@ -8,7 +8,7 @@
 typedef struct dec {
   const uint8_t *base; /* start of the buffer being decoded (offsets are relative to it) */
   const uint8_t *p, *end;
-  int64_t base_off;    /* offset of base in the caller's input */
+  int64_t base_off; /* offset of base in the caller's input */
   zr_doc *doc;
   const zr_decode_opts *o;
   unsigned flags;
@@ -57,13 +57,25 @@ const char *zr__etf_tag_name(unsigned tag) { return tag < 256 ? tag_names[tag] :
 
 int zr__etf_tag_supported(unsigned tag) {
   switch (tag) {
-    case ETF_NEW_FLOAT: case ETF_BIT_BINARY: case ETF_SMALL_INTEGER: case ETF_INTEGER:
-    case ETF_FLOAT: case ETF_ATOM: case ETF_SMALL_TUPLE: case ETF_LARGE_TUPLE: case ETF_NIL:
-    case ETF_STRING: case ETF_LIST: case ETF_BINARY: case ETF_SMALL_BIG: case ETF_LARGE_BIG:
-    case ETF_SMALL_ATOM: case ETF_MAP: case ETF_ATOM_UTF8: case ETF_SMALL_ATOM_UTF8:
-      return 1;
-    default:
-      return 0;
+    case ETF_NEW_FLOAT:
+    case ETF_BIT_BINARY:
+    case ETF_SMALL_INTEGER:
+    case ETF_INTEGER:
+    case ETF_FLOAT:
+    case ETF_ATOM:
+    case ETF_SMALL_TUPLE:
+    case ETF_LARGE_TUPLE:
+    case ETF_NIL:
+    case ETF_STRING:
+    case ETF_LIST:
+    case ETF_BINARY:
+    case ETF_SMALL_BIG:
+    case ETF_LARGE_BIG:
+    case ETF_SMALL_ATOM:
+    case ETF_MAP:
+    case ETF_ATOM_UTF8:
+    case ETF_SMALL_ATOM_UTF8: return 1;
+    default: return 0;
   }
 }
 
@@ -73,12 +85,14 @@ static zr_status truncated(dec *d, const char *what) {
   return zr__err(d->err, ZR_ERR_TRUNCATED, off_of(d, d->p), "ETF: input ends inside %s", what);
 }
 
-#define NEED(d, n, what)                                                                           \
-  do {                                                                                             \
-    if (ZR_UNLIKELY((size_t)((d)->end - (d)->p) < (size_t)(n))) return truncated((d), (what));      \
+#define NEED(d, n, what)                                                                       \
+  do {                                                                                         \
+    if (ZR_UNLIKELY((size_t)((d)->end - (d)->p) < (size_t)(n))) return truncated((d), (what)); \
   } while (0)
 
-static zr_status nomem(dec *d) { return zr__err(d->err, ZR_ERR_NOMEM, off_of(d, d->p), "ETF: out of memory (or max_bytes reached)"); }
+static zr_status nomem(dec *d) {
+  return zr__err(d->err, ZR_ERR_NOMEM, off_of(d, d->p), "ETF: out of memory (or max_bytes reached)");
+}
 
 static zr_status count_elements(dec *d, uint64_t n) {
   d->elements += n;
@@ -132,9 +146,18 @@ static zr_status latin1_value(dec *d, uint8_t kind, const uint8_t *p, size_t n, 
 
 static zr_status atom_value(dec *d, const uint8_t *p, size_t n, int latin1, zr_value *out) {
   if (!(d->flags & ZR_ETF_ATOMS_AS_SYMBOLS)) {
-    if (n == 4 && memcmp(p, "true", 4) == 0) { *out = zr_bool(1); return ZR_OK; }
-    if (n == 5 && memcmp(p, "false", 5) == 0) { *out = zr_bool(0); return ZR_OK; }
-    if (n == 3 && memcmp(p, "nil", 3) == 0) { *out = zr_null(); return ZR_OK; }
+    if (n == 4 && memcmp(p, "true", 4) == 0) {
+      *out = zr_bool(1);
+      return ZR_OK;
+    }
+    if (n == 5 && memcmp(p, "false", 5) == 0) {
+      *out = zr_bool(0);
+      return ZR_OK;
+    }
+    if (n == 3 && memcmp(p, "nil", 3) == 0) {
+      *out = zr_null();
+      return ZR_OK;
+    }
     if ((d->flags & ZR_ETF_UNDEFINED_NULL) && n == 9 && memcmp(p, "undefined", 9) == 0) {
       *out = zr_null();
       return ZR_OK;
@@ -155,7 +178,10 @@ static zr_status big_value(dec *d, int neg, const uint8_t *mag, size_t n, zr_val
   if (n <= 8) {
     uint64_t m = 0;
     for (size_t i = n; i-- > 0;) m = (m << 8) | mag[i];
-    if (!neg && m <= (uint64_t)INT64_MAX) { *out = zr_int((int64_t)m); return ZR_OK; }
+    if (!neg && m <= (uint64_t)INT64_MAX) {
+      *out = zr_int((int64_t)m);
+      return ZR_OK;
+    }
     if (neg && m <= (uint64_t)INT64_MAX + 1) {
       *out = zr_int(m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m);
       return ZR_OK;
@@ -280,7 +306,7 @@ static zr_status dec_term(dec *d, zr_value *out) {
       NEED(d, n, "a tuple");
       if (ZR_UNLIKELY(++d->depth > d->o->max_depth))
         return zr__err(d->err, ZR_ERR_LIMIT, off_of(d, at), "ETF: nesting deeper than max_depth (%u)", d->o->max_depth);
-      zr_value *items;
+      zr_value *items = NULL;
       ZR_TRY(dec_items(d, n, &items));
       d->depth--;
       *out = container(ZR_KIND_TUPLE, items, n);
@@ -289,9 +315,7 @@ static zr_status dec_term(dec *d, zr_value *out) {
         return tagged_tuple(d, out, at);
       return ZR_OK;
     }
-    case ETF_NIL:
-      *out = container(ZR_KIND_LIST, NULL, 0);
-      return ZR_OK;
+    case ETF_NIL: *out = container(ZR_KIND_LIST, NULL, 0); return ZR_OK;
     case ETF_STRING: {
       NEED(d, 2, "STRING_EXT");
       size_t n = zr__ld16be(d->p);
@@ -317,7 +341,7 @@ static zr_status dec_term(dec *d, zr_value *out) {
       NEED(d, n + 1, "a list");
       if (ZR_UNLIKELY(++d->depth > d->o->max_depth))
         return zr__err(d->err, ZR_ERR_LIMIT, off_of(d, at), "ETF: nesting deeper than max_depth (%u)", d->o->max_depth);
-      zr_value *items;
+      zr_value *items = NULL;
       ZR_TRY(dec_items(d, n, &items));
       zr_value list = container(ZR_KIND_LIST, items, n);
       NEED(d, 1, "a list tail");
@@ -398,7 +422,7 @@ static zr_status dec_term(dec *d, zr_value *out) {
       NEED(d, 2 * n, "a map");
       if (ZR_UNLIKELY(++d->depth > d->o->max_depth))
         return zr__err(d->err, ZR_ERR_LIMIT, off_of(d, at), "ETF: nesting deeper than max_depth (%u)", d->o->max_depth);
-      zr_value *items;
+      zr_value *items = NULL;
       ZR_TRY(dec_items(d, 2 * n, &items));
       d->depth--;
       *out = container(ZR_KIND_MAP, items, n);
@@ -407,12 +431,22 @@ static zr_status dec_term(dec *d, zr_value *out) {
     }
     case ETF_COMPRESSED:
       return zr__err(d->err, ZR_ERR_MALFORMED, off_of(d, at), "ETF: compressed term (tag 80) inside a term");
-    case ETF_PID: case ETF_NEW_PID: case ETF_PORT: case ETF_NEW_PORT: case ETF_V4_PORT:
-    case ETF_REFERENCE: case ETF_NEW_REFERENCE: case ETF_NEWER_REFERENCE: case ETF_FUN:
-    case ETF_NEW_FUN: case ETF_EXPORT: case ETF_LOCAL:
-      return zr__err(d->err, ZR_ERR_UNSUPPORTED, off_of(d, at),
-                     "ETF: tag %u (%s) at offset %lld is not supported: pids, ports, references and funs have no zerial value",
-                     tag, tag_names[tag], (long long)off_of(d, at));
+    case ETF_PID:
+    case ETF_NEW_PID:
+    case ETF_PORT:
+    case ETF_NEW_PORT:
+    case ETF_V4_PORT:
+    case ETF_REFERENCE:
+    case ETF_NEW_REFERENCE:
+    case ETF_NEWER_REFERENCE:
+    case ETF_FUN:
+    case ETF_NEW_FUN:
+    case ETF_EXPORT:
+    case ETF_LOCAL:
+      return zr__err(
+          d->err, ZR_ERR_UNSUPPORTED, off_of(d, at),
+          "ETF: tag %u (%s) at offset %lld is not supported: pids, ports, references and funs have no zerial value",
+          tag, tag_names[tag], (long long)off_of(d, at));
     default:
       return zr__err(d->err, ZR_ERR_MALFORMED, off_of(d, at), "ETF: unknown or invalid tag %u%s%s", tag,
                      tag_names[tag] ? " " : "", tag_names[tag] ? tag_names[tag] : "");
@@ -449,8 +483,8 @@ static zr_status tagged_tuple(dec *d, zr_value *t, const uint8_t *at) {
     return ZR_OK;
   }
   if (is_sym(&it[0], ETF_TAG_EXT)) {
-    if (!is_int(&it[1]) || !is_int(&it[2]) || it[3].kind != ZR_KIND_BINARY || it[1].u.i < 0 ||
-        it[1].u.i > UINT32_MAX || it[2].u.i < 0 || it[2].u.i > UINT16_MAX)
+    if (!is_int(&it[1]) || !is_int(&it[2]) || it[3].kind != ZR_KIND_BINARY || it[1].u.i < 0 || it[1].u.i > UINT32_MAX ||
+        it[2].u.i < 0 || it[2].u.i > UINT16_MAX)
       return ZR_OK;
     zr_value v = it[3];
     v.kind = ZR_KIND_EXT;
@@ -460,8 +494,8 @@ static zr_status tagged_tuple(dec *d, zr_value *t, const uint8_t *at) {
     return ZR_OK;
   }
   if (is_sym(&it[0], ETF_TAG_TENSOR)) {
-    static const zr_dtype dts[] = {ZR_DT_BOOL, ZR_DT_INT8, ZR_DT_INT16, ZR_DT_INT32, ZR_DT_INT64,
-                                   ZR_DT_UINT8, ZR_DT_UINT16, ZR_DT_UINT32, ZR_DT_UINT64, ZR_DT_FLOAT16,
+    static const zr_dtype dts[] = {ZR_DT_BOOL,    ZR_DT_INT8,    ZR_DT_INT16,     ZR_DT_INT32,     ZR_DT_INT64,
+                                   ZR_DT_UINT8,   ZR_DT_UINT16,  ZR_DT_UINT32,    ZR_DT_UINT64,    ZR_DT_FLOAT16,
                                    ZR_DT_FLOAT32, ZR_DT_FLOAT64, ZR_DT_COMPLEX64, ZR_DT_COMPLEX128};
     if (it[1].kind != ZR_KIND_SYMBOL || it[2].kind != ZR_KIND_TUPLE || it[3].kind != ZR_KIND_BINARY) return ZR_OK;
     int dt = -1;
@@ -482,7 +516,8 @@ static zr_status tagged_tuple(dec *d, zr_value *t, const uint8_t *at) {
                      (unsigned long long)it[3].n.len);
     zr_tensor tn;
     zr_error e2;
-    if (zr_tensor_init(&tn, (zr_dtype)dt, isz, (uint32_t)it[2].n.len, shape, (void *)(uintptr_t)it[3].u.bin, &e2) != ZR_OK)
+    if (zr_tensor_init(&tn, (zr_dtype)dt, isz, (uint32_t)it[2].n.len, shape, (void *)(uintptr_t)it[3].u.bin, &e2) !=
+        ZR_OK)
       return zr__err(d->err, ZR_ERR_MALFORMED, off_of(d, at), "ETF: '$zerial_tensor': %s", e2.message);
     zr_value v = zr_tensor_value(d->doc, &tn);
     if (v.kind != ZR_KIND_TENSOR) return nomem(d);
@@ -497,11 +532,21 @@ static uint64_t value_hash(const zr_value *v) {
   uint64_t h = (uint64_t)v->kind * UINT64_C(0x9E3779B97F4A7C15);
   switch (v->kind) {
     case ZR_KIND_BOOL: return h ^ (uint64_t)v->u.b;
-    case ZR_KIND_INT: case ZR_KIND_UINT: case ZR_KIND_TIMESTAMP: return h ^ (v->u.u * UINT64_C(0xBF58476D1CE4E5B9));
-    case ZR_KIND_FLOAT: { uint64_t b; memcpy(&b, &v->u.f, 8); return h ^ b; }
-    case ZR_KIND_STRING: case ZR_KIND_BINARY: case ZR_KIND_SYMBOL: case ZR_KIND_BIGINT: case ZR_KIND_EXT:
-      return zr_xxh3_64(v->u.bin, (size_t)v->n.len, h);
-    case ZR_KIND_LIST: case ZR_KIND_TUPLE: {
+    case ZR_KIND_INT:
+    case ZR_KIND_UINT:
+    case ZR_KIND_TIMESTAMP: return h ^ (v->u.u * UINT64_C(0xBF58476D1CE4E5B9));
+    case ZR_KIND_FLOAT: {
+      uint64_t b;
+      memcpy(&b, &v->u.f, 8);
+      return h ^ b;
+    }
+    case ZR_KIND_STRING:
+    case ZR_KIND_BINARY:
+    case ZR_KIND_SYMBOL:
+    case ZR_KIND_BIGINT:
+    case ZR_KIND_EXT: return zr_xxh3_64(v->u.bin, (size_t)v->n.len, h);
+    case ZR_KIND_LIST:
+    case ZR_KIND_TUPLE: {
       uint64_t n = v->n.len < 16 ? v->n.len : 16;
       for (uint64_t i = 0; i < n; i++) h = (h ^ value_hash(&v->u.items[i])) * UINT64_C(0x94D049BB133111EB);
       return h ^ v->n.len;
@@ -525,14 +570,18 @@ static zr_status dup_check(dec *d, zr_value *m, const uint8_t *at) {
     size_t s = (size_t)value_hash(&mem[i].key) & (cap - 1);
     int found = 0;
     while (slots[s] != UINT32_MAX) {
-      if (zr_value_equal(&mem[slots[s]].key, &mem[i].key)) { found = 1; break; }
+      if (zr_value_equal(&mem[slots[s]].key, &mem[i].key)) {
+        found = 1;
+        break;
+      }
       s = (s + 1) & (cap - 1);
     }
     if (!found) {
       mem[kept] = mem[i];
       slots[s] = (uint32_t)kept++;
     } else if (d->o->dup_keys == ZR_DUP_ERROR) {
-      st = zr__err(d->err, ZR_ERR_MALFORMED, off_of(d, at), "ETF: map has a repeated key (entry %llu)", (unsigned long long)i);
+      st = zr__err(d->err, ZR_ERR_MALFORMED, off_of(d, at), "ETF: map has a repeated key (entry %llu)",
+                   (unsigned long long)i);
       break;
     } else if (d->o->dup_keys == ZR_DUP_LAST) {
       mem[slots[s]].val = mem[i].val;
@@ -549,8 +598,8 @@ static zr_status decode_compressed(dec *d, zr_value *out) {
   d->p += 4;
   if (size > d->o->max_bytes)
     return zr__err(d->err, ZR_ERR_LIMIT, off_of(d, d->p - 4),
-                   "ETF: compressed term declares %llu bytes, more than max_bytes (%llu)",
-                   (unsigned long long)size, (unsigned long long)d->o->max_bytes);
+                   "ETF: compressed term declares %llu bytes, more than max_bytes (%llu)", (unsigned long long)size,
+                   (unsigned long long)d->o->max_bytes);
   if (size == 0) return zr__err(d->err, ZR_ERR_MALFORMED, off_of(d, d->p - 4), "ETF: compressed term of 0 bytes");
   uint8_t *buf = zr_doc_alloc(d->doc, (size_t)size, 8);
   if (!buf) return nomem(d);
@@ -561,7 +610,10 @@ static zr_status decode_compressed(dec *d, zr_value *out) {
   if (zs != Z_OK || dlen != size)
     return zr__err(d->err, zs == Z_OK || zs == Z_BUF_ERROR ? ZR_ERR_MALFORMED : ZR_ERR_CODEC, off_of(d, d->p),
                    "ETF: compressed term does not inflate to its declared %llu bytes (zlib: %s)",
-                   (unsigned long long)size, zs == Z_OK ? "size differs" : zs == Z_BUF_ERROR ? "truncated or longer" : "data error");
+                   (unsigned long long)size,
+                   zs == Z_OK          ? "size differs"
+                   : zs == Z_BUF_ERROR ? "truncated or longer"
+                                       : "data error");
   if (slen != (uLong)(d->end - d->p))
     return zr__err(d->err, ZR_ERR_MALFORMED, off_of(d, d->p + slen), "ETF: bytes after the compressed term");
   /* Offsets inside the inflated term are reported relative to the inflated bytes. */
@@ -583,20 +635,18 @@ zr_status zr_etf_decode(const void *data, size_t len, const zr_decode_opts *opts
   }
   const uint8_t *p = data;
   if (len < 1) return zr__err(err, ZR_ERR_TRUNCATED, 0, "ETF: empty input");
-  if (p[0] != ETF_VERSION)
-    return zr__err(err, ZR_ERR_VERSION, 0, "ETF: version byte is %u, not 131", p[0]);
+  if (p[0] != ETF_VERSION) return zr__err(err, ZR_ERR_VERSION, 0, "ETF: version byte is %u, not 131", p[0]);
   zr_doc *doc = zr__doc_new_limited(opts->alloc, opts->max_bytes);
   if (!doc) return zr__err_nomem(err);
-  dec d = {.base = p, .p = p + 1, .end = p + len, .doc = doc, .o = opts, .flags = flags, .copy = opts->copy, .err = err};
-  zr_value root;
+  dec d = {
+      .base = p, .p = p + 1, .end = p + len, .doc = doc, .o = opts, .flags = flags, .copy = opts->copy, .err = err};
+  zr_value root = zr_null();
   zr_status st;
   if (len >= 2 && p[1] == ETF_COMPRESSED) {
     d.p++;
     st = decode_compressed(&d, &root);
   } else {
     st = dec_term(&d, &root);
-    if (st == ZR_OK && d.p != d.end)
-      st = zr__err(err, ZR_ERR_MALFORMED, off_of(&d, d.p), "ETF: %zu bytes after the term", (size_t)(d.end - d.p));
   }
   if (st == ZR_OK && d.p != d.end)
     st = zr__err(err, ZR_ERR_MALFORMED, off_of(&d, d.p), "ETF: %zu bytes after the term", (size_t)(d.end - d.p));

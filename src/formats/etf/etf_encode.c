@@ -9,12 +9,12 @@
 #define ENC_STAGE (64u * 1024u)
 
 typedef struct enc {
-  zr__buf b;       /* staging buffer (stream mode) or the whole term (compress mode) */
-  int stream;      /* flush b to the sink when full */
-  int direct;      /* b is a window reserved in the sink's own memory (committed when full) */
+  zr__buf b;  /* staging buffer (stream mode) or the whole term (compress mode) */
+  int stream; /* flush b to the sink when full */
+  int direct; /* b is a window reserved in the sink's own memory (committed when full) */
   zr_sink *sink;
-  unsigned flags;  /* zr_etf_flags */
-  int sorted;      /* ZR_ENC_DETERMINISTIC */
+  unsigned flags; /* zr_etf_flags */
+  int sorted;     /* ZR_ENC_DETERMINISTIC */
   zr_error *err;
   zr__path path;
 } enc;
@@ -83,7 +83,10 @@ static zr_status put_bytes(enc *e, const void *p, size_t n) {
 }
 
 ZR_INLINE void w8(enc *e, uint8_t v) { e->b.data[e->b.len++] = v; }
-ZR_INLINE void w32(enc *e, uint32_t v) { zr__st32be(e->b.data + e->b.len, v); e->b.len += 4; }
+ZR_INLINE void w32(enc *e, uint32_t v) {
+  zr__st32be(e->b.data + e->b.len, v);
+  e->b.len += 4;
+}
 
 static zr_status put_atom(enc *e, const char *s, size_t n) {
   if (n <= 255) {
@@ -162,12 +165,22 @@ static zr_status put_tuple_head(enc *e, uint64_t n) {
 /* number < atom < reference < fun < port < pid < tuple < map < nil < list < bitstring */
 static int order_class(const zr_value *v) {
   switch ((zr_kind)v->kind) {
-    case ZR_KIND_INT: case ZR_KIND_UINT: case ZR_KIND_BIGINT: case ZR_KIND_FLOAT: return 0;
-    case ZR_KIND_NULL: case ZR_KIND_BOOL: case ZR_KIND_SYMBOL: return 1;
-    case ZR_KIND_TUPLE: case ZR_KIND_TIMESTAMP: case ZR_KIND_EXT: case ZR_KIND_TENSOR: case ZR_KIND_TABLE: return 6;
+    case ZR_KIND_INT:
+    case ZR_KIND_UINT:
+    case ZR_KIND_BIGINT:
+    case ZR_KIND_FLOAT: return 0;
+    case ZR_KIND_NULL:
+    case ZR_KIND_BOOL:
+    case ZR_KIND_SYMBOL: return 1;
+    case ZR_KIND_TUPLE:
+    case ZR_KIND_TIMESTAMP:
+    case ZR_KIND_EXT:
+    case ZR_KIND_TENSOR:
+    case ZR_KIND_TABLE: return 6;
     case ZR_KIND_MAP: return 7;
     case ZR_KIND_LIST: return v->n.len ? 9 : 8;
-    case ZR_KIND_STRING: case ZR_KIND_BINARY: return 10;
+    case ZR_KIND_STRING:
+    case ZR_KIND_BINARY: return 10;
   }
   return 11;
 }
@@ -221,7 +234,8 @@ static int cmp_num(const zr_value *a, const zr_value *b) {
   if ((a->kind == ZR_KIND_INT || a->kind == ZR_KIND_UINT) && (b->kind == ZR_KIND_INT || b->kind == ZR_KIND_UINT)) {
     if (a->kind == ZR_KIND_INT && a->u.i < 0) return -1;
     if (b->kind == ZR_KIND_INT && b->u.i < 0) return 1;
-    uint64_t x = a->kind == ZR_KIND_INT ? (uint64_t)a->u.i : a->u.u, y = b->kind == ZR_KIND_INT ? (uint64_t)b->u.i : b->u.u;
+    uint64_t x = a->kind == ZR_KIND_INT ? (uint64_t)a->u.i : a->u.u,
+             y = b->kind == ZR_KIND_INT ? (uint64_t)b->u.i : b->u.u;
     return x < y ? -1 : x > y;
   }
   long double x = num_ld(a), y = num_ld(b);
@@ -245,8 +259,7 @@ static int term_cmp(const zr_value *a, const zr_value *b, unsigned flags) {
   int ca = order_class(a), cb = order_class(b);
   if (ca != cb) return ca < cb ? -1 : 1;
   switch (ca) {
-    case 0:
-      return cmp_num(a, b);
+    case 0: return cmp_num(a, b);
     case 1: {
       size_t na, nb;
       const char *sa = atom_text(a, &na, flags), *sb = atom_text(b, &nb, flags);
@@ -259,12 +272,9 @@ static int term_cmp(const zr_value *a, const zr_value *b, unsigned flags) {
     case 7:
       if (a->n.len != b->n.len) return a->n.len < b->n.len ? -1 : 1;
       return cmp_items(a->u.items, 2 * a->n.len, b->u.items, 2 * b->n.len, flags);
-    case 9:
-      return cmp_items(a->u.items, a->n.len, b->u.items, b->n.len, flags);
-    case 10:
-      return cmp_bytes(a->u.bin, (size_t)a->n.len, b->u.bin, (size_t)b->n.len);
-    default:
-      return 0;
+    case 9: return cmp_items(a->u.items, a->n.len, b->u.items, b->n.len, flags);
+    case 10: return cmp_bytes(a->u.bin, (size_t)a->n.len, b->u.bin, (size_t)b->n.len);
+    default: return 0;
   }
 }
 
@@ -328,7 +338,8 @@ static const char *const unit_atoms[] = {"second", "millisecond", "microsecond",
 static zr_status enc_tensor(enc *e, const zr_tensor *t) {
   if (t->dtype < ZR_DT_BOOL || t->dtype > ZR_DT_COMPLEX128 || zr_dtype_size(t->dtype) != t->itemsize ||
       (t->byte_order == ZR_ORDER_BIG && t->itemsize > 1))
-    return fail_path(e, ZR_ERR_TYPE, "ETF: only little-endian numeric tensors are written (as '$zerial_tensor' tuples)%s", "");
+    return fail_path(e, ZR_ERR_TYPE,
+                     "ETF: only little-endian numeric tensors are written (as '$zerial_tensor' tuples)%s", "");
   ZR_TRY(put_tuple_head(e, 4));
   ZR_TRY(put_atom(e, ETF_TAG_TENSOR, sizeof ETF_TAG_TENSOR - 1));
   const char *dn = zr_dtype_name(t->dtype);
@@ -368,14 +379,10 @@ static zr_status enc_value(enc *e, const zr_value *v) {
   if (ZR_UNLIKELY(e->path.depth > ENC_MAX_DEPTH))
     return fail_path(e, ZR_ERR_LIMIT, "ETF: value nested deeper than %s levels", "4096");
   switch ((zr_kind)v->kind) {
-    case ZR_KIND_NULL:
-      return (e->flags & ZR_ETF_UNDEFINED_NULL) ? put_atom(e, "undefined", 9) : put_atom(e, "nil", 3);
-    case ZR_KIND_BOOL:
-      return v->u.b ? put_atom(e, "true", 4) : put_atom(e, "false", 5);
-    case ZR_KIND_INT:
-      return put_int(e, v->u.i);
-    case ZR_KIND_UINT:
-      return v->u.u <= (uint64_t)INT64_MAX ? put_int(e, (int64_t)v->u.u) : put_mag(e, 0, v->u.u);
+    case ZR_KIND_NULL: return (e->flags & ZR_ETF_UNDEFINED_NULL) ? put_atom(e, "undefined", 9) : put_atom(e, "nil", 3);
+    case ZR_KIND_BOOL: return v->u.b ? put_atom(e, "true", 4) : put_atom(e, "false", 5);
+    case ZR_KIND_INT: return put_int(e, v->u.i);
+    case ZR_KIND_UINT: return v->u.u <= (uint64_t)INT64_MAX ? put_int(e, (int64_t)v->u.u) : put_mag(e, 0, v->u.u);
     case ZR_KIND_BIGINT: {
       uint64_t n = v->n.len;
       while (n && v->u.bin[n - 1] == 0) n--;
@@ -393,7 +400,8 @@ static zr_status enc_value(enc *e, const zr_value *v) {
       return put_bytes(e, v->u.bin, (size_t)n);
     }
     case ZR_KIND_FLOAT: {
-      if (!isfinite(v->u.f)) return fail_path(e, ZR_ERR_TYPE, "ETF: Erlang floats are finite (NaN/infinity cannot be written)%s", "");
+      if (!isfinite(v->u.f))
+        return fail_path(e, ZR_ERR_TYPE, "ETF: Erlang floats are finite (NaN/infinity cannot be written)%s", "");
       uint64_t bits;
       memcpy(&bits, &v->u.f, 8);
       ZR_TRY(reserve(e, 9));
@@ -403,10 +411,8 @@ static zr_status enc_value(enc *e, const zr_value *v) {
       return ZR_OK;
     }
     case ZR_KIND_STRING:
-    case ZR_KIND_BINARY:
-      return put_binary(e, v->u.bin, v->n.len);
-    case ZR_KIND_SYMBOL:
-      return put_sym(e, v);
+    case ZR_KIND_BINARY: return put_binary(e, v->u.bin, v->n.len);
+    case ZR_KIND_SYMBOL: return put_sym(e, v);
     case ZR_KIND_LIST: {
       if (v->n.len == 0) {
         ZR_TRY(reserve(e, 1));
@@ -445,11 +451,11 @@ static zr_status enc_value(enc *e, const zr_value *v) {
       ZR_TRY(put_tuple_head(e, v->n.len));
       return enc_items(e, v->u.items, v->n.len);
     }
-    case ZR_KIND_MAP:
-      return enc_map(e, v);
+    case ZR_KIND_MAP: return enc_map(e, v);
     case ZR_KIND_TIMESTAMP:
       if (v->aux16 > ZR_TU_NANO)
-        return fail_path(e, ZR_ERR_TYPE, "ETF: timestamps in units other than second..nanosecond are not written%s", "");
+        return fail_path(e, ZR_ERR_TYPE, "ETF: timestamps in units other than second..nanosecond are not written%s",
+                         "");
       ZR_TRY(put_tuple_head(e, 4));
       ZR_TRY(put_atom(e, ETF_TAG_TIMESTAMP, sizeof ETF_TAG_TIMESTAMP - 1));
       ZR_TRY(put_int(e, v->u.i));
@@ -462,10 +468,8 @@ static zr_status enc_value(enc *e, const zr_value *v) {
       ZR_TRY(put_int(e, (int64_t)v->aux32));
       ZR_TRY(put_int(e, (int64_t)v->aux16));
       return put_binary(e, v->u.bin, v->n.len);
-    case ZR_KIND_TENSOR:
-      return enc_tensor(e, v->u.tensor);
-    case ZR_KIND_TABLE:
-      return fail_path(e, ZR_ERR_TYPE, "ETF: tables have no term form; use arrow_stream%s", "");
+    case ZR_KIND_TENSOR: return enc_tensor(e, v->u.tensor);
+    case ZR_KIND_TABLE: return fail_path(e, ZR_ERR_TYPE, "ETF: tables have no term form; use arrow_stream%s", "");
   }
   return fail_path(e, ZR_ERR_TYPE, "ETF: unknown value kind%s", "");
 }
@@ -474,8 +478,10 @@ static zr_status enc_value(enc *e, const zr_value *v) {
  * Returns 0 when the value holds anything the encoder would refuse or that is not worth sizing;
  * the caller then falls back to windowed writing, which reports the error. */
 static int int_size(int64_t i, uint64_t *n) {
-  if (i >= 0 && i <= 255) *n += 2;
-  else if (i >= INT32_MIN && i <= INT32_MAX) *n += 5;
+  if (i >= 0 && i <= 255)
+    *n += 2;
+  else if (i >= INT32_MIN && i <= INT32_MAX)
+    *n += 5;
   else {
     uint64_t m = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
     unsigned b = 0;
@@ -496,7 +502,8 @@ static int size_of(const zr_value *v, unsigned flags, unsigned depth, uint64_t *
       *n += 11;
       return 1;
     case ZR_KIND_FLOAT: *n += 9; return isfinite(v->u.f);
-    case ZR_KIND_STRING: case ZR_KIND_BINARY:
+    case ZR_KIND_STRING:
+    case ZR_KIND_BINARY:
       if (v->n.len > UINT32_MAX) return 0;
       *n += 5 + v->n.len;
       return 1;
@@ -505,7 +512,10 @@ static int size_of(const zr_value *v, unsigned flags, unsigned depth, uint64_t *
       *n += 2 + v->n.len;
       return 1;
     case ZR_KIND_LIST:
-      if (v->n.len == 0) { *n += 1; return 1; }
+      if (v->n.len == 0) {
+        *n += 1;
+        return 1;
+      }
       if (v->n.len > UINT32_MAX) return 0;
       *n += 6;
       for (uint64_t i = 0; i < v->n.len; i++)
@@ -527,8 +537,7 @@ static int size_of(const zr_value *v, unsigned flags, unsigned depth, uint64_t *
         if (!size_of(&v->u.members[i].key, flags, depth + 1, n) || !size_of(&v->u.members[i].val, flags, depth + 1, n))
           return 0;
       return 1;
-    default:
-      return 0; /* bigints, timestamps, ext, tensors, tables: windowed path */
+    default: return 0; /* bigints, timestamps, ext, tensors, tables: windowed path */
   }
 }
 

@@ -50,9 +50,9 @@ static zr_status j_str(zr__buf *j, const uint8_t *s, size_t n, int latin1) {
   return zr__buf_push(j, '"');
 }
 
-#define INEED(s, n, what)                                                                            \
-  do {                                                                                             \
-    if ((size_t)((s)->end - (s)->p) < (size_t)(n))                                                 \
+#define INEED(s, n, what)                                                                                           \
+  do {                                                                                                              \
+    if ((size_t)((s)->end - (s)->p) < (size_t)(n))                                                                  \
       return zr__err((s)->err, ZR_ERR_TRUNCATED, (int64_t)((s)->p - (s)->base), "ETF: input ends inside %s", what); \
   } while (0)
 
@@ -82,7 +82,8 @@ static zr_status walk(insp *s, unsigned depth, int show) {
   s->values++;
   const char *name = zr__etf_tag_name(tag);
   if (!zr__etf_tag_supported(tag))
-    return zr__err(s->err, name && tag != ETF_COMPRESSED && tag != ETF_ATOM_CACHE_REF ? ZR_ERR_UNSUPPORTED : ZR_ERR_MALFORMED,
+    return zr__err(s->err,
+                   name && tag != ETF_COMPRESSED && tag != ETF_ATOM_CACHE_REF ? ZR_ERR_UNSUPPORTED : ZR_ERR_MALFORMED,
                    (int64_t)off, "ETF: tag %u (%s) at offset %llu is not supported", tag, name ? name : "unknown",
                    (unsigned long long)off);
   if (show) ZR_TRY(zr__buf_printf(j, "{\"tag\":\"%s\",\"offset\":%llu", name, (unsigned long long)off));
@@ -102,7 +103,9 @@ static zr_status walk(insp *s, unsigned depth, int show) {
       uint64_t b = zr__ld64be(s->p);
       double f;
       memcpy(&f, &b, 8);
-      if (show) ZR_TRY(zr__buf_printf(j, f == f && f - f == 0 ? ",\"type\":\"float\",\"value\":%.17g" : ",\"type\":\"float\"", f));
+      if (show)
+        ZR_TRY(
+            zr__buf_printf(j, f == f && f - f == 0 ? ",\"type\":\"float\",\"value\":%.17g" : ",\"type\":\"float\"", f));
       s->p += 8;
       break;
     }
@@ -114,7 +117,10 @@ static zr_status walk(insp *s, unsigned depth, int show) {
       }
       s->p += 31;
       break;
-    case ETF_ATOM: case ETF_ATOM_UTF8: case ETF_SMALL_ATOM: case ETF_SMALL_ATOM_UTF8: {
+    case ETF_ATOM:
+    case ETF_ATOM_UTF8:
+    case ETF_SMALL_ATOM:
+    case ETF_SMALL_ATOM_UTF8: {
       int small = tag == ETF_SMALL_ATOM || tag == ETF_SMALL_ATOM_UTF8;
       INEED(s, small ? 1 : 2, "an atom");
       size_t n = small ? *s->p : zr__ld16be(s->p);
@@ -128,7 +134,8 @@ static zr_status walk(insp *s, unsigned depth, int show) {
       s->p += n;
       break;
     }
-    case ETF_SMALL_TUPLE: case ETF_LARGE_TUPLE: {
+    case ETF_SMALL_TUPLE:
+    case ETF_LARGE_TUPLE: {
       uint64_t n;
       INEED(s, tag == ETF_SMALL_TUPLE ? 1 : 4, "a tuple");
       n = tag == ETF_SMALL_TUPLE ? *s->p : zr__ld32be(s->p);
@@ -169,24 +176,28 @@ static zr_status walk(insp *s, unsigned depth, int show) {
       }
       break;
     }
-    case ETF_BINARY: case ETF_BIT_BINARY: {
+    case ETF_BINARY:
+    case ETF_BIT_BINARY: {
       INEED(s, tag == ETF_BINARY ? 4 : 5, "a binary");
       size_t n = zr__ld32be(s->p);
       unsigned bits = tag == ETF_BINARY ? 8 : s->p[4];
       s->p += tag == ETF_BINARY ? 4 : 5;
       INEED(s, n, "a binary");
-      if (show) ZR_TRY(zr__buf_printf(j, ",\"type\":\"%s\",\"size\":%zu", tag == ETF_BINARY ? "binary" : "bitstring", n));
+      if (show)
+        ZR_TRY(zr__buf_printf(j, ",\"type\":\"%s\",\"size\":%zu", tag == ETF_BINARY ? "binary" : "bitstring", n));
       if (show && tag == ETF_BIT_BINARY) ZR_TRY(zr__buf_printf(j, ",\"last_bits\":%u", bits));
       s->p += n;
       break;
     }
-    case ETF_SMALL_BIG: case ETF_LARGE_BIG: {
+    case ETF_SMALL_BIG:
+    case ETF_LARGE_BIG: {
       INEED(s, tag == ETF_SMALL_BIG ? 2 : 5, "a bignum");
       size_t n = tag == ETF_SMALL_BIG ? *s->p : zr__ld32be(s->p);
       s->p += tag == ETF_SMALL_BIG ? 1 : 4;
       unsigned sign = *s->p++;
       INEED(s, n, "a bignum");
-      if (show) ZR_TRY(zr__buf_printf(j, ",\"type\":\"bigint\",\"bytes\":%zu,\"negative\":%s", n, sign ? "true" : "false"));
+      if (show)
+        ZR_TRY(zr__buf_printf(j, ",\"type\":\"bigint\",\"bytes\":%zu,\"negative\":%s", n, sign ? "true" : "false"));
       s->p += n;
       break;
     }
@@ -199,8 +210,7 @@ static zr_status walk(insp *s, unsigned depth, int show) {
       ZR_TRY(walk_items(s, 2 * n, depth, show, "keys_and_values"));
       break;
     }
-    default:
-      break;
+    default: break;
   }
   if (show) ZR_TRY(zr__buf_push(j, '}'));
   return ZR_OK;
@@ -223,14 +233,16 @@ zr_status zr_etf_inspect(const void *data, size_t len, zr_sink *json_out, zr_err
       uint64_t size = zr__ld32be(p + 2);
       st = zr__buf_printf(&j, ",\"compressed\":true,\"uncompressed_bytes\":%llu", (unsigned long long)size);
       if (st == ZR_OK && (size == 0 || size > INSPECT_MAX_INFLATE))
-        st = zr__err(err, ZR_ERR_LIMIT, 2, "ETF: inspect inflates at most %llu bytes", (unsigned long long)INSPECT_MAX_INFLATE);
+        st = zr__err(err, ZR_ERR_LIMIT, 2, "ETF: inspect inflates at most %llu bytes",
+                     (unsigned long long)INSPECT_MAX_INFLATE);
       if (st == ZR_OK) {
         inflated = zr__malloc(zr__alloc_or_default(NULL), (size_t)size);
         uLongf dl = (uLongf)size;
         uLong sl = (uLong)(len - 6);
         int zs = inflated ? uncompress2(inflated, &dl, p + 6, &sl) : Z_MEM_ERROR;
         if (zs != Z_OK || dl != size)
-          st = zr__err(err, zs == Z_MEM_ERROR ? ZR_ERR_NOMEM : ZR_ERR_CODEC, 6, "ETF: compressed term does not inflate to its size");
+          st = zr__err(err, zs == Z_MEM_ERROR ? ZR_ERR_NOMEM : ZR_ERR_CODEC, 6,
+                       "ETF: compressed term does not inflate to its size");
         s.base = s.p = inflated;
         s.end = inflated ? inflated + size : NULL;
       }

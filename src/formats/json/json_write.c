@@ -366,7 +366,12 @@ static zr_status jw_key_as_text(jw *w, const zr_value *k) {
     const uint8_t *d;
     size_t n;
     zr_sink_memory_data(mem, &d, &n);
-    st = jw_string(w, (const char *)d, n);
+    /* a key whose plain form is already a JSON string (binary, ext, timestamp) is used as is:
+       binary key 'a' becomes "YQ==", not "\"YQ==\"" */
+    if (n >= 2 && d[0] == '"' && d[n - 1] == '"')
+      st = jw_put(w, d, n);
+    else
+      st = jw_string(w, (const char *)d, n);
   }
   zr__buf_free(&sub.b);
   zr_sink_free(mem);
