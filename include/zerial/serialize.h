@@ -127,7 +127,8 @@ ZR_API size_t zr_config_key_count(void);
 ZR_API zr_status zr_config_key_at(size_t i, const char **key, const char **env, const char **help);
 
 /**
- * @brief Install the log hook (NULL to remove) and the least level passed to it. Thread-safe;
+ * @brief Install the log hook (NULL to remove); @p ud is passed to every call and must outlive
+ * the installation. The least level passed is the configuration key `log.level`. Thread-safe;
  * calls running concurrently may still use the previous hook once.
  */
 ZR_API void zr_ctx_set_log(zr_ctx *ctx, zr_log_fn fn, void *ud);

@@ -261,11 +261,13 @@ static inline void mock_register_all(zr_ctx *ctx, int force) {
     if (force || !zr_format_by_name(m[i]->name)) (void)zr_ctx_register_format(ctx, m[i], NULL);
 }
 
-/* A context with defaults only, mocks registered, envelope off. */
+/* A context with defaults only and the mocks registered; learning off, so that decisions depend
+ * on the rules and priors only (never on timings). */
 static inline zr_ctx *mock_ctx(void) {
   zr_ctx *ctx = NULL;
   if (zr_ctx_new_isolated(NULL, &ctx, NULL) != ZR_OK) return NULL;
   mock_register_all(ctx, 1);
+  (void)zr_ctx_set(ctx, "selection.learning", "false", NULL);
   return ctx;
 }
 

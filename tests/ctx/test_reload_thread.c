@@ -99,6 +99,7 @@ static void test_reload_while_serializing(void **state) {
   (void)state;
   g_ctx = mock_ctx();
   assert_non_null(g_ctx);
+  assert_int_equal(zr_ctx_set(g_ctx, "selection.learning", "true", NULL), ZR_OK); /* exercise the shared statistics */
   zr_ctx_set_log(g_ctx, log_cb, NULL);
   char paths[4][512];
   const char *bodies[4] = {

@@ -220,6 +220,7 @@ static void test_weights(void **state) {
 static void test_learning(void **state) {
   (void)state;
   zr_ctx *ctx = mock_ctx();
+  assert_int_equal(zr_ctx_set(ctx, "selection.learning", "true", NULL), ZR_OK);
   zr_doc *d = zr_doc_new(NULL);
   zr_value v = b_hetero(d);
   for (int i = 0; i < 5; i++) {

@@ -16,7 +16,7 @@ static const zr_cli_cmd cmd = {
     "FILE is any input zerial reads (envelope, compressed frames, binary, JSON, Arrow, npy, npz, pickle, ETF),\n"
     "or - for standard input.\n"
     "  --json            print the decision as JSON (characteristics, weights, candidates)\n"
-    "  --measure         encode the value with every viable candidate first (3 runs each) so that the\n"
+    "  --measure         encode the value with every viable candidate and codec first (3 runs each) so that the\n"
     "                    ranking shows measured costs next to the predicted ones\n"
     "  --target T        who reads the data: any, python, python-objects, beam, arrow, numpy\n"
     "  --performance W   weight of performance (0..1); --compatibility W: weight of compatibility\n"
@@ -103,13 +103,14 @@ static int run(int argc, char **argv) {
     }
     for (unsigned i = 0; i < d.n_candidates; i++) {
       if (!d.cand[i].viable || !strncmp(d.cand[i].format, "custom:", 7)) continue;
-      for (int k = 0; k < 3; k++) {
+      static const char *const codecs[] = {"none", "lz4", "zstd"};
+      for (int k = 0; k < 9; k++) {
         zr_sink *s;
         if (zr_sink_memory_new(NULL, &s, NULL) != ZR_OK) break;
         zr_serialize_opts o;
         zr_serialize_opts_init(&o);
         o.format = d.cand[i].format;
-        o.codec = d.cand[i].codec;
+        o.codec = codecs[k % 3];
         o.envelope = 0;
         zr_status st = zr_serialize(ctx, v, &o, s, NULL, NULL);
         zr_sink_free(s);
