@@ -1,6 +1,7 @@
 /* Arrow module glue: core hooks (table equality and copy), concatenation for delta dictionaries,
  * C stream export/import, opening files through a read-only mapping. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -51,9 +52,16 @@ static zr_status hook_copy(zr_doc *d, const zr_table *src, zr_table *dst, zr_err
   return copy_with(d ? &d->alloc : NULL, src, dst, err);
 }
 
-void za_install_hooks(void) {
+static void install_once(void) {
   zr__table_equal_hook = hook_equal;
   zr__table_copy_hook = hook_copy;
+}
+
+/* Idempotent and race-free: the hooks are written once (the constructor normally does it before
+ * any thread starts); later calls from the encode paths only synchronise on the once flag. */
+void za_install_hooks(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, install_once);
 }
 
 __attribute__((constructor)) static void za_ctor(void) { za_install_hooks(); }
