@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "envelope.h"
 #include "status.h"
 #include "value.h"
 
@@ -171,6 +172,23 @@ ZR_API zr_status zr_schema_tag_table(zr_table *t, const zr_schema *s, const char
  */
 ZR_API zr_status zr_schema_table_tag(const zr_table *t, uint64_t *fingerprint, char *subject, size_t subject_cap,
                                      int *version);
+
+/**
+ * @brief Prepare envelope metadata that carries a schema's identity: sets the envelope's schema
+ * fingerprint (CRC-64-AVRO) in @p meta and fills up to two user entries in @p kv
+ * (`zerial.schema.subject`, `zerial.schema.version`; @p n_kv receives how many) for the caller to
+ * put into meta->kv with its own entries. The entries point into @p subject and @p version_buf,
+ * which must live until the envelope is written.
+ */
+ZR_API zr_status zr_schema_envelope_tag(const zr_schema *s, const char *subject, int version, zr_envelope_meta *meta,
+                                        zr_envelope_kv kv[2], char version_buf[16], size_t *n_kv);
+
+/**
+ * @brief Read the schema identity from parsed envelope metadata (see zr_schema_envelope_tag()).
+ * @return ZR_ERR_NOT_FOUND when the envelope carries no schema fingerprint.
+ */
+ZR_API zr_status zr_schema_envelope_read(const zr_envelope_meta *meta, uint64_t *fingerprint, char *subject,
+                                         size_t subject_cap, int *version);
 
 /** @brief Opaque registry handle. */
 typedef struct zr_registry zr_registry;

@@ -116,3 +116,41 @@ zr_status zr_schema_table_tag(const zr_table *t, uint64_t *fingerprint, char *su
   }
   return found ? ZR_OK : ZR_ERR_NOT_FOUND;
 }
+
+zr_status zr_schema_envelope_tag(const zr_schema *s, const char *subject, int version, zr_envelope_meta *meta,
+                                 zr_envelope_kv kv[2], char version_buf[16], size_t *n_kv) {
+  if (!s || !meta || !kv || !version_buf || !n_kv) return ZR_ERR_INVALID_ARG;
+  meta->has_schema_fingerprint = 1;
+  meta->schema_fingerprint = zr_schema_fingerprint64(s);
+  size_t n = 0;
+  if (subject) {
+    kv[n].key = (zr_envelope_str){"zerial.schema.subject", 21};
+    kv[n].value = (zr_envelope_str){subject, strlen(subject)};
+    n++;
+  }
+  if (version > 0) {
+    int len = snprintf(version_buf, 16, "%d", version);
+    kv[n].key = (zr_envelope_str){"zerial.schema.version", 21};
+    kv[n].value = (zr_envelope_str){version_buf, (size_t)len};
+    n++;
+  }
+  *n_kv = n;
+  return ZR_OK;
+}
+
+zr_status zr_schema_envelope_read(const zr_envelope_meta *meta, uint64_t *fingerprint, char *subject,
+                                  size_t subject_cap, int *version) {
+  if (!meta) return ZR_ERR_INVALID_ARG;
+  if (subject && subject_cap) subject[0] = '\0';
+  if (version) *version = 0;
+  for (size_t i = 0; i < meta->n_kv; i++) {
+    const zr_envelope_kv *e = &meta->kv[i];
+    if (e->key.len == 21 && memcmp(e->key.ptr, "zerial.schema.subject", 21) == 0 && subject)
+      snprintf(subject, subject_cap, "%.*s", (int)e->value.len, e->value.ptr);
+    else if (e->key.len == 21 && memcmp(e->key.ptr, "zerial.schema.version", 21) == 0 && version)
+      *version = atoi(e->value.ptr ? e->value.ptr : "0");
+  }
+  if (!meta->has_schema_fingerprint) return ZR_ERR_NOT_FOUND;
+  if (fingerprint) *fingerprint = meta->schema_fingerprint;
+  return ZR_OK;
+}
