@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "zerial/arrow.h"
+#include "zerial/binary.h"
 #include "zerial/schema.h"
 #include "zr_test.h"
 
@@ -65,6 +66,22 @@ static void test_chain(void **state) {
   assert_int_equal(zr_schema_migrate(out, zr_doc_root(d1), v1, v3, &m, &e), ZR_OK);
   expect_json(&m, "[{\"id\":7,\"display\":\"Ann\",\"score\":0.5,\"email\":null,\"tags\":[\"new\"]},"
                   "{\"id\":8,\"display\":\"Bob\",\"score\":0.5,\"email\":null,\"tags\":[\"new\"]}]");
+  /* the same v1 data after a trip through the binary format */
+  {
+    zr_sink *sink;
+    assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), ZR_OK);
+    assert_int_equal(zr_binary_encode(zr_doc_root(d1), NULL, sink, &e), ZR_OK);
+    const uint8_t *bytes;
+    size_t blen;
+    zr_sink_memory_data(sink, &bytes, &blen);
+    zr_doc *bd = NULL;
+    assert_int_equal(zr_binary_decode(bytes, blen, NULL, &bd, &e), ZR_OK);
+    zr_value mb;
+    assert_int_equal(zr_schema_migrate(out, zr_doc_root(bd), v1, v3, &mb, &e), ZR_OK);
+    assert_true(zr_value_equal(&mb, &m));
+    zr_doc_free(bd);
+    zr_sink_free(sink);
+  }
   /* v2 data read as v3 */
   zr_doc *d2 = J("{\"id\":9,\"full_name\":\"Cy\",\"score\":2}");
   assert_int_equal(zr_schema_migrate(out, zr_doc_root(d2), v2, v3, &m, &e), ZR_OK);
