@@ -71,7 +71,13 @@ static zr_status remote_error(long status, json_t *j, zr_error *err) {
   return zr__err(err, st, -1, "registry error %ld: %s", c, m);
 }
 
-static char *escape(zs_remote *rm, const char *s) { return curl_easy_escape(rm->curl, s, 0); }
+/* A request path with the subject URL-escaped into it: @p fmt holds one %s for the subject and
+ * optionally one %d for @p version. */
+static void subject_path(zs_remote *rm, char *out, size_t cap, const char *fmt, const char *subject, int version) {
+  char *es = curl_easy_escape(rm->curl, subject, 0);
+  snprintf(out, cap, fmt, es ? es : subject, version);
+  curl_free(es);
+}
 
 zr_status zs_remote_open(const char *url, zs_remote **out, zr_error *err) {
   static int curl_ready;
@@ -145,10 +151,8 @@ static zr_status violations_into(json_t *arr, zr_compat_report **report, zr_erro
 
 zr_status zs_remote_check(zs_remote *rm, const char *subject, const zr_schema *s, zr_compat_report **report,
                           zr_error *err) {
-  char *es = escape(rm, subject);
   char path[1024];
-  snprintf(path, sizeof path, "/compatibility/subjects/%s/versions/latest?verbose=true", es ? es : subject);
-  curl_free(es);
+  subject_path(rm, path, sizeof path, "/compatibility/subjects/%s/versions/latest?verbose=true", subject, 0);
   json_t *p = schema_payload(s, err), *j;
   if (!p) return zr__err_nomem(err);
   long status;
@@ -171,14 +175,13 @@ zr_status zs_remote_check(zs_remote *rm, const char *subject, const zr_schema *s
 zr_status zs_remote_register(zs_remote *rm, const char *subject, const zr_schema *s, zr_register_result *res,
                              zr_compat_report **report, zr_error *err) {
   if (report) *report = NULL;
-  char *es = escape(rm, subject);
   char path[1024];
   zr_register_result out = {0, 0, 0};
   long status;
   json_t *j, *p = schema_payload(s, err);
   if (!p) return zr__err_nomem(err);
   /* already there? */
-  snprintf(path, sizeof path, "/subjects/%s", es ? es : subject);
+  subject_path(rm, path, sizeof path, "/subjects/%s", subject, 0);
   zr_status st = request(rm, "POST", path, p, &status, &j, err);
   if (st == ZR_OK && status == 200) {
     out.existing = 1;
@@ -187,7 +190,7 @@ zr_status zs_remote_register(zs_remote *rm, const char *subject, const zr_schema
   }
   if (st == ZR_OK) json_decref(j);
   if (st == ZR_OK && !out.existing) {
-    snprintf(path, sizeof path, "/subjects/%s/versions", es ? es : subject);
+    subject_path(rm, path, sizeof path, "/subjects/%s/versions", subject, 0);
     st = request(rm, "POST", path, p, &status, &j, err);
     if (st == ZR_OK) {
       if (status == 409) {
@@ -202,7 +205,7 @@ zr_status zs_remote_register(zs_remote *rm, const char *subject, const zr_schema
       } else {
         out.id = json_integer_value(json_object_get(j, "id"));
         json_decref(j);
-        snprintf(path, sizeof path, "/subjects/%s", es ? es : subject);
+        subject_path(rm, path, sizeof path, "/subjects/%s", subject, 0);
         st = request(rm, "POST", path, p, &status, &j, err);
         if (st == ZR_OK) {
           if (status == 200) out.version = (int)json_integer_value(json_object_get(j, "version"));
@@ -212,7 +215,6 @@ zr_status zs_remote_register(zs_remote *rm, const char *subject, const zr_schema
     }
   }
   json_decref(p);
-  curl_free(es);
   if (st == ZR_OK && res) *res = out;
   return st;
 }
@@ -225,11 +227,9 @@ static zr_status schema_from(json_t *j, zr_schema **out, zr_error *err) {
 
 zr_status zs_remote_get(zs_remote *rm, const char *subject, int version, zr_schema **out, int64_t *id, int *got_version,
                         zr_error *err) {
-  char *es = escape(rm, subject);
   char path[1024];
-  if (version < 0) snprintf(path, sizeof path, "/subjects/%s/versions/latest", es ? es : subject);
-  else snprintf(path, sizeof path, "/subjects/%s/versions/%d", es ? es : subject, version);
-  curl_free(es);
+  subject_path(rm, path, sizeof path, version < 0 ? "/subjects/%s/versions/latest" : "/subjects/%s/versions/%d", subject,
+               version);
   long status;
   json_t *j;
   ZR_TRY(request(rm, "GET", path, NULL, &status, &j, err));
@@ -255,11 +255,7 @@ zr_status zs_remote_get_by_id(zs_remote *rm, int64_t id, zr_schema **out, zr_err
 
 zr_status zs_remote_list(zs_remote *rm, const char *subject, char **json, zr_error *err) {
   char path[1024] = "/subjects";
-  if (subject) {
-    char *es = escape(rm, subject);
-    snprintf(path, sizeof path, "/subjects/%s/versions", es ? es : subject);
-    curl_free(es);
-  }
+  if (subject) subject_path(rm, path, sizeof path, "/subjects/%s/versions", subject, 0);
   long status;
   json_t *j;
   ZR_TRY(request(rm, "GET", path, NULL, &status, &j, err));
@@ -273,11 +269,10 @@ zr_status zs_remote_list(zs_remote *rm, const char *subject, char **json, zr_err
 }
 
 zr_status zs_remote_delete(zs_remote *rm, const char *subject, int version, int permanent, zr_error *err) {
-  char *es = escape(rm, subject);
   char path[1024];
-  if (version < 0) snprintf(path, sizeof path, "/subjects/%s%s", es ? es : subject, permanent ? "?permanent=true" : "");
-  else snprintf(path, sizeof path, "/subjects/%s/versions/%d%s", es ? es : subject, version, permanent ? "?permanent=true" : "");
-  curl_free(es);
+  if (version < 0) subject_path(rm, path, sizeof path, permanent ? "/subjects/%s?permanent=true" : "/subjects/%s", subject, 0);
+  else subject_path(rm, path, sizeof path, permanent ? "/subjects/%s/versions/%d?permanent=true" : "/subjects/%s/versions/%d",
+                    subject, version);
   long status;
   json_t *j;
   ZR_TRY(request(rm, "DELETE", path, NULL, &status, &j, err));
@@ -288,11 +283,7 @@ zr_status zs_remote_delete(zs_remote *rm, const char *subject, int version, int 
 
 zr_status zs_remote_get_mode(zs_remote *rm, const char *subject, zr_compat_mode *mode, zr_error *err) {
   char path[1024] = "/config";
-  if (subject) {
-    char *es = escape(rm, subject);
-    snprintf(path, sizeof path, "/config/%s", es ? es : subject);
-    curl_free(es);
-  }
+  if (subject) subject_path(rm, path, sizeof path, "/config/%s", subject, 0);
   long status;
   json_t *j;
   ZR_TRY(request(rm, "GET", path, NULL, &status, &j, err));
@@ -305,11 +296,7 @@ zr_status zs_remote_get_mode(zs_remote *rm, const char *subject, zr_compat_mode 
 
 zr_status zs_remote_set_mode(zs_remote *rm, const char *subject, zr_compat_mode mode, zr_error *err) {
   char path[1024] = "/config";
-  if (subject) {
-    char *es = escape(rm, subject);
-    snprintf(path, sizeof path, "/config/%s", es ? es : subject);
-    curl_free(es);
-  }
+  if (subject) subject_path(rm, path, sizeof path, "/config/%s", subject, 0);
   json_t *p = json_pack("{s:s}", "compatibility", zr_compat_mode_name(mode)), *j;
   long status;
   zr_status st = request(rm, "PUT", path, p, &status, &j, err);
