@@ -234,7 +234,8 @@ static int tensor_equal(const zr_tensor *a, const zr_tensor *b) {
   if ((a->descr == NULL) != (b->descr == NULL)) return 0;
   if (a->descr && strcmp(a->descr, b->descr) != 0) return 0;
   uint64_t n = zr_tensor_count(a);
-  if (n == 0) return 1;
+  if (n == 0 || a->itemsize == 0) return 1; /* no element bytes to compare (data may be NULL) */
+  if (!a->data || !b->data) return a->data == b->data;
   if (zr_tensor_is_c_contiguous(a) && zr_tensor_is_c_contiguous(b))
     return memcmp(a->data, b->data, (size_t)(n * a->itemsize)) == 0;
   /* general strided comparison in C order */
