@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "zerial/serialize.h"
 
 static int run(int argc, char **argv);
 
@@ -18,6 +19,9 @@ static const zr_cli_cmd cmd = {
     "  --to FMT        output format (default from OUT's extension: .json .jsonl -> json, .zrb .zrl -> binary,\n"
     "                  .arrow -> arrow-file, .arrows -> arrow-stream, .npy, .npz, .pkl -> pickle, .etf;\n"
     "                  otherwise binary)\n"
+    "  --to auto       let zerial choose the format (prints the choice and its reasons)\n"
+    "  --compression C auto, none, lz4, zstd or gzip (through the serialization manager)\n"
+    "  --level N       compression level\n"
     "  --envelope      wrap the output in a checksummed envelope (producer zerial-cli, created-at, lineage;\n"
     "                  the default for .zrl outputs)\n"
     "  --no-envelope   never wrap the output\n"
@@ -74,7 +78,8 @@ static int opt_value(int argc, char **argv, int *i, const char *name, const char
 
 static int run(int argc, char **argv) {
   const char *in_path = NULL, *out_path = NULL, *from = NULL, *to = NULL;
-  int envelope = -1, pretty = 0, extended = 0, only_pos = 0;
+  const char *compression = NULL;
+  int envelope = -1, pretty = 0, extended = 0, only_pos = 0, level = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v = NULL;
@@ -87,6 +92,12 @@ static int run(int argc, char **argv) {
       } else if (opt_value(argc, argv, &i, "--to", &v)) {
         if (!v) return zr_cli_usage(&cmd, "--to needs a format name");
         to = v;
+      } else if (opt_value(argc, argv, &i, "--compression", &v)) {
+        if (!v) return zr_cli_usage(&cmd, "--compression needs auto, none, lz4, zstd or gzip");
+        compression = v;
+      } else if (opt_value(argc, argv, &i, "--level", &v)) {
+        if (!v || atoi(v) < 1) return zr_cli_usage(&cmd, "--level needs a positive number");
+        level = atoi(v);
       } else if (strcmp(a, "--envelope") == 0)
         envelope = 1;
       else if (strcmp(a, "--no-envelope") == 0)
@@ -115,9 +126,15 @@ static int run(int argc, char **argv) {
   int ext_env = 0;
   const char *ext_fmt = fmt_from_ext(out_path, &ext_env);
   if (!to) to = ext_fmt ? ext_fmt : "binary";
-  if (!(to_fmt = zr_format_by_name(to)))
+  /* `--to auto` and `--compression` go through the serialization manager (zr_serialize) */
+  int managed = strcmp(to, "auto") == 0 || compression != NULL;
+  if (compression && strcmp(compression, "auto") && strcmp(compression, "none") && strcmp(compression, "lz4") &&
+      strcmp(compression, "zstd") && strcmp(compression, "gzip"))
+    return zr_cli_usage(&cmd, "unknown compression '%s' (auto, none, lz4, zstd, gzip)", compression);
+  if (managed && strcmp(to, "auto") == 0) to_fmt = NULL;
+  else if (!(to_fmt = zr_format_by_name(to)))
     return zr_cli_usage(&cmd, "unknown output format '%s' (this build has: %s)", to, names);
-  if (!to_fmt->encode) return zr_cli_usage(&cmd, "format '%s' cannot be written", to);
+  if (to_fmt && !to_fmt->encode) return zr_cli_usage(&cmd, "format '%s' cannot be written", to);
   if (envelope < 0) envelope = ext_env;
 
   zr_error err;
@@ -172,6 +189,34 @@ static int run(int argc, char **argv) {
   if (zr_sink_memory_new(NULL, &mem, &err) != ZR_OK) {
     rc = zr_cli_fail(cmd.name, "memory", &err);
     goto done;
+  }
+  if (managed) {
+    zr_ctx *ctx = NULL;
+    zr_serialize_opts so;
+    zr_serialize_opts_init(&so);
+    so.format = to;
+    so.codec = compression;
+    so.level = level;
+    so.envelope = envelope;
+    so.lineage = envelope;
+    so.operation = "convert";
+    so.producer = "zerial-cli";
+    so.parent = in.data;
+    so.parent_len = in.len;
+    zr_serialize_result res;
+    st = zr_ctx_new(NULL, &ctx, &err);
+    if (st == ZR_OK) st = zr_serialize(ctx, zr_doc_root(doc), &so, mem, &res, &err);
+    zr_ctx_free(ctx);
+    if (st != ZR_OK) {
+      rc = zr_cli_fail(cmd.name, "cannot write the output", &err);
+      goto done;
+    }
+    fprintf(stderr, "zerial convert: %s%s, codec %s, %llu bytes (ratio %.2f): %s\n", res.format,
+            res.envelope ? " in an envelope" : "", res.codec, (unsigned long long)res.total_bytes, res.ratio,
+            res.decision.reason);
+    for (unsigned i = 0; i < res.warnings.count && i < ZR_MAX_WARNINGS; i++)
+      fprintf(stderr, "zerial convert: warning: %s (at %s)\n", res.warnings.items[i].message, res.warnings.items[i].path);
+    goto write_out;
   }
   zr_envelope_writer ew;
   zr_envelope_lineage lin[65];
@@ -229,12 +274,13 @@ static int run(int argc, char **argv) {
     rc = zr_cli_fail(cmd.name, "envelope", &err);
     goto done;
   }
+write_out:;
   /* only now touch OUT */
   const uint8_t *bytes;
   size_t nbytes;
   zr_sink_memory_data(mem, &bytes, &nbytes);
   if (zr_cli_output_open(out_path, &out, &err) != ZR_OK || zr_sink_write(out, bytes, nbytes, &err) != ZR_OK ||
-      (strcmp(out_path, "-") == 0 && !envelope && strcmp(to_fmt->name, "json") == 0 && !pretty && isatty(1) &&
+      (strcmp(out_path, "-") == 0 && !envelope && to_fmt && strcmp(to_fmt->name, "json") == 0 && !pretty && isatty(1) &&
        zr_sink_write(out, "\n", 1, &err) != ZR_OK) ||
       zr_sink_finish(out, &err) != ZR_OK) {
     rc = zr_cli_fail(cmd.name, out_path, &err);
