@@ -76,7 +76,7 @@ def read(frame):
     return {"format_id": fmt, "codec": codec, "payload": bytes(frame[poff:end]), "meta": meta}
 
 
-def write(format_id, payload, producer=None, kv=()):
+def write(format_id, payload, producer=None, kv=(), codec=0, raw_len=None):
     meta = b""
     if producer is not None:
         pb = producer.encode()
@@ -87,8 +87,9 @@ def write(format_id, payload, producer=None, kv=()):
         meta += struct.pack("<HI", 4, len(body)) + body
     meta += struct.pack("<HI", 0x8001, 3) + b"opt"  # an optional tag readers must skip
     poff = align64(64 + len(meta))
-    hdr = bytearray(MAGIC + struct.pack("<HHHBBIIQQIIQII", 1, 64, format_id, 0, 0, 0, len(meta), len(payload),
-                                        len(payload), poff, 0, 0, 0, 0))
+    raw = len(payload) if raw_len is None else raw_len
+    hdr = bytearray(MAGIC + struct.pack("<HHHBBIIQQIIQII", 1, 64, format_id, codec, 0, 0, len(meta), len(payload),
+                                        raw, poff, 0, 0, 0, 0))
     frame = hdr + meta + bytes(poff - 64 - len(meta)) + payload
     struct.pack_into("<Q", frame, 48, xxh3(frame))
     struct.pack_into("<I", frame, 60, xxh3(frame[:60]) & 0xFFFFFFFF)

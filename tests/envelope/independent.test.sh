@@ -35,9 +35,18 @@ except er.Bad:
     pass
 # a frame written by the independent writer, for the CLI
 open("py.zrl", "wb").write(er.write(8, b'{"from": "python", "n": [1, 2]}', producer="py", kv=[("a", "b")]))
+# a gzip-compressed payload (codec 3, RFC 1952), which the CLI decompresses through the codec module
+import gzip
+raw = json.dumps({"compressed": list(range(100))}).encode()
+open("py_gz.zrl", "wb").write(er.write(8, gzip.compress(raw), producer="py", codec=3, raw_len=len(raw)))
+open("py_gz_bad.zrl", "wb").write(er.write(8, gzip.compress(raw), producer="py", codec=3, raw_len=len(raw) + 1))
 PY
 [ "$("$Z" detect py.zrl)" = "envelope(json)" ] || { echo "CLI does not detect the Python frame"; exit 1; }
 "$Z" convert py.zrl out.json
 [ "$(cat out.json)" = '{"from":"python","n":[1,2]}' ] || { echo "payload: $(cat out.json)"; exit 1; }
 "$Z" inspect py.zrl --json | /usr/bin/python3 -c 'import json,sys; e=json.load(sys.stdin)["envelope"]; assert e["producer"]=="py" and e["kv"]==[{"key":"a","value":"b"}], e'
-echo "4 passed, 0 failed"
+"$Z" convert py_gz.zrl gz.json
+/usr/bin/python3 -c 'import json; assert json.load(open("gz.json")) == {"compressed": list(range(100))}' || { echo "gzip payload"; exit 1; }
+if "$Z" convert py_gz_bad.zrl bad.json 2> err.txt; then echo "raw length mismatch accepted"; exit 1; fi
+[ ! -e bad.json ] || { echo "output from a bad frame"; exit 1; }
+echo "6 passed, 0 failed"

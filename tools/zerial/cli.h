@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zerial/codec.h"
 #include "zerial/envelope.h"
 #include "zerial/format.h"
 #include "zerial/zerial.h"
@@ -69,8 +70,9 @@ void zr_cli_input_close(zr_cli_input *in);
 
 /**
  * An input seen through an optional envelope: when @p data starts with the envelope magic, the
- * frame is verified and unwrapped (env filled, payload = the frame's payload, fmt from its
- * format id); otherwise payload = data and fmt from detection (NULL when undetected).
+ * frame is verified and unwrapped (env filled, payload = the frame's payload, decompressed when
+ * the frame names a codec, fmt from its format id); otherwise payload = data and fmt from detection (NULL when
+ * undetected).
  */
 typedef struct zr_cli_payload {
   int enveloped;
@@ -79,7 +81,11 @@ typedef struct zr_cli_payload {
   size_t len;
   const zr_format *fmt; /**< detected / named format, or NULL */
   uint16_t format_id;   /**< the envelope's id (may be unknown to this build) */
+  uint8_t *owned;       /**< the decompressed payload (data points here), or NULL */
 } zr_cli_payload;
+
+/** Largest decompressed payload the CLI accepts (16 GiB). */
+#define ZR_CLI_MAX_RAW (UINT64_C(1) << 34)
 
 zr_status zr_cli_unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_error *err);
 void zr_cli_payload_clear(zr_cli_payload *p);

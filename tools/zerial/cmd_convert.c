@@ -181,7 +181,8 @@ static int run(int argc, char **argv) {
   else
     st = pl.fmt->decode(pl.data, pl.len, NULL, &doc, &err);
   if (st != ZR_OK) {
-    if (pl.enveloped && err.offset >= 0) err.offset += pl.env.header.payload_offset; /* offset in the file */
+    if (pl.enveloped && !pl.owned && err.offset >= 0)
+      err.offset += pl.env.header.payload_offset; /* offset in the file */
     rc = zr_cli_fail(cmd.name, what, &err);
     goto done;
   }

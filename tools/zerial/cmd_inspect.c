@@ -234,7 +234,7 @@ static int run(int argc, char **argv) {
     st = tree_summary(d, pl.fmt, pl.data, pl.len, &summary, &err);
   }
   if (st != ZR_OK) {
-    if (pl.enveloped && err.offset >= 0) err.offset += pl.env.header.payload_offset;
+    if (pl.enveloped && !pl.owned && err.offset >= 0) err.offset += pl.env.header.payload_offset;
     rc = zr_cli_fail(cmd.name, in.name, &err);
     goto done;
   }

@@ -146,14 +146,33 @@ zr_status zr_cli_unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_e
       return zr_error_set(err, ZR_ERR_MALFORMED, (int64_t)frame_len, "%llu unexpected bytes after the envelope frame",
                           (unsigned long long)(len - frame_len));
     }
-    if (p->env.header.codec != ZR_CODEC_NONE) {
-      unsigned c = p->env.header.codec;
-      zr_cli_payload_clear(p);
-      return zr_error_set(err, ZR_ERR_UNSUPPORTED, 14,
-                          "the payload is compressed with %s, which this build cannot decompress", zr_codec_id_name(c));
-    }
     p->data = p->env.payload;
     p->len = p->env.payload_len;
+    if (p->env.header.codec != ZR_CODEC_NONE) {
+      /* decompress into memory sized by the frame's raw length (bounded: hostile headers) */
+      uint64_t raw = p->env.header.raw_len;
+      unsigned c = p->env.header.codec;
+      if (raw > ZR_CLI_MAX_RAW) {
+        zr_cli_payload_clear(p);
+        return zr_error_set(err, ZR_ERR_LIMIT, 32, "the payload would decompress to %llu bytes, over the limit",
+                            (unsigned long long)raw);
+      }
+      uint8_t *buf = malloc(raw ? (size_t)raw : 1);
+      size_t got = 0;
+      zr_status st = buf ? zr_codec_decompress(c, p->data, p->len, buf, (size_t)raw, &got, err) : ZR_ERR_NOMEM;
+      if (st == ZR_OK && got != raw)
+        st = zr_error_set(err, ZR_ERR_MALFORMED, 32, "the payload decompressed to %zu bytes, the envelope says %llu",
+                          got, (unsigned long long)raw);
+      if (st != ZR_OK) {
+        free(buf);
+        zr_cli_payload_clear(p);
+        if (st == ZR_ERR_NOMEM) zr_error_set(err, st, -1, "out of memory decompressing the payload");
+        return st;
+      }
+      p->owned = buf;
+      p->data = buf;
+      p->len = (size_t)raw;
+    }
     p->format_id = p->env.header.format_id;
     p->fmt = zr_format_by_id(p->format_id);
     return ZR_OK;
@@ -167,6 +186,7 @@ zr_status zr_cli_unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_e
 
 void zr_cli_payload_clear(zr_cli_payload *p) {
   if (p->enveloped) zr_envelope_clear(&p->env);
+  free(p->owned);
   memset(p, 0, sizeof *p);
 }
 
