@@ -43,18 +43,13 @@ extern "C" {
 /** @brief Largest metadata block a reader accepts (16 MiB). */
 #define ZR_ENVELOPE_MAX_METADATA (UINT32_C(1) << 24)
 
-#if __has_include("codec.h")
-/* The codec module owns the codec ids (the same numbers); use its definition. */
-#include "codec.h"
-#else
-/** @brief Compression codec of the payload. Numbers are part of the frame format. */
+/** @brief Compression codec of the payload (also the codec module's ids, see codec.h). Numbers are part of the frame format. */
 typedef enum zr_codec_id {
   ZR_CODEC_NONE = 0, /**< stored as is */
   ZR_CODEC_LZ4 = 1,  /**< LZ4 frame */
   ZR_CODEC_ZSTD = 2, /**< Zstandard frame */
   ZR_CODEC_GZIP = 3  /**< gzip member (RFC 1952) */
 } zr_codec_id;
-#endif
 
 /** @brief Name of a codec id ("none", "lz4", "zstd", "gzip"; "unknown" otherwise). Static storage. */
 ZR_API const char *zr_codec_id_name(unsigned codec);

@@ -196,7 +196,8 @@ static int run(int argc, char **argv) {
     zr_serialize_opts so;
     zr_serialize_opts_init(&so);
     so.format = to;
-    so.codec = compression;
+    /* without an envelope, compress only when asked: native bytes stay readable by other tools */
+    so.codec = compression ? compression : (envelope ? NULL : "none");
     so.level = level;
     so.envelope = envelope;
     so.lineage = envelope;
