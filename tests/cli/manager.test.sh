@@ -18,4 +18,11 @@ grep -q "codec zstd" "$tmp/inspect.txt"
 echo "ok - zstd inside an envelope round-trips"
 set +e; "$Z" convert "$tmp/rows.json" "$tmp/x" --compression bogus 2>/dev/null; rc=$?; set -e
 [ $rc -eq 2 ] && [ ! -e "$tmp/x" ]; echo "ok - unknown codec is a usage error and writes nothing"
+for f in arrow-file arrow-stream; do
+  "$Z" convert "$tmp/rows.json" "$tmp/rows.$f" --to "$f"
+  [ "$("$Z" detect "$tmp/rows.$f")" = "$f" ]
+  "$Z" convert "$tmp/rows.$f" "$tmp/rows.$f.json"
+  /usr/bin/python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == json.load(open(sys.argv[2]))' "$tmp/rows.json" "$tmp/rows.$f.json"
+done
+echo "ok - JSON -> Arrow stream/file -> JSON rows round-trip"
 echo "manager conversions passed"

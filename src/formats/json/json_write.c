@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "formats/json/json_internal.h"
+#include "zerial/arrow.h"
 
 /* ---- base64 ---- */
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -731,10 +732,21 @@ static zr_status jw_value(jw *w, const zr_value *v) {
     case ZR_KIND_MAP: return jw_map(w, v);
     case ZR_KIND_TIMESTAMP: return jw_timestamp(w, v);
     case ZR_KIND_TENSOR: return jw_tensor(w, v->u.tensor);
-    case ZR_KIND_TABLE:
-      ZR_TRY(lossy(w, "a table (as a summary)"));
-      return jw_printf(w, w->ext ? "{\"$table\":{\"rows\":%lld,\"columns\":%lld}}" : "{\"rows\":%lld,\"columns\":%lld}",
-                       (long long)zr_table_num_rows(v->u.table), (long long)v->u.table->schema.n_children);
+    case ZR_KIND_TABLE: {
+      if (w->ext) {
+        ZR_TRY(lossy(w, "a table (as a summary)"));
+        return jw_printf(w, "{\"$table\":{\"rows\":%lld,\"columns\":%lld}}", (long long)zr_table_num_rows(v->u.table),
+                         (long long)v->u.table->schema.n_children);
+      }
+      /* plain JSON: the rows, one object per row (the Arrow module's table → values rules) */
+      zr_doc *rows_doc = zr_doc_new(NULL);
+      if (!rows_doc) return zr__err_nomem(w->err);
+      zr_value rows;
+      zr_status st = zr_arrow_to_value(v->u.table, rows_doc, &rows, w->err);
+      if (st == ZR_OK) st = jw_value(w, &rows);
+      zr_doc_free(rows_doc);
+      return st;
+    }
     case ZR_KIND_EXT:
       if (w->ext) {
         ZR_TRY(PUTS(w, "{\"$ext\":"));
