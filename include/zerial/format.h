@@ -2,7 +2,7 @@
  * @file format.h
  * @brief Format plug-ins: the vtable every wire format fills, and the table of built-in formats.
  *
- * Each format module (src/formats/<name>) defines one ::zr_format. The serialization manager, the
+ * Each format module (src/formats/NAME) defines one ::zr_format. The serialization manager, the
  * CLI and the bindings reach formats only through this table, so nothing outside a format's folder
  * knows its bytes.
  *
@@ -67,7 +67,7 @@ typedef struct zr_encode_opts {
   const char *member;         /**< container formats (npz): member name, or NULL */
 } zr_encode_opts;
 
-/** @brief Summary line of an input for `zerial inspect` (see zr_format::inspect). */
+/** @brief A wire format's vtable (see struct zr_format). */
 typedef struct zr_format zr_format;
 
 /**
@@ -86,9 +86,13 @@ struct zr_format {
   const char *name;     /**< "binary", "arrow-stream", "arrow-file", "npy", "npz", "pickle", "etf", "json" */
   uint16_t id;          /**< format id used in the envelope (stable) */
   const char *summary;  /**< one line for help texts */
+  /** Confidence 0…100 that @p data is this format (magic matched: 100). */
   int (*detect)(const uint8_t *data, size_t len);
+  /** Decode a complete input into a new doc (views into @p data unless opts->copy). */
   zr_status (*decode)(const uint8_t *data, size_t len, const zr_decode_opts *opts, zr_doc **out, zr_error *err);
+  /** Encode @p v to @p sink; ZR_ERR_TYPE (with the value path) when the format cannot hold it. */
   zr_status (*encode)(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err);
+  /** Write a JSON summary of @p data without decoding payloads, or NULL. */
   zr_status (*inspect)(const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err);
 };
 

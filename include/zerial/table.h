@@ -20,51 +20,56 @@ extern "C" {
 #endif
 
 #ifndef ARROW_C_DATA_INTERFACE
+/** @brief Guard shared with other definitions of the Arrow C Data Interface. */
 #define ARROW_C_DATA_INTERFACE
 
+/** @brief ArrowSchema flag: dictionary indices are ordered. */
 #define ARROW_FLAG_DICTIONARY_ORDERED 1
+/** @brief ArrowSchema flag: the field may hold nulls. */
 #define ARROW_FLAG_NULLABLE 2
+/** @brief ArrowSchema flag: map keys are sorted. */
 #define ARROW_FLAG_MAP_KEYS_SORTED 4
 
 /** @brief Arrow C Data Interface: a type description (see the Arrow specification). */
 struct ArrowSchema {
-  const char *format;
-  const char *name;
-  const char *metadata;
-  int64_t flags;
-  int64_t n_children;
-  struct ArrowSchema **children;
-  struct ArrowSchema *dictionary;
-  void (*release)(struct ArrowSchema *);
-  void *private_data;
+  const char *format;                 /**< type format string (e.g. "l" int64, "+s" struct) */
+  const char *name;                   /**< field name, or NULL */
+  const char *metadata;               /**< binary key/value metadata, or NULL */
+  int64_t flags;                      /**< ARROW_FLAG_* */
+  int64_t n_children;                 /**< entries in children */
+  struct ArrowSchema **children;      /**< child types */
+  struct ArrowSchema *dictionary;     /**< value type of a dictionary, or NULL */
+  void (*release)(struct ArrowSchema *); /**< called once by the owner; NULL when released */
+  void *private_data;                 /**< producer's data */
 };
 
 /** @brief Arrow C Data Interface: array data (see the Arrow specification). */
 struct ArrowArray {
-  int64_t length;
-  int64_t null_count;
-  int64_t offset;
-  int64_t n_buffers;
-  int64_t n_children;
-  const void **buffers;
-  struct ArrowArray **children;
-  struct ArrowArray *dictionary;
-  void (*release)(struct ArrowArray *);
-  void *private_data;
+  int64_t length;                     /**< logical length */
+  int64_t null_count;                 /**< nulls, or -1 when unknown */
+  int64_t offset;                     /**< logical offset into the buffers */
+  int64_t n_buffers;                  /**< entries in buffers */
+  int64_t n_children;                 /**< entries in children */
+  const void **buffers;               /**< validity, offsets, data… by type */
+  struct ArrowArray **children;       /**< child arrays */
+  struct ArrowArray *dictionary;      /**< dictionary values, or NULL */
+  void (*release)(struct ArrowArray *); /**< called once by the owner; NULL when released */
+  void *private_data;                 /**< producer's data */
 };
 
 #endif /* ARROW_C_DATA_INTERFACE */
 
 #ifndef ARROW_C_STREAM_INTERFACE
+/** @brief Guard shared with other definitions of the Arrow C Stream Interface. */
 #define ARROW_C_STREAM_INTERFACE
 
 /** @brief Arrow C Stream Interface: a pull-based sequence of arrays sharing a schema. */
 struct ArrowArrayStream {
-  int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
-  int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
-  const char *(*get_last_error)(struct ArrowArrayStream *);
-  void (*release)(struct ArrowArrayStream *);
-  void *private_data;
+  int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out); /**< the stream's schema (0 or errno) */
+  int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out); /**< next batch; released out at the end */
+  const char *(*get_last_error)(struct ArrowArrayStream *); /**< message of the last error, or NULL */
+  void (*release)(struct ArrowArrayStream *); /**< called once by the owner */
+  void *private_data;                 /**< producer's data */
 };
 
 #endif /* ARROW_C_STREAM_INTERFACE */

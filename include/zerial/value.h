@@ -57,7 +57,9 @@ typedef enum zr_kind {
 /** @brief Value flag: a negative bigint. */
 #define ZR_VF_NEGATIVE 0x02u
 
+/** @brief A value (see struct zr_value). */
 typedef struct zr_value zr_value;
+/** @brief A map entry (see struct zr_member). */
 typedef struct zr_member zr_member;
 
 /**
@@ -68,10 +70,12 @@ struct zr_value {
   uint8_t flags;  /**< ZR_VF_* */
   uint16_t aux16; /**< timestamp unit; ext version */
   uint32_t aux32; /**< ext type id; capacity of a container being built */
+  /** @brief Length or count, or the time zone of a timestamp (by kind). */
   union {
     uint64_t len;   /**< length of strings, binaries, bigints, ext bytes; count of items/members */
     const char *tz; /**< timestamp time zone (NUL-terminated) or NULL */
   } n;
+  /** @brief The payload (by kind). */
   union {
     int b;                /**< bool */
     int64_t i;            /**< int, timestamp */
