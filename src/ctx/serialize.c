@@ -34,6 +34,10 @@ static void resolve(const zr__config *cfg, const zr_serialize_opts *o, plan *p) 
   p->envelope = o && o->envelope >= 0 ? o->envelope : cfg->envelope;
   p->strict = o && o->strict >= 0 ? o->strict : cfg->strict;
   p->lineage = o && o->lineage >= 0 ? o->lineage : cfg->lineage;
+  /* Without an envelope the output is native bytes for third-party readers: an automatic codec
+   * from the configuration does not wrap them in a compression frame; a named codec (in the
+   * call or the configuration) still does. */
+  if (!p->envelope && !(o && o->codec) && p->codec && strcmp(p->codec, "auto") == 0) p->codec = "none";
 }
 
 static void sel_params(zr_ctx *ctx, const zr__config *cfg, const plan *pl, zr__sel_params *sp) {

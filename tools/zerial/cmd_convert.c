@@ -196,8 +196,7 @@ static int run(int argc, char **argv) {
     zr_serialize_opts so;
     zr_serialize_opts_init(&so);
     so.format = to;
-    /* without an envelope, compress only when asked: native bytes stay readable by other tools */
-    so.codec = compression ? compression : (envelope ? NULL : "none");
+    so.codec = compression;
     so.level = level;
     so.envelope = envelope;
     so.lineage = envelope;
