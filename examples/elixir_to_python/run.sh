@@ -11,7 +11,7 @@ ebin="$build/bindings/beam/ebin"
 module="$(ls "$build"/python/zerial/_zerial*.so 2>/dev/null | head -1 || true)"
 [ -n "$module" ] || { echo "run.sh: the Python module is not built in $build/python" >&2; exit 1; }
 worker=(env PYTHONPATH="$build/python" PYTHONDONTWRITEBYTECODE=1)
-if ldd "$module" | grep -q libasan; then
+if ldd "$module" | grep libasan >/dev/null; then
   worker+=(LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)" ASAN_OPTIONS=detect_leaks=0)
 fi
 worker+=(/usr/bin/python3 "$here/worker.py")

@@ -14,7 +14,7 @@ zr_python() {
   local module
   module=$(ls "$build"/python/zerial/_zerial*.so 2>/dev/null | head -1 || true)
   [ -n "$module" ] || { echo "the Python module is not built in $build/python" >&2; return 1; }
-  if ldd "$module" | grep -q libasan; then
+  if ldd "$module" | grep libasan >/dev/null; then
     env PYTHONPATH="$build/python" LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)" \
       ASAN_OPTIONS=detect_leaks=0 /usr/bin/python3 "$@"
   else

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The C and Python examples of README.md compile and run: the C program writes hello.zrl, the
+# The C and Python examples of README.md compile and run: the C program writes hello.zrb, the
 # Python example reads it and round-trips a numpy array.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -11,7 +11,7 @@ zr_md_block "$src/README.md" python 1 > "$work/hello.py"
 [ -s "$work/hello.py" ] || { echo "no Python example in README.md"; exit 1; }
 zr_cc "$work/hello" "$work/hello.c"
 (cd "$work" && ./hello)
-[ -s "$work/hello.zrl" ] || { echo "the C example wrote no hello.zrl"; exit 1; }
+[ -s "$work/hello.zrb" ] || { echo "the C example wrote no hello.zrb"; exit 1; }
 out=$(cd "$work" && zr_python hello.py)
 echo "$out"
 [ "$out" = "{'id': 42, 'name': 'ada'}" ] || { echo "unexpected output of the Python example"; exit 1; }

@@ -4,7 +4,7 @@
 # with the build's NIF) in a scratch directory, in the order of the page.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-guides="getting-started choosing-a-format migrating performance-tuning"
+guides=${ZR_DOCS_GUIDES:-"getting-started choosing-a-format migrating performance-tuning"}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ebin="$build/bindings/beam/ebin"

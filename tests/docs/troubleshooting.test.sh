@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
 # docs/guides/troubleshooting.md has a section "## `ZR_<NAME>` (<number>)" for every status code of
-# the X-macro list in include/zerial/status.h, each with its meaning and what to do, and the
-# header documents every code for the API reference.
+# the X-macro list in include/zerial/status.h, each with its meaning and what to do (and none for a
+# code that does not exist), and status.h documents every code (@var) for the API reference.
 set -euo pipefail
-src=${ZR_SOURCE_DIR:?}
-guide=$src/docs/guides/troubleshooting.md
-hdr=$src/include/zerial/status.h
-codes=$(sed -n 's/^ *X(\([A-Z_0-9]*\), *\(-\{0,1\}[0-9]*\), *".*/\1 \2/p' "$hdr")
-[ "$(printf '%s\n' "$codes" | wc -l)" -ge 30 ] || { echo "could not read the status list"; exit 1; }
-missing=0
-while read -r name num; do
-  if ! grep -qxF "## \`ZR_$name\` ($num)" "$guide"; then echo "guide: no section for ZR_$name ($num)"; missing=1; continue; fi
-  if [ "$name" != OK ]; then
-    sect=$(awk -v h="## \`ZR_$name\` ($num)" '$0==h{on=1; next} on && /^## /{exit} on' "$guide")
-    grep -q '\*\*Meaning.\*\*' <<<"$sect" || { echo "guide: ZR_$name has no Meaning"; missing=1; }
-    grep -q '\*\*What to do.\*\*' <<<"$sect" || { echo "guide: ZR_$name has no What to do"; missing=1; }
-  fi
-  grep -q "@var ZR_$name\$" "$hdr" || { echo "status.h: no @var documentation for ZR_$name"; missing=1; }
-done <<<"$codes"
-# and no section for a code that does not exist
-for h in $(sed -n 's/^## `ZR_\([A-Z_0-9]*\)`.*/\1/p' "$guide"); do
-  printf '%s\n' "$codes" | grep -q "^$h " || { echo "guide: section for unknown code ZR_$h"; missing=1; }
-done
-[ $missing = 0 ] && echo "$(printf '%s\n' "$codes" | wc -l) status codes documented"
-exit $missing
+exec /usr/bin/python3 - "${ZR_SOURCE_DIR:?}" <<'PY'
+import re, sys
+src = sys.argv[1]
+hdr = open(src + "/include/zerial/status.h").read()
+guide = open(src + "/docs/guides/troubleshooting.md").read()
+codes = re.findall(r'^\s*X\((\w+),\s*(-?\d+),\s*"', hdr, re.M)
+assert len(codes) >= 30, "could not read the status list"
+sections = {}
+for m in re.finditer(r'^## `ZR_(\w+)` \((-?\d+)\)\n(.*?)(?=^## |\Z)', guide, re.M | re.S):
+    sections[m.group(1)] = (m.group(2), m.group(3))
+bad = []
+for name, num in codes:
+    if name not in sections:
+        bad.append("guide: no section for ZR_%s (%s)" % (name, num)); continue
+    if sections[name][0] != num:
+        bad.append("guide: ZR_%s is numbered %s, the header says %s" % (name, sections[name][0], num))
+    body = sections[name][1]
+    if name != "OK" and ("**Meaning.**" not in body or "**What to do.**" not in body):
+        bad.append("guide: ZR_%s lacks Meaning or What to do" % name)
+    if not re.search(r'@var ZR_%s$' % name, hdr, re.M):
+        bad.append("status.h: no @var documentation for ZR_%s" % name)
+for name in sections:
+    if name not in dict(codes):
+        bad.append("guide: section for unknown code ZR_%s" % name)
+print("\n".join(bad) if bad else "%d status codes documented" % len(codes))
+sys.exit(1 if bad else 0)
+PY
