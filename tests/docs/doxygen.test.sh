@@ -19,4 +19,8 @@ for h in include/zerial/*.h; do
   b=$(basename "$h" .h)
   ls "$out"/xml/ | grep -q "^${b//_/__}_8h.xml$" || { echo "no API page for $h"; exit 1; }
 done
+# every header states its thread-safety rule (file comment or per function)
+for h in include/zerial/*.h; do
+  grep -qi 'thread' "$h" || { echo "$h says nothing about thread safety"; exit 1; }
+done
 echo "API reference: $(ls "$out"/xml/*_8h.xml | wc -l) headers, no warnings"
