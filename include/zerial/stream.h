@@ -68,8 +68,8 @@ typedef struct zr_stream_opts {
   size_t mem_budget;           /**< bytes the writer may hold in its buffers (default 64 MiB; at least 3 chunks) */
   uint64_t schema_fingerprint; /**< stored in the header (0 with ZR_STREAM_ARROW: the first batch's schema hash) */
   unsigned checkpoint_every;   /**< file writers: write the checkpoint after every N chunks (default 8) */
-  int no_sync;                 /**< file writers: 1 skips fdatasync before checkpoints (crash of the process
-                                    stays safe, power loss may not) */
+  int no_sync;                 /**< file writers: 1 skips every fsync (data before checkpoints, the checkpoint,
+                                    its directory, the end): a crash of the process stays safe, power loss may not */
 } zr_stream_opts;
 
 /** @brief Fill @p o with the defaults (binary payload, no codec, 1 MiB chunks, 8 in flight, 64 MiB). */

@@ -114,7 +114,7 @@ static zr_status write_all(int fd, const uint8_t *p, size_t n) {
   return ZR_OK;
 }
 
-zr_status zr__st_ckpt_write(const char *path, const zr_stream_checkpoint *cp, zr_error *err) {
+zr_status zr__st_ckpt_write(const char *path, const zr_stream_checkpoint *cp, int sync, zr_error *err) {
   uint8_t b[ZR__ST_CKPT_SIZE];
   ckpt_encode(b, cp);
   size_t n = strlen(path);
@@ -130,7 +130,7 @@ zr_status zr__st_ckpt_write(const char *path, const zr_stream_checkpoint *cp, zr
     return st;
   }
   if (write_all(fd, b, sizeof b) != ZR_OK) st = ckpt_errno(err, "write", tmp);
-  if (st == ZR_OK && fsync(fd) != 0) st = ckpt_errno(err, "fsync", tmp);
+  if (st == ZR_OK && sync && fsync(fd) != 0) st = ckpt_errno(err, "fsync", tmp);
   if (close(fd) != 0 && st == ZR_OK) st = ckpt_errno(err, "close", tmp);
   if (st == ZR_OK && rename(tmp, path) != 0) st = ckpt_errno(err, "rename", path);
   if (st != ZR_OK) {
@@ -139,6 +139,7 @@ zr_status zr__st_ckpt_write(const char *path, const zr_stream_checkpoint *cp, zr
     return st;
   }
   free(tmp);
+  if (!sync) return ZR_OK;
   /* make the rename durable: fsync the directory */
   char *dir = strdup(path);
   if (dir) {

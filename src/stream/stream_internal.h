@@ -36,7 +36,7 @@ zr_status zr__st_frame_get(const uint8_t *h, uint64_t offset, zr__st_frame *f, u
 uint64_t zr__st_chain(uint64_t running, uint64_t frame_sum);
 
 /* Checkpoint file (tmp + fsync + rename + fsync of the directory). */
-zr_status zr__st_ckpt_write(const char *path, const zr_stream_checkpoint *cp, zr_error *err);
+zr_status zr__st_ckpt_write(const char *path, const zr_stream_checkpoint *cp, int sync, zr_error *err);
 
 /* Scan the stream in memory for its last good cut (used by resume without a checkpoint).
  * complete=1 when it ends with a valid trailer. Header missing or torn: *cp zeroed with offset 0. */

@@ -231,7 +231,7 @@ static zr_status checkpoint(zr_stream_writer *w, zr_error *err) {
     return fail(w, zr__err(&e, ZR_ERR_IO, -1, "fdatasync: %s", strerror(errno)), &e, err);
   zr_stream_checkpoint cp = {w->chunks_out, w->records_out, w->sink_bytes, w->last_position, w->running,
                              w->fingerprint, 0, 0};
-  st = zr__st_ckpt_write(w->ckpt_path, &cp, &e);
+  st = zr__st_ckpt_write(w->ckpt_path, &cp, !w->o.no_sync, &e);
   if (st != ZR_OK) return fail(w, st, &e, err);
   w->stats.checkpoints++;
   w->since_ckpt = 0;
