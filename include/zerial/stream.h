@@ -65,7 +65,7 @@ typedef struct zr_stream_opts {
   size_t chunk_bytes;          /**< seal a binary chunk once its raw payload reaches this (default 1 MiB) */
   uint64_t chunk_records;      /**< … or once it holds this many records (0: no count limit) */
   unsigned max_inflight;       /**< sealed chunks held, compressing or waiting for the sink (default 8, max 1024) */
-  size_t mem_budget;           /**< bytes the writer may hold in its buffers (default 64 MiB; at least 3 chunks) */
+  size_t mem_budget;           /**< bytes the writer may hold in its buffers (default 64 MiB; at least 4 chunks) */
   uint64_t schema_fingerprint; /**< stored in the header (0 with ZR_STREAM_ARROW: the first batch's schema hash) */
   unsigned checkpoint_every;   /**< file writers: write the checkpoint after every N chunks (default 8) */
   int no_sync;                 /**< file writers: 1 skips every fsync (data before checkpoints, the checkpoint,

@@ -83,6 +83,17 @@ void zr_stream_opts_init(zr_stream_opts *o) {
   o->checkpoint_every = 8;
 }
 
+/* ---- buffers of exact sizes (zr__buf doubles; chunks are sized once) ---- */
+
+static zr_status buf_exact(zr__buf *b, size_t cap) {
+  if (b->cap >= cap) return ZR_OK;
+  uint8_t *d = zr__realloc(b->alloc, b->data, cap);
+  if (!d) return ZR_ERR_NOMEM;
+  b->data = d;
+  b->cap = cap;
+  return ZR_OK;
+}
+
 /* ---- accounting ---- */
 
 static uint64_t held_bytes(zr_stream_writer *w) {
@@ -91,6 +102,12 @@ static uint64_t held_bytes(zr_stream_writer *w) {
   uint64_t n = w->cur.cap + w->sink_held;
   for (unsigned i = 0; i < w->cap; i++) n += w->slots[i].held;
   return n;
+}
+
+/* what one more sealed chunk may add: a new current chunk, and its compressed copy */
+static uint64_t headroom(const zr_stream_writer *w) {
+  uint64_t c = w->o.chunk_bytes + FH;
+  return w->o.codec ? 2 * c + c / 64 + 4096 : c;
 }
 
 static void note_held(zr_stream_writer *w) {
@@ -125,7 +142,7 @@ static void build_frame(zr_stream_writer *w, slot *s) {
     size_t bound = zr_codec_bound(w->o.codec, plen);
     if (bound == 0 || bound > ZR_STREAM_MAX_CHUNK) bound = ZR_STREAM_MAX_CHUNK;
     s->out.len = 0;
-    if (zr__buf_reserve(&s->out, FH + bound) != ZR_OK) {
+    if (buf_exact(&s->out, FH + bound) != ZR_OK) {
       s->st = zr__err_nomem(&s->err);
       return;
     }
@@ -281,7 +298,7 @@ static zr_status drain(zr_stream_writer *w, int wait, zr_error *err) {
     s->out.len = 0;
     w->head++;
     w->count--;
-    if (held_bytes(w) > w->o.mem_budget / 2) { /* give idle buffers back */
+    if (held_bytes(w) + headroom(w) > w->o.mem_budget / 2) { /* give idle buffers back */
       zr__buf_free(&s->raw);
       zr__buf_free(&s->out);
       zr__buf_init(&s->raw, w->alloc);
@@ -307,7 +324,7 @@ static zr_status seal(zr_stream_writer *w, zr_error *err) {
     zr_status st = drain(w, 0, err);
     if (st != ZR_OK && st != ZR_WOULD_BLOCK) return st;
     if (w->nthreads) pthread_mutex_lock(&w->mu);
-    int full = w->count >= w->cap || (w->count > 0 && held_bytes(w) > w->o.mem_budget);
+    int full = w->count >= w->cap || (w->count > 0 && held_bytes(w) + headroom(w) > w->o.mem_budget);
     if (!full) {
       if (w->nthreads) pthread_mutex_unlock(&w->mu);
       break;
@@ -350,9 +367,17 @@ static zr_status seal(zr_stream_writer *w, zr_error *err) {
   return st == ZR_WOULD_BLOCK ? ZR_OK : st; /* the chunk was taken */
 }
 
-static zr_status cur_start(zr_stream_writer *w) {
+/* make room for @p more payload bytes in the current chunk (sized to one chunk at first) */
+static zr_status cur_room(zr_stream_writer *w, size_t more) {
+  size_t want = (w->cur.len ? w->cur.len : FH) + more;
+  if (want < FH + w->o.chunk_bytes && w->cur.len == 0) want = FH + w->o.chunk_bytes;
+  if (want > w->cur.cap) {
+    /* grow to the chunk size first, then exactly (records larger than a chunk) */
+    size_t cap = w->cur.cap < FH + w->o.chunk_bytes ? FH + w->o.chunk_bytes : w->cur.cap;
+    if (cap < want) cap = want;
+    if (buf_exact(&w->cur, cap) != ZR_OK) return ZR_ERR_NOMEM;
+  }
   if (w->cur.len == 0) {
-    if (zr__buf_reserve(&w->cur, FH) != ZR_OK) return ZR_ERR_NOMEM;
     memset(w->cur.data, 0, FH);
     w->cur.len = FH;
   }
@@ -385,8 +410,8 @@ static zr_status writer_create(zr_sink *sink, const zr_stream_opts *opts, zr_str
   if (o.threads > 64) return zr__err(err, ZR_ERR_CONFIG, -1, "at most 64 compression threads");
   if (o.max_inflight > 1024) return zr__err(err, ZR_ERR_CONFIG, -1, "max_inflight above 1024");
   if (o.chunk_bytes > ZR_STREAM_MAX_CHUNK / 2) return zr__err(err, ZR_ERR_CONFIG, -1, "chunk_bytes above 512 MiB");
-  if (o.mem_budget < 3 * o.chunk_bytes)
-    return zr__err(err, ZR_ERR_CONFIG, -1, "mem_budget %zu is below three chunks (%zu bytes each)", o.mem_budget,
+  if (o.mem_budget < 4 * o.chunk_bytes)
+    return zr__err(err, ZR_ERR_CONFIG, -1, "mem_budget %zu is below four chunks (%zu bytes each)", o.mem_budget,
                    o.chunk_bytes);
   const zr_allocator *a = zr__alloc_or_default(o.alloc);
   zr_stream_writer *w = zr__malloc(a, sizeof *w);
@@ -596,29 +621,29 @@ static zr_status precheck(zr_stream_writer *w, int payload, zr_error *err) {
 zr_status zr_stream_writer_write_value(zr_stream_writer *w, const zr_value *v, zr_error *err) {
   ZR_TRY(precheck(w, ZR_STREAM_BINARY, err));
   if (!v) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "value is NULL");
-  int full = w->cur_records > 0 && (w->cur.len - FH >= w->o.chunk_bytes ||
-                                    (w->o.chunk_records && w->cur_records >= w->o.chunk_records));
-  if (full) ZR_TRY(seal(w, err)); /* WOULD_BLOCK: the record is not taken */
-  /* encode into the scratch sink, then append [u32 length][encoding] */
+  /* encode into the scratch sink first (value errors are not sticky) */
   const uint8_t *enc;
   size_t elen;
   uint8_t *taken = NULL;
   size_t tlen = 0;
   zr_sink_memory_take(w->scratch, &taken, &tlen, NULL);
   if (taken) zr__free(w->alloc, taken);
-  ZR_TRY(zr_binary_encode(v, NULL, w->scratch, err)); /* value errors are not sticky */
+  ZR_TRY(zr_binary_encode(v, NULL, w->scratch, err));
   zr_sink_memory_data(w->scratch, &enc, &elen);
-  if ((uint64_t)elen + 4 + (w->cur.len ? w->cur.len - FH : 0) > ZR_STREAM_MAX_CHUNK || elen > UINT32_MAX)
+  if ((uint64_t)elen + 4 > ZR_STREAM_MAX_CHUNK)
     return zr__err(err, ZR_ERR_LIMIT, -1, "record of %zu bytes does not fit in a chunk", elen);
-  if (cur_start(w) != ZR_OK || zr__buf_reserve(&w->cur, 4 + elen) != ZR_OK)
-    return fail(w, zr__err_nomem(err), err, err);
+  /* seal the current chunk when this record does not fit: the caller has set the input position
+   * reached after its last record by now */
+  if (w->cur_records > 0 && (w->cur.len - FH + 4 + elen > w->o.chunk_bytes ||
+                             (w->o.chunk_records && w->cur_records >= w->o.chunk_records)))
+    ZR_TRY(seal(w, err)); /* WOULD_BLOCK: the record is not taken */
+  size_t cap_before = w->cur.cap;
+  if (cur_room(w, 4 + elen) != ZR_OK) return fail(w, zr__err_nomem(err), err, err);
   zr__st32le(w->cur.data + w->cur.len, (uint32_t)elen);
   memcpy(w->cur.data + w->cur.len + 4, enc, elen);
   w->cur.len += 4 + elen;
   w->cur_records++;
-  if (w->cur.cap > w->stats.buffered) note_held(w);
-  /* the chunk is sealed by the next write (or flush/finish), after the caller has set the input
-   * position reached with this record */
+  if (w->cur.cap != cap_before) note_held(w);
   return ZR_OK;
 }
 
@@ -654,7 +679,9 @@ zr_status zr_stream_writer_write_batch(zr_stream_writer *w, const struct ArrowSc
   zr_sink_memory_data(w->scratch, &enc, &elen);
   if ((uint64_t)elen > ZR_STREAM_MAX_CHUNK) return zr__err(err, ZR_ERR_LIMIT, -1, "batch of %zu bytes exceeds 1 GiB", elen);
   if (!w->header_written && w->next_seq == 0 && w->fingerprint == 0) w->fingerprint = arrow_schema_hash(enc, elen);
-  if (cur_start(w) != ZR_OK || zr__buf_append(&w->cur, enc, elen) != ZR_OK) return fail(w, zr__err_nomem(err), err, err);
+  if (cur_room(w, elen) != ZR_OK) return fail(w, zr__err_nomem(err), err, err);
+  memcpy(w->cur.data + w->cur.len, enc, elen);
+  w->cur.len += elen;
   w->cur_records = batch->length > 0 ? (uint64_t)batch->length : 0;
   note_held(w);
   return ZR_OK; /* sealed by the next write, flush or finish */
