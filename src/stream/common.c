@@ -212,8 +212,8 @@ zr_status zr__st_scan(const uint8_t *data, size_t len, zr_stream_checkpoint *cp,
   cp->checksum = running;
   for (;;) {
     if (len - pos < ZR_STREAM_FRAME_HEADER_SIZE) break;
-    zr__st_frame f;
-    uint64_t seed;
+    zr__st_frame f = {0};
+    uint64_t seed = 0;
     if (zr__st_frame_get(data + pos, pos, &f, &seed, NULL) != ZR_OK) break;
     if (f.seq != seq) break;
     if (len - pos - ZR_STREAM_FRAME_HEADER_SIZE < f.stored) break;

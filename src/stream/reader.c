@@ -140,8 +140,8 @@ zr_status zr_stream_reader_new(zr_source *src, const zr_stream_read_opts *opts, 
     r->mem = data;
     r->mem_len = len;
   }
-  const uint8_t *h;
-  size_t got;
+  const uint8_t *h = NULL;
+  size_t got = 0;
   zr_status st = read_exact(r, ZR_STREAM_HEADER_SIZE, &h, &got, err);
   if (st == ZR_ERR_TRUNCATED) {
     if (got >= 4 && memcmp(h, ZR_STREAM_MAGIC, 4) != 0)
@@ -164,9 +164,9 @@ zr_status zr_stream_reader_open_file(const char *path, const zr_stream_read_opts
   zr_source *src;
   ZR_TRY(zr_source_file_new(path, &src, err));
   zr_status st = zr_stream_reader_new(src, opts, out, err);
-  if (st != ZR_OK) {
+  if (st != ZR_OK || !*out) {
     zr_source_free(src);
-    return st;
+    return st != ZR_OK ? st : ZR_ERR_INTERNAL;
   }
   (*out)->own_src = 1;
   return ZR_OK;
@@ -175,8 +175,8 @@ zr_status zr_stream_reader_open_file(const char *path, const zr_stream_read_opts
 /* Read the trailer whose header was parsed; ZR_ERR_EOF when it matches. */
 static zr_status read_trailer(zr_stream_reader *r, const zr__st_frame *f, uint64_t seed, uint64_t foff,
                               zr_error *err) {
-  const uint8_t *p;
-  size_t got;
+  const uint8_t *p = NULL;
+  size_t got = 0;
   zr_status st = read_exact(r, ZR__ST_TRAILER_PAYLOAD, &p, &got, err);
   if (st == ZR_ERR_TRUNCATED) return truncated(r, foff, err);
   if (st != ZR_OK) return stick(r, st, err);
@@ -230,13 +230,13 @@ zr_status zr_stream_reader_next_chunk(zr_stream_reader *r, zr_stream_chunk *out,
       return r->sticky;
     }
     uint64_t foff = r->pos;
-    const uint8_t *h;
-    size_t got;
+    const uint8_t *h = NULL;
+    size_t got = 0;
     zr_status st = read_exact(r, FH, &h, &got, err);
     if (st == ZR_ERR_TRUNCATED) return truncated(r, foff, err);
     if (st != ZR_OK) return stick(r, st, err);
-    zr__st_frame f;
-    uint64_t seed;
+    zr__st_frame f = {0};
+    uint64_t seed = 0;
     st = zr__st_frame_get(h, foff, &f, &seed, err);
     if (st != ZR_OK) return stick(r, st, err);
     if (f.type == ZR__ST_TYPE_TRAILER) return read_trailer(r, &f, seed, foff, err);
@@ -263,7 +263,7 @@ zr_status zr_stream_reader_next_chunk(zr_stream_reader *r, zr_stream_chunk *out,
       r->chunks_ok++;
       continue;
     }
-    const uint8_t *p;
+    const uint8_t *p = NULL;
     st = read_exact(r, f.stored, &p, &got, err);
     if (st == ZR_ERR_TRUNCATED) return truncated(r, foff, err);
     if (st != ZR_OK) return stick(r, st, err);

@@ -513,8 +513,8 @@ static zr_status find_cut(int fd, const char *ckpt, zr_stream_checkpoint *cp, in
       /* a valid trailer right at the cut means the stream is complete */
       if (size - c.offset == FH + ZR__ST_TRAILER_PAYLOAD) {
         uint8_t t[FH + ZR__ST_TRAILER_PAYLOAD];
-        zr__st_frame f;
-        uint64_t seed;
+        zr__st_frame f = {0};
+        uint64_t seed = 0;
         if (pread(fd, t, sizeof t, (off_t)c.offset) == (ssize_t)sizeof t &&
             zr__st_frame_get(t, c.offset, &f, &seed, NULL) == ZR_OK && f.type == ZR__ST_TYPE_TRAILER &&
             zr_xxh3_64(t + FH, ZR__ST_TRAILER_PAYLOAD, seed) == f.checksum && zr__ld64le(t + FH + 24) == c.checksum)
