@@ -111,8 +111,10 @@ typedef struct zr_stream_writer zr_stream_writer;
 /**
  * @brief A writer over @p sink (borrowed: it must outlive the writer). The header is written
  * with the first chunk. No checkpoints (see zr_stream_writer_open_file()).
+ * @param sink where chunks go (borrowed; it may answer ::ZR_WOULD_BLOCK for backpressure).
  * @param opts options (copied) or NULL for defaults.
  * @param out receives the writer; free with zr_stream_writer_free().
+ * @param err NULL or filled on failure.
  * @return ZR_OK, ::ZR_ERR_CONFIG for inconsistent options, ::ZR_ERR_NOMEM.
  */
 ZR_API zr_status zr_stream_writer_new(zr_sink *sink, const zr_stream_opts *opts, zr_stream_writer **out,
@@ -129,7 +131,12 @@ ZR_API zr_status zr_stream_writer_new(zr_sink *sink, const zr_stream_opts *opts,
  * the input position to continue from, so that no record is lost or duplicated). A file that
  * already ends with a valid trailer fails with ::ZR_ERR_EXISTS (nothing to do). A missing file is
  * created. zr_stream_writer_finish() removes the checkpoint.
+ * @param path the output file (the checkpoint is `<path>.ckpt`).
+ * @param opts options (copied) or NULL for defaults.
+ * @param append 0: start a new stream; 1: continue an existing one.
+ * @param out receives the writer, which owns the file; free with zr_stream_writer_free().
  * @param resume receives the cut point (may be NULL).
+ * @param err NULL or filled on failure (an I/O error names the file).
  */
 ZR_API zr_status zr_stream_writer_open_file(const char *path, const zr_stream_opts *opts, int append,
                                             zr_stream_writer **out, zr_stream_checkpoint *resume, zr_error *err);
