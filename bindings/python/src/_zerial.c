@@ -697,25 +697,171 @@ static PyObject *Table_arrow_c_schema(TableObject *self, PyObject *unused) {
   return cap;
 }
 
+/* ---- zero-copy export: ArrowArrays whose buffers are the table's own (in the input or the
+ * doc), kept alive by a reference on the holder that the last release callback drops ---- */
+
+typedef struct {
+  int64_t refs;      /* exported arrays (any level) + the stream, atomically counted */
+  PyObject *holder;  /* the _Doc owning the table's memory */
+} export_share;
+
+static void share_unref(export_share *sh) {
+  if (__atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+  PyGILState_STATE g = PyGILState_Ensure(); /* consumers may release from any thread */
+  Py_XDECREF(sh->holder);
+  PyGILState_Release(g);
+  PyMem_RawFree(sh);
+}
+
+typedef struct {
+  export_share *share;
+  const void **buffers;
+  struct ArrowArray **children;
+  struct ArrowArray *dictionary;
+} export_node;
+
+static void export_release(struct ArrowArray *a) {
+  export_node *n = a->private_data;
+  for (int64_t i = 0; i < a->n_children; i++) {
+    struct ArrowArray *c = n->children[i];
+    if (c->release) c->release(c); /* children not moved out by the consumer */
+    PyMem_RawFree(c);
+  }
+  if (n->dictionary) {
+    if (n->dictionary->release) n->dictionary->release(n->dictionary);
+    PyMem_RawFree(n->dictionary);
+  }
+  PyMem_RawFree(n->children);
+  PyMem_RawFree((void *)n->buffers);
+  export_share *sh = n->share;
+  PyMem_RawFree(n);
+  a->release = NULL;
+  share_unref(sh);
+}
+
+/* Fill @p dst as a view of @p src (same buffer pointers). 0, or -1 out of memory (dst released). */
+static int export_array(const struct ArrowArray *src, struct ArrowArray *dst, export_share *sh) {
+  memset(dst, 0, sizeof *dst);
+  export_node *n = PyMem_RawCalloc(1, sizeof *n);
+  if (!n) return -1;
+  n->share = sh;
+  __atomic_add_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL);
+  dst->length = src->length;
+  dst->null_count = src->null_count;
+  dst->offset = src->offset;
+  dst->n_buffers = src->n_buffers;
+  dst->private_data = n;
+  dst->release = export_release;
+  int ok = 1;
+  if (src->n_buffers > 0) {
+    n->buffers = PyMem_RawCalloc((size_t)src->n_buffers, sizeof(void *));
+    if (n->buffers) memcpy((void *)n->buffers, src->buffers, (size_t)src->n_buffers * sizeof(void *));
+    else ok = 0;
+  }
+  dst->buffers = n->buffers;
+  if (ok && src->n_children > 0) {
+    n->children = PyMem_RawCalloc((size_t)src->n_children, sizeof(struct ArrowArray *));
+    if (!n->children) ok = 0;
+    for (int64_t i = 0; ok && i < src->n_children; i++) {
+      n->children[i] = PyMem_RawMalloc(sizeof(struct ArrowArray));
+      if (!n->children[i] || export_array(src->children[i], n->children[i], sh) < 0) {
+        PyMem_RawFree(n->children[i]);
+        n->children[i] = NULL;
+        ok = 0;
+        break;
+      }
+      dst->n_children = i + 1;
+    }
+  }
+  dst->children = n->children;
+  if (ok && src->dictionary) {
+    n->dictionary = PyMem_RawMalloc(sizeof(struct ArrowArray));
+    if (!n->dictionary || export_array(src->dictionary, n->dictionary, sh) < 0) {
+      PyMem_RawFree(n->dictionary);
+      n->dictionary = NULL;
+      ok = 0;
+    }
+  }
+  dst->dictionary = n->dictionary;
+  if (!ok) {
+    export_release(dst);
+    return -1;
+  }
+  return 0;
+}
+
+typedef struct {
+  export_share *share;
+  const zr_table *t;
+  int64_t next;
+  char error[sizeof(((zr_error *)0)->message)];
+} export_stream;
+
+static int xs_get_schema(struct ArrowArrayStream *s, struct ArrowSchema *out) {
+  export_stream *x = s->private_data;
+  zr_table tmp = *x->t, c;
+  tmp.n_batches = 0;
+  zr_error err;
+  zr_error_clear(&err);
+  if (zr_arrow_table_copy(&tmp, &c, &err) != ZR_OK) { /* the schema only: small metadata */
+    snprintf(x->error, sizeof x->error, "%s", err.message);
+    return 12; /* ENOMEM */
+  }
+  *out = c.schema;
+  c.schema.release = NULL;
+  zr_table_release(&c);
+  return 0;
+}
+
+static int xs_get_next(struct ArrowArrayStream *s, struct ArrowArray *out) {
+  export_stream *x = s->private_data;
+  if (x->next >= x->t->n_batches) {
+    memset(out, 0, sizeof *out); /* end of stream: a released array */
+    return 0;
+  }
+  if (export_array(&x->t->batches[x->next], out, x->share) < 0) {
+    snprintf(x->error, sizeof x->error, "out of memory");
+    return 12;
+  }
+  x->next++;
+  return 0;
+}
+
+static const char *xs_last_error(struct ArrowArrayStream *s) {
+  export_stream *x = s->private_data;
+  return x->error[0] ? x->error : NULL;
+}
+
+static void xs_release(struct ArrowArrayStream *s) {
+  export_stream *x = s->private_data;
+  export_share *sh = x->share;
+  PyMem_RawFree(x);
+  s->release = NULL;
+  share_unref(sh);
+}
+
 static PyObject *Table_arrow_c_stream(TableObject *self, PyObject *args, PyObject *kw) {
   static char *kwlist[] = {"requested_schema", NULL};
   PyObject *req = Py_None;
   if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", kwlist, &req)) return NULL;
-  zr_table c;
-  if (table_copy(self->t, &c, 0) < 0) return NULL;
   struct ArrowArrayStream *s = PyMem_RawCalloc(1, sizeof *s);
-  if (!s) {
-    zr_table_release(&c);
+  export_stream *x = PyMem_RawCalloc(1, sizeof *x);
+  export_share *sh = PyMem_RawCalloc(1, sizeof *sh);
+  if (!s || !x || !sh) {
+    PyMem_RawFree(s);
+    PyMem_RawFree(x);
+    PyMem_RawFree(sh);
     return PyErr_NoMemory();
   }
-  zr_error err;
-  zr_error_clear(&err);
-  zr_status st = zr_arrow_table_to_stream(&c, s, &err);
-  zr_table_release(&c);
-  if (st != ZR_OK) {
-    PyMem_RawFree(s);
-    return raise_zr(st, &err);
-  }
+  sh->refs = 1; /* the stream's own */
+  sh->holder = Py_NewRef(self->holder);
+  x->share = sh;
+  x->t = self->t; /* lives as long as the holder */
+  s->get_schema = xs_get_schema;
+  s->get_next = xs_get_next;
+  s->get_last_error = xs_last_error;
+  s->release = xs_release;
+  s->private_data = x;
   PyObject *cap = PyCapsule_New(s, "arrow_array_stream", stream_capsule_destructor);
   if (!cap) {
     s->release(s);
@@ -735,7 +881,8 @@ static PyMethodDef Table_methods[] = {
     {"_column", (PyCFunction)Table_column, METH_VARARGS, NULL},
     {"__arrow_c_schema__", (PyCFunction)Table_arrow_c_schema, METH_NOARGS, "Arrow PyCapsule protocol: the schema."},
     {"__arrow_c_stream__", (PyCFunction)(void (*)(void))Table_arrow_c_stream, METH_VARARGS | METH_KEYWORDS,
-     "Arrow PyCapsule protocol: an ArrowArrayStream over (a copy of) the table."},
+     "Arrow PyCapsule protocol: an ArrowArrayStream whose arrays view the table's buffers (no copy; "
+     "the input stays alive until the consumer releases the last array)."},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject TableType = {
