@@ -603,6 +603,24 @@ static PyObject *Table_column(TableObject *self, PyObject *args) {
     }
     return Py_BuildValue("(sNNLL)", "array", arr, validity, (long long)(off % 8), (long long)len);
   }
+  /* timestamps (tss:/tsm:/tsu:/tsn:, any zone) and date64 (tdm): datetime64 views of the int64s */
+  if ((strncmp(fmt, "ts", 2) == 0 && fmt[2] && fmt[3] == ':') || strcmp(fmt, "tdm") == 0) {
+    zr_time_unit u = ZR_TU_MILLI;
+    if (fmt[1] == 's') u = fmt[2] == 's' ? ZR_TU_SECOND : fmt[2] == 'm' ? ZR_TU_MILLI : fmt[2] == 'u' ? ZR_TU_MICRO : ZR_TU_NANO;
+    zr_tensor tt;
+    int64_t n = len;
+    const uint8_t *data = col->buffers[1] ? (const uint8_t *)col->buffers[1] + off * 8 : NULL;
+    zr_tensor_init(&tt, ZR_DT_DATETIME64, 8, 1, &n, (void *)(uintptr_t)data, NULL);
+    tt.time_unit = u;
+    PyObject *to = tensor_new(&tt, self->holder, self->readonly);
+    PyObject *arr = to && tensor_factory ? PyObject_CallOneArg(tensor_factory, to) : NULL;
+    Py_XDECREF(to);
+    if (!arr) {
+      Py_DECREF(validity);
+      return NULL;
+    }
+    return Py_BuildValue("(sNNLL)", "array", arr, validity, (long long)(off % 8), (long long)len);
+  }
   if (strcmp(fmt, "b") == 0) {
     PyObject *bits = PyBytes_FromStringAndSize((const char *)col->buffers[1] + off / 8, (Py_ssize_t)((off % 8 + len + 7) / 8));
     if (!bits) {

@@ -156,3 +156,16 @@ def test_arrow_c_stream_is_zero_copy():
         data.extend(b"x")
     child.release(ctypes.addressof(child))
     data.extend(b"x")  # the last release dropped the hold on the input
+
+
+def test_timestamp_columns_are_datetime64_views():
+    import datetime as dt
+    utc = dt.timezone.utc
+    rows = [{"t": dt.datetime(2024, 1, 1 + i, tzinfo=utc), "x": i} for i in range(10)]
+    data = zerial.dumps(rows, format="arrow-stream")
+    t = zerial.loads(data, table="table")
+    assert t.column_formats[0].startswith("tsu:")
+    col = t.column("t")
+    assert col.dtype == np.dtype("M8[us]") and col[3] == np.datetime64("2024-01-04T00:00:00")
+    start = np.frombuffer(data, np.uint8).__array_interface__["data"][0]
+    assert start <= col.__array_interface__["data"][0] < start + len(data)
