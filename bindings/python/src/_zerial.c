@@ -1437,9 +1437,9 @@ static PyObject *py_loads(PyObject *self, PyObject *args, PyObject *kw) {
   /* the binary format straight to Python objects (no intermediate value tree) */
   if (!tree && (!fname || strcmp(fname, "binary") == 0) && n >= 4 && memcmp(p, "ZRB", 3) == 0 && p[3] == 1) {
     PyObject *res = fast_binary_loads(p, n, &o, (PyObject *)h, readonly);
-    /* a Python-level failure (an unhashable key, say) may hide a wire error later in the input:
+    /* an unhashable key (TypeError) may hide a wire error later in the input:
      * the tree path checks the whole input first and reports what the C decoder would */
-    if (res || PyErr_ExceptionMatches(Error) || PyErr_ExceptionMatches(PyExc_MemoryError)) {
+    if (res || !PyErr_ExceptionMatches(PyExc_TypeError)) {
       Py_DECREF(h);
       return res;
     }
