@@ -1436,7 +1436,7 @@ static PyObject *py_loads(PyObject *self, PyObject *args, PyObject *kw) {
   o.alloc = &decode_alloc;
   /* the binary format straight to Python objects (no intermediate value tree) */
   if (!tree && (!fname || strcmp(fname, "binary") == 0) && n >= 4 && memcmp(p, "ZRB", 3) == 0 && p[3] == 1) {
-    PyObject *res = fast_binary_loads(p, n, &o, (PyObject *)h, readonly);
+    PyObject *res = fast_binary_loads(p, n, &o, (PyObject *)h, readonly, 0);
     /* an unhashable key (TypeError) may hide a wire error later in the input:
      * the tree path checks the whole input first and reports what the C decoder would */
     if (res || !PyErr_ExceptionMatches(PyExc_TypeError)) {
@@ -1746,6 +1746,24 @@ static PyObject *Region_getitem(RegionObject *self, PyObject *key) {
     PyObject *mv = PyMemoryView_FromObject(to);
     Py_DECREF(to);
     return mv;
+  }
+  if (o.format == ZR_FORMAT_ID_BINARY && o.length >= 4 && memcmp(o.data, "ZRB\1", 4) == 0) {
+    /* the direct decoder over the mapping; a byte view holding a region reference keeps the
+     * mapping alive for the tensors that view it */
+    zr_tensor bt;
+    int64_t blen = (int64_t)o.length;
+    zr_tensor_init(&bt, ZR_DT_UINT8, 1, 1, &blen, (void *)(uintptr_t)o.data, NULL);
+    zr_shm_ref(self->r);
+    bt.release = shm_unref;
+    bt.owner = self->r;
+    PyObject *holder = tensor_new(&bt, NULL, ro);
+    if (!holder) return NULL;
+    zr_decode_opts fo;
+    zr_decode_opts_init(&fo);
+    PyObject *res = fast_binary_loads(o.data, (size_t)o.length, &fo, holder, ro, (int64_t)o.offset);
+    Py_DECREF(holder);
+    if (res || !PyErr_ExceptionMatches(PyExc_TypeError)) return res;
+    PyErr_Clear(); /* as in loads(): the tree path reports what the C decoder would */
   }
   DocObject *h = PyObject_New(DocObject, &DocType);
   if (!h) return NULL;

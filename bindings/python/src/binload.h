@@ -27,6 +27,7 @@ typedef struct {
   uint32_t max_depth;
   int utf8;
   PyObject *holder;     /* keeps the input alive for tensor views */
+  int64_t bias;         /* added to reported offsets (an object's offset inside a region) */
   int readonly;
   PyObject *keys[FK_SLOTS];
 } fdec;
@@ -43,7 +44,7 @@ fd_fail(fdec *d, zr_status code, const uint8_t *at, const char *fmt, ...) {
   vsnprintf(e.message, sizeof e.message, fmt, ap);
   va_end(ap);
   e.code = code;
-  e.offset = at ? (int64_t)(at - d->base) : -1;
+  e.offset = at ? (int64_t)(at - d->base) + d->bias : -1;
   return raise_zr(code, &e);
 }
 
@@ -540,7 +541,8 @@ static const uint8_t *fd_value(fdec *d, const uint8_t *p, PyObject **out, uint32
 }
 
 /* Decode a whole binary encoding (header checked by the caller) into a Python object. */
-static PyObject *fast_binary_loads(const uint8_t *data, size_t len, const zr_decode_opts *o, PyObject *holder, int readonly) {
+static PyObject *fast_binary_loads(const uint8_t *data, size_t len, const zr_decode_opts *o, PyObject *holder, int readonly,
+                                   int64_t bias) {
   fdec *d = PyMem_Malloc(sizeof *d);
   if (!d) return PyErr_NoMemory();
   d->base = data;
@@ -552,6 +554,7 @@ static PyObject *fast_binary_loads(const uint8_t *data, size_t len, const zr_dec
   d->utf8 = o->validate_utf8 != 0;
   d->holder = holder;
   d->readonly = readonly;
+  d->bias = bias;
   memset(d->keys, 0, sizeof d->keys);
   PyObject *root = NULL;
   const uint8_t *p = NULL;

@@ -199,3 +199,22 @@ def test_compressed_tensor_and_levels():
 def test_unknown_codec_is_an_error():
     with pytest.raises(zerial.Error):
         zerial.dumps([1, 2, 3], compression="nope")
+
+
+def test_region_binary_object_direct(region_name):
+    w = zerial.shm.create(region_name)
+    w.put("doc", {"t": np.arange(100, dtype=np.float64), "k": "v", "n": [1, 2, 3]}, format="binary")
+    w.publish()
+    r = zerial.shm.open(region_name)
+    d = r["doc"]
+    assert d["k"] == "v" and d["n"] == [1, 2, 3] and d["t"][99] == 99.0
+    a = d["t"].__array_interface__["data"][0]
+    assert r.address <= a < r.address + r.size  # the direct decoder's tensor views the mapping
+    assert r.views >= 1
+    with pytest.raises(zerial.StateError):
+        r.close()
+    del d
+    import gc
+    gc.collect()
+    r.close()
+    w.close()
