@@ -1351,8 +1351,11 @@ static PyObject *py_dumps(PyObject *self, PyObject *args, PyObject *kw) {
     if (!cname) return raise_msg(ZR_ERR_INVALID_ARG, "compression must be a codec name or None");
     if (strcmp(cname, "none") == 0) cname = NULL;
   }
-  int env = envelope == Py_None ? -1 : PyObject_IsTrue(envelope);
-  if (env == -2) return NULL;
+  int env = -1; /* None: an envelope when compressed */
+  if (envelope != Py_None) {
+    env = PyObject_IsTrue(envelope);
+    if (env < 0) return NULL;
+  }
   conv_ctx c;
   if (ctx_init(&c) < 0) return NULL;
   zr_value v;
