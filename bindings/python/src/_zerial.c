@@ -1374,7 +1374,14 @@ static PyObject *py_dumps(PyObject *self, PyObject *args, PyObject *kw) {
   zr_error_clear(&err);
   zr_sink *sink = NULL;
   zr_status st = zr_sink_memory_new(NULL, &sink, &err);
-  if (st == ZR_OK && (cname || env == 1)) {
+  /* formats that compress inside themselves keep doing so (their own readers understand it):
+   * Arrow IPC buffers (lz4, zstd), npz members (gzip), ETF (zlib) */
+  int native = cname && env != 1 &&
+               (((strcmp(f->name, "arrow-stream") == 0 || strcmp(f->name, "arrow-file") == 0) &&
+                 (strcmp(cname, "lz4") == 0 || strcmp(cname, "zstd") == 0)) ||
+                (strcmp(f->name, "npz") == 0 && (strcmp(cname, "gzip") == 0 || strcmp(cname, "deflate") == 0)) ||
+                (strcmp(f->name, "etf") == 0 && (strcmp(cname, "gzip") == 0 || strcmp(cname, "zlib") == 0)));
+  if (st == ZR_OK && !native && (cname || env == 1)) {
     /* compressed or framed: through the serialization manager (codec API, envelope) */
     zr_ctx *ctx = shared_ctx();
     if (!ctx) {
@@ -1396,6 +1403,7 @@ static PyObject *py_dumps(PyObject *self, PyObject *args, PyObject *kw) {
     memset(&eo, 0, sizeof eo);
     eo.level = level;
     eo.flags = deterministic ? ZR_ENC_DETERMINISTIC : 0;
+    eo.codec = native ? cname : NULL;
     Py_BEGIN_ALLOW_THREADS st = f->encode(&v, &eo, sink, &err);
     Py_END_ALLOW_THREADS
   }

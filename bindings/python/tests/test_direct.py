@@ -218,3 +218,14 @@ def test_region_binary_object_direct(region_name):
     gc.collect()
     r.close()
     w.close()
+
+
+def test_formats_compress_natively():
+    rows = [{"id": i, "score": i * 0.5} for i in range(20000)]
+    plain = zerial.dumps(rows, format="arrow-stream")
+    for codec in ("zstd", "lz4"):
+        packed = zerial.dumps(rows, format="arrow-stream", compression=codec)
+        assert packed[:4] == b"\xff\xff\xff\xff" and len(packed) < len(plain)  # Arrow's own buffer compression
+        assert zerial.loads(packed)["score"][3] == 1.5
+    framed = zerial.dumps(rows, format="arrow-stream", compression="zstd", envelope=True)
+    assert framed[:4] != b"\xff\xff\xff\xff" and zerial.loads(framed)["id"][19999] == 19999

@@ -190,9 +190,11 @@ def dumps(obj, format="auto", compression=None, *, level=0, deterministic=False,
 
     format: 'auto' (npy for a numpy array, binary otherwise) or a format name from
     ``zerial.formats()``. compression: None, 'none', 'lz4', 'zstd', 'gzip' or 'auto' (the codec
-    API compresses the encoded payload; ``level`` is the codec level, 0 its default).
-    envelope: None (a zerial envelope frame around compressed payloads, none otherwise), True or
-    False. ``loads`` reads every combination back.
+    API compresses the encoded payload; ``level`` is the codec level, 0 its default). Formats
+    that compress inside themselves do so instead: Arrow IPC buffers (lz4, zstd), npz members
+    (gzip), ETF (gzip) — their own readers (pyarrow, numpy, erl) understand the result.
+    envelope: None (a zerial envelope frame around payloads the codec API compressed, none
+    otherwise), True or False. ``loads`` reads every combination back.
     ``datetime.datetime`` (aware ones keep their zone), ``datetime.date`` and
     ``numpy.datetime64`` scalars are written as timestamps.
     """
