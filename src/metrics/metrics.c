@@ -521,10 +521,9 @@ static zr_status write_all(zr__buf *b, const merged *m) {
     ZR_TRY(zr__buf_printf(b, "zerial_buffer_high_water_bytes{op=\"%s\"} %llu\n", op_names[o],
                           (unsigned long long)atomic_load(&high_water[o])));
   int h = atomic_load(&health_last);
-  if (h >= 0) {
-    ZR_TRY(family(b, "zerial_health_status", "gauge", "Verdict of the last health check: 0 ok, 1 degraded, 2 failing."));
-    ZR_TRY(zr__buf_printf(b, "zerial_health_status %d\n", h == ZR_HEALTH_SKIPPED ? 0 : h));
-  }
+  ZR_TRY(family(b, "zerial_health_status", "gauge",
+                "Verdict of the last health check (zr_ctx_health, /healthz): 0 ok, 1 degraded, 2 failing; absent before the first."));
+  if (h >= 0) ZR_TRY(zr__buf_printf(b, "zerial_health_status %d\n", h == ZR_HEALTH_SKIPPED ? 0 : h));
   return ZR_OK;
 }
 

@@ -128,6 +128,12 @@ static int serve(const char *addr, const char *port_file, long self_n, const cha
   zr_error e;
   zr_error_clear(&e);
   if (zr_ctx_new(NULL, &sv.ctx, &e) != ZR_OK) return zr_cli_fail("serve", "configuration", &e);
+  zr_health_report hr;
+  if (zr_ctx_health(sv.ctx, &sv.hopts, &hr, NULL) == ZR_OK && hr.status != ZR_HEALTH_OK)
+    for (unsigned i = 0; i < hr.n_checks; i++)
+      if (hr.checks[i].status == ZR_HEALTH_DEGRADED || hr.checks[i].status == ZR_HEALTH_FAIL)
+        fprintf(stderr, "zerial serve: health: %s %s: %s\n", hr.checks[i].name, zr_health_status_name(hr.checks[i].status),
+                hr.checks[i].message);
   int rc = self_n > 0 ? selftest(sv.ctx, self_n) : ZR_CLI_OK;
   if (rc != ZR_CLI_OK) {
     zr_ctx_free(sv.ctx);
