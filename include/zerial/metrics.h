@@ -57,6 +57,13 @@ ZR_API void zr_metrics_set_enabled(int on);
 ZR_API int zr_metrics_enabled(void);
 
 /**
+ * @brief Latency sampling: time one call in @p every per thread (default 8; 1 times every call).
+ * A thread whose last timed call took 20 µs or more times every call (two clock reads are then
+ * negligible), so slow or rare calls are always measured. Counts and bytes are never sampled.
+ */
+ZR_API void zr_metrics_set_sampling(unsigned every);
+
+/**
  * @brief Set every counter and histogram back to zero (gauges of shared memory in use are kept).
  * Counts made by other threads during the call may survive or be lost; meant for tests and for
  * tools that measure one run.
@@ -69,7 +76,8 @@ typedef struct zr_metrics_stats {
   uint64_t errors;    /**< failed calls (all codes) */
   uint64_t bytes_in;  /**< serialize: encoded bytes before compression; deserialize/inspect: input bytes */
   uint64_t bytes_out; /**< serialize: bytes written; deserialize: payload bytes decoded; inspect: payload bytes */
-  double seconds;     /**< total latency */
+  uint64_t timed;     /**< calls whose latency was measured (see zr_metrics_set_sampling()) */
+  double seconds;     /**< total latency of the timed calls */
   uint64_t fallbacks[3]; /**< by ::zr_fallback_kind (serialize only) */
 } zr_metrics_stats;
 

@@ -27,7 +27,7 @@ static const char *const fallback_names[3] = {"format", "codec", "shm"};
 typedef _Atomic uint64_t ctr;
 
 typedef struct fop {
-  ctr calls, bytes_in, bytes_out, lat_ns;
+  ctr calls, bytes_in, bytes_out, lat_ns, timed;
   ctr lat[NB_LAT];
   ctr err[NCODE];
 } fop;
@@ -50,11 +50,20 @@ static atomic_int enabled = 1;
 static _Atomic(shard *) shards;
 static pthread_key_t shard_key;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static _Thread_local shard *my_shard;
-static _Thread_local struct {
-  const char *format;
-  uint64_t payload;
-} inspect_note;
+/* latency sampling: a call is timed when the countdown reaches 0, or always while this thread's
+ * last timed call took longer than SLOW_NS (then two clock reads cost well under 0.5%) */
+#define SLOW_NS 20000u
+static atomic_uint sample_every = 8;
+
+/* All per-thread state in one place: one TLS address computation per hook. */
+typedef struct tls_state {
+  shard *shard;
+  unsigned countdown; /* calls left before the next timed one */
+  uint64_t last_ns;   /* latency of the last timed call */
+  const char *note_format; /* zr_inspect's detected format */
+  uint64_t note_payload;
+} tls_state;
+static _Thread_local tls_state tl;
 
 /* interned label values */
 static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -96,12 +105,12 @@ static shard *claim_shard(void) {
     while (!atomic_compare_exchange_weak_explicit(&shards, &head, s, memory_order_release, memory_order_relaxed));
   }
   pthread_setspecific(shard_key, s);
-  my_shard = s;
+  tl.shard = s;
   return s;
 }
 
 static inline shard *get_shard(void) {
-  shard *s = my_shard;
+  shard *s = tl.shard;
   return ZR_LIKELY(s != NULL) ? s : claim_shard();
 }
 
@@ -121,13 +130,21 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+void zr_metrics_set_sampling(unsigned every) { atomic_store(&sample_every, every ? every : 1); }
+
 uint64_t zr__metrics_clock(void) {
-  if (ZR_LIKELY(my_shard != NULL)) {
+  tls_state *t = &tl;
+  if (ZR_LIKELY(t->shard != NULL)) {
     if (!atomic_load_explicit(&enabled, memory_order_relaxed)) return 0;
   } else if (!zr_metrics_enabled()) {
     return 0;
   }
-  return now_ns() | 1u;
+  if (t->countdown == 0 || t->last_ns >= SLOW_NS) {
+    t->countdown = atomic_load_explicit(&sample_every, memory_order_relaxed) - 1;
+    return now_ns() | 1u; /* odd: timed */
+  }
+  t->countdown--;
+  return 2; /* even, non-zero: counted, not timed */
 }
 
 /* ---- interning ---- */
@@ -197,10 +214,14 @@ static void high_water_note(zr_metrics_op op, uint64_t n) {
 
 static fop *record(shard *s, unsigned fi, zr_metrics_op op, uint64_t t0, zr_status st) {
   fop *f = &s->f[fi][op];
-  uint64_t ns = now_ns() - (t0 & ~(uint64_t)1);
   BUMP(f->calls, 1);
-  BUMP(f->lat_ns, ns);
-  BUMP(f->lat[lat_bucket(ns)], 1);
+  if (t0 & 1) {
+    uint64_t ns = now_ns() - (t0 & ~(uint64_t)1);
+    tl.last_ns = ns;
+    BUMP(f->timed, 1);
+    BUMP(f->lat_ns, ns);
+    BUMP(f->lat[lat_bucket(ns)], 1);
+  }
   if (st != ZR_OK) BUMP(f->err[code_idx(st)], 1);
   return f;
 }
@@ -239,14 +260,16 @@ void zr__metrics_deserialize(uint64_t t0, zr_status st, const zr_deserialize_inf
 }
 
 void zr__metrics_note_format(const char *name, size_t payload_len) {
-  inspect_note.format = name;
-  inspect_note.payload = payload_len;
+  tls_state *t = &tl;
+  t->note_format = name;
+  t->note_payload = payload_len;
 }
 
 void zr__metrics_inspect(uint64_t t0, zr_status st, size_t in_len) {
-  const char *name = inspect_note.format;
-  uint64_t payload = inspect_note.payload;
-  inspect_note.format = NULL;
+  tls_state *t = &tl;
+  const char *name = t->note_format;
+  uint64_t payload = t->note_payload;
+  t->note_format = NULL;
   if (!t0) return;
   shard *s = get_shard();
   if (!s) return;
@@ -297,6 +320,7 @@ zr_status zr_metrics_get(const char *format, zr_metrics_op op, zr_metrics_stats 
   out->bytes_in = sum_fop(fi, op, offsetof(fop, bytes_in));
   out->bytes_out = sum_fop(fi, op, offsetof(fop, bytes_out));
   out->seconds = (double)sum_fop(fi, op, offsetof(fop, lat_ns)) / 1e9;
+  out->timed = sum_fop(fi, op, offsetof(fop, timed));
   for (unsigned c = 0; c < NCODE; c++) out->errors += sum_fop(fi, op, offsetof(fop, err) + c * sizeof(ctr));
   if (op == ZR_METRICS_SERIALIZE)
     for (shard *s = atomic_load_explicit(&shards, memory_order_acquire); s; s = s->next)
@@ -322,6 +346,7 @@ void zr_metrics_shm(uint64_t *regions, uint64_t *bytes) {
 /* A merged copy of all shards (heap: it is large). */
 typedef struct merged {
   uint64_t calls[MF][ZR_METRICS_OPS], bin[MF][ZR_METRICS_OPS], bout[MF][ZR_METRICS_OPS], lat_ns[MF][ZR_METRICS_OPS];
+  uint64_t timed[MF][ZR_METRICS_OPS];
   uint64_t lat[MF][ZR_METRICS_OPS][NB_LAT];
   uint64_t err[MF][ZR_METRICS_OPS][NCODE];
   uint64_t ratio[MF][MC][NB_R], ratio_milli[MF][MC];
@@ -339,6 +364,7 @@ static void merge(merged *m) {
         m->bin[f][o] += GET(p->bytes_in);
         m->bout[f][o] += GET(p->bytes_out);
         m->lat_ns[f][o] += GET(p->lat_ns);
+        m->timed[f][o] += GET(p->timed);
         for (int b = 0; b < NB_LAT; b++) m->lat[f][o][b] += GET(p->lat[b]);
         for (int c = 0; c < NCODE; c++) m->err[f][o][c] += GET(p->err[c]);
       }
@@ -423,10 +449,10 @@ static zr_status write_all(zr__buf *b, const merged *m) {
       }
 
   ZR_TRY(family(b, "zerial_operation_duration_seconds", "histogram",
-                "Latency of one call per format and operation (log2 buckets from 1 microsecond)."));
+                "Latency of timed calls per format and operation (log2 buckets from 1 microsecond; fast calls are sampled, see docs/guides/metrics.md)."));
   for (unsigned f = 0; f < MF; f++)
     for (int o = 0; o < ZR_METRICS_OPS; o++) {
-      if (!fmt_used(f, nf) || !m->calls[f][o]) continue;
+      if (!fmt_used(f, nf) || !m->timed[f][o]) continue;
       uint64_t cum = 0;
       for (int k = 0; k < NB_LAT; k++) {
         cum += m->lat[f][o][k];

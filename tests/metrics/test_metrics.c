@@ -53,6 +53,7 @@ static int setup(void **state) {
   (void)state;
   zr__fault_set(NULL);
   zr_metrics_set_enabled(1);
+  zr_metrics_set_sampling(1);
   zr_metrics_reset();
   return 0;
 }
@@ -95,6 +96,7 @@ static void test_counts(void **state) {
   assert_int_equal(s.bytes_in, 3 * r.encoded_bytes);
   assert_int_equal(s.bytes_out, 3 * r.total_bytes);
   assert_true(s.seconds > 0);
+  assert_int_equal(s.timed, 3);
   assert_int_equal(zr_metrics_get("binary", ZR_METRICS_DESERIALIZE, &s), ZR_OK);
   assert_int_equal(s.calls, 1);
   assert_int_equal(s.bytes_in, n);

@@ -79,6 +79,7 @@ static void test_threads(void **state) {
   assert_int_equal(zr_metrics_get("binary", ZR_METRICS_SERIALIZE, &s), ZR_OK);
   assert_int_equal(s.calls, 2 * THREADS * CALLS);
   assert_int_equal(s.errors, 0);
+  assert_true(s.timed >= 2 * THREADS * CALLS / 8 && s.timed <= s.calls); /* sampled 1 in 8 (or all when slow) */
   assert_int_equal(zr_metrics_get("binary", ZR_METRICS_DESERIALIZE, &s), ZR_OK);
   assert_int_equal(s.calls, 2 * THREADS * CALLS);
   zr_doc_free(d);
