@@ -1,6 +1,7 @@
 /* Metrics under threads: per-thread shards merged on read give exact totals, shards of exited
  * threads are adopted by new ones without losing counts, and scrapes run while threads count. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,8 +37,8 @@ static void *worker(void *arg) {
 }
 
 static void *scraper(void *arg) {
-  volatile int *stop = arg;
-  while (!*stop) {
+  atomic_int *stop = arg;
+  while (!atomic_load(stop)) {
     zr_sink *s;
     if (zr_sink_memory_new(NULL, &s, NULL) != ZR_OK) return (void *)1;
     zr_status st = zr_metrics_write_prometheus(s, NULL);
@@ -66,12 +67,12 @@ static void test_threads(void **state) {
   zr_map_put_cstr(d, &value, "name", zr_cstr_ref("thread"));
   zr_metrics_set_enabled(1);
   zr_metrics_reset();
-  volatile int stop = 0;
+  atomic_int stop = 0;
   pthread_t sc;
-  assert_int_equal(pthread_create(&sc, NULL, scraper, (void *)&stop), 0);
+  assert_int_equal(pthread_create(&sc, NULL, scraper, &stop), 0);
   run_round();
   run_round(); /* new threads adopt the shards of the exited ones */
-  stop = 1;
+  atomic_store(&stop, 1);
   void *rv;
   pthread_join(sc, &rv);
   assert_null(rv);
