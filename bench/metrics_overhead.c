@@ -132,7 +132,7 @@ static void hook_cost(int runs) {
     for (int k = 0; k < runs; k++) {
       double t0 = now_ms();
       for (int i = 0; i < M; i++) {
-        zr__metrics_serialize(zr__metrics_clock(), ZR_OK, &r);
+        zr__metrics_serialize(zr__metrics_clock(), ZR_OK, &r, NULL);
         zr__metrics_deserialize(zr__metrics_clock(), ZR_OK, &inf);
       }
       t[k] = now_ms() - t0;

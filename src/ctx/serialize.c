@@ -811,7 +811,9 @@ zr_status zr_serialize(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *
   if (!t0) return serialize_impl(ctx, v, opts, sink, result, err);
   zr_serialize_result local, *r = result ? result : &local;
   zr_status st = serialize_impl(ctx, v, opts, sink, r, err);
-  zr__metrics_serialize(t0, st, r);
+  /* a failed call is labelled with the format asked for, when the context knows it */
+  const char *asked = st != ZR_OK && opts && opts->format && zr_ctx_format(ctx, opts->format) ? opts->format : NULL;
+  zr__metrics_serialize(t0, st, r, asked);
   return st;
 }
 

@@ -226,11 +226,11 @@ static fop *record(shard *s, unsigned fi, zr_metrics_op op, uint64_t t0, zr_stat
   return f;
 }
 
-void zr__metrics_serialize(uint64_t t0, zr_status st, const zr_serialize_result *r) {
+void zr__metrics_serialize(uint64_t t0, zr_status st, const zr_serialize_result *r, const char *asked) {
   if (!t0) return;
   shard *s = get_shard();
   if (!s) return;
-  const char *name = r->format[0] ? r->format : r->decision.format;
+  const char *name = r->format[0] ? r->format : asked ? asked : r->decision.format;
   unsigned fi = fmt_idx(name);
   fop *f = record(s, fi, ZR_METRICS_SERIALIZE, t0, st);
   if (st != ZR_OK) return;

@@ -13,7 +13,8 @@
 uint64_t zr__metrics_clock(void);
 
 /* End of a call started at t0 (no-ops when t0 is 0). */
-void zr__metrics_serialize(uint64_t t0, zr_status st, const zr_serialize_result *r);
+/* @p asked: the format named by the caller (label of a failed call when none was written), or NULL */
+void zr__metrics_serialize(uint64_t t0, zr_status st, const zr_serialize_result *r, const char *asked);
 void zr__metrics_deserialize(uint64_t t0, zr_status st, const zr_deserialize_info *inf);
 void zr__metrics_inspect(uint64_t t0, zr_status st, size_t in_len);
 /* The format zr_inspect() detected, for the inspect record of this thread's current call. */

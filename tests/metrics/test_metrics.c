@@ -169,10 +169,16 @@ static void test_escaping_and_promtool(void **state) {
   uint8_t *b = ser(ctx, &v, &o, &n, &r, &st, NULL);
   assert_int_equal(st, ZR_OK);
   zr_free(b);
-  /* an error by code on serialize: a format that does not exist */
+  /* an error by code on serialize: a format that does not exist (labelled unknown), and a value
+   * a format cannot hold (labelled with that format) */
   o.format = "no-such-format";
   b = ser(ctx, &v, &o, &n, &r, &st, NULL);
   assert_int_not_equal(st, ZR_OK);
+  o.format = "npy";
+  zr_value s1 = zr_cstr_ref("not an array");
+  b = ser(ctx, &s1, &o, &n, &r, &st, NULL);
+  assert_int_equal(st, ZR_ERR_TYPE);
+  assert_int_equal(zr_metrics_errors("npy", ZR_METRICS_SERIALIZE, ZR_ERR_TYPE), 1);
   char *t = prom_text();
   assert_non_null(strstr(t, "zerial_operations_total{format=\"we\\\"ird\\\\fmt\\nx\",op=\"serialize\"} 1\n"));
   /* promtool, when installed (scripts/install-deps.sh installs it), must accept the text */
