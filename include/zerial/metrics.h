@@ -174,7 +174,9 @@ typedef struct zr_shared {
  * new shared-memory region @p region. If shared memory fails at run time (no /dev/shm, no space,
  * a limit), the call does not fail: it keeps the bytes in process memory (`out->in_memory`),
  * logs a "shm.fallback" warning and counts `zerial_fallbacks_total{kind="shm"}` — unless the
- * configuration is strict, which returns the error. The region (when created) stays until
+ * configuration is strict, which returns the error. A region that already exists (ZR_ERR_EXISTS)
+ * or an invalid region or object name (ZR_ERR_INVALID_ARG) is an error, never a fallback. The
+ * region (when created) stays until
  * zr_shm_unlink(); @p out owns in-memory bytes until zr_shared_release(). Thread-safe.
  */
 ZR_API zr_status zr_ctx_share(zr_ctx *ctx, const char *region, const char *object, const zr_value *v,

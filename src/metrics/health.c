@@ -269,6 +269,11 @@ zr_status zr_ctx_share(zr_ctx *ctx, const char *region, const char *object, cons
     return zr__err(err, ZR_ERR_INVALID_ARG, -1, "ctx, region, object, value and out are required");
   memset(out, 0, sizeof *out);
   out->alloc = ctx->alloc;
+  /* caller mistakes are errors, not reasons to degrade */
+  ZR_TRY(zr_shm_name_valid(region, err));
+  size_t on = strlen(object);
+  if (on == 0 || on > ZR_SHM_NAME_MAX)
+    return zr__err(err, ZR_ERR_INVALID_ARG, -1, "object name must be 1 to %u bytes, not %zu", ZR_SHM_NAME_MAX, on);
   snprintf(out->region, sizeof out->region, "%s", region);
   snprintf(out->object, sizeof out->object, "%s", object);
   zr_sink *mem = NULL;
@@ -305,10 +310,12 @@ zr_status zr_ctx_share(zr_ctx *ctx, const char *region, const char *object, cons
   if (created) zr_shm_unlink(region, NULL);
   zr__config *cfg = zr__ctx_config(ctx);
   int strict = opts && opts->strict >= 0 ? opts->strict : cfg->strict;
-  if (strict) {
+  /* a region that exists already or a bad object name is the caller's business: no fallback */
+  if (strict || sst == ZR_ERR_EXISTS || sst == ZR_ERR_INVALID_ARG) {
     zr__config_release(cfg);
     zr__free(ctx->alloc, bytes);
     if (err) *err = e;
+    if (sst == ZR_ERR_EXISTS || sst == ZR_ERR_INVALID_ARG) return sst;
     return zr__err(err, sst, -1, "shared memory failed (strict mode forbids the in-memory fallback): %s", e.message);
   }
   zr_warnings_add(&out->result.warnings, sst, "$", "shared memory failed (%s); value kept in process memory", e.message);

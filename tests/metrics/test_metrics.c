@@ -302,6 +302,10 @@ static void test_share_and_shm_gauges(void **state) {
   assert_int_equal(r1, r0);
   assert_int_equal(b1, b0);
   zr_shared_release(&sh);
+  /* the region exists: an error, not a fallback; so is a bad name */
+  assert_int_equal(zr_ctx_share(ctx, region, "v", &v, &o, &sh, NULL), ZR_ERR_EXISTS);
+  assert_int_equal(zr_ctx_share(ctx, "bad/name", "v", &v, &o, &sh, NULL), ZR_ERR_INVALID_ARG);
+  assert_int_equal(lr.shm_fallback, 0);
   zr_shm_unlink(region, NULL);
 
   /* shared memory fails: in-memory, warning, metric */
