@@ -101,9 +101,10 @@ static void measure(zr_ctx *ctx, const char *label, const zr_value *vals, size_t
   double pr = median(ratio, runs);
   double lo = ratio[runs / 4], hi = ratio[runs - 1 - runs / 4]; /* sorted by median() */
   double mon = median(on, runs), moff = median(off, runs);
-  printf("%-11s %8zu calls %9zu records  off %9.2f ms  on %9.2f ms  overhead: paired median %+6.2f%% "
-         "(quartiles %+.2f%% .. %+.2f%%), medians %+6.2f%%  (%.0f ns/call)\n",
-         label, n, records, moff, mon, pr, lo, hi, (mon - moff) / moff * 100.0, moff * 1e6 / (double)n / 2);
+  printf(
+      "%-11s %8zu calls %9zu records  off %9.2f ms  on %9.2f ms  overhead: paired median %+6.2f%% "
+      "(quartiles %+.2f%% .. %+.2f%%), medians %+6.2f%%  (%.0f ns/call)\n",
+      label, n, records, moff, mon, pr, lo, hi, (mon - moff) / moff * 100.0, moff * 1e6 / (double)n / 2);
   free(ratio);
   free(on);
   free(off);
@@ -137,7 +138,8 @@ static void hook_cost(int runs) {
       }
       t[k] = now_ms() - t0;
     }
-    printf("hooks alone (sampling 1 in %u): %.1f ns per serialize+deserialize pair\n", every[e], median(t, runs) * 1e6 / M);
+    printf("hooks alone (sampling 1 in %u): %.1f ns per serialize+deserialize pair\n", every[e],
+           median(t, runs) * 1e6 / M);
     free(t);
   }
   zr_metrics_set_sampling(8);
@@ -148,10 +150,14 @@ int main(int argc, char **argv) {
   size_t N = 200000;
   int runs = 7;
   for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--records") && i + 1 < argc) N = strtoull(argv[++i], NULL, 10);
-    else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--wall")) bench_clock = CLOCK_MONOTONIC;
-    else die("usage: bench_metrics_overhead [--records N] [--runs N] [--wall]");
+    if (!strcmp(argv[i], "--records") && i + 1 < argc)
+      N = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+      runs = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--wall"))
+      bench_clock = CLOCK_MONOTONIC;
+    else
+      die("usage: bench_metrics_overhead [--records N] [--runs N] [--wall]");
   }
   if (runs < 1 || N < 1000) die("need --runs >= 1 and --records >= 1000");
   for (int i = 0; i < 1024; i++) snprintf(names[i], sizeof names[i], "name-%07d", i * 31);
@@ -169,8 +175,8 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < 1000; i++) zr_list_push(d, &batch[b], per[b * 1000 + i]);
   }
   if (zr_doc_status(d) != ZR_OK) die("building the records failed");
-  printf("metrics overhead: %zu records, %d runs (medians, ms of %s time; each call = serialize + deserialize)\n", N, runs,
-         bench_clock == CLOCK_MONOTONIC ? "wall" : "CPU");
+  printf("metrics overhead: %zu records, %d runs (medians, ms of %s time; each call = serialize + deserialize)\n", N,
+         runs, bench_clock == CLOCK_MONOTONIC ? "wall" : "CPU");
   hook_cost(runs);
   measure(ctx, "per-record", per, N, runs, N);
   measure(ctx, "batch-1000", batch, nb, runs, nb * 1000);

@@ -72,12 +72,12 @@ ZR_API void zr_metrics_reset(void);
 
 /** @brief Merged totals of one format × operation (plain data). */
 typedef struct zr_metrics_stats {
-  uint64_t calls;     /**< calls, failed ones included */
-  uint64_t errors;    /**< failed calls (all codes) */
-  uint64_t bytes_in;  /**< serialize: encoded bytes before compression; deserialize/inspect: input bytes */
-  uint64_t bytes_out; /**< serialize: bytes written; deserialize: payload bytes decoded; inspect: payload bytes */
-  uint64_t timed;     /**< calls whose latency was measured (see zr_metrics_set_sampling()) */
-  double seconds;     /**< total latency of the timed calls */
+  uint64_t calls;        /**< calls, failed ones included */
+  uint64_t errors;       /**< failed calls (all codes) */
+  uint64_t bytes_in;     /**< serialize: encoded bytes before compression; deserialize/inspect: input bytes */
+  uint64_t bytes_out;    /**< serialize: bytes written; deserialize: payload bytes decoded; inspect: payload bytes */
+  uint64_t timed;        /**< calls whose latency was measured (see zr_metrics_set_sampling()) */
+  double seconds;        /**< total latency of the timed calls */
   uint64_t fallbacks[3]; /**< by ::zr_fallback_kind (serialize only) */
 } zr_metrics_stats;
 
@@ -119,10 +119,10 @@ typedef enum zr_health_status {
 
 /** @brief One check of a health report. Plain data. */
 typedef struct zr_health_check {
-  char name[32];          /**< "codec.zstd", "format.binary", "shm", "registry" */
+  char name[32]; /**< "codec.zstd", "format.binary", "shm", "registry" */
   zr_health_status status;
-  double ms;              /**< time the check took */
-  char message[160];      /**< what was found ("round trip of 4096 bytes", or the error) */
+  double ms;         /**< time the check took */
+  char message[160]; /**< what was found ("round trip of 4096 bytes", or the error) */
 } zr_health_check;
 
 /** @brief A health report: the overall status is the worst check (SKIPPED counts as OK). */
@@ -160,11 +160,11 @@ ZR_API const char *zr_health_status_name(zr_health_status s);
 
 /** @brief Where zr_ctx_share() put the bytes. Release with zr_shared_release(). */
 typedef struct zr_shared {
-  int in_memory;            /**< non-zero when shared memory failed and the bytes are in `data` */
-  char region[208];         /**< region name (when !in_memory) */
-  char object[64];          /**< object name inside the region */
-  uint8_t *data;            /**< in_memory: the serialized bytes (owned; freed by zr_shared_release) */
-  size_t len;               /**< bytes serialized */
+  int in_memory;              /**< non-zero when shared memory failed and the bytes are in `data` */
+  char region[208];           /**< region name (when !in_memory) */
+  char object[64];            /**< object name inside the region */
+  uint8_t *data;              /**< in_memory: the serialized bytes (owned; freed by zr_shared_release) */
+  size_t len;                 /**< bytes serialized */
   zr_serialize_result result; /**< what the serializer did */
   const zr_allocator *alloc;  /**< allocator of data */
 } zr_shared;
@@ -205,8 +205,8 @@ typedef struct zr_http_response {
  * context's configuration) and @p hopts are used by the health endpoints. @p path may carry a
  * query string (ignored). Thread-safe: call it from any server thread.
  */
-ZR_API zr_status zr_metrics_http_handle(zr_ctx *ctx, const zr_health_opts *hopts, const char *method,
-                                        const char *path, zr_http_response *out, zr_error *err);
+ZR_API zr_status zr_metrics_http_handle(zr_ctx *ctx, const zr_health_opts *hopts, const char *method, const char *path,
+                                        zr_http_response *out, zr_error *err);
 
 /** @brief Free the body of @p r (NULL-safe). */
 ZR_API void zr_http_response_free(zr_http_response *r);

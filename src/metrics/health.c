@@ -115,7 +115,8 @@ static void check_binary(zr_health_report *r, const zr_allocator *a) {
   zr_decode_opts_init(&dop);
   dop.alloc = a;
   if (st == ZR_OK) st = f->decode(bytes, n, &dop, &back, &e);
-  if (st == ZR_OK && !zr_value_equal(&m, zr_doc_root(back))) st = zr__err(&e, ZR_ERR_INTERNAL, -1, "decoded value differs");
+  if (st == ZR_OK && !zr_value_equal(&m, zr_doc_root(back)))
+    st = zr__err(&e, ZR_ERR_INTERNAL, -1, "decoded value differs");
   if (st == ZR_OK) {
     char dtl[48];
     snprintf(dtl, sizeof dtl, "round trip of a %zu-byte document", n);
@@ -153,8 +154,10 @@ static void check_shm(zr_health_report *r) {
   zr_shm_close(rd);
   zr_shm_close(w);
   if (created) zr_shm_unlink(name, NULL);
-  if (st == ZR_OK) end_check(c, ZR_HEALTH_OK, "%s", "create, publish, open and unlink a region");
-  else end_check(c, ZR_HEALTH_DEGRADED, "%s (shared values are kept in process memory)", e.message);
+  if (st == ZR_OK)
+    end_check(c, ZR_HEALTH_OK, "%s", "create, publish, open and unlink a region");
+  else
+    end_check(c, ZR_HEALTH_DEGRADED, "%s (shared values are kept in process memory)", e.message);
 }
 
 static void check_registry(zr_health_report *r, const char *path) {
@@ -172,8 +175,10 @@ static void check_registry(zr_health_report *r, const char *path) {
   if (st == ZR_OK) st = zr_registry_subjects(reg, 0, &json, &e);
   zr_free(json);
   zr_registry_close(reg);
-  if (st == ZR_OK) end_check(c, ZR_HEALTH_OK, "%s", path);
-  else end_check(c, ZR_HEALTH_FAIL, "%s", e.message);
+  if (st == ZR_OK)
+    end_check(c, ZR_HEALTH_OK, "%s", path);
+  else
+    end_check(c, ZR_HEALTH_FAIL, "%s", e.message);
 }
 
 zr_status zr_ctx_health(zr_ctx *ctx, const zr_health_opts *opts, zr_health_report *out, zr_error *err) {
@@ -209,9 +214,12 @@ zr_status zr_ctx_health(zr_ctx *ctx, const zr_health_opts *opts, zr_health_repor
 static zr_status json_str(zr__buf *b, const char *s) {
   ZR_TRY(zr__buf_push(b, '"'));
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') ZR_TRY(zr__buf_printf(b, "\\%c", *p));
-    else if (*p < 0x20) ZR_TRY(zr__buf_printf(b, "\\u%04x", *p));
-    else ZR_TRY(zr__buf_push(b, *p));
+    if (*p == '"' || *p == '\\')
+      ZR_TRY(zr__buf_printf(b, "\\%c", *p));
+    else if (*p < 0x20)
+      ZR_TRY(zr__buf_printf(b, "\\u%04x", *p));
+    else
+      ZR_TRY(zr__buf_push(b, *p));
   }
   return zr__buf_push(b, '"');
 }
@@ -318,7 +326,8 @@ zr_status zr_ctx_share(zr_ctx *ctx, const char *region, const char *object, cons
     if (sst == ZR_ERR_EXISTS || sst == ZR_ERR_INVALID_ARG) return sst;
     return zr__err(err, sst, -1, "shared memory failed (strict mode forbids the in-memory fallback): %s", e.message);
   }
-  zr_warnings_add(&out->result.warnings, sst, "$", "shared memory failed (%s); value kept in process memory", e.message);
+  zr_warnings_add(&out->result.warnings, sst, "$", "shared memory failed (%s); value kept in process memory",
+                  e.message);
   zr_log_field lf[3] = {{"region", region}, {"object", object}, {"why", e.message}};
   zr__ctx_log(ctx, cfg, ZR_LOG_WARN, "shm.fallback", lf, 3);
   zr__config_release(cfg);

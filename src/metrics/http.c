@@ -5,7 +5,6 @@
 #include "core/internal.h"
 #include "metrics/metrics_internal.h"
 
-
 static int path_is(const char *path, const char *want) {
   size_t n = strlen(want);
   return strncmp(path, want, n) == 0 && (path[n] == '\0' || path[n] == '?');
@@ -51,8 +50,10 @@ zr_status zr_metrics_http_handle(zr_ctx *ctx, const zr_health_opts *hopts, const
     return st;
   }
   int failing = r->status == ZR_HEALTH_FAIL;
-  if (path_is(path, "/readyz") && !failing) st = zr__buf_printf(&b, "ready\n");
-  else st = zr__health_json(r, &b);
+  if (path_is(path, "/readyz") && !failing)
+    st = zr__buf_printf(&b, "ready\n");
+  else
+    st = zr__health_json(r, &b);
   free(r);
   if (st != ZR_OK) goto nomem;
   return respond(out, failing ? 503 : 200,

@@ -43,7 +43,8 @@ typedef struct shard {
 } shard;
 
 /* Only the owning thread writes a shard: a relaxed load and store, no locked instruction. */
-#define BUMP(c, n) atomic_store_explicit(&(c), atomic_load_explicit(&(c), memory_order_relaxed) + (n), memory_order_relaxed)
+#define BUMP(c, n) \
+  atomic_store_explicit(&(c), atomic_load_explicit(&(c), memory_order_relaxed) + (n), memory_order_relaxed)
 #define GET(c) atomic_load_explicit(&(c), memory_order_relaxed)
 
 static atomic_int enabled = 1;
@@ -58,8 +59,8 @@ static atomic_uint sample_every = 8;
 /* All per-thread state in one place: one TLS address computation per hook. */
 typedef struct tls_state {
   shard *shard;
-  unsigned countdown; /* calls left before the next timed one */
-  uint64_t last_ns;   /* latency of the last timed call */
+  unsigned countdown;      /* calls left before the next timed one */
+  uint64_t last_ns;        /* latency of the last timed call */
   const char *note_format; /* zr_inspect's detected format */
   uint64_t note_payload;
 } tls_state;
@@ -173,7 +174,7 @@ static unsigned intern(char (*tab)[32], size_t width, atomic_uint *n, unsigned m
 
 static unsigned fmt_idx(const char *name) { return intern(fnames, sizeof fnames[0], &n_fnames, MF, name); }
 static unsigned shape_idx(const char *name) {
-  return intern((char (*)[32])(void *)snames, sizeof snames[0], &n_snames, MS, name);
+  return intern((char(*)[32])(void *)snames, sizeof snames[0], &n_snames, MS, name);
 }
 /* lookup without inserting: MF when unknown */
 static unsigned fmt_find(const char *name) {
@@ -256,7 +257,8 @@ void zr__metrics_deserialize(uint64_t t0, zr_status st, const zr_deserialize_inf
   BUMP(f->bytes_in, inf->input_bytes);
   if (st != ZR_OK) return;
   BUMP(f->bytes_out, inf->payload_bytes);
-  high_water_note(ZR_METRICS_DESERIALIZE, inf->payload_bytes > inf->input_bytes ? inf->payload_bytes : inf->input_bytes);
+  high_water_note(ZR_METRICS_DESERIALIZE,
+                  inf->payload_bytes > inf->input_bytes ? inf->payload_bytes : inf->input_bytes);
 }
 
 void zr__metrics_note_format(const char *name, size_t payload_len) {
@@ -382,10 +384,14 @@ static void merge(merged *m) {
 static zr_status put_label(zr__buf *b, const char *name, const char *v, int first) {
   ZR_TRY(zr__buf_printf(b, "%s%s=\"", first ? "" : ",", name));
   for (const char *p = v; *p; p++) {
-    if (*p == '\\') ZR_TRY(zr__buf_append(b, "\\\\", 2));
-    else if (*p == '"') ZR_TRY(zr__buf_append(b, "\\\"", 2));
-    else if (*p == '\n') ZR_TRY(zr__buf_append(b, "\\n", 2));
-    else ZR_TRY(zr__buf_push(b, (uint8_t)*p));
+    if (*p == '\\')
+      ZR_TRY(zr__buf_append(b, "\\\\", 2));
+    else if (*p == '"')
+      ZR_TRY(zr__buf_append(b, "\\\"", 2));
+    else if (*p == '\n')
+      ZR_TRY(zr__buf_append(b, "\\n", 2));
+    else
+      ZR_TRY(zr__buf_push(b, (uint8_t)*p));
   }
   return zr__buf_push(b, '"');
 }
@@ -394,9 +400,12 @@ static zr_status put_label(zr__buf *b, const char *name, const char *v, int firs
 static zr_status family(zr__buf *b, const char *name, const char *type, const char *help) {
   ZR_TRY(zr__buf_printf(b, "# HELP %s ", name));
   for (const char *p = help; *p; p++) {
-    if (*p == '\\') ZR_TRY(zr__buf_append(b, "\\\\", 2));
-    else if (*p == '\n') ZR_TRY(zr__buf_append(b, "\\n", 2));
-    else ZR_TRY(zr__buf_push(b, (uint8_t)*p));
+    if (*p == '\\')
+      ZR_TRY(zr__buf_append(b, "\\\\", 2));
+    else if (*p == '\n')
+      ZR_TRY(zr__buf_append(b, "\\n", 2));
+    else
+      ZR_TRY(zr__buf_push(b, (uint8_t)*p));
   }
   return zr__buf_printf(b, "\n# TYPE %s %s\n", name, type);
 }
@@ -415,11 +424,14 @@ static zr_status write_all(zr__buf *b, const merged *m) {
     const char *name, *help;
     size_t off;
   } simple[] = {
-      {"zerial_operations_total", "Calls of zr_serialize/zr_deserialize/zr_inspect per format and operation, failed ones included.",
+      {"zerial_operations_total",
+       "Calls of zr_serialize/zr_deserialize/zr_inspect per format and operation, failed ones included.",
        offsetof(merged, calls)},
-      {"zerial_bytes_in_total", "Bytes into the operation: encoded bytes before compression (serialize), input bytes (deserialize, inspect).",
+      {"zerial_bytes_in_total",
+       "Bytes into the operation: encoded bytes before compression (serialize), input bytes (deserialize, inspect).",
        offsetof(merged, bin)},
-      {"zerial_bytes_out_total", "Bytes out of the operation: bytes written (serialize), payload bytes decoded (deserialize, inspect).",
+      {"zerial_bytes_out_total",
+       "Bytes out of the operation: bytes written (serialize), payload bytes decoded (deserialize, inspect).",
        offsetof(merged, bout)},
   };
   for (size_t k = 0; k < sizeof simple / sizeof simple[0]; k++) {
@@ -435,7 +447,8 @@ static zr_status write_all(zr__buf *b, const merged *m) {
       }
   }
 
-  ZR_TRY(family(b, "zerial_errors_total", "counter", "Failed calls per format, operation and status code (ERR_TYPE, ERR_MALFORMED, ...)."));
+  ZR_TRY(family(b, "zerial_errors_total", "counter",
+                "Failed calls per format, operation and status code (ERR_TYPE, ERR_MALFORMED, ...)."));
   for (unsigned f = 0; f < MF; f++)
     for (int o = 0; o < ZR_METRICS_OPS; o++)
       for (int c = 0; c < NCODE; c++) {
@@ -449,7 +462,8 @@ static zr_status write_all(zr__buf *b, const merged *m) {
       }
 
   ZR_TRY(family(b, "zerial_operation_duration_seconds", "histogram",
-                "Latency of timed calls per format and operation (log2 buckets from 1 microsecond; fast calls are sampled, see docs/guides/metrics.md)."));
+                "Latency of timed calls per format and operation (log2 buckets from 1 microsecond; fast calls are "
+                "sampled, see docs/guides/metrics.md)."));
   for (unsigned f = 0; f < MF; f++)
     for (int o = 0; o < ZR_METRICS_OPS; o++) {
       if (!fmt_used(f, nf) || !m->timed[f][o]) continue;
@@ -457,8 +471,10 @@ static zr_status write_all(zr__buf *b, const merged *m) {
       for (int k = 0; k < NB_LAT; k++) {
         cum += m->lat[f][o][k];
         char le[32];
-        if (k < NB_LAT - 1) snprintf(le, sizeof le, "%.9g", 1e-6 * (double)(1u << k));
-        else snprintf(le, sizeof le, "+Inf");
+        if (k < NB_LAT - 1)
+          snprintf(le, sizeof le, "%.9g", 1e-6 * (double)(1u << k));
+        else
+          snprintf(le, sizeof le, "+Inf");
         ZR_TRY(zr__buf_printf(b, "zerial_operation_duration_seconds_bucket{"));
         ZR_TRY(put_label(b, "format", fnames[f], 1));
         ZR_TRY(put_label(b, "op", op_names[o], 0));
@@ -469,8 +485,10 @@ static zr_status write_all(zr__buf *b, const merged *m) {
         ZR_TRY(zr__buf_printf(b, "zerial_operation_duration_seconds_%s{", k ? "count" : "sum"));
         ZR_TRY(put_label(b, "format", fnames[f], 1));
         ZR_TRY(put_label(b, "op", op_names[o], 0));
-        if (k) ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)cum));
-        else ZR_TRY(zr__buf_printf(b, "} %.9f\n", (double)m->lat_ns[f][o] / 1e9));
+        if (k)
+          ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)cum));
+        else
+          ZR_TRY(zr__buf_printf(b, "} %.9f\n", (double)m->lat_ns[f][o] / 1e9));
       }
     }
 
@@ -485,8 +503,10 @@ static zr_status write_all(zr__buf *b, const merged *m) {
       for (int k = 0; k < NB_R; k++) {
         cum += m->ratio[f][c][k];
         char le[32];
-        if (k < NB_R - 1) snprintf(le, sizeof le, "%g", ratio_le[k]);
-        else snprintf(le, sizeof le, "+Inf");
+        if (k < NB_R - 1)
+          snprintf(le, sizeof le, "%g", ratio_le[k]);
+        else
+          snprintf(le, sizeof le, "+Inf");
         ZR_TRY(zr__buf_printf(b, "zerial_compression_ratio_bucket{"));
         ZR_TRY(put_label(b, "format", fnames[f], 1));
         ZR_TRY(put_label(b, "codec", codec_names[c], 0));
@@ -516,8 +536,9 @@ static zr_status write_all(zr__buf *b, const merged *m) {
         ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)m->dec[f][c][k]));
       }
 
-  ZR_TRY(family(b, "zerial_fallbacks_total", "counter",
-                "Fallbacks: kind=format (next format used), codec (stored uncompressed), shm (kept in process memory)."));
+  ZR_TRY(
+      family(b, "zerial_fallbacks_total", "counter",
+             "Fallbacks: kind=format (next format used), codec (stored uncompressed), shm (kept in process memory)."));
   for (int k = 0; k < 3; k++) {
     /* always expose the three kinds so that rate() and alerts see a zero before the first one */
     uint64_t any = 0;
@@ -548,7 +569,8 @@ static zr_status write_all(zr__buf *b, const merged *m) {
                           (unsigned long long)atomic_load(&high_water[o])));
   int h = atomic_load(&health_last);
   ZR_TRY(family(b, "zerial_health_status", "gauge",
-                "Verdict of the last health check (zr_ctx_health, /healthz): 0 ok, 1 degraded, 2 failing; absent before the first."));
+                "Verdict of the last health check (zr_ctx_health, /healthz): 0 ok, 1 degraded, 2 failing; absent "
+                "before the first."));
   if (h >= 0) ZR_TRY(zr__buf_printf(b, "zerial_health_status %d\n", h == ZR_HEALTH_SKIPPED ? 0 : h));
   return ZR_OK;
 }
@@ -586,8 +608,10 @@ static unsigned parse_faults(const char *s) {
   char tmp[128];
   snprintf(tmp, sizeof tmp, "%s", s);
   for (char *save = NULL, *t = strtok_r(tmp, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-    if (strcmp(t, "codec") == 0) m |= ZR__FAULT_CODEC;
-    else if (strcmp(t, "shm") == 0) m |= ZR__FAULT_SHM;
+    if (strcmp(t, "codec") == 0)
+      m |= ZR__FAULT_CODEC;
+    else if (strcmp(t, "shm") == 0)
+      m |= ZR__FAULT_SHM;
   }
   return m;
 }

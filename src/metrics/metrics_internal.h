@@ -36,8 +36,8 @@ zr_status zr__health_json(const zr_health_report *r, zr__buf *b);
 /* Degrade around a codec that failed in zr_serialize: warning, "codec.fallback" log, metric;
  * clears @p err. The caller then stores the payload uncompressed. */
 struct zr__config;
-void zr__degrade_codec(zr_ctx *ctx, const struct zr__config *cfg, const char *codec, const char *format,
-                       zr_warnings *w, zr_error *err);
+void zr__degrade_codec(zr_ctx *ctx, const struct zr__config *cfg, const char *codec, const char *format, zr_warnings *w,
+                       zr_error *err);
 
 /* ---- fault injection (tests) ----
  * Sites fail on purpose when named in the environment variable ZERIAL_FAULT (comma-separated,

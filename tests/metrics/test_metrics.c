@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "zr_test.h"
 #include "metrics/metrics_internal.h"
 #include "zerial/zerial.h"
+#include "zr_test.h"
 
 static zr_value records(zr_doc *d, int n) {
   zr_value l = zr_list_new(d, (size_t)n);
@@ -115,7 +115,8 @@ static void test_counts(void **state) {
   assert_non_null(strstr(t, "zerial_operations_total{format=\"binary\",op=\"serialize\"} 3\n"));
   assert_non_null(strstr(t, "zerial_errors_total{format=\"unknown\",op=\"deserialize\",code=\"ERR_FORMAT\"} 1\n"));
   assert_non_null(strstr(t, "zerial_operation_duration_seconds_count{format=\"binary\",op=\"serialize\"} 3\n"));
-  assert_non_null(strstr(t, "zerial_operation_duration_seconds_bucket{format=\"binary\",op=\"serialize\",le=\"+Inf\"} 3\n"));
+  assert_non_null(
+      strstr(t, "zerial_operation_duration_seconds_bucket{format=\"binary\",op=\"serialize\",le=\"+Inf\"} 3\n"));
   assert_non_null(strstr(t, "zerial_compression_ratio_count{format=\"binary\",codec=\"zstd\"} 3\n"));
   assert_non_null(strstr(t, "zerial_format_decisions_total{format=\"binary\",codec=\"zstd\""));
   assert_non_null(strstr(t, "# TYPE zerial_shm_bytes gauge\n"));
@@ -153,8 +154,8 @@ static zr_status weird_decode(const uint8_t *data, size_t len, const zr_decode_o
 
 static void test_escaping_and_promtool(void **state) {
   (void)state;
-  static zr_format weird = {.name = "we\"ird\\fmt\nx", .id = 1999, .summary = "test", .encode = weird_encode,
-                            .decode = weird_decode};
+  static zr_format weird = {
+      .name = "we\"ird\\fmt\nx", .id = 1999, .summary = "test", .encode = weird_encode, .decode = weird_decode};
   zr_ctx *ctx;
   assert_int_equal(zr_ctx_new_isolated(NULL, &ctx, NULL), ZR_OK);
   assert_int_equal(zr_ctx_register_format(ctx, &weird, NULL), ZR_OK);
@@ -397,10 +398,8 @@ static void test_health_and_http(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup(test_counts, setup),
-      cmocka_unit_test_setup(test_escaping_and_promtool, setup),
-      cmocka_unit_test_setup(test_codec_degrades, setup),
-      cmocka_unit_test_setup(test_share_and_shm_gauges, setup),
+      cmocka_unit_test_setup(test_counts, setup),          cmocka_unit_test_setup(test_escaping_and_promtool, setup),
+      cmocka_unit_test_setup(test_codec_degrades, setup),  cmocka_unit_test_setup(test_share_and_shm_gauges, setup),
       cmocka_unit_test_setup(test_health_and_http, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zr_test.h"
 #include "zerial/zerial.h"
+#include "zr_test.h"
 
 #define THREADS 4
 #define CALLS 150

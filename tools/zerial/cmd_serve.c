@@ -132,17 +132,16 @@ static int serve(const char *addr, const char *port_file, long self_n, const cha
   if (zr_ctx_health(sv.ctx, &sv.hopts, &hr, NULL) == ZR_OK && hr.status != ZR_HEALTH_OK)
     for (unsigned i = 0; i < hr.n_checks; i++)
       if (hr.checks[i].status == ZR_HEALTH_DEGRADED || hr.checks[i].status == ZR_HEALTH_FAIL)
-        fprintf(stderr, "zerial serve: health: %s %s: %s\n", hr.checks[i].name, zr_health_status_name(hr.checks[i].status),
-                hr.checks[i].message);
+        fprintf(stderr, "zerial serve: health: %s %s: %s\n", hr.checks[i].name,
+                zr_health_status_name(hr.checks[i].status), hr.checks[i].message);
   int rc = self_n > 0 ? selftest(sv.ctx, self_n) : ZR_CLI_OK;
   if (rc != ZR_CLI_OK) {
     zr_ctx_free(sv.ctx);
     return rc;
   }
-  struct MHD_Daemon *d =
-      MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, on_request, &sv,
-                       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                       MHD_OPTION_END);
+  struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
+                                          NULL, on_request, &sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                                          MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
   if (!d) {
     fprintf(stderr, "zerial serve: cannot listen on %s\n", addr);
     zr_ctx_free(sv.ctx);
@@ -163,8 +162,8 @@ static int serve(const char *addr, const char *port_file, long self_n, const cha
       return ZR_CLI_BAD_INPUT;
     }
   }
-  fprintf(stderr, "zerial serve: listening on http://%s:%u (/metrics, /healthz, /readyz)\n", host[0] ? host : "127.0.0.1",
-          bound);
+  fprintf(stderr, "zerial serve: listening on http://%s:%u (/metrics, /healthz, /readyz)\n",
+          host[0] ? host : "127.0.0.1", bound);
   while (!stop_flag) pause();
   MHD_stop_daemon(d);
   zr_ctx_free(sv.ctx);
@@ -182,13 +181,17 @@ static int run(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (i + 1 >= argc) return zr_cli_usage(&cmd, "'%s' needs a value or is unknown", a);
-    if (strcmp(a, "--metrics") == 0) addr = argv[++i];
-    else if (strcmp(a, "--port-file") == 0) port_file = argv[++i];
-    else if (strcmp(a, "--registry") == 0) registry = argv[++i];
+    if (strcmp(a, "--metrics") == 0)
+      addr = argv[++i];
+    else if (strcmp(a, "--port-file") == 0)
+      port_file = argv[++i];
+    else if (strcmp(a, "--registry") == 0)
+      registry = argv[++i];
     else if (strcmp(a, "--selftest") == 0) {
       char *end;
       self_n = strtol(argv[++i], &end, 10);
-      if (*end || self_n < 0 || self_n > 10000000) return zr_cli_usage(&cmd, "--selftest needs a count, not '%s'", argv[i]);
+      if (*end || self_n < 0 || self_n > 10000000)
+        return zr_cli_usage(&cmd, "--selftest needs a count, not '%s'", argv[i]);
     } else {
       return zr_cli_usage(&cmd, "unknown option '%s'", a);
     }
