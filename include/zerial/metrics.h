@@ -33,9 +33,9 @@ extern "C" {
 
 /** @brief The operations metrics are kept for. */
 typedef enum zr_metrics_op {
-  ZR_METRICS_SERIALIZE = 0,
-  ZR_METRICS_DESERIALIZE = 1,
-  ZR_METRICS_INSPECT = 2
+  ZR_METRICS_SERIALIZE = 0,   /**< zr_serialize() (label op="serialize") */
+  ZR_METRICS_DESERIALIZE = 1, /**< zr_deserialize(), zr_deserialize_source() (op="deserialize") */
+  ZR_METRICS_INSPECT = 2      /**< zr_inspect() (op="inspect") */
 } zr_metrics_op;
 
 /** @brief Number of ::zr_metrics_op values. */
@@ -119,17 +119,17 @@ typedef enum zr_health_status {
 
 /** @brief One check of a health report. Plain data. */
 typedef struct zr_health_check {
-  char name[32]; /**< "codec.zstd", "format.binary", "shm", "registry" */
-  zr_health_status status;
+  char name[32];           /**< "codec.zstd", "format.binary", "shm", "registry" */
+  zr_health_status status; /**< verdict of this check */
   double ms;         /**< time the check took */
   char message[160]; /**< what was found ("round trip of 4096 bytes", or the error) */
 } zr_health_check;
 
 /** @brief A health report: the overall status is the worst check (SKIPPED counts as OK). */
 typedef struct zr_health_report {
-  zr_health_status status;
-  unsigned n_checks;
-  zr_health_check checks[ZR_HEALTH_MAX_CHECKS];
+  zr_health_status status;                      /**< worst status of the checks */
+  unsigned n_checks;                            /**< entries used in checks */
+  zr_health_check checks[ZR_HEALTH_MAX_CHECKS]; /**< in the order they ran */
 } zr_health_report;
 
 /** @brief Options of zr_ctx_health() (zero-initialise; NULL means all defaults). */
