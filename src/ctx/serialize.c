@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "ctx/ctx_internal.h"
+#include "metrics/metrics_internal.h"
 
 const zr_format *zr__ctx_format_by_id(zr_ctx *ctx, uint16_t id);
 
@@ -368,8 +369,8 @@ static void finish_decision(zr_ctx *ctx, const zr__config *cfg, zr_decision *d) 
   zr__ctx_log(ctx, cfg, ZR_LOG_DEBUG, "select", lf, 4);
 }
 
-zr_status zr_serialize(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *opts, zr_sink *sink,
-                       zr_serialize_result *result, zr_error *err) {
+static zr_status serialize_impl(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *opts, zr_sink *sink,
+                                zr_serialize_result *result, zr_error *err) {
   if (!ctx || !v || !sink) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "ctx, value and sink are required");
   double t_start = zr__now_ms();
   zr__config *cfg = zr__ctx_config(ctx);
@@ -474,9 +475,14 @@ zr_status zr_serialize(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *
   size_t payload_len = enc.len;
   double t_c = zr__now_ms();
   if (strcmp(codec, "none") != 0) {
-    st = zr__cg_compress(codec, pl.level, enc.data, enc.len, &comp, err);
-    if (st != ZR_OK) goto out;
-    if (strcmp(pl.codec, "auto") == 0 && comp.len >= enc.len) {
+    st = zr__fault(ZR__FAULT_CODEC) ? zr__err(err, ZR_ERR_CODEC, -1, "injected codec fault")
+                                    : zr__cg_compress(codec, pl.level, enc.data, enc.len, &comp, err);
+    if (st != ZR_OK && pl.strict) goto out;
+    if (st != ZR_OK) { /* degrade: store the payload raw, with a warning and a metric (src/metrics) */
+      zr__degrade_codec(ctx, cfg, codec, written, &r->warnings, err);
+      st = ZR_OK;
+      codec = "none";
+    } else if (strcmp(pl.codec, "auto") == 0 && comp.len >= enc.len) {
       size_t n = strlen(d->reason);
       snprintf(d->reason + n, sizeof d->reason - n, "; %s did not pay (%zu → %zu bytes): stored uncompressed", codec,
                enc.len, comp.len);
@@ -651,8 +657,8 @@ static void peel_free(peeled *pe) {
   pe->n_bufs = 0;
 }
 
-zr_status zr_deserialize(zr_ctx *ctx, const uint8_t *data, size_t len, const zr_decode_opts *opts, zr_doc **out,
-                         zr_deserialize_info *info, zr_error *err) {
+static zr_status deserialize_impl(zr_ctx *ctx, const uint8_t *data, size_t len, const zr_decode_opts *opts,
+                                  zr_doc **out, zr_deserialize_info *info, zr_error *err) {
   if (!ctx || (!data && len) || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "ctx, data and out are required");
   *out = NULL;
   zr__config *cfg = zr__ctx_config(ctx);
@@ -747,7 +753,7 @@ zr_status zr_deserialize_source(zr_ctx *ctx, zr_source *src, const zr_decode_opt
 
 /* ---- inspect ---- */
 
-zr_status zr_inspect(zr_ctx *ctx, const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err) {
+static zr_status inspect_impl(zr_ctx *ctx, const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err) {
   if (!ctx || (!data && len) || !json_out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "ctx, data and sink are required");
   zr__config *cfg = zr__ctx_config(ctx);
   uint64_t max = cfg->max_bytes;
@@ -765,6 +771,7 @@ zr_status zr_inspect(zr_ctx *ctx, const uint8_t *data, size_t len, zr_sink *json
     if (!f) f = zr__ctx_detect(ctx, pe.p, pe.n);
     if (!f) st = zr__err(err, ZR_ERR_FORMAT, 0, "unknown input: no format, codec or envelope recognised");
   }
+  if (st == ZR_OK) zr__metrics_note_format(f->name, pe.n);
   if (st == ZR_OK) st = zr__buf_printf(&j, ",\"format\":\"%s\",\"payload_bytes\":%zu", f->name, pe.n);
   if (st == ZR_OK && f->inspect) {
     zr_sink *fs;
@@ -793,6 +800,37 @@ zr_status zr_inspect(zr_ctx *ctx, const uint8_t *data, size_t len, zr_sink *json
   if (st == ZR_OK) st = zr_sink_flush(json_out, err);
   peel_free(&pe);
   zr__buf_free(&j);
+  return st;
+}
+
+/* ---- the public entry points: the calls above, counted by src/metrics ---- */
+
+zr_status zr_serialize(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *opts, zr_sink *sink,
+                       zr_serialize_result *result, zr_error *err) {
+  uint64_t t0 = ctx && v && sink ? zr__metrics_clock() : 0;
+  if (!t0) return serialize_impl(ctx, v, opts, sink, result, err);
+  zr_serialize_result local, *r = result ? result : &local;
+  zr_status st = serialize_impl(ctx, v, opts, sink, r, err);
+  /* a failed call is labelled with the format asked for, when the context knows it */
+  const char *asked = st != ZR_OK && opts && opts->format && zr_ctx_format(ctx, opts->format) ? opts->format : NULL;
+  zr__metrics_serialize(t0, st, r, asked);
+  return st;
+}
+
+zr_status zr_deserialize(zr_ctx *ctx, const uint8_t *data, size_t len, const zr_decode_opts *opts, zr_doc **out,
+                         zr_deserialize_info *info, zr_error *err) {
+  uint64_t t0 = ctx && (data || !len) && out ? zr__metrics_clock() : 0;
+  if (!t0) return deserialize_impl(ctx, data, len, opts, out, info, err);
+  zr_deserialize_info local, *inf = info ? info : &local;
+  zr_status st = deserialize_impl(ctx, data, len, opts, out, inf, err);
+  zr__metrics_deserialize(t0, st, inf);
+  return st;
+}
+
+zr_status zr_inspect(zr_ctx *ctx, const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err) {
+  uint64_t t0 = ctx && (data || !len) && json_out ? zr__metrics_clock() : 0;
+  zr_status st = inspect_impl(ctx, data, len, json_out, err);
+  zr__metrics_inspect(t0, st, len);
   return st;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "metrics/metrics_internal.h"
 #include "zerial/format.h"
 #include "zerial/shm.h"
 
@@ -132,7 +133,10 @@ static zr_shm *handle_new(const zr_allocator *alloc) {
 }
 
 static void handle_destroy(zr_shm *r) {
-  if (r->base && r->base != MAP_FAILED) munmap(r->base, r->size);
+  if (r->base && r->base != MAP_FAILED) {
+    munmap(r->base, r->size);
+    zr__metrics_shm(-1, -(int64_t)r->size);
+  }
   if (r->fd >= 0) close(r->fd);
   zr_allocator a = r->alloc;
   zr__free(&a, r->objects);
@@ -253,6 +257,7 @@ zr_status zr_shm_create(const char *name, const zr_shm_create_opts *opts, zr_shm
     return st;
   }
   r->size = size;
+  zr__metrics_shm(1, (int64_t)size);
   write_initial_header(r);
   *out = r;
   return ZR_OK;
@@ -283,6 +288,7 @@ zr_status zr_shm_grow(zr_shm *r, uint64_t size, zr_error *err) {
     }
   }
   r->base = p;
+  zr__metrics_shm(0, (int64_t)(size - r->size));
   r->size = size;
   zr__st64le(r->base + H_REGION_SIZE, size);
   for (size_t i = 0; i < r->count; i++) r->objects[i].data = r->base + r->objects[i].offset;
@@ -686,7 +692,7 @@ zr_status zr_shm_open(const char *name, unsigned flags, const zr_allocator *allo
     r->size = (uint64_t)sb.st_size;
     void *p = mmap(NULL, r->size, PROT_READ | (r->writable ? PROT_WRITE : 0), MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) st = sys_err(err, errno, "cannot map shared-memory region", r->name);
-    else r->base = p;
+    else r->base = p, zr__metrics_shm(1, (int64_t)r->size);
   }
   close(fd);
   if (st == ZR_OK)
