@@ -5,7 +5,7 @@
  * pre-faulted memory; zerial through a reserving fixed-memory sink) and zero-copy decode.
  * Medians of RUNS runs. Prints a table and writes <out>/records.json.
  *
- * Usage: bench_records [--out DIR] [--records N] [--floats N] [--runs N] [--wall] [--keep-memory]
+ * Usage: bench_records [--out DIR] [--records N] [--floats N] [--runs N] [--wall] [--keep-memory] [--no-cbor]
  *   --keep-memory: glibc keeps freed memory in the process (no mmap, no trim), for every library
  *   alike, so repeated decodes reuse pages instead of paying a page fault per fresh page; the
  *   results then go to records-keep-memory.json. */
@@ -178,12 +178,18 @@ static void cb_walk(cbor_item_t *it, acc *a) {
 }
 #endif
 
+/* One streaming pass of zerial: 64 KiB chunks into a buffer, each record decoded into one reused
+ * doc (zr_binary_decode_next) and walked. Returns the time in ms. */
+static double zr_stream_pass(const uint8_t *seqd, size_t seqn, acc expect);
+/* One streaming pass of msgpack-c: msgpack_unpacker fed 64 KiB chunks, each record walked. */
+static double mp_stream_pass(const char *seq, size_t seqn, acc expect);
+
 #define MAXRUNS 32
 
 int main(int argc, char **argv) {
   const char *out_dir = "bench/results";
   size_t N = 1000000, NF = 100000000;
-  int runs = 5, keep_memory = 0;
+  int runs = 5, keep_memory = 0, no_cbor = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--out") && i + 1 < argc) out_dir = argv[++i];
     else if (!strcmp(argv[i], "--records") && i + 1 < argc) N = strtoull(argv[++i], NULL, 10);
@@ -191,6 +197,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--runs") && i + 1 < argc) runs = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--wall")) bench_clock = CLOCK_MONOTONIC;
     else if (!strcmp(argv[i], "--keep-memory")) keep_memory = 1;
+    else if (!strcmp(argv[i], "--no-cbor")) no_cbor = 1;
     else if (!strcmp(argv[i], "--small")) N = 10000, NF = 1000000, runs = 3;
   }
   if (keep_memory) {
@@ -289,14 +296,51 @@ int main(int argc, char **argv) {
     zr_doc_free(d);
   }
   zr_dec_copy = median(t, runs);
+  /* decode to a tree into one reused doc (zr_binary_decode_into): from the second run on, the
+   * doc's kept memory holds the tree, as a long-running reader would reuse it */
+  double zr_dec_reuse;
+  {
+    zr_doc *rd = zr_doc_new(NULL);
+    if (zr_binary_decode_into(zbuf, zsize, NULL, rd, NULL) != ZR_OK) die("zerial decode_into");
+    for (int r = 0; r < runs; r++) {
+      double t0 = now_ms();
+      if (zr_binary_decode_into(zbuf, zsize, NULL, rd, NULL) != ZR_OK) die("zerial decode_into");
+      t[r] = now_ms() - t0;
+    }
+    zr_dec_reuse = median(t, runs);
+    zr_doc_free(rd);
+  }
+  /* streaming, the same shape of work as msgpack-c's streaming unpacker below: the records
+   * written as a sequence of encodings (one per record), fed in 64 KiB chunks into a buffer,
+   * each record decoded to a tree in one reused doc (zr_binary_decode_next) and walked as it
+   * completes */
+  double zr_stream = 0;
+  size_t zseq_size = 0;
+  zr_sink *zseq_sink = NULL;
+  const uint8_t *zseq_data = NULL;
+  {
+    zr_sink *ss;
+    zr_sink_memory_new(NULL, &ss, NULL);
+    for (size_t i = 0; i < N; i++)
+      if (zr_binary_encode(&list.u.items[i], NULL, ss, NULL) != ZR_OK) die("zerial encode record");
+    const uint8_t *seqd;
+    size_t seqn;
+    if (zr_sink_memory_data(ss, &seqd, &seqn) != ZR_OK) die("sink data");
+    zseq_size = seqn;
+    for (int r = 0; r < runs; r++) t[r] = zr_stream_pass(seqd, seqn, expect);
+    zr_stream = median(t, runs);
+    zseq_sink = ss;
+    zseq_data = seqd;
+  }
   printf("records: %zu, runs: %d (medians, ms of %s time)\n", N, runs, bench_clock == CLOCK_MONOTONIC ? "wall" : "CPU");
   printf("%-10s %10s %10s %12s %12s %12s %12s\n", "", "bytes", "encode", "encode-cold", "decode-tree", "stream-walk", "decode+walk");
-  printf("%-10s %10" PRIu64 " %10.1f %12.1f %12.1f %12s %12.1f   (copy-mode decode %.1f)\n", "zerial", zsize, zr_enc, zr_enc_cold,
-         zr_dec, "-", zr_walk_ms, zr_dec_copy);
+  printf("%-10s %10" PRIu64 " %10.1f %12.1f %12.1f %12.1f %12.1f   (copy-mode decode %.1f; into a reused doc %.1f; stream %zu bytes)\n",
+         "zerial", zsize, zr_enc, zr_enc_cold, zr_dec, zr_stream, zr_walk_ms, zr_dec_copy, zr_dec_reuse, zseq_size);
 
   /* ---------------- msgpack-c ---------------- */
   double mp_enc = 0, mp_enc_tree = 0, mp_enc_cold = 0, mp_dec = 0, mp_stream = 0, mp_walk_ms = 0;
-  size_t mp_size = 0;
+  size_t mp_size = 0, mp_seq_size = 0;
+  double zr_stream_alt = 0, mp_stream_alt = 0;
 #ifdef ZR_HAVE_MSGPACK
   msgpack_sbuffer sb;
   msgpack_sbuffer_init(&sb);
@@ -369,6 +413,7 @@ int main(int argc, char **argv) {
   msgpack_sbuffer_init(&seq);
   msgpack_packer_init(&pk, &seq, msgpack_sbuffer_write);
   mp_pack(&pk, recs, N, 0);
+  mp_seq_size = seq.size;
   for (int r = 0; r < runs; r++) {
     acc a = {0, 0, 0};
     double t0 = now_ms();
@@ -391,6 +436,16 @@ int main(int argc, char **argv) {
     if (!acc_eq(a, expect)) die("msgpack stream sums differ");
   }
   mp_stream = median(t, runs);
+  /* the two streaming passes again, alternating run by run, so both see the same machine load */
+  {
+    double tz[MAXRUNS], tm[MAXRUNS];
+    for (int r = 0; r < runs; r++) {
+      tz[r] = zr_stream_pass(zseq_data, zseq_size, expect);
+      tm[r] = mp_stream_pass(seq.data, seq.size, expect);
+    }
+    zr_stream_alt = median(tz, runs);
+    mp_stream_alt = median(tm, runs);
+  }
   msgpack_sbuffer_destroy(&seq);
   msgpack_sbuffer_destroy(&sb);
   printf("%-10s %10zu %10.1f %12.1f %12.1f %12.1f %12.1f   (encode from its object tree %.1f)\n", "msgpack-c", mp_size, mp_enc,
@@ -401,6 +456,7 @@ int main(int argc, char **argv) {
   double cb_enc = 0, cb_dec = 0, cb_walk_ms = 0;
   size_t cb_size = 0;
 #ifdef ZR_HAVE_CBOR
+  if (!no_cbor) {
   cbor_item_t *ci = cb_build(recs, N);
   size_t cap = zsize * 2 + 1024;
   unsigned char *cbuf = malloc(cap);
@@ -432,6 +488,7 @@ int main(int argc, char **argv) {
   if (!acc_eq(ca, expect)) die("cbor walk sums differ");
   free(cbuf);
   printf("%-10s %10zu %10.1f %12s %12.1f %12s %12.1f\n", "libcbor", cb_size, cb_enc, "-", cb_dec, "-", cb_walk_ms);
+  }
 #endif
 
   /* ---------------- 100M float64 tensor ---------------- */
@@ -503,6 +560,7 @@ int main(int argc, char **argv) {
   double r_enc_mp = mp_enc ? mp_enc / zr_enc : 0, r_enc_cb = cb_enc ? cb_enc / zr_enc : 0;
   double r_dec_mp = mp_dec ? mp_dec / zr_dec : 0, r_dec_stream = mp_stream ? mp_stream / zr_dec : 0;
   double r_dec_cb = cb_dec ? cb_dec / zr_dec : 0;
+  double r_stream = mp_stream && zr_stream ? mp_stream / zr_stream : 0, r_reuse_stream = mp_stream ? mp_stream / zr_dec_reuse : 0;
   double r_walk_mp = mp_walk_ms ? mp_walk_ms / zr_walk_ms : 0, r_walk_stream = mp_stream ? mp_stream / zr_walk_ms : 0;
   double r_size = mp_size ? (double)zsize / (double)mp_size : 0;
   double r_float = f_memcpy / f_enc;
@@ -512,6 +570,10 @@ int main(int argc, char **argv) {
   printf("  decode to a tree:   %.2fx msgpack-c one-zone (target >= 3), %.2fx msgpack-c streaming unpack+walk (target >= 1.5), %.2fx libcbor\n",
          r_dec_mp, r_dec_stream, r_dec_cb);
   printf("  decode + walk:      %.2fx msgpack-c one-zone + walk, %.2fx msgpack-c streaming\n", r_walk_mp, r_walk_stream);
+  printf("  streaming:          zerial decode-to-tree + walk per record in a reused doc %.2fx msgpack-c streaming unpack+walk (target >= 1.5);\n"
+         "                      whole tree into a reused doc %.2fx msgpack-c streaming unpack+walk\n", r_stream, r_reuse_stream);
+  printf("                      alternating run by run: zerial %.1f ms, msgpack-c %.1f ms: %.2fx\n", zr_stream_alt, mp_stream_alt,
+         zr_stream_alt > 0 ? mp_stream_alt / zr_stream_alt : 0);
   printf("  size:               %.4f of msgpack (target <= 1)\n", r_size);
   printf("  float64 encode:     %.2fx memcpy speed (target >= 0.8)\n", r_float);
 
@@ -522,22 +584,27 @@ int main(int argc, char **argv) {
   if (!f) die("cannot write records.json");
   fprintf(f,
           "{\n  \"benchmark\": \"records\",\n  \"records\": %zu,\n  \"runs\": %d,\n  \"malloc\": \"%s\",\n  \"unit\": \"ms (median of %s time)\",\n"
-          "  \"zerial\": {\"bytes\": %" PRIu64 ", \"encode\": %.3f, \"encode_cold\": %.3f, \"decode_tree\": %.3f, \"decode_tree_copy\": %.3f, \"decode_walk\": %.3f},\n"
-          "  \"msgpack_c\": {\"bytes\": %zu, \"encode\": %.3f, \"encode_from_object_tree\": %.3f, \"encode_cold\": %.3f, \"unpack_one_zone\": %.3f, \"stream_unpack_walk\": %.3f, \"unpack_walk\": %.3f},\n"
+          "  \"zerial\": {\"bytes\": %" PRIu64 ", \"encode\": %.3f, \"encode_cold\": %.3f, \"decode_tree\": %.3f, \"decode_tree_copy\": %.3f, \"decode_walk\": %.3f,\n"
+          "             \"decode_tree_reused_doc\": %.3f, \"stream_decode_walk\": %.3f, \"stream_bytes\": %zu,\n"
+          "             \"stream_decode_walk_alternating\": %.3f, \"msgpack_stream_unpack_walk_alternating\": %.3f},\n"
+          "  \"msgpack_c\": {\"bytes\": %zu, \"encode\": %.3f, \"encode_from_object_tree\": %.3f, \"encode_cold\": %.3f, \"unpack_one_zone\": %.3f, \"stream_unpack_walk\": %.3f, \"unpack_walk\": %.3f, \"stream_bytes\": %zu},\n"
           "  \"libcbor\": {\"bytes\": %zu, \"encode\": %.3f, \"load\": %.3f, \"load_walk\": %.3f},\n"
           "  \"float64_tensor\": {\"elements\": %zu, \"bytes\": %zu, \"memcpy\": %.3f, \"encode\": %.3f, \"decode_zero_copy\": %.5f, \"decode_zero_copy_1000_elements\": %.5f},\n"
           "  \"ratios\": {\"encode_vs_msgpack\": %.3f, \"encode_vs_msgpack_object_tree\": %.3f, \"encode_vs_cbor\": %.3f, \"decode_vs_msgpack_one_zone\": %.3f,\n"
           "             \"decode_vs_msgpack_stream_walk\": %.3f, \"decode_vs_cbor\": %.3f, \"walk_vs_msgpack_one_zone_walk\": %.3f,\n"
-          "             \"size_vs_msgpack\": %.4f, \"float64_encode_vs_memcpy\": %.3f},\n"
+          "             \"size_vs_msgpack\": %.4f, \"float64_encode_vs_memcpy\": %.3f,\n"
+          "             \"stream_decode_walk_vs_msgpack_stream_walk\": %.3f, \"decode_reused_doc_vs_msgpack_stream_walk\": %.3f},\n"
           "  \"targets_met\": {\"encode_2x_msgpack\": %s, \"encode_1x_cbor\": %s, \"decode_3x_msgpack_one_zone\": %s,\n"
-          "                  \"decode_1_5x_msgpack_stream_walk\": %s, \"size_le_msgpack\": %s, \"float64_encode_0_8x_memcpy\": %s}\n}\n",
-          N, runs, keep_memory ? "keep-memory (M_MMAP_MAX=0, M_TRIM_THRESHOLD=INT_MAX)" : "glibc defaults", bench_clock == CLOCK_MONOTONIC ? "wall" : "CPU", zsize, zr_enc, zr_enc_cold, zr_dec, zr_dec_copy, zr_walk_ms, mp_size, mp_enc, mp_enc_tree, mp_enc_cold, mp_dec, mp_stream,
-          mp_walk_ms, cb_size, cb_enc, cb_dec, cb_walk_ms, NF, fbytes, f_memcpy, f_enc, f_dec_big, f_dec_small, r_enc_mp,
-          mp_enc_tree ? mp_enc_tree / zr_enc : 0, r_enc_cb, r_dec_mp, r_dec_stream, r_dec_cb, r_walk_mp, r_size, r_float, r_enc_mp >= 2 ? "true" : "false",
-          r_enc_cb >= 1 ? "true" : "false", r_dec_mp >= 3 ? "true" : "false", r_dec_stream >= 1.5 ? "true" : "false",
+          "                  \"decode_1_5x_msgpack_stream_walk\": %s, \"stream_decode_walk_1_5x_msgpack_stream_walk\": %s,\n"
+          "                  \"size_le_msgpack\": %s, \"float64_encode_0_8x_memcpy\": %s}\n}\n",
+          N, runs, keep_memory ? "keep-memory (M_MMAP_MAX=0, M_TRIM_THRESHOLD=INT_MAX)" : "glibc defaults", bench_clock == CLOCK_MONOTONIC ? "wall" : "CPU", zsize, zr_enc, zr_enc_cold, zr_dec, zr_dec_copy, zr_walk_ms, zr_dec_reuse, zr_stream, zseq_size, zr_stream_alt, mp_stream_alt, mp_size, mp_enc, mp_enc_tree, mp_enc_cold, mp_dec, mp_stream,
+          mp_walk_ms, mp_seq_size, cb_size, cb_enc, cb_dec, cb_walk_ms, NF, fbytes, f_memcpy, f_enc, f_dec_big, f_dec_small, r_enc_mp,
+          mp_enc_tree ? mp_enc_tree / zr_enc : 0, r_enc_cb, r_dec_mp, r_dec_stream, r_dec_cb, r_walk_mp, r_size, r_float, r_stream, r_reuse_stream, r_enc_mp >= 2 ? "true" : "false",
+          r_enc_cb >= 1 ? "true" : "false", r_dec_mp >= 3 ? "true" : "false", r_dec_stream >= 1.5 ? "true" : "false", r_stream >= 1.5 ? "true" : "false",
           r_size > 0 && r_size <= 1 ? "true" : "false", r_float >= 0.8 ? "true" : "false");
   fclose(f);
   printf("wrote %s\n", path);
+  zr_sink_free(zseq_sink);
   free(fdst);
   free(fsrc);
   zr_doc_free(fd);
@@ -545,4 +612,66 @@ int main(int argc, char **argv) {
   zr_doc_free(src);
   free(recs);
   return 0;
+}
+
+static double zr_stream_pass(const uint8_t *seqd, size_t seqn, acc expect) {
+  zr_decode_opts o;
+  zr_decode_opts_init(&o);
+  acc a = {0, 0, 0};
+  double t0 = now_ms();
+  size_t cap = 1u << 17, have = 0, off = 0;
+  uint8_t *buf = malloc(cap);
+  zr_doc *rd = zr_doc_new(NULL);
+  while (off < seqn) {
+    size_t chunk = seqn - off < (1u << 16) ? seqn - off : (1u << 16);
+    if (have + chunk > cap) die("stream buffer");
+    memcpy(buf + have, seqd + off, chunk);
+    have += chunk;
+    off += chunk;
+    size_t pos = 0;
+    for (;;) {
+      size_t used;
+      zr_status st = zr_binary_decode_next(buf + pos, have - pos, &o, rd, &used, NULL);
+      if (st == ZR_ERR_TRUNCATED) break;
+      if (st != ZR_OK) die("zerial stream decode");
+      zr_walk(zr_doc_root(rd), &a);
+      pos += used;
+    }
+    memmove(buf, buf + pos, have - pos); /* keep the partial record */
+    have -= pos;
+  }
+  if (have) die("zerial stream: trailing bytes");
+  zr_doc_free(rd);
+  free(buf);
+  double ms = now_ms() - t0;
+  if (!acc_eq(a, expect)) die("zerial stream sums differ");
+  return ms;
+}
+
+static double mp_stream_pass(const char *seq, size_t seqn, acc expect) {
+#ifdef ZR_HAVE_MSGPACK
+  acc a = {0, 0, 0};
+  double t0 = now_ms();
+  msgpack_unpacker unp;
+  msgpack_unpacker_init(&unp, 1 << 16);
+  msgpack_unpacked up;
+  msgpack_unpacked_init(&up);
+  size_t off = 0;
+  while (off < seqn) {
+    size_t chunk = seqn - off < (1u << 16) ? seqn - off : (1u << 16);
+    if (msgpack_unpacker_buffer_capacity(&unp) < chunk && !msgpack_unpacker_reserve_buffer(&unp, chunk)) die("reserve");
+    memcpy(msgpack_unpacker_buffer(&unp), seq + off, chunk);
+    msgpack_unpacker_buffer_consumed(&unp, chunk);
+    off += chunk;
+    while (msgpack_unpacker_next(&unp, &up) == MSGPACK_UNPACK_SUCCESS) mp_walk(&up.data, &a);
+  }
+  msgpack_unpacked_destroy(&up);
+  msgpack_unpacker_destroy(&unp);
+  double ms = now_ms() - t0;
+  if (!acc_eq(a, expect)) die("msgpack stream sums differ");
+  return ms;
+#else
+  (void)seq, (void)seqn, (void)expect;
+  return 0;
+#endif
 }

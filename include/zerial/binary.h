@@ -106,6 +106,32 @@ ZR_API zr_status zr_binary_decode(const void *data, size_t len, const zr_decode_
                                   zr_error *err);
 
 /**
+ * @brief zr_binary_decode() into an existing doc, reusing its memory: @p doc is reset first
+ * (zr_doc_reset(): its previous values become invalid) and receives the decoded root. Decoding
+ * message after message into one doc allocates nothing once the doc's kept memory covers the
+ * largest tree, so no fresh pages are touched (the way a streaming reader reuses one zone).
+ * Options, limits (opts->max_bytes becomes the doc's limit), zero-copy rules and errors are those
+ * of zr_binary_decode(); on failure the doc is left reset (root null).
+ * @param doc the doc to fill (owned by the caller; not thread-safe for one doc).
+ */
+ZR_API zr_status zr_binary_decode_into(const void *data, size_t len, const zr_decode_opts *opts, zr_doc *doc,
+                                       zr_error *err);
+
+/**
+ * @brief Decode the encoding at the start of a stream of concatenated encodings (each with its
+ * own header) into @p doc, like zr_binary_decode_into(), accepting bytes after it.
+ *
+ * On success *used is the size of that encoding: the next one starts at data + *used. When
+ * [data, data + len) holds only the beginning of an encoding the call fails with
+ * ZR_ERR_TRUNCATED (the caller reads more and calls again with the longer buffer; at the end of
+ * the stream it is an error). Other failures are those of zr_binary_decode(). In zero-copy mode
+ * the values borrow from @p data as long as the doc holds them.
+ * @param used receives the bytes consumed (0 on failure); required.
+ */
+ZR_API zr_status zr_binary_decode_next(const void *data, size_t len, const zr_decode_opts *opts, zr_doc *doc,
+                                       size_t *used, zr_error *err);
+
+/**
  * @brief Confidence (0 … 100) that @p data starts a zerial binary encoding: 100 when the magic
  * and a known version match, 50 when the magic matches with a version this library does not
  * know, 0 otherwise. Reads at most 4 bytes.

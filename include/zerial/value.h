@@ -154,7 +154,18 @@ ZR_API void *zr_doc_alloc(zr_doc *doc, size_t size, size_t align);
  */
 ZR_API zr_status zr_doc_keep(zr_doc *doc, void (*release)(void *owner), void *owner);
 
-/** @brief Bytes the doc's arena holds (for metrics and limits). */
+/**
+ * @brief Empty @p doc for reuse (NULL-safe): runs the releases registered with zr_doc_keep(),
+ * forgets every value (the root becomes null, the status ZR_OK) and keeps the arena's memory, so
+ * values built or decoded into the doc afterwards (zr_binary_decode_into(),
+ * zr_binary_decode_next()) reuse it instead of asking the allocator for fresh pages. Every
+ * pointer into the doc's old values becomes invalid. The memory is returned by zr_doc_free().
+ * Not thread-safe for one doc (no other call may use it at the same time).
+ */
+ZR_API void zr_doc_reset(zr_doc *doc);
+
+/** @brief Bytes the doc's arena holds in live values (for metrics and limits; memory kept for
+ * reuse by zr_doc_reset() is not counted). */
 ZR_API uint64_t zr_doc_bytes(const zr_doc *doc);
 
 /* ---- inline constructors (no allocation) ---- */

@@ -29,10 +29,35 @@ void zr__arena_init(zr__arena *a, const zr_allocator *alloc) {
   a->next_size = ZR__ARENA_FIRST;
 }
 
+/* Take the first spare chunk that holds @p need bytes as the current chunk. */
+static void *arena_from_spare(zr__arena *a, size_t need, size_t size, size_t align) {
+  zr__arena_chunk **pp = &a->spare;
+  for (zr__arena_chunk *c = a->spare; c; pp = &c->next, c = c->next) {
+    if (c->size < need) continue;
+    uint64_t total = a->total + (uint64_t)c->size + ZR__CHUNK_HDR;
+    if (a->limit && total > a->limit) return NULL;
+    *pp = c->next;
+    a->spare_bytes -= (uint64_t)c->size + ZR__CHUNK_HDR;
+    a->total = total;
+    uint8_t *data = (uint8_t *)(((uintptr_t)c + sizeof *c + 63) & ~(uintptr_t)63);
+    uintptr_t p = ((uintptr_t)data + (align - 1)) & ~(uintptr_t)(align - 1);
+    c->next = a->head;
+    a->head = c;
+    a->cur = (uint8_t *)(p + size);
+    a->end = data + c->size;
+    return (void *)p;
+  }
+  return NULL;
+}
+
 void *zr__arena_alloc_slow(zr__arena *a, size_t size, size_t align) {
   if (align > 64 || (align & (align - 1))) return NULL;
   size_t need = size + align; /* room to align inside the chunk */
   if (need < size) return NULL;
+  if (a->spare) {
+    void *p = arena_from_spare(a, need, size, align);
+    if (p) return p;
+  }
   size_t csize = a->next_size;
   bool dedicated = need > csize / 4; /* big blocks get their own chunk, not wasting the current one */
   if (dedicated) csize = need;
@@ -62,16 +87,42 @@ void *zr__arena_alloc_slow(zr__arena *a, size_t size, size_t align) {
   return (void *)p;
 }
 
-void zr__arena_free(zr__arena *a) {
-  zr__arena_chunk *c = a->head;
+static void free_chunks(zr__arena *a, zr__arena_chunk *c) {
   while (c) {
     zr__arena_chunk *n = c->next;
     zr__free(a->alloc, c);
     c = n;
   }
-  a->head = NULL;
+}
+
+void zr__arena_free(zr__arena *a) {
+  free_chunks(a, a->head);
+  free_chunks(a, a->spare);
+  a->head = a->spare = NULL;
   a->cur = a->end = NULL;
-  a->total = 0;
+  a->total = a->spare_bytes = 0;
+}
+
+void zr__arena_reset(zr__arena *a, int keep_current) {
+  /* the current chunk stays current (emptied) when asked; the others go to the spare list */
+  zr__arena_chunk *keep = keep_current ? a->head : NULL, *c = keep ? keep->next : a->head;
+  while (c) {
+    zr__arena_chunk *n = c->next;
+    c->next = a->spare;
+    a->spare = c;
+    a->spare_bytes += (uint64_t)c->size + ZR__CHUNK_HDR;
+    c = n;
+  }
+  a->head = keep;
+  if (keep) {
+    keep->next = NULL;
+    a->cur = (uint8_t *)(((uintptr_t)keep + sizeof *keep + 63) & ~(uintptr_t)63);
+    a->end = a->cur + keep->size;
+    a->total = (uint64_t)keep->size + ZR__CHUNK_HDR;
+  } else {
+    a->cur = a->end = NULL;
+    a->total = 0;
+  }
 }
 
 /* ---- growable buffer ---- */

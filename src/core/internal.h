@@ -74,11 +74,18 @@ typedef struct zr__arena {
   uint64_t total;        /* bytes of all chunks */
   uint64_t limit;        /* refuse to grow beyond (0: no limit) */
   size_t next_size;      /* size of the next regular chunk */
+  zr__arena_chunk *spare; /* chunks kept by zr__arena_reset for reuse */
+  uint64_t spare_bytes;   /* bytes of the spare chunks */
 } zr__arena;
 
 void zr__arena_init(zr__arena *a, const zr_allocator *alloc);
 void *zr__arena_alloc_slow(zr__arena *a, size_t size, size_t align);
 void zr__arena_free(zr__arena *a);
+/* Forget every allocation but keep the chunks: later allocations reuse them before asking the
+ * allocator again (a decode loop over one doc then touches no fresh memory). With keep_current
+ * the current chunk stays current (no limit check on it); otherwise every chunk goes to the
+ * spare list, and taking one back is checked against the limit. */
+void zr__arena_reset(zr__arena *a, int keep_current);
 /* align must be a power of two ≤ 64 */
 ZR_INLINE void *zr__arena_alloc(zr__arena *a, size_t size, size_t align) {
   uintptr_t p = ((uintptr_t)a->cur + (align - 1)) & ~(uintptr_t)(align - 1);

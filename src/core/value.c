@@ -41,6 +41,21 @@ void zr_doc_free(zr_doc *d) {
   zr__free(&a, d);
 }
 
+void zr_doc_reset(zr_doc *d) {
+  if (!d) return;
+  zr__keep *k = d->keeps;
+  while (k) {
+    zr__keep *n = k->next;
+    k->release(k->owner);
+    k = n;
+  }
+  d->keeps = NULL;
+  zr__arena_reset(&d->arena, 1);
+  memset(&d->root, 0, sizeof d->root);
+  d->root.kind = ZR_KIND_NULL;
+  d->status = ZR_OK;
+}
+
 const zr_value *zr_doc_root(const zr_doc *d) { return d ? &d->root : NULL; }
 
 zr_status zr_doc_set_root(zr_doc *d, zr_value v) {

@@ -122,8 +122,9 @@ static void app(char *buf, size_t cap, const char *fmt, ...) {
   size_t n = strlen(buf);
   if (n + 1 >= cap) return;
   if (n) {
-    snprintf(buf + n, cap - n, "; ");
-    n = strlen(buf);
+    if (n + 3 >= cap) return;
+    memcpy(buf + n, "; ", 3);
+    n += 2;
   }
   va_list ap;
   va_start(ap, fmt);
@@ -131,15 +132,78 @@ static void app(char *buf, size_t cap, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* Reason text without printf: the ranking formats a dozen reasons per call, and for a value whose
+ * encode is one memcpy (a big blob) printf was most of the selection time. A builder appends
+ * pieces with truncation at the capacity, exactly as snprintf would. */
+typedef struct sb {
+  char *buf;
+  size_t len, cap;
+} sb;
+static sb sb_at(char *buf, size_t cap) {
+  sb b = {buf, strlen(buf), cap};
+  return b;
+}
+static void sb_put(sb *b, const char *s, size_t n) {
+  if (b->len + 1 >= b->cap) return;
+  size_t room = b->cap - 1 - b->len;
+  if (n > room) n = room;
+  memcpy(b->buf + b->len, s, n);
+  b->len += n;
+  b->buf[b->len] = 0;
+}
+static void sb_str(sb *b, const char *s) { sb_put(b, s, strlen(s)); }
+static void sb_sep(sb *b) { /* "; " between reasons */
+  if (b->len) sb_put(b, "; ", 2);
+}
+static void sb_u64(sb *b, unsigned long long v) {
+  char t[24];
+  int i = 24;
+  do {
+    t[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  sb_put(b, t + i, (size_t)(24 - i));
+}
+/* x ≥ 0 with two decimals, rounded like "%ld.%02ld" of F2() */
+static void sb_f2(sb *b, double x) {
+  long ip = (long)(x + 0.005), fp = (long)((x + 0.005) * 100.0) % 100;
+  sb_u64(b, (unsigned long long)ip);
+  char t[3] = {'.', (char)('0' + fp / 10), (char)('0' + fp % 10)};
+  sb_put(b, t, 3);
+}
+
+/* x with @p dec (1…6) decimals, as "%.*f" prints it for the values rankings produce; falls back to
+ * printf outside [0, 1e15) or for non-finite x. */
+static void sb_fix(sb *b, double x, int dec) {
+  static const double p10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+  if (!(x >= 0 && x < 1e15) || dec < 1 || dec > 6) {
+    char t[48];
+    snprintf(t, sizeof t, "%.*f", dec, x);
+    sb_str(b, t);
+    return;
+  }
+  double scaled = nearbyint(x * p10[dec]); /* round half to even, like printf in the common case */
+  unsigned long long v = (unsigned long long)scaled, m = (unsigned long long)p10[dec];
+  sb_u64(b, v / m);
+  char t[8];
+  unsigned long long f = v % m;
+  t[0] = '.';
+  for (int i = dec; i >= 1; i--) {
+    t[i] = (char)('0' + f % 10);
+    f /= 10;
+  }
+  sb_put(b, t, (size_t)dec + 1);
+}
+
 /* Two decimals without the cost of floating-point printf: "%ld.%02ld" with F2(x) (x ≥ 0). */
 #define F2(x) (long)((x) + 0.005), (long)(((x) + 0.005) * 100.0) % 100
 
 /* Predicted cost for (format f, codec) on characteristics: ns per input byte. The encode part of
  * unmeasured plans is scaled by the calibration; codec time is predicted on its own. */
-static double plan_cost(const zr__sel_params *p, const zr_characteristics *ch, const char *shape_key, int f,
+static double plan_cost(const zr__sel_params *p, const zr_characteristics *ch, int sh, const char *shape_key, int f,
                         const char *codec, double *ns_out, double *measured_ns, double *measured_ratio,
                         uint64_t *n_meas) {
-  int sh = shape_index(ch->shape), cc = cost_class(sh);
+  int cc = cost_class(sh);
   double extra, keep;
   codec_predict(codec, ch->compressibility, &extra, &keep);
   double calib = p->calib > 0 ? p->calib : 1.0;
@@ -163,8 +227,18 @@ static double plan_cost(const zr__sel_params *p, const zr_characteristics *ch, c
   return enc + extra + ratio * p->transfer_ns_per_byte;
 }
 
-const char *zr__select_codec(const zr__sel_params *p, const zr_characteristics *ch, const char *format,
-                             char *why, size_t cap) {
+static const char *const codec_names[] = {"none", "lz4", "zstd"};
+#define N_CODECS (sizeof codec_names / sizeof codec_names[0])
+
+/* Which of codec_names are available (none always is). */
+static void codecs_available(const zr__sel_params *p, int avail[N_CODECS]) {
+  for (size_t i = 0; i < N_CODECS; i++) avail[i] = i == 0 || !p->codec_available || p->codec_available(codec_names[i]);
+}
+
+/* zr__select_codec with the shape index, shape key and codec availability already known (the
+ * ranking asks once per candidate). f < 0: a format without priors. */
+static const char *codec_for(const zr__sel_params *p, const zr_characteristics *ch, int sh, const char *key, int f,
+                             const int avail[N_CODECS], char *why, size_t cap) {
   if (p->codec && strcmp(p->codec, "auto") != 0) {
     if (why) app(why, cap, "codec %s as configured", p->codec);
     return p->codec;
@@ -180,39 +254,63 @@ const char *zr__select_codec(const zr__sel_params *p, const zr_characteristics *
       app(why, cap, "no compression: sampled bytes look incompressible (entropy %ld.%02ld bits/byte)", F2(ch->entropy));
     return "none";
   }
-  int f = -1;
-  for (size_t i = 0; i < N_FORMATS; i++)
-    if (strcmp(formats[i], format) == 0) f = (int)i;
-  static const char *const codecs[] = {"none", "lz4", "zstd"};
   const char *best = "none";
   double best_cost = INFINITY;
-  char key[48];
-  zr__select_shape_key(ch, key, sizeof key);
-  for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++) {
-    if (i > 0 && p->codec_available && !p->codec_available(codecs[i])) continue;
+  for (size_t i = 0; i < N_CODECS; i++) {
+    if (!avail[i]) continue;
     double ns, mns, mr;
     uint64_t nm;
     double cost;
     if (f >= 0) {
-      cost = plan_cost(p, ch, key, f, codecs[i], &ns, &mns, &mr, &nm);
+      cost = plan_cost(p, ch, sh, key, f, codec_names[i], &ns, &mns, &mr, &nm);
     } else {
       double extra, keep;
-      codec_predict(codecs[i], ch->compressibility, &extra, &keep);
+      codec_predict(codec_names[i], ch->compressibility, &extra, &keep);
       cost = extra + keep * p->transfer_ns_per_byte;
     }
     if (cost < best_cost) {
       best_cost = cost;
-      best = codecs[i];
+      best = codec_names[i];
     }
   }
   if (why) {
     if (strcmp(best, "none") == 0)
       app(why, cap, "no compression: predicted gain (compressibility %ld.%02ld) does not pay for its time", F2(ch->compressibility));
-    else
-      app(why, cap, "%s: compressibility %.2f (entropy %.2f bits/byte) pays at %.2f ns per transferred byte", best,
-          ch->compressibility, ch->entropy, p->transfer_ns_per_byte);
+    else {
+      sb b = sb_at(why, cap);
+      sb_sep(&b);
+      sb_str(&b, best);
+      sb_str(&b, ": compressibility ");
+      sb_fix(&b, ch->compressibility, 2);
+      sb_str(&b, " (entropy ");
+      sb_fix(&b, ch->entropy, 2);
+      sb_str(&b, " bits/byte) pays at ");
+      sb_fix(&b, p->transfer_ns_per_byte, 2);
+      sb_str(&b, " ns per transferred byte");
+    }
   }
   return best;
+}
+
+const char *zr__select_codec(const zr__sel_params *p, const zr_characteristics *ch, const char *format,
+                             char *why, size_t cap) {
+  int f = -1;
+  for (size_t i = 0; i < N_FORMATS; i++)
+    if (strcmp(formats[i], format) == 0) f = (int)i;
+  char key[48];
+  zr__select_shape_key(ch, key, sizeof key);
+  int avail[N_CODECS];
+  if (p->codec && strcmp(p->codec, "auto") != 0) avail[0] = 1; /* not consulted */
+  else codecs_available(p, avail);
+  return codec_for(p, ch, shape_index(ch->shape), key, f, avail, why, cap);
+}
+
+/* Copy a NUL-terminated name into a fixed field (truncating like snprintf "%s"). */
+static void copy_name(char *dst, size_t cap, const char *src) {
+  size_t n = strlen(src);
+  if (n >= cap) n = cap - 1;
+  memcpy(dst, src, n);
+  dst[n] = 0;
 }
 
 void zr__select_calibrate(zr__sel_params *p, const zr_characteristics *ch) {
@@ -258,16 +356,18 @@ void zr__select_rank(zr__sel_params *p, zr_decision *d) {
   wc /= sum;
   d->weight_performance = wp;
   d->weight_compatibility = wc;
-  snprintf(d->target, sizeof d->target, "%s", p->target ? p->target : "any");
+  copy_name(d->target, sizeof d->target, p->target ? p->target : "any");
   char key[48];
   zr__select_shape_key(ch, key, sizeof key);
+  int cavail[N_CODECS];
+  codecs_available(p, cavail);
 
   unsigned n = 0;
   double costs[ZR_MAX_CANDIDATES];
   for (size_t f = 0; f < N_FORMATS && n < ZR_MAX_CANDIDATES; f++) {
     zr_candidate *c = &d->cand[n];
     memset(c, 0, sizeof *c);
-    snprintf(c->format, sizeof c->format, "%s", formats[f]);
+    copy_name(c->format, sizeof c->format, formats[f]);
     c->fit = fit_table[sh][f];
     /* a Python object graph is best served by pickle; array/table formats need a conversion */
     if (pyobj && f != F_PICKLE && c->fit > 0 && (sh == S_TENSOR || sh == S_NUMLIST || sh == S_DOCUMENT))
@@ -277,17 +377,25 @@ void zr__select_rank(zr__sel_params *p, zr_decision *d) {
     int avail = c->fit > 0 && p->format_available ? p->format_available(p->ud, formats[f]) : 1;
     c->viable = avail && c->fit > 0;
     if (c->viable) {
-      const char *codec = zr__select_codec(p, ch, formats[f], NULL, 0);
-      snprintf(c->codec, sizeof c->codec, "%s", codec);
-      costs[n] = plan_cost(p, ch, key, (int)f, codec, &c->predicted_ns_per_byte, &c->measured_ns_per_byte,
+      const char *codec = codec_for(p, ch, sh, key, (int)f, cavail, NULL, 0);
+      copy_name(c->codec, sizeof c->codec, codec);
+      costs[n] = plan_cost(p, ch, sh, key, (int)f, codec, &c->predicted_ns_per_byte, &c->measured_ns_per_byte,
                            &c->measured_ratio, &c->measurements);
     } else {
-      snprintf(c->codec, sizeof c->codec, "-");
+      copy_name(c->codec, sizeof c->codec, "-");
       costs[n] = INFINITY;
       c->measured_ns_per_byte = c->measured_ratio = -1;
     }
-    if (!avail) app(c->reasons, sizeof c->reasons, "not available in this build");
-    else if (c->fit <= 0) app(c->reasons, sizeof c->reasons, "cannot represent %s", fit_why[sh]);
+    if (!avail) {
+      sb b = sb_at(c->reasons, sizeof c->reasons);
+      sb_sep(&b);
+      sb_str(&b, "not available in this build");
+    } else if (c->fit <= 0) {
+      sb b = sb_at(c->reasons, sizeof c->reasons);
+      sb_sep(&b);
+      sb_str(&b, "cannot represent ");
+      sb_str(&b, fit_why[sh]);
+    }
     n++;
   }
   for (size_t i = 0; i < p->n_custom && n < ZR_MAX_CANDIDATES; i++) {
@@ -295,11 +403,11 @@ void zr__select_rank(zr__sel_params *p, zr_decision *d) {
     zr_candidate *c = &d->cand[n];
     memset(c, 0, sizeof *c);
     snprintf(c->format, sizeof c->format, "custom:%s", p->custom[i].name);
-    snprintf(c->codec, sizeof c->codec, "%s", zr__select_codec(p, ch, "binary", NULL, 0));
+    copy_name(c->codec, sizeof c->codec, codec_for(p, ch, sh, key, F_BINARY, cavail, NULL, 0));
     c->fit = p->custom[i].score;
     c->compatibility = 1.0; /* the application's own type: its readers register the same decoder */
     c->viable = 1;
-    costs[n] = plan_cost(p, ch, key, F_BINARY, c->codec, &c->predicted_ns_per_byte, &c->measured_ns_per_byte,
+    costs[n] = plan_cost(p, ch, sh, key, F_BINARY, c->codec, &c->predicted_ns_per_byte, &c->measured_ns_per_byte,
                          &c->measured_ratio, &c->measurements);
     n++;
   }
@@ -317,20 +425,39 @@ void zr__select_rank(zr__sel_params *p, zr_decision *d) {
     c->score = c->fit * (wp * c->performance + wc * c->compatibility);
     int cc = cost_class(sh);
     (void)cc;
-    if (strncmp(c->format, "custom:", 7) == 0)
-      app(c->reasons, sizeof c->reasons, "registered custom type claims the value (fit %ld.%02ld)", F2(c->fit));
-    else if (c->fit >= 0.95)
-      app(c->reasons, sizeof c->reasons, "%s: %s is its native shape", fit_why[sh], c->format);
-    else
-      app(c->reasons, sizeof c->reasons, "%s: %s represents it generically (fit %ld.%02ld)", fit_why[sh], c->format, F2(c->fit));
-    if (c->measurements)
+    sb b = sb_at(c->reasons, sizeof c->reasons);
+    sb_sep(&b);
+    if (strncmp(c->format, "custom:", 7) == 0) {
+      sb_str(&b, "registered custom type claims the value (fit ");
+      sb_f2(&b, c->fit);
+      sb_str(&b, ")");
+    } else if (c->fit >= 0.95) {
+      sb_str(&b, fit_why[sh]);
+      sb_str(&b, ": ");
+      sb_str(&b, c->format);
+      sb_str(&b, " is its native shape");
+    } else {
+      sb_str(&b, fit_why[sh]);
+      sb_str(&b, ": ");
+      sb_str(&b, c->format);
+      sb_str(&b, " represents it generically (fit ");
+      sb_f2(&b, c->fit);
+      sb_str(&b, ")");
+    }
+    if (c->measurements) {
       app(c->reasons, sizeof c->reasons, "measured %.2f ns/B, ratio %.2f over %llu runs (predicted %.2f ns/B)",
           c->measured_ns_per_byte, c->measured_ratio, (unsigned long long)c->measurements, c->predicted_ns_per_byte);
-    else
-      app(c->reasons, sizeof c->reasons, "predicted %ld.%02ld ns/B (not measured yet)", F2(c->predicted_ns_per_byte));
-    app(c->reasons, sizeof c->reasons, "compatibility with target %s %ld.%02ld", targets[tg], F2(c->compatibility));
-    if (pyobj && strcmp(c->format, "pickle") == 0)
-      app(c->reasons, sizeof c->reasons, "target wants a Python object graph");
+      b = sb_at(c->reasons, sizeof c->reasons);
+    } else {
+      sb_str(&b, "; predicted ");
+      sb_f2(&b, c->predicted_ns_per_byte);
+      sb_str(&b, " ns/B (not measured yet)");
+    }
+    sb_str(&b, "; compatibility with target ");
+    sb_str(&b, targets[tg]);
+    sb_put(&b, " ", 1);
+    sb_f2(&b, c->compatibility);
+    if (pyobj && strcmp(c->format, "pickle") == 0) sb_str(&b, "; target wants a Python object graph");
   }
   qsort(d->cand, n, sizeof d->cand[0], cmp_cand);
   d->n_candidates = n;
@@ -338,7 +465,13 @@ void zr__select_rank(zr__sel_params *p, zr_decision *d) {
   if (n && d->cand[0].viable) {
     memcpy(d->format, d->cand[0].format, sizeof d->format);
     memcpy(d->codec, d->cand[0].codec, sizeof d->codec);
-    snprintf(d->reason, sizeof d->reason, "%.290s (score %.3f)", d->cand[0].reasons, d->cand[0].score);
+    sb b = {d->reason, 0, sizeof d->reason};
+    d->reason[0] = 0;
+    size_t rl = strlen(d->cand[0].reasons);
+    sb_put(&b, d->cand[0].reasons, rl < 290 ? rl : 290);
+    sb_str(&b, " (score ");
+    sb_fix(&b, d->cand[0].score, 3);
+    sb_str(&b, ")");
   } else {
     d->format[0] = 0;
     snprintf(d->codec, sizeof d->codec, "none");

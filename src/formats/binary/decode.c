@@ -359,18 +359,20 @@ static const uint8_t *dec_tensor(dec *d, const uint8_t *at, const uint8_t *p, zr
 
 /* The common small values decoded inline (no call); 0 when dec_value() must handle it (including
  * every error, which dec_value() reports). */
+_Static_assert(sizeof(zr_value) == 24 && offsetof(zr_value, n) == 8 && offsetof(zr_value, u) == 16,
+               "dec_fast stores a zr_value as three 64-bit words");
+
 ZR_INLINE int dec_fast(dec *d, const uint8_t **pp, zr_value *out) {
+  /* The value is assembled in three 64-bit words and stored word by word: building a zr_value on
+   * the stack with byte-sized stores and copying it as a whole made every value pay a
+   * store-forwarding stall (most of the decode time of small records). */
   const uint8_t *p = *pp;
   if (ZR_UNLIKELY(p >= d->end || d->elems == 0)) return 0;
   uint8_t tag = *p;
-  zr_value v;
-  v.flags = 0;
-  v.aux16 = 0;
-  v.aux32 = 0;
-  v.n.len = 0;
+  uint64_t kind, len = 0, val;
   if (tag < 0x80) {
-    v.kind = ZR_KIND_INT;
-    v.u.i = tag;
+    kind = ZR_KIND_INT;
+    val = tag;
     p += 1;
   } else if (tag < 0xA0) {
     size_t n = tag & 0x1F;
@@ -386,35 +388,38 @@ ZR_INLINE int dec_fast(dec *d, const uint8_t **pp, zr_value *out) {
       for (; i < n; i++) acc |= p[1 + i];
       if (acc & UINT64_C(0x8080808080808080)) return 0;
     }
-    v.kind = ZR_KIND_STRING;
-    v.n.len = n;
-    v.u.bin = p + 1;
+    kind = ZR_KIND_STRING;
+    len = n;
+    val = (uint64_t)(uintptr_t)(p + 1);
     p += 1 + n;
   } else if (tag >= 0xE0) {
-    v.kind = ZR_KIND_INT;
-    v.u.i = (int8_t)tag;
+    kind = ZR_KIND_INT;
+    val = (uint64_t)(int64_t)(int8_t)tag;
     p += 1;
   } else if (tag == ZRB_F64) {
     if (ZR_UNLIKELY(d->end - p < 9)) return 0;
-    v.kind = ZR_KIND_FLOAT;
-    v.u.u = zr__ld64le(p + 1);
+    kind = ZR_KIND_FLOAT;
+    val = zr__ld64le(p + 1);
     p += 9;
   } else if (tag == ZRB_TRUE || tag == ZRB_FALSE || tag == ZRB_NULL) {
-    v.kind = tag == ZRB_NULL ? ZR_KIND_NULL : ZR_KIND_BOOL;
-    v.u.u = 0;
-    v.u.b = tag == ZRB_TRUE;
+    kind = tag == ZRB_NULL ? ZR_KIND_NULL : ZR_KIND_BOOL;
+    val = tag == ZRB_TRUE; /* u.b = 1 in the low bytes, the rest zero */
     p += 1;
   } else if (tag == ZRB_INT_U24 || tag == ZRB_INT_U32 || tag == ZRB_INT_U16) {
     size_t w = tag == ZRB_INT_U32 ? 4 : tag == ZRB_INT_U24 ? 3 : 2;
     if (ZR_UNLIKELY((size_t)(d->end - p) < w + 1)) return 0;
-    v.kind = ZR_KIND_INT;
-    v.u.i = w == 4 ? (int64_t)zr__ld32le(p + 1) : w == 3 ? (int64_t)(p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16) : (int64_t)zr__ld16le(p + 1);
+    kind = ZR_KIND_INT;
+    val = w == 4 ? (uint64_t)zr__ld32le(p + 1) : w == 3 ? (uint64_t)(p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16) : (uint64_t)zr__ld16le(p + 1);
     p += 1 + w;
   } else {
     return 0;
   }
   d->elems--;
-  *out = v;
+  /* kind in byte 0; flags, aux16, aux32 zero (little-endian host, checked in internal.h) */
+  uint8_t *o = (uint8_t *)out;
+  memcpy(o, &kind, 8);
+  memcpy(o + offsetof(zr_value, n), &len, 8);
+  memcpy(o + offsetof(zr_value, u), &val, 8);
   *pp = p;
   return 1;
 }
@@ -647,12 +652,21 @@ zr_status zr__binary_check_header(const uint8_t *data, size_t len, zr_error *err
   return ZR_OK;
 }
 
-zr_status zr_binary_decode(const void *data, size_t len, const zr_decode_opts *opts, zr_doc **out, zr_error *err) {
-  if (out) *out = NULL;
-  if (!out || (!data && len)) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
+/* One encoding at the start of [data, data + len) into @p doc (a new doc when NULL): @p used
+ * non-NULL accepts trailing bytes and receives the size of the encoding. */
+static zr_status decode_common(const void *data, size_t len, const zr_decode_opts *opts, zr_doc *into, zr_doc **out,
+                               size_t *used, zr_error *err) {
   zr_decode_opts defaults;
-  zr_decode_opts_init(&defaults);
-  if (!opts) opts = &defaults;
+  if (!opts) {
+    zr_decode_opts_init(&defaults);
+    opts = &defaults;
+  }
+  uint64_t max_bytes = opts->max_bytes ? opts->max_bytes : ZR_DEFAULT_MAX_BYTES;
+  if (into) {
+    zr_doc_reset(into); /* also when failing below: the doc is left empty */
+    into->arena.limit = max_bytes;
+    if (into->arena.total > max_bytes) zr__arena_reset(&into->arena, 0); /* kept memory counts again */
+  }
   ZR_TRY(zr__binary_check_header(data, len, err));
   dec d;
   d.base = data;
@@ -666,11 +680,19 @@ zr_status zr_binary_decode(const void *data, size_t len, const zr_decode_opts *o
   if ((unsigned)d.dup > ZR_DUP_LAST) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "unknown dup_keys policy %d", (int)d.dup);
   d.err = err;
   d.st = ZR_OK;
-  d.doc = zr__doc_new_limited(opts->alloc, opts->max_bytes ? opts->max_bytes : ZR_DEFAULT_MAX_BYTES);
-  if (!d.doc) return zr__err_nomem(err);
+  if (into) {
+    d.doc = into;
+  } else {
+    d.doc = zr__doc_new_limited(opts->alloc, max_bytes);
+    if (!d.doc) return zr__err_nomem(err);
+  }
   d.arena = &d.doc->arena;
   d.blk = d.blk_end = NULL;
-  if (len >= ZRB_BLOCK_MIN / 8) {
+  /* The pre-sized block spares first-touch faults of fresh memory. A reused doc that kept memory
+   * (any, when decoding a stream; a big tree's worth otherwise) has paid those already: it skips
+   * the pre-scan, and its arena grows normally if the kept memory runs out. */
+  int reuse = into && d.arena->total + d.arena->spare_bytes >= (used ? 1 : ZRB_BLOCK_MIN);
+  if (len >= ZRB_BLOCK_MIN / 8 && !reuse) {
     uint64_t est = zr__binary_tree_bytes(d.base, len, d.copy);
     if (est >= ZRB_BLOCK_MIN && est < SIZE_MAX / 2) {
       /* from the arena (limits and allocator hooks apply); on failure the ordinary path runs */
@@ -688,12 +710,32 @@ zr_status zr_binary_decode(const void *data, size_t len, const zr_decode_opts *o
   }
   zr_value root;
   const uint8_t *p = dec_value(&d, d.base + ZR_BINARY_HEADER_SIZE, &root, 0);
-  if (p && p != d.end) p = fail(&d, ZR_ERR_MALFORMED, p, "%lld trailing bytes after the root value", (long long)(d.end - p));
+  if (p && !used && p != d.end) p = fail(&d, ZR_ERR_MALFORMED, p, "%lld trailing bytes after the root value", (long long)(d.end - p));
   if (!p) {
-    zr_doc_free(d.doc);
+    if (into) zr_doc_reset(into);
+    else zr_doc_free(d.doc);
     return d.st != ZR_OK ? d.st : ZR_ERR_INTERNAL;
   }
   d.doc->root = root;
-  *out = d.doc;
+  if (used) *used = (size_t)(p - d.base);
+  if (out) *out = d.doc;
   return ZR_OK;
+}
+
+zr_status zr_binary_decode(const void *data, size_t len, const zr_decode_opts *opts, zr_doc **out, zr_error *err) {
+  if (out) *out = NULL;
+  if (!out || (!data && len)) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
+  return decode_common(data, len, opts, NULL, out, NULL, err);
+}
+
+zr_status zr_binary_decode_into(const void *data, size_t len, const zr_decode_opts *opts, zr_doc *doc, zr_error *err) {
+  if (!doc || (!data && len)) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
+  return decode_common(data, len, opts, doc, NULL, NULL, err);
+}
+
+zr_status zr_binary_decode_next(const void *data, size_t len, const zr_decode_opts *opts, zr_doc *doc, size_t *used,
+                                zr_error *err) {
+  if (used) *used = 0;
+  if (!doc || !used || (!data && len)) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
+  return decode_common(data, len, opts, doc, NULL, used, err);
 }
