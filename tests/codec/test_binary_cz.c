@@ -64,21 +64,22 @@ static const zr_value *member(const zr_value *m, const char *key) {
 static void test_roundtrip(void **state) {
   (void)state;
   zr_doc *d = zr_doc_new(NULL);
-  zr_value v = build(d, 20000);
+  zr_value v = build(d, 6000);
   size_t plain_len = 0;
   uint8_t *plain = encode(&v, NULL, NULL, &plain_len);
   assert_int_equal(plain[3], 1);
-  static const char *codecs[] = {"lz4", "zstd", "gzip", "auto"};
-  static const char *filters[] = {NULL, "none", "byte", "bit"};
-  for (size_t c = 0; c < 4; c++) {
-    for (size_t f = 0; f < 4; f++) {
+  static const char *const combos[][2] = {{"lz4", NULL},  {"lz4", "none"}, {"lz4", "byte"},  {"lz4", "bit"},
+                                           {"zstd", "byte"}, {"gzip", NULL},  {"auto", NULL},   {"auto", "auto"}};
+  for (size_t k = 0; k < sizeof combos / sizeof *combos; k++) {
+    const char *codec = combos[k][0], *filter = combos[k][1];
+    {
       size_t n = 0;
-      uint8_t *b = encode(&v, codecs[c], filters[f], &n);
+      uint8_t *b = encode(&v, codec, filter, &n);
       assert_int_equal(b[3], 2);
       assert_true(n < plain_len);
       zr_doc *back = NULL;
       zr_error e;
-      if (zr_binary_decode(b, n, NULL, &back, &e) != ZR_OK) fail_msg("%s/%s: %s", codecs[c], filters[f] ? filters[f] : "-", e.message);
+      if (zr_binary_decode(b, n, NULL, &back, &e) != ZR_OK) fail_msg("%s/%s: %s", codec, filter ? filter : "-", e.message);
       assert_true(zr_value_equal(zr_doc_root(back), &v));
       /* the incompressible tensor stays raw: a view into the input */
       const zr_value *noise = member(zr_doc_root(back), "noise");
