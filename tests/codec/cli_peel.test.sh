@@ -35,9 +35,11 @@ for sh in byte bit auto; do
   [ "$(stat -c %s "$tmp/ts.$sh.zrb")" -lt "$(stat -c %s "$tmp/plain.zrb")" ]
   "$Z" inspect --json "$tmp/ts.$sh.zrb" > "$tmp/insp.json"
   grep -q '"compressed": *true' "$tmp/insp.json"
+  grep -q '"codec": *"lz4"' "$tmp/insp.json"
+  [ $sh = auto ] || grep -q "\"filter\": *\"$sh\"" "$tmp/insp.json"
   "$Z" convert "$tmp/ts.$sh.zrb" "$tmp/ts.back.json"
   /usr/bin/python3 -c 'import json,sys; assert json.load(open(sys.argv[1])) == json.load(open(sys.argv[2]))' "$tmp/ts.json" "$tmp/ts.back.json"
 done
-echo "ok - --shuffle byte|bit|auto compresses typed arrays inside the binary format"
+echo "ok - --shuffle byte|bit|auto compresses typed arrays inside the binary format (inspect: codec, filter)"
 set +e; "$Z" convert "$tmp/ts.json" "$tmp/y.zrb" --shuffle sideways 2>/dev/null; rc=$?; set -e
 [ $rc -eq 2 ]; echo "ok - unknown --shuffle is a usage error"

@@ -3,6 +3,15 @@
 #include <stdio.h>
 
 #include "formats/binary/binary_internal.h"
+#include "zerial/codec.h"
+
+/* ",\"codec\":…,\"filter\":…" of a block container at c (clen bytes), for inspect trees. */
+static zr_status czinfo(zr__buf *b, const uint8_t *c, uint64_t clen) {
+  if (clen < 8 || memcmp(c, ZR_BLOCKS_MAGIC, 4) != 0) return ZR_OK;
+  const char *cn = zr_codec_info_get(c[5]) ? zr_codec_info_get(c[5])->name : "unknown";
+  const char *fn = zr_filter_name(c[6]) ? zr_filter_name(c[6]) : "unknown";
+  return zr__buf_printf(b, ",\"codec\":\"%s\",\"filter\":\"%s\",\"stored\":%llu", cn, fn, (unsigned long long)clen);
+}
 
 int zr_binary_detect(const void *data, size_t len) {
   const uint8_t *p = data;
@@ -114,10 +123,11 @@ static const uint8_t *stensor(scan *s, const uint8_t *p, zr__buf *tree, int comp
   const uint8_t *descr = p;
   if (dl && !(p = sskip(s, p, dl - 1, "a tensor descr"))) return NULL;
   if (!(p = svarint(s, p, &len, "a tensor data length"))) return NULL;
-  uint64_t off;
+  uint64_t off, clen = 0;
+  const uint8_t *cz = NULL;
   if (compressed) {
-    uint64_t clen;
     if (!(p = svarint(s, p, &clen, "a compressed length"))) return NULL;
+    cz = p;
     off = (uint64_t)(p - s->base);
     if (!(p = sskip(s, p, clen, "a compressed tensor"))) return NULL;
     s->compressed_bytes += clen;
@@ -143,6 +153,7 @@ static const uint8_t *stensor(scan *s, const uint8_t *p, zr__buf *tree, int comp
       st = zr__buf_printf(b, ",\"descr\":");
       if (st == ZR_OK) st = json_str(b, descr, (size_t)(dl - 1));
     }
+    if (st == ZR_OK && cz) st = czinfo(b, cz, clen);
     if (st == ZR_OK && k == 0) st = zr__buf_push(b, '}');
     if (st != ZR_OK) {
       s->st = zr__err_nomem(s->err);
@@ -233,10 +244,12 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
       size_t w = zrb_el_size(code);
       if (!w) return sfail(s, ZR_ERR_MALFORMED, p - 1, "a typed-list element code");
       if (!(p = svarint(s, p, &n, "a typed-list count"))) return NULL;
+      const uint8_t *cz = NULL;
+      uint64_t clen = 0;
       if (tag == ZRB_CTYPED) {
-        uint64_t clen;
-        if (!(p = svarint(s, p, &clen, "a compressed length")) || !(p = sskip(s, p, clen, "a compressed typed list")))
-          return NULL;
+        if (!(p = svarint(s, p, &clen, "a compressed length"))) return NULL;
+        cz = p;
+        if (!(p = sskip(s, p, clen, "a compressed typed list"))) return NULL;
         if (n > UINT64_MAX / 16) return sfail(s, ZR_ERR_MALFORMED, at, "a typed-list count");
         s->compressed_bytes += clen;
       } else {
@@ -257,7 +270,7 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
         s->st = zr__err_nomem(s->err);
         return NULL;
       }
-      if (tree && tag == ZRB_CTYPED && zr__buf_printf(tree, ",\"compressed\":true") != ZR_OK) {
+      if (tree && tag == ZRB_CTYPED && (zr__buf_printf(tree, ",\"compressed\":true") != ZR_OK || czinfo(tree, cz, clen) != ZR_OK)) {
         s->st = zr__err_nomem(s->err);
         return NULL;
       }
