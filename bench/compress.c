@@ -5,7 +5,8 @@
  *   records a record-like byte stream (JSON-ish rows with ids, names, scores, tags)
  * plus shuffle throughput against memcpy of the same buffer.
  *
- * Usage: bench_compress [--mib N] [--runs N] [--json PATH]
+ * Usage: bench_compress [--mib N] [--runs N] [--json PATH] [--only lz4|zstd|gzip]
+ * Speeds are given by wall clock and by CPU time of the process (the machine may be loaded).
  * Every figure is the median of --runs runs (default 5). Speeds are MB/s of uncompressed data. */
 #include <libdeflate.h>
 #include <lz4frame.h>
@@ -26,6 +27,12 @@
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -79,11 +86,17 @@ static void gen_records(uint8_t *b, size_t n) {
 
 typedef struct result {
   char dataset[16], name[48];
-  double ratio, c_mbs, d_mbs;
+  double ratio, c_mbs, d_mbs;    /* wall clock */
+  double c_cpu, d_cpu;           /* CPU time of the process (all threads) */
 } result;
 static result results[256];
 static int nresults;
 static int RUNS = 5;
+static const char *ONLY;
+static unsigned ACCEL;      /* --accel N: LZ4 acceleration (0: default) */
+static uint32_t BLOCK_SIZE; /* --block KiB: zerial block size (0: the codec's default) */ /* --only CODEC: benchmark one codec */
+/* CPU seconds of the last TIME()s, per run, for the compress (ct) and decompress (dt) arrays */
+static double cct[16], cdt[16];
 
 static void record(const char *ds, const char *name, size_t raw, size_t z, double *ct, double *dt, int runs) {
   result *r = &results[nresults++];
@@ -92,17 +105,24 @@ static void record(const char *ds, const char *name, size_t raw, size_t z, doubl
   r->ratio = (double)raw / (double)z;
   r->c_mbs = (double)raw / 1e6 / median(ct, runs);
   r->d_mbs = dt ? (double)raw / 1e6 / median(dt, runs) : 0;
-  printf("%-8s %-34s ratio %7.2f  compress %8.0f MB/s  decompress %8.0f MB/s\n", ds, name, r->ratio, r->c_mbs,
-         r->d_mbs);
+  r->c_cpu = (double)raw / 1e6 / median(cct, runs);
+  r->d_cpu = dt ? (double)raw / 1e6 / median(cdt, runs) : 0;
+  printf("%-8s %-34s ratio %7.3f  compress %6.0f MB/s (cpu %6.0f)  decompress %6.0f MB/s (cpu %6.0f)\n", ds, name,
+         r->ratio, r->c_mbs, r->c_cpu, r->d_mbs, r->d_cpu);
   fflush(stdout);
 }
 
-#define TIME(expr)                                                                                 \
+/* Wall seconds of expr; the CPU seconds go to *cpu_slot_. */
+#define TIMEC(cpu_slot_, expr)                                                                     \
   ({                                                                                              \
-    double t0_ = now();                                                                           \
+    double c0_ = cpu_now(), t0_ = now();                                                          \
     expr;                                                                                         \
-    now() - t0_;                                                                                  \
+    double t1_ = now();                                                                           \
+    *(cpu_slot_) = cpu_now() - c0_;                                                               \
+    t1_ - t0_;                                                                                    \
   })
+static double cpu_sink_ __attribute__((unused));
+#define TIME(expr) TIMEC(&cpu_sink_, expr)
 
 static void check(int ok, const char *what) {
   if (!ok) {
@@ -192,6 +212,8 @@ static size_t zr_blocks(const uint8_t *in, size_t n, uint8_t *out, size_t cap, i
   o.filter = filter;
   o.typesize = 8;
   o.threads = threads;
+  o.block_size = BLOCK_SIZE;
+  o.acceleration = ACCEL;
   zr_sink *s = NULL;
   zr_sink_fixed_new(out, cap, &s, NULL);
   size_t zn = 0;
@@ -217,36 +239,37 @@ static void bench_dataset(const char *ds, const uint8_t *in, size_t n, uint8_t *
   for (size_t ci = 0; ci < sizeof cfg / sizeof *cfg; ci++) {
     int c = cfg[ci].codec, lv = cfg[ci].level;
     const char *cn = zr_codec_info_get(c)->name;
+    if (ONLY && strcmp(ONLY, cn) != 0) continue;
     char name[64];
     runs = c == ZR_CODEC_GZIP ? (RUNS < 3 ? RUNS : 3) : RUNS;
     /* raw library, one frame */
     for (int r = 0; r < runs; r++) {
       if (c == ZR_CODEC_LZ4) {
-        ct[r] = TIME(zn = raw_lz4(in, n, z, zcap, lv));
-        dt[r] = TIME(raw_unlz4(z, zn, back, n));
+        ct[r] = TIMEC(&cct[r], zn = raw_lz4(in, n, z, zcap, lv));
+        dt[r] = TIMEC(&cdt[r], raw_unlz4(z, zn, back, n));
       } else if (c == ZR_CODEC_ZSTD) {
-        ct[r] = TIME(zn = raw_zstd(in, n, z, zcap, lv));
-        dt[r] = TIME(raw_unzstd(z, zn, back, n));
+        ct[r] = TIMEC(&cct[r], zn = raw_zstd(in, n, z, zcap, lv));
+        dt[r] = TIMEC(&cdt[r], raw_unzstd(z, zn, back, n));
       } else {
-        ct[r] = TIME(zn = raw_libdeflate(in, n, z, zcap, lv));
-        dt[r] = TIME(raw_unlibdeflate(z, zn, back, n));
+        ct[r] = TIMEC(&cct[r], zn = raw_libdeflate(in, n, z, zcap, lv));
+        dt[r] = TIMEC(&cdt[r], raw_unlibdeflate(z, zn, back, n));
       }
     }
     snprintf(name, sizeof name, "raw %s %d", c == ZR_CODEC_GZIP ? "libdeflate-gzip" : cn, lv);
     record(ds, name, n, zn, ct, dt, runs);
     if (c == ZR_CODEC_GZIP) {
       for (int r = 0; r < runs; r++) {
-        ct[r] = TIME(zn = raw_zlib(in, n, z, zcap, lv));
-        dt[r] = TIME(raw_unzlib(z, zn, back, n));
+        ct[r] = TIMEC(&cct[r], zn = raw_zlib(in, n, z, zcap, lv));
+        dt[r] = TIMEC(&cdt[r], raw_unzlib(z, zn, back, n));
       }
       snprintf(name, sizeof name, "raw zlib-gzip %d", lv);
       record(ds, name, n, zn, ct, dt, runs);
     }
     /* zerial one frame, no filter */
     for (int r = 0; r < runs; r++) {
-      ct[r] = TIME(check(zr_codec_compress(c, lv, in, n, z, zcap, &zn, NULL) == ZR_OK, "zr_codec_compress"));
+      ct[r] = TIMEC(&cct[r], check(zr_codec_compress(c, lv, in, n, z, zcap, &zn, NULL) == ZR_OK, "zr_codec_compress"));
       size_t bn = 0;
-      dt[r] = TIME(check(zr_codec_decompress(c, z, zn, back, n, &bn, NULL) == ZR_OK && bn == n, "zr_codec_decompress"));
+      dt[r] = TIMEC(&cdt[r], check(zr_codec_decompress(c, z, zn, back, n, &bn, NULL) == ZR_OK && bn == n, "zr_codec_decompress"));
     }
     check(memcmp(back, in, n) == 0, "round trip");
     snprintf(name, sizeof name, "zerial %s %d frame", cn, lv);
@@ -255,9 +278,9 @@ static void bench_dataset(const char *ds, const uint8_t *in, size_t n, uint8_t *
     for (int f = 0; f < 4; f++) {
       int filter = f == 3 ? ZR_FILTER_SHUFFLE : f;
       for (int r = 0; r < runs; r++) {
-        ct[r] = TIME(zn = zr_blocks(in, n, z, zcap, c, lv, filter, 1, f == 3 ? pool : NULL));
+        ct[r] = TIMEC(&cct[r], zn = zr_blocks(in, n, z, zcap, c, lv, filter, 1, f == 3 ? pool : NULL));
         size_t bn = 0;
-        dt[r] = TIME(check(zr_codec_blocks_decompress(z, zn, 1, f == 3 ? pool : NULL, back, n, &bn, NULL) == ZR_OK,
+        dt[r] = TIMEC(&cdt[r], check(zr_codec_blocks_decompress(z, zn, 1, f == 3 ? pool : NULL, back, n, &bn, NULL) == ZR_OK,
                            "blocks decompress"));
       }
       check(memcmp(back, in, n) == 0, "round trip");
@@ -268,11 +291,16 @@ static void bench_dataset(const char *ds, const uint8_t *in, size_t n, uint8_t *
     for (int f = 1; f <= 2; f++) {
       int bz = 0;
       for (int r = 0; r < runs; r++) {
-        ct[r] = TIME(bz = blosc_compress_ctx(cfg[ci].blosc_clevel, f, 8, n, in, z, zcap, cfg[ci].blosc_name, 0, 1));
+        ct[r] = TIMEC(&cct[r], bz = blosc_compress_ctx(cfg[ci].blosc_clevel, f, 8, n, in, z, zcap, cfg[ci].blosc_name, 0, 1));
         check(bz > 0, "blosc_compress_ctx");
-        dt[r] = TIME(check(blosc_decompress_ctx(z, back, n, 1) == (int)n, "blosc_decompress_ctx"));
+        dt[r] = TIMEC(&cdt[r], check(blosc_decompress_ctx(z, back, n, 1) == (int)n, "blosc_decompress_ctx"));
       }
       check(memcmp(back, in, n) == 0, "blosc round trip");
+      {
+        size_t nb_ = 0, cb_ = 0, bs_ = 0;
+        blosc_cbuffer_sizes(z, &nb_, &cb_, &bs_);
+        printf("         (blosc block size %zu KiB)\n", bs_ >> 10);
+      }
       snprintf(name, sizeof name, "blosc %s clevel %d %s", cfg[ci].blosc_name, cfg[ci].blosc_clevel, f == 1 ? "byte" : "bit");
       record(ds, name, n, (size_t)bz, ct, dt, runs);
     }
@@ -286,28 +314,30 @@ static void naive_shuffle(size_t T, const uint8_t *s, uint8_t *d, size_t len) {
     for (size_t k = 0; k < T; k++) d[k * n + i] = s[i * T + k];
 }
 
-static double shuffle_figs[8];
+static double shuffle_figs[8], shuffle_cpu[8];
 
 static void bench_shuffle(const uint8_t *in, size_t n, uint8_t *out) {
-  double t[16];
+  double t[16], ct_[16];
   const char *names[] = {"memcpy", "naive loop", "zr_shuffle scalar", "zr_shuffle sse2", "zr_shuffle avx2",
                          "zr_unshuffle auto", "zr_bitshuffle auto", "zr_bitunshuffle auto"};
   for (int k = 0; k < 8; k++) {
     for (int r = 0; r < RUNS; r++) {
       switch (k) {
-        case 0: t[r] = TIME(memcpy(out, in, n)); break;
-        case 1: t[r] = TIME(naive_shuffle(8, in, out, n)); break;
-        case 2: t[r] = TIME(zr_shuffle(ZR_SIMD_SCALAR, 8, in, out, n)); break;
-        case 3: t[r] = TIME(zr_shuffle(ZR_SIMD_SSE2, 8, in, out, n)); break;
-        case 4: t[r] = TIME(zr_shuffle(ZR_SIMD_AVX2, 8, in, out, n)); break;
-        case 5: t[r] = TIME(zr_unshuffle(ZR_SIMD_AUTO, 8, in, out, n)); break;
-        case 6: t[r] = TIME(zr_bitshuffle(ZR_SIMD_AUTO, 8, in, out, n)); break;
-        case 7: t[r] = TIME(zr_bitunshuffle(ZR_SIMD_AUTO, 8, in, out, n)); break;
+        case 0: t[r] = TIMEC(&ct_[r], memcpy(out, in, n)); break;
+        case 1: t[r] = TIMEC(&ct_[r], naive_shuffle(8, in, out, n)); break;
+        case 2: t[r] = TIMEC(&ct_[r], zr_shuffle(ZR_SIMD_SCALAR, 8, in, out, n)); break;
+        case 3: t[r] = TIMEC(&ct_[r], zr_shuffle(ZR_SIMD_SSE2, 8, in, out, n)); break;
+        case 4: t[r] = TIMEC(&ct_[r], zr_shuffle(ZR_SIMD_AVX2, 8, in, out, n)); break;
+        case 5: t[r] = TIMEC(&ct_[r], zr_unshuffle(ZR_SIMD_AUTO, 8, in, out, n)); break;
+        case 6: t[r] = TIMEC(&ct_[r], zr_bitshuffle(ZR_SIMD_AUTO, 8, in, out, n)); break;
+        case 7: t[r] = TIMEC(&ct_[r], zr_bitunshuffle(ZR_SIMD_AUTO, 8, in, out, n)); break;
       }
       __asm__ volatile("" ::"r"(out) : "memory");
     }
     shuffle_figs[k] = (double)n / 1e6 / median(t, RUNS);
-    printf("shuffle  %-22s %8.0f MB/s  (%.2fx memcpy)\n", names[k], shuffle_figs[k], shuffle_figs[k] / shuffle_figs[0]);
+    shuffle_cpu[k] = (double)n / 1e6 / median(ct_, RUNS);
+    printf("shuffle  %-22s %8.0f MB/s  (%.2fx memcpy)   cpu %8.0f MB/s  (%.2fx memcpy)\n", names[k], shuffle_figs[k],
+           shuffle_figs[k] / shuffle_figs[0], shuffle_cpu[k], shuffle_cpu[k] / shuffle_cpu[0]);
   }
 }
 
@@ -318,6 +348,9 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--mib") && i + 1 < argc) mib = (size_t)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--runs") && i + 1 < argc) RUNS = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
+    else if (!strcmp(argv[i], "--only") && i + 1 < argc) ONLY = argv[++i];
+    else if (!strcmp(argv[i], "--accel") && i + 1 < argc) ACCEL = (unsigned)atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--block") && i + 1 < argc) BLOCK_SIZE = (uint32_t)atoi(argv[++i]) << 10;
     else if (!strcmp(argv[i], "--small")) mib = 4, RUNS = 1;
   }
   if (RUNS < 1) RUNS = 1;
@@ -355,10 +388,12 @@ int main(int argc, char **argv) {
                "\"unshuffle\": %.0f, \"bitshuffle\": %.0f, \"bitunshuffle\": %.0f},\n",
             shuffle_figs[0], shuffle_figs[1], shuffle_figs[2], shuffle_figs[3], shuffle_figs[4], shuffle_figs[5],
             shuffle_figs[6], shuffle_figs[7]);
+    fprintf(f, "  \"shuffle_cpu_mbs\": {\"memcpy\": %.0f, \"avx2\": %.0f, \"unshuffle\": %.0f},\n", shuffle_cpu[0],
+            shuffle_cpu[4], shuffle_cpu[5]);
     fprintf(f, "  \"results\": [\n");
     for (int i = 0; i < nresults; i++)
-      fprintf(f, "    {\"dataset\": \"%s\", \"name\": \"%s\", \"ratio\": %.3f, \"compress_mbs\": %.0f, \"decompress_mbs\": %.0f}%s\n",
-              results[i].dataset, results[i].name, results[i].ratio, results[i].c_mbs, results[i].d_mbs,
+      fprintf(f, "    {\"dataset\": \"%s\", \"name\": \"%s\", \"ratio\": %.3f, \"compress_mbs\": %.0f, \"decompress_mbs\": %.0f, \"compress_cpu_mbs\": %.0f, \"decompress_cpu_mbs\": %.0f}%s\n",
+              results[i].dataset, results[i].name, results[i].ratio, results[i].c_mbs, results[i].d_mbs, results[i].c_cpu, results[i].d_cpu,
               i + 1 < nresults ? "," : "");
     fprintf(f, "  ]\n}\n");
     fclose(f);

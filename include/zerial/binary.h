@@ -30,8 +30,9 @@
 extern "C" {
 #endif
 
-/** @brief The newest format version this library writes (and the newest it reads). */
-#define ZR_BINARY_VERSION 1
+/** @brief The newest format version this library writes (and the newest it reads). Version 2 adds
+ * compressed typed lists and tensors; an encoding without compression is written as version 1. */
+#define ZR_BINARY_VERSION 2
 /** @brief The three magic bytes that open every encoding; the fourth byte is the version. */
 #define ZR_BINARY_MAGIC "ZRB"
 /** @brief Bytes of the header (magic + version) before the root value. */

@@ -295,6 +295,8 @@ typedef struct zr_codec_opts {
   double auto_min_gain;      /**< minimum fraction saved, 0…1 (0: policy default: speed .25, balanced .10, size .03) */
   uint64_t max_output;       /**< decompression limit (0: ZR_DEFAULT_MAX_BYTES) */
   const zr_allocator *alloc; /**< scratch and output buffers (NULL: default) */
+  unsigned acceleration;     /**< LZ4 fast levels (1-2) in the block container: acceleration factor, higher is
+                                  faster with a lower ratio (0: 1, as liblz4's default) */
 } zr_codec_opts;
 
 /**
@@ -340,8 +342,9 @@ ZR_API void zr_codec_pool_free(zr_codec_pool *pool);
 
 /** @brief Magic of the block container: "ZRCB". */
 #define ZR_BLOCKS_MAGIC "ZRCB"
-/** @brief Version of the block container written by this library. */
-#define ZR_BLOCKS_VERSION 1
+/** @brief Newest version of the block container (2: LZ4 blocks in the LZ4 block format, split per
+ * byte row; containers of other codecs are still written as version 1). Readers take 1 and 2. */
+#define ZR_BLOCKS_VERSION 2
 /** @brief Size of the fixed header of the block container. */
 #define ZR_BLOCKS_HEADER_SIZE 32
 
@@ -371,6 +374,8 @@ typedef struct zr_blocks_info {
   uint32_t raw_blocks;   /**< blocks stored uncompressed */
   uint64_t raw_len;      /**< total decompressed size */
   uint64_t stored_len;   /**< size of the whole container */
+  unsigned version;      /**< container version (1 or 2) */
+  unsigned flags;        /**< header flags (version 2: 0x01 LZ4 block format, streams split per byte row) */
 } zr_blocks_info;
 
 /**

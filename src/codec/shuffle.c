@@ -133,27 +133,39 @@ __attribute__((target("avx2"))) static inline void net_avx2(__m256i *v, size_t T
   }
 }
 
+/* Load 32 elements at a: lane 0 gets elements 0..15, lane 1 elements 16..31. */
+#define ZR_AVX2_LOAD32(TT, v, a)                                                                      \
+  for (size_t i = 0; i < TT; i += 2) {                                                              \
+    __m256i x = _mm256_loadu_si256((const __m256i *)((a) + 16 * i));                               \
+    __m256i y = _mm256_loadu_si256((const __m256i *)((a) + 16 * TT + 16 * i));                     \
+    v[i] = _mm256_permute2x128_si256(x, y, 0x20);                                                   \
+    v[i + 1] = _mm256_permute2x128_si256(x, y, 0x31);                                               \
+  }
+
 #define ZR_AVX2_SHUF(TT)                                                                              \
   __attribute__((target("avx2"))) static void shuf_avx2_##TT(const uint8_t *s, uint8_t *d, size_t n, size_t st, size_t *done) { \
     size_t e = 0;                                                                                   \
-    /* rows far out of cache: non-temporal stores (aligned rows only) */                           \
-    int nt = n * TT >= ZR_NT_MIN && (((uintptr_t)d | st) & 31) == 0;                                \
+    /* rows far out of cache: non-temporal stores of whole 64-byte lines (aligned rows only) */    \
+    if (n * TT >= ZR_NT_MIN && (((uintptr_t)d | st) & 63) == 0) {                                  \
+      for (; e + 64 <= n; e += 64) {                                                                \
+        __m256i v[TT], u[TT];                                                                       \
+        ZR_AVX2_LOAD32(TT, v, s + e * TT)                                                           \
+        ZR_AVX2_LOAD32(TT, u, s + (e + 32) * TT)                                                    \
+        net_avx2(v, TT, 4);                                                                         \
+        net_avx2(u, TT, 4);                                                                         \
+        for (size_t k = 0; k < TT; k++) {                                                           \
+          _mm256_stream_si256((__m256i *)(d + k * st + e), v[k]);                                   \
+          _mm256_stream_si256((__m256i *)(d + k * st + e + 32), u[k]);                              \
+        }                                                                                           \
+      }                                                                                             \
+      _mm_sfence();                                                                                 \
+    }                                                                                               \
     for (; e + 32 <= n; e += 32) {                                                                  \
       __m256i v[TT];                                                                                \
-      const uint8_t *a = s + e * TT, *b = a + 16 * TT;                                              \
-      for (size_t i = 0; i < TT; i += 2) {                                                          \
-        __m256i x = _mm256_loadu_si256((const __m256i *)(a + 16 * i));                             \
-        __m256i y = _mm256_loadu_si256((const __m256i *)(b + 16 * i));                             \
-        v[i] = _mm256_permute2x128_si256(x, y, 0x20);                                               \
-        v[i + 1] = _mm256_permute2x128_si256(x, y, 0x31);                                           \
-      }                                                                                             \
+      ZR_AVX2_LOAD32(TT, v, s + e * TT)                                                             \
       net_avx2(v, TT, 4);                                                                           \
-      if (nt)                                                                                       \
-        for (size_t k = 0; k < TT; k++) _mm256_stream_si256((__m256i *)(d + k * st + e), v[k]);     \
-      else                                                                                          \
-        for (size_t k = 0; k < TT; k++) _mm256_storeu_si256((__m256i *)(d + k * st + e), v[k]);     \
+      for (size_t k = 0; k < TT; k++) _mm256_storeu_si256((__m256i *)(d + k * st + e), v[k]);       \
     }                                                                                               \
-    if (nt) _mm_sfence();                                                                           \
     *done = e;                                                                                      \
   }                                                                                                 \
   __attribute__((target("avx2"))) static void unshuf_avx2_##TT(const uint8_t *s, uint8_t *d, size_t n, size_t st, size_t *done) { \
@@ -211,6 +223,14 @@ static kern_fn shuf_kernel(zr_simd simd, size_t T, int inverse) {
 static void shuffle_elems(zr_simd simd, size_t T, const uint8_t *s, uint8_t *d, size_t n) {
   size_t done = 0;
   kern_fn k = shuf_kernel(simd, T, 0);
+#if ZR_X86
+  /* large shuffles: align the rows to cache lines (a few scalar elements first) so the kernel can
+   * write them with non-temporal stores; rows share an alignment when n is a multiple of 64 */
+  if (k && simd == ZR_SIMD_AVX2 && n * T >= ZR_NT_MIN && n % 64 == 0) {
+    done = (64 - ((uintptr_t)d & 63)) & 63;
+    shuf_scalar(T, s, d, n, 0, done);
+  }
+#endif
   if (k) {
     size_t got = 0;
     k(s + done * T, d + done, n - done, n, &got);

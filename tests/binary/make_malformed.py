@@ -8,7 +8,7 @@ cases = {
     "short_header": b"ZR",
     "bad_magic": b"XRB\x01\xc0",
     "version_0": b"ZRB\x00\xc0",
-    "version_future": b"ZRB\x02\xc0",
+    "version_future": b"ZRB\x03\xc0",
     "no_root": H,
     "reserved_tag": H + b"\xda",
     "int24_truncated": H + b"\xd9\x01\x02",

@@ -139,6 +139,64 @@ static void test_corruption(void **state) {
   free(in);
 }
 
+/* Version 2 (LZ4 block format, split streams) for LZ4; version 1 for the other codecs; a version-1
+ * LZ4 container (one LZ4 frame per block, as written before version 2) still reads. */
+static void test_versions(void **state) {
+  (void)state;
+  size_t len;
+  uint8_t *in = make_shape(SHAPE_TIMES, 4000, &len);
+  for (int c = 1; c < ZR_CODEC_COUNT; c++) {
+    zr_codec_opts o;
+    memset(&o, 0, sizeof o);
+    o.codec = c;
+    o.filter = ZR_FILTER_SHUFFLE;
+    o.typesize = 8;
+    size_t zn = 0;
+    uint8_t *z = container(in, len, &o, &zn, NULL);
+    zr_blocks_info info;
+    assert_int_equal(zr_codec_blocks_info(z, zn, &info, NULL), ZR_OK);
+    assert_int_equal(info.version, c == ZR_CODEC_LZ4 ? 2 : 1);
+    assert_int_equal(info.flags, c == ZR_CODEC_LZ4 ? 1 : 0);
+    assert_int_equal(z[4], info.version);
+    free(z);
+  }
+  /* hand-built version 1: header, one entry, one LZ4 frame of the shuffled bytes */
+  uint8_t *sh = malloc(len);
+  zr_shuffle(ZR_SIMD_AUTO, 8, in, sh, len);
+  size_t cap = zr_codec_bound(ZR_CODEC_LZ4, len);
+  uint8_t *v1 = calloc(1, ZR_BLOCKS_HEADER_SIZE + 8 + cap);
+  size_t fn = 0;
+  assert_int_equal(zr_codec_compress(ZR_CODEC_LZ4, 1, sh, len, v1 + ZR_BLOCKS_HEADER_SIZE + 8, cap, &fn, NULL), ZR_OK);
+  memcpy(v1, "ZRCB", 4);
+  v1[4] = 1;
+  v1[5] = ZR_CODEC_LZ4;
+  v1[6] = ZR_FILTER_SHUFFLE;
+  v1[7] = 8;
+  uint32_t bs = 1u << 20, nb = 1, fn32 = (uint32_t)fn, zero = 0;
+  uint64_t raw = len;
+  memcpy(v1 + 8, &bs, 4);
+  memcpy(v1 + 12, &nb, 4);
+  memcpy(v1 + 16, &raw, 8);
+  v1[24] = 1;
+  memcpy(v1 + ZR_BLOCKS_HEADER_SIZE, &fn32, 4);
+  memcpy(v1 + ZR_BLOCKS_HEADER_SIZE + 4, &zero, 4);
+  uint32_t hc = (uint32_t)zr_xxh3_64(v1 + ZR_BLOCKS_HEADER_SIZE, 8, zr_xxh3_64(v1, 28, 0));
+  memcpy(v1 + 28, &hc, 4);
+  size_t vn = ZR_BLOCKS_HEADER_SIZE + 8 + fn, bn = 0;
+  uint8_t *back = malloc(len);
+  zr_error e;
+  if (zr_codec_blocks_decompress(v1, vn, 1, NULL, back, len, &bn, &e) != ZR_OK) fail_msg("%s", e.message);
+  assert_int_equal(bn, len);
+  assert_memory_equal(back, in, len);
+  /* version 1 must not carry the version-2 flag */
+  v1[25] = 1;
+  assert_int_not_equal(zr_codec_blocks_decompress(v1, vn, 1, NULL, back, len, &bn, NULL), ZR_OK);
+  free(back);
+  free(v1);
+  free(sh);
+  free(in);
+}
+
 static void test_auto(void **state) {
   (void)state;
   zr_codec_opts o;
@@ -288,7 +346,7 @@ static void test_deflate(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_filter_gain), cmocka_unit_test(test_corruption),
-      cmocka_unit_test(test_auto),      cmocka_unit_test(test_arrow),       cmocka_unit_test(test_deflate),
+      cmocka_unit_test(test_versions),  cmocka_unit_test(test_auto),      cmocka_unit_test(test_arrow),       cmocka_unit_test(test_deflate),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,7 +69,9 @@ zr_status zr_cli_input_open(const char *path, zr_cli_input *in, zr_error *err);
 void zr_cli_input_close(zr_cli_input *in);
 
 /**
- * An input seen through an optional envelope: when @p data starts with the envelope magic, the
+ * An input seen through an optional envelope: a bare zstd, LZ4 or gzip frame (`data.json.zst`) is
+ * first decompressed (peeled_codec set; at most ZR_CLI_MAX_RAW bytes) and what it holds is read as
+ * below. When @p data starts with the envelope magic, the
  * frame is verified and unwrapped (env filled, payload = the frame's payload, decompressed when
  * the frame names a codec, fmt from its format id); otherwise payload = data and fmt from detection (NULL when
  * undetected).
@@ -82,6 +84,9 @@ typedef struct zr_cli_payload {
   const zr_format *fmt; /**< detected / named format, or NULL */
   uint16_t format_id;   /**< the envelope's id (may be unknown to this build) */
   uint8_t *owned;       /**< the decompressed payload (data points here), or NULL */
+  int peeled_codec;     /**< codec of a bare zstd/LZ4/gzip frame peeled off the input (0: none) */
+  uint8_t *peeled;      /**< the peeled input's decompressed bytes (zr_free), or NULL */
+  size_t peeled_len;    /**< their size (the compressed size is the input's) */
 } zr_cli_payload;
 
 /** Largest decompressed payload the CLI accepts (16 GiB). */

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "convert_stream.h"
+#include "zerial/codec.h"
 #include "zerial/serialize.h"
 
 static int run(int argc, char **argv);
@@ -23,6 +24,8 @@ static const zr_cli_cmd cmd = {
     "  --to auto       let zerial choose the format (prints the choice and its reasons)\n"
     "  --compression C auto, none, lz4, zstd or gzip (through the serialization manager)\n"
     "  --level N       compression level\n"
+    "  --shuffle S     byte, bit, none or auto: compress the typed arrays inside the format (binary typed lists\n"
+    "                  and tensors, per block, with codec --compression or auto) after this shuffle filter\n"
     "  --envelope      wrap the output in a checksummed envelope (producer zerial-cli, created-at, lineage;\n"
     "                  the default for .zrl outputs)\n"
     "  --no-envelope   never wrap the output\n"
@@ -84,7 +87,7 @@ static int run(int argc, char **argv) {
   for (int i = 1; i < argc; i++) /* chunked, resumable conversion lives in convert_stream.c */
     if (strcmp(argv[i], "--stream") == 0) return zr_cli_convert_stream(argc, argv);
   const char *in_path = NULL, *out_path = NULL, *from = NULL, *to = NULL;
-  const char *compression = NULL;
+  const char *compression = NULL, *shuffle = NULL;
   int envelope = -1, pretty = 0, extended = 0, only_pos = 0, level = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -101,6 +104,10 @@ static int run(int argc, char **argv) {
       } else if (opt_value(argc, argv, &i, "--compression", &v)) {
         if (!v) return zr_cli_usage(&cmd, "--compression needs auto, none, lz4, zstd or gzip");
         compression = v;
+      } else if (opt_value(argc, argv, &i, "--shuffle", &v)) {
+        if (!v || (strcmp(v, "auto") && zr_filter_by_name(v) < 0))
+          return zr_cli_usage(&cmd, "--shuffle needs byte, bit, none or auto");
+        shuffle = v;
       } else if (opt_value(argc, argv, &i, "--level", &v)) {
         if (!v || atoi(v) < 1) return zr_cli_usage(&cmd, "--level needs a positive number");
         level = atoi(v);
@@ -133,7 +140,8 @@ static int run(int argc, char **argv) {
   const char *ext_fmt = fmt_from_ext(out_path, &ext_env);
   if (!to) to = ext_fmt ? ext_fmt : "binary";
   /* `--to auto` and `--compression` go through the serialization manager (zr_serialize) */
-  int managed = strcmp(to, "auto") == 0 || compression != NULL;
+  /* with --shuffle, the codec applies inside the format (typed arrays), not to the whole output */
+  int managed = strcmp(to, "auto") == 0 || (compression != NULL && !shuffle);
   if (compression && strcmp(compression, "auto") && strcmp(compression, "none") && strcmp(compression, "lz4") &&
       strcmp(compression, "zstd") && strcmp(compression, "gzip"))
     return zr_cli_usage(&cmd, "unknown compression '%s' (auto, none, lz4, zstd, gzip)", compression);
@@ -267,6 +275,11 @@ static int run(int argc, char **argv) {
     zr_encode_opts eo;
     memset(&eo, 0, sizeof eo);
     eo.warnings = &warn;
+    if (shuffle) {
+      eo.codec = compression ? compression : "auto";
+      eo.level = level;
+      eo.filter = shuffle;
+    }
     st = to_fmt->encode(zr_doc_root(doc), &eo, mem, &err);
   }
   if (st != ZR_OK) {

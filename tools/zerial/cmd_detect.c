@@ -13,7 +13,8 @@ static const zr_cli_cmd cmd = {
     "Prints one line: the format name (json, binary, ...) or envelope(<inner>); exits 1 when\n"
     "the format is unknown or an envelope is damaged. FILE may be - for standard input.\n",
     "  zerial detect data.zrb          # binary\n"
-    "  zerial detect data.zrl          # envelope(binary)\n",
+    "  zerial detect data.zrl          # envelope(binary)\n"
+    "  zerial detect data.json.zst     # zstd(json): a bare zstd/LZ4/gzip frame is looked into\n",
     run,
 };
 ZR_CLI_REGISTER(cmd)
@@ -34,16 +35,21 @@ static int run(int argc, char **argv) {
   int rc = ZR_CLI_OK;
   if (zr_cli_unwrap(in.data, in.len, &pl, &err) != ZR_OK) {
     rc = zr_cli_fail(cmd.name, in.name, &err);
-  } else if (pl.enveloped) {
-    if (pl.fmt)
-      printf("envelope(%s)\n", pl.fmt->name);
-    else
-      printf("envelope(format-id-%u)\n", pl.format_id);
-  } else if (pl.fmt) {
-    printf("%s\n", pl.fmt->name);
   } else {
-    printf("unknown\n");
-    rc = ZR_CLI_BAD_INPUT;
+    /* a bare compressed frame shows as codec(inner), e.g. zstd(json) */
+    if (pl.peeled_codec) printf("%s(", zr_codec_id_name(pl.peeled_codec));
+    if (pl.enveloped) {
+      if (pl.fmt)
+        printf("envelope(%s)", pl.fmt->name);
+      else
+        printf("envelope(format-id-%u)", pl.format_id);
+    } else if (pl.fmt) {
+      printf("%s", pl.fmt->name);
+    } else {
+      printf("unknown");
+      rc = ZR_CLI_BAD_INPUT;
+    }
+    printf("%s\n", pl.peeled_codec ? ")" : "");
   }
   zr_cli_payload_clear(&pl);
   zr_cli_input_close(&in);

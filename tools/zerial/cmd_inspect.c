@@ -151,6 +151,9 @@ static void print_json_value(const zr_value *v, unsigned flags) {
 static void print_text(const char *file, size_t bytes, const zr_cli_payload *pl, const zr_value *summary) {
   printf("file:       %s\n", file);
   printf("bytes:      %zu\n", bytes);
+  if (pl->peeled_codec)
+    printf("compressed: %s frame, %zu bytes raw (ratio %.2f)\n", zr_codec_id_name(pl->peeled_codec), pl->peeled_len,
+           bytes ? (double)pl->peeled_len / (double)bytes : 0.0);
   if (pl->enveloped) {
     const zr_envelope *e = &pl->env;
     const zr_envelope_header *h = &e->header;
@@ -243,6 +246,15 @@ static int run(int argc, char **argv) {
     zr_map_put_cstr(d, &m, "file", zr_str_copy(d, in.name, strlen(in.name)));
     zr_map_put_cstr(d, &m, "bytes", zr_uint(in.len));
     zr_map_put_cstr(d, &m, "envelope", pl.enveloped ? envelope_value(d, &pl.env, pl.fmt) : zr_null());
+    zr_value comp = zr_null();
+    if (pl.peeled_codec) {
+      const char *cn = zr_codec_id_name(pl.peeled_codec);
+      comp = zr_map_new(d, 0);
+      zr_map_put_cstr(d, &comp, "codec", zr_str_copy(d, cn, strlen(cn)));
+      zr_map_put_cstr(d, &comp, "raw_bytes", zr_uint(pl.peeled_len));
+      zr_map_put_cstr(d, &comp, "ratio", zr_float(in.len ? (double)pl.peeled_len / (double)in.len : 0.0));
+    }
+    zr_map_put_cstr(d, &m, "compressed", comp);
     zr_map_put_cstr(d, &m, "format", zr_str_copy(d, pl.fmt->name, strlen(pl.fmt->name)));
     zr_map_put_cstr(d, &m, "summary", summary);
     if (zr_doc_status(d) != ZR_OK) goto done;

@@ -136,7 +136,29 @@ void zr_cli_input_close(zr_cli_input *in) {
   memset(in, 0, sizeof *in);
 }
 
+static zr_status unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_error *err);
+
 zr_status zr_cli_unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_error *err) {
+  zr_codec_id c = zr_codec_detect(data, len);
+  if (c == ZR_CODEC_NONE) return unwrap(data, len, p, err);
+  /* a bare compressed frame: decompress it (checksums verified, size bounded), then read what it holds */
+  uint8_t *raw = NULL;
+  size_t n = 0;
+  memset(p, 0, sizeof *p);
+  zr_status st = zr_codec_decompress_alloc(c, data, len, ZR_CLI_MAX_RAW, NULL, &raw, &n, err);
+  if (st != ZR_OK) return st;
+  st = unwrap(raw, n, p, err);
+  if (st != ZR_OK) {
+    zr_free(raw);
+    return st;
+  }
+  p->peeled_codec = c;
+  p->peeled = raw;
+  p->peeled_len = n;
+  return ZR_OK;
+}
+
+static zr_status unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_error *err) {
   memset(p, 0, sizeof *p);
   /* the magic, or what text-mode transfers and 7-bit channels leave of it: let the parser say what is wrong */
   int framed = zr_envelope_detect(data, len) || (len > 0 && len < 8 && memcmp(data, ZR_ENVELOPE_MAGIC, len) == 0) ||
@@ -192,6 +214,7 @@ zr_status zr_cli_unwrap(const uint8_t *data, size_t len, zr_cli_payload *p, zr_e
 void zr_cli_payload_clear(zr_cli_payload *p) {
   if (p->enveloped) zr_envelope_clear(&p->env);
   free(p->owned);
+  zr_free(p->peeled);
   memset(p, 0, sizeof *p);
 }
 

@@ -1,9 +1,9 @@
 /* Arrow IPC reader: encapsulated messages, stream and file formats, zero-copy or copying,
  * with validation of every buffer before it is exposed. */
-#include <lz4frame.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <zstd.h>
+
+#include "zerial/codec.h"
 
 #include "formats/arrow/arrow_int.h"
 #include "formats/arrow/fb.h"
@@ -416,28 +416,15 @@ static zr_status take_buf(rd *r, const uint8_t **ptr, uint64_t *size) {
         return FAIL(r, ZR_ERR_LIMIT, r->body_off + off, "arrow: decompressed size %lld over the limit", (long long)ulen);
       uint8_t *dst = za_store_alloc(r->st, (size_t)ulen);
       if (!dst) return FAIL(r, ZR_ERR_LIMIT, r->body_off + off, "arrow: cannot allocate %lld bytes", (long long)ulen);
-      if (r->codec == 1) {
-        size_t got = ZSTD_decompress(dst, (size_t)ulen, src, (size_t)n);
-        if (ZSTD_isError(got) || got != (size_t)ulen)
-          return FAIL(r, ZR_ERR_CODEC, r->body_off + off, "arrow: zstd buffer does not decompress to %lld bytes", (long long)ulen);
-      } else {
-        LZ4F_dctx *dc;
-        if (LZ4F_isError(LZ4F_createDecompressionContext(&dc, LZ4F_VERSION))) return zr__err_nomem(r->err);
-        size_t done = 0, in_done = 0;
-        int ok = 1;
-        while (ok && in_done < n) {
-          size_t dcap = (size_t)ulen - done, icap = (size_t)n - in_done;
-          size_t ret = LZ4F_decompress(dc, dst + done, &dcap, src + in_done, &icap, NULL);
-          if (LZ4F_isError(ret)) ok = 0;
-          done += dcap;
-          in_done += icap;
-          if (ret == 0) break;
-          if (dcap == 0 && icap == 0) ok = 0;
-        }
-        LZ4F_freeDecompressionContext(dc);
-        if (!ok || done != (size_t)ulen)
-          return FAIL(r, ZR_ERR_CODEC, r->body_off + off, "arrow: lz4 buffer does not decompress to %lld bytes", (long long)ulen);
-      }
+      /* through the codec registry: frame checksums verified, output bounded by the declared size */
+      size_t got = 0;
+      zr_error ce;
+      zr_status cst = zr_codec_decompress(r->codec == 1 ? ZR_CODEC_ZSTD : ZR_CODEC_LZ4, src, (size_t)n, dst, (size_t)ulen,
+                                          &got, &ce);
+      if (cst != ZR_OK || got != (size_t)ulen)
+        return FAIL(r, cst == ZR_ERR_CHECKSUM ? ZR_ERR_CHECKSUM : ZR_ERR_CODEC, r->body_off + off + 8 + (cst != ZR_OK && ce.offset > 0 ? ce.offset : 0),
+                    "arrow: %s buffer does not decompress to %lld bytes%s%s", r->codec == 1 ? "zstd" : "lz4",
+                    (long long)ulen, cst != ZR_OK ? ": " : "", cst != ZR_OK ? ce.message : "");
       *ptr = dst;
       *size = (uint64_t)ulen;
       return ZR_OK;

@@ -1,10 +1,9 @@
 /* Arrow IPC writer: stream and file formats, metadata V5, dictionaries (deltas, replacements),
  * LZ4_FRAME / ZSTD body compression. Buffers go straight from the arrays to the sink. */
-#include <lz4frame.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <zstd.h>
 
+#include "codec/codec_internal.h"
 #include "formats/arrow/arrow_int.h"
 #include "formats/arrow/fb.h"
 
@@ -50,7 +49,7 @@ struct zr_arrow_writer {
   zr__buf nodes, bufs, variadic, segs;
   uint64_t body_len;
   scratch *scr;
-  ZSTD_CCtx *zstd;
+  zr__cctx cz; /* body compression through the codec registry (contexts reused across buffers) */
 };
 
 #define WFAIL(w, code, ...) zr__err((w)->err, code, -1, __VA_ARGS__)
@@ -85,21 +84,14 @@ static zr_status add_buf(zr_arrow_writer *w, const void *p, uint64_t len) {
   uint64_t align = w->o.alignment;
   if (p == NULL) len = 0;
   if (w->o.codec && len > 0) {
-    size_t cap = w->o.codec == ZR_ARROW_CODEC_LZ4 ? LZ4F_compressFrameBound(len, NULL) : ZSTD_compressBound(len);
+    int id = w->o.codec == ZR_ARROW_CODEC_LZ4 ? ZR_CODEC_LZ4 : ZR_CODEC_ZSTD, level = 0;
+    size_t cap = zr_codec_bound(id, len);
+    if (!cap) return zr__err_nomem(w->err);
     uint8_t *dst = scr_alloc(w, cap + 8);
     if (!dst) return zr__err_nomem(w->err);
-    size_t clen;
-    if (w->o.codec == ZR_ARROW_CODEC_LZ4) {
-      LZ4F_preferences_t pr;
-      memset(&pr, 0, sizeof pr);
-      pr.compressionLevel = w->o.level;
-      pr.frameInfo.contentSize = len;
-      clen = LZ4F_compressFrame(dst + 8, cap, p, len, &pr);
-      if (LZ4F_isError(clen)) return WFAIL(w, ZR_ERR_CODEC, "arrow: lz4 compression failed");
-    } else {
-      clen = ZSTD_compressCCtx(w->zstd, dst + 8, cap, p, len, w->o.level ? w->o.level : 3);
-      if (ZSTD_isError(clen)) return WFAIL(w, ZR_ERR_CODEC, "arrow: zstd compression failed");
-    }
+    ZR_TRY(zr_codec_level(id, w->o.level ? w->o.level : (id == ZR_CODEC_ZSTD ? 3 : 0), &level, w->err));
+    size_t clen = 0;
+    ZR_TRY(zr__cctx_compress(&w->cz, id, level, p, len, dst + 8, cap, &clen, w->err));
     if (clen < len) {
       zr__st64le(dst, len);
       p = dst;
@@ -602,12 +594,12 @@ zr_status zr_arrow_writer_new(zr_sink *sink, const struct ArrowSchema *schema, c
   zr__buf_init(&w->variadic, a);
   zr__buf_init(&w->segs, a);
   zr__fbb_init(&w->fbb, a);
+  zr__cctx_init(&w->cz);
   zr_status st = za_schema_copy(schema, &w->schema, a);
   if (st) {
     zr_arrow_writer_free(w);
     return zr__err_nomem(err);
   }
-  if (o.codec == ZR_ARROW_CODEC_ZSTD && !(w->zstd = ZSTD_createCCtx())) st = zr__err_nomem(err);
   int64_t next = 0;
   if (!st) st = assign_ids(w, &w->schema, &next);
   if (!st && o.file) st = sink_write(w, "ARROW1\0\0", 8);
@@ -707,7 +699,7 @@ void zr_arrow_writer_free(zr_arrow_writer *w) {
   zr__buf_free(&w->variadic);
   zr__buf_free(&w->segs);
   zr__fbb_free(&w->fbb);
-  if (w->zstd) ZSTD_freeCCtx(w->zstd);
+  zr__cctx_free(&w->cz);
   zr__free(a, w);
 }
 

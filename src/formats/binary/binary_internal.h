@@ -39,7 +39,9 @@ enum {
   ZRB_TENSOR = 0xD7,       /* see the spec */
   ZRB_EXT = 0xD8,          /* LEB128 type id, LEB128 version, LEB128 length, bytes */
   ZRB_INT_U24 = 0xD9,      /* int 65536..2^24-1: 3 bytes LE */
-  ZRB_RESERVED_FIRST = 0xDA, /* 0xDA..0xDF: reserved, an error in version 1 */
+  ZRB_CTYPED = 0xDA,       /* version 2: element code, LEB128 count, LEB128 length, ZRCB block container */
+  ZRB_CTENSOR = 0xDB,      /* version 2: tensor header up to nbytes, LEB128 length, ZRCB block container */
+  ZRB_RESERVED_FIRST = 0xDC, /* 0xDC..0xDF: reserved (0xDA, 0xDB too in version 1) */
   ZRB_NEGFIX = 0xE0        /* 0xE0..0xFF: int -32..-1 */
 };
 

@@ -3,9 +3,11 @@
  * arena; strings, binaries and tensor data are views into the input unless opts->copy. Every read
  * is bounds-checked against the end of the input. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 
 #include "formats/binary/binary_internal.h"
+#include "zerial/codec.h"
 
 /* Trees at least this large are allocated as one block, sized by a pre-scan of the input and
  * advised for transparent huge pages: first-touch page faults otherwise dominate big decodes. */
@@ -21,6 +23,7 @@ typedef struct dec {
   uint32_t max_depth;
   int copy, utf8;
   zr_dup_policy dup;
+  int version;    /* format version of the input (2 allows the compressed tags) */
   zr_error *err;
   zr_status st;
 } dec;
@@ -226,6 +229,59 @@ static const uint8_t *dec_map_dups(dec *d, const uint8_t *p, zr_member *m, uint6
 
 /* ---- typed lists ---- */
 
+static int typed_items(dec *d, const uint8_t *at, unsigned code, const uint8_t *p, uint64_t n, zr_value *out);
+
+/* Decompress a block container of `clen` bytes at p holding exactly `raw` bytes into dst (what: for
+ * messages); error offsets are made absolute. */
+static const uint8_t *dec_container(dec *d, const uint8_t *p, uint64_t clen, uint64_t raw, void *dst, const char *what) {
+  if (clen > (uint64_t)(d->end - p)) return truncated(d, p, what);
+  zr_blocks_info info;
+  zr_error e;
+  zr_status st = zr_codec_blocks_info(p, (size_t)clen, &info, &e);
+  if (st == ZR_OK && (info.raw_len != raw || info.stored_len != clen))
+    return fail(d, ZR_ERR_MALFORMED, p, "%s: the container holds %llu bytes in %llu, expected %llu in %llu", what,
+                (unsigned long long)info.raw_len, (unsigned long long)info.stored_len, (unsigned long long)raw,
+                (unsigned long long)clen);
+  size_t got = 0;
+  if (st == ZR_OK) st = zr_codec_blocks_decompress(p, (size_t)clen, 1, NULL, dst, (size_t)raw, &got, &e);
+  if (st != ZR_OK)
+    return fail(d, st, p + (e.offset > 0 && (uint64_t)e.offset < clen ? e.offset : 0), "%s: %s", what, e.message);
+  return p + clen;
+}
+
+/* DA: element code, count, container length, container of the raw elements. */
+static const uint8_t *dec_ctyped(dec *d, const uint8_t *at, const uint8_t *p, zr_value *out) {
+  if (p >= d->end) return truncated(d, p, "a compressed typed list");
+  unsigned code = *p;
+  size_t w = zrb_el_size(code);
+  if (!w) return fail(d, ZR_ERR_MALFORMED, p, "unknown typed-list element code %u", code);
+  uint64_t n, clen;
+  int bad = 0;
+  const uint8_t *q = zrb_get_varint(p + 1, d->end, &n, &bad);
+  if (!q) return bad_varint(d, p + 1, bad, "a typed-list count");
+  p = q;
+  q = zrb_get_varint(p, d->end, &clen, &bad);
+  if (!q) return bad_varint(d, p, bad, "a compressed length");
+  if (n > d->elems) return fail(d, ZR_ERR_LIMIT, at, "more values than max_elements");
+  if (n > (SIZE_MAX / 2) / sizeof(zr_value)) return fail(d, ZR_ERR_LIMIT, at, "typed list too large");
+  /* the items are allocated first (bounded by max_bytes), the raw elements are smaller */
+  zr_value *items = n ? dalloc(d, (size_t)n * sizeof(zr_value), 8, at) : NULL;
+  if (n && !items) return NULL;
+  uint8_t *raw = malloc(n ? (size_t)(n * w) : 1);
+  if (!raw) return fail(d, ZR_ERR_NOMEM, at, "out of memory");
+  const uint8_t *end = dec_container(d, q, clen, n * w, raw, "a compressed typed list");
+  if (end) {
+    d->elems -= n;
+    typed_items(d, at, code, raw, n, items);
+    out->kind = ZR_KIND_LIST;
+    out->u.items = items;
+    out->n.len = n;
+    out->aux32 = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
+  }
+  free(raw);
+  return end;
+}
+
 static const uint8_t *dec_typed(dec *d, const uint8_t *at, const uint8_t *p, zr_value *out) {
   if (p >= d->end) return truncated(d, p, "a typed list");
   unsigned code = *p;
@@ -245,6 +301,18 @@ static const uint8_t *dec_typed(dec *d, const uint8_t *at, const uint8_t *p, zr_
     items = dalloc(d, (size_t)n * sizeof(zr_value), 8, at);
     if (!items) return NULL;
   }
+  typed_items(d, at, code, p, n, items);
+  out->kind = ZR_KIND_LIST;
+  out->u.items = items;
+  out->n.len = n;
+  out->aux32 = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
+  return p + n * w;
+}
+
+/* n raw elements of `code` at p → values. */
+static int typed_items(dec *d, const uint8_t *at, unsigned code, const uint8_t *p, uint64_t n, zr_value *items) {
+  (void)d;
+  (void)at;
   for (uint64_t i = 0; i < n; i++) {
     zr_value *v = &items[i];
     v->flags = 0;
@@ -268,11 +336,7 @@ static const uint8_t *dec_typed(dec *d, const uint8_t *at, const uint8_t *p, zr_
       }
     }
   }
-  out->kind = ZR_KIND_LIST;
-  out->u.items = items;
-  out->n.len = n;
-  out->aux32 = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
-  return p + n * w;
+  return 1;
 }
 
 /* ---- tensors ---- */
@@ -285,7 +349,7 @@ static size_t natural_align(uint64_t itemsize) {
   return a;
 }
 
-static const uint8_t *dec_tensor(dec *d, const uint8_t *at, const uint8_t *p, zr_value *out) {
+static const uint8_t *dec_tensor(dec *d, const uint8_t *at, const uint8_t *p, zr_value *out, int compressed) {
   if ((size_t)(d->end - p) < 4) return truncated(d, p, "a tensor header");
   unsigned dt = p[0], order = p[1], unit = p[2], ndim = p[3];
   if (dt < ZR_DT_BOOL || dt > ZR_DT_LONGDOUBLE) return fail(d, ZR_ERR_MALFORMED, p, "unknown tensor dtype %u", dt);
@@ -317,10 +381,11 @@ static const uint8_t *dec_tensor(dec *d, const uint8_t *at, const uint8_t *p, zr
   }
   uint64_t bytes;
   if (zr__mul_overflow(count, t->itemsize, &bytes) || bytes > (uint64_t)INT64_MAX) return fail(d, ZR_ERR_MALFORMED, p, "tensor size overflows");
-  int64_t stride = (int64_t)t->itemsize;
+  /* unsigned: with a zero extent the other extents may multiply past 63 bits (strides then unused) */
+  uint64_t stride = t->itemsize;
   for (int i = (int)ndim - 1; i >= 0; i--) {
-    t->strides[i] = stride;
-    stride *= t->shape[i] ? t->shape[i] : 1;
+    t->strides[i] = (int64_t)stride;
+    stride *= t->shape[i] ? (uint64_t)t->shape[i] : 1;
   }
   uint64_t dl;
   q = zrb_get_varint(p, d->end, &dl, &bad);
@@ -334,6 +399,27 @@ static const uint8_t *dec_tensor(dec *d, const uint8_t *at, const uint8_t *p, zr
   q = zrb_get_varint(p, d->end, &len, &bad);
   if (!q) return bad_varint(d, p, bad, "a tensor data length");
   if (len != bytes) return fail(d, ZR_ERR_MALFORMED, p, "tensor data length %llu, shape and itemsize give %llu", (unsigned long long)len, (unsigned long long)bytes);
+  if (compressed) {
+    /* DB: container length and a block container of the C-order data, decoded into the doc */
+    uint64_t clen;
+    p = q;
+    q = zrb_get_varint(p, d->end, &clen, &bad);
+    if (!q) return bad_varint(d, p, bad, "a compressed length");
+    if (clen > (uint64_t)(d->end - q)) return truncated(d, q, "a compressed tensor");
+    if (bytes > SIZE_MAX / 2) return fail(d, ZR_ERR_LIMIT, at, "tensor too large");
+    t->nbytes = bytes;
+    t->data = (void *)(uintptr_t)empty_anchor;
+    if (bytes) {
+      void *m = dalloc(d, (size_t)bytes, 64, at);
+      if (!m) return NULL;
+      t->data = m;
+    }
+    p = dec_container(d, q, clen, bytes, t->data, "a compressed tensor");
+    if (!p) return NULL;
+    out->kind = ZR_KIND_TENSOR;
+    out->u.tensor = t;
+    return p;
+  }
   p = read_pad(d, q, "a tensor");
   if (!p) return NULL;
   if (bytes > (uint64_t)(d->end - p)) return truncated(d, p, "tensor data");
@@ -616,7 +702,13 @@ static const uint8_t *dec_value(dec *d, const uint8_t *p, zr_value *out, uint32_
       out->u.u = zr__ld64le(p);
       return p + 8;
     }
-    case ZRB_TENSOR: return dec_tensor(d, at, p, out);
+    case ZRB_TENSOR: return dec_tensor(d, at, p, out, 0);
+    case ZRB_CTYPED:
+      if (d->version < 2) break;
+      return dec_ctyped(d, at, p, out);
+    case ZRB_CTENSOR:
+      if (d->version < 2) break;
+      return dec_tensor(d, at, p, out, 1);
     case ZRB_EXT: {
       uint64_t id, ver;
       q = zrb_get_varint(p, d->end, &id, &bad);
@@ -635,9 +727,9 @@ static const uint8_t *dec_value(dec *d, const uint8_t *p, zr_value *out, uint32_
       out->n.len = n;
       return take_bytes(d, q, n, 0, &out->u.bin, "an ext");
     }
-    default:
-      return fail(d, ZR_ERR_MALFORMED, at, "unknown tag 0x%02X at byte %lld", tag, (long long)(at - d->base));
+    default: break;
   }
+  return fail(d, ZR_ERR_MALFORMED, at, "unknown tag 0x%02X at byte %lld", tag, (long long)(at - d->base));
 }
 
 zr_status zr__binary_check_header(const uint8_t *data, size_t len, zr_error *err) {
@@ -677,6 +769,7 @@ static zr_status decode_common(const void *data, size_t len, const zr_decode_opt
   d.copy = opts->copy != 0;
   d.utf8 = opts->validate_utf8 != 0;
   d.dup = opts->dup_keys;
+  d.version = ((const uint8_t *)data)[3];
   if ((unsigned)d.dup > ZR_DUP_LAST) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "unknown dup_keys policy %d", (int)d.dup);
   d.err = err;
   d.st = ZR_OK;

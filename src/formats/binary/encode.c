@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "formats/binary/binary_internal.h"
+#include "zerial/codec.h"
 
 #define ZRB_STAGE_SIZE (64u * 1024u)
 #define ZRB_SLACK 64u /* bytes beyond the exact size reserved so small writes need no check */
@@ -289,7 +290,16 @@ typedef struct enc {
   zr_sink *sink;    /* staging mode: flush the window to it */
   uint32_t align;
   zr_error *err;
+  /* compression of typed lists and tensors (version 2), when opts->codec asks for it */
+  int cz;                  /* on */
+  zr_codec_opts czo;       /* codec (or ZR_CODEC_AUTO), level, filter (-1: auto) */
+  const zr_allocator *alloc;
+  const uint8_t *czhdr;    /* tag and header fields written before a compressed payload */
+  size_t czhdr_len;
 } enc;
+
+/* Payloads below this size are never compressed (too little to gain). */
+#define ZRB_CZ_MIN 4096u
 
 ZR_INLINE uint64_t enc_pos(const enc *e) { return e->base + (uint64_t)(e->p - e->start); }
 
@@ -404,9 +414,28 @@ static zr_status wr_pad(enc *e, uint64_t after_padbyte_align) {
   return put_zeros(e, pad);
 }
 
+static void typed_elems(unsigned code, const zr_value *it, uint64_t i, uint64_t stop, uint8_t *p);
+static zr_status wr_compressed(enc *e, const void *raw, size_t n, unsigned typesize, int *done);
+
 static zr_status wr_typed(enc *e, const zr_value *v, unsigned code) {
   uint64_t n = v->n.len;
   size_t w = zrb_el_size(code);
+  if (e->cz && n * w >= ZRB_CZ_MIN && n <= SIZE_MAX / w) {
+    /* the raw elements, then a block container when the choice says it pays */
+    uint8_t *raw = zr__malloc(e->alloc, (size_t)(n * w));
+    if (!raw) return zr__err_nomem(e->err);
+    typed_elems(code, v->u.items, 0, n, raw);
+    int done = 0;
+    uint8_t hdr[12];
+    hdr[0] = ZRB_CTYPED;
+    hdr[1] = (uint8_t)code;
+    size_t hn = (size_t)(zrb_put_varint(hdr + 2, n) - hdr);
+    e->czhdr = hdr;
+    e->czhdr_len = hn;
+    zr_status st = wr_compressed(e, raw, (size_t)(n * w), (unsigned)w, &done);
+    zr__free(e->alloc, raw);
+    if (st != ZR_OK || done) return st;
+  }
   ZR_TRY(need(e, 12));
   e->p[0] = ZRB_TYPED;
   e->p[1] = (uint8_t)code;
@@ -419,7 +448,16 @@ static zr_status wr_typed(enc *e, const zr_value *v, unsigned code) {
     /* as many elements as fit in the window */
     uint64_t room = (uint64_t)(e->end - e->p) / w;
     uint64_t stop = i + room < n ? i + room : n;
-    uint8_t *p = e->p;
+    typed_elems(code, it, i, stop, e->p);
+    e->p += (stop - i) * w;
+    i = stop;
+  }
+  return ZR_OK;
+}
+
+/* Elements [i, stop) of a typed list as raw little-endian bytes at p. */
+static void typed_elems(unsigned code, const zr_value *it, uint64_t i, uint64_t stop, uint8_t *p) {
+  {
     switch (code) {
       case ZRB_EL_I8: for (; i < stop; i++) *p++ = (uint8_t)(int8_t)it[i].u.i; break;
       case ZRB_EL_I16: for (; i < stop; i++, p += 2) zr__st16le(p, (uint16_t)(int16_t)it[i].u.i); break;
@@ -433,16 +471,108 @@ static zr_status wr_typed(enc *e, const zr_value *v, unsigned code) {
           memcpy(p, &f, 4);
         }
         break;
-      default: return zr__err(e->err, ZR_ERR_INTERNAL, -1, "bad typed code");
+      default: break; /* codes come from zr__binary_typed_code() */
     }
-    e->p = p;
   }
-  return ZR_OK;
+}
+
+/* Write e->czhdr, the container's length and a block container of raw (n bytes of elements of
+ * typesize bytes) when compression pays; *done = 0 (nothing written) otherwise. */
+static zr_status wr_compressed(enc *e, const void *raw, size_t n, unsigned typesize, int *done) {
+  *done = 0;
+  zr_codec_opts o = e->czo;
+  o.typesize = typesize;
+  if (o.codec == ZR_CODEC_AUTO) {
+    zr_codec_decision d;
+    ZR_TRY(zr_codec_choose(raw, n, &o, &d, e->err));
+    if (d.codec == ZR_CODEC_NONE) return ZR_OK; /* raw: stays zero-copy for tensors */
+    o.codec = d.codec;
+    o.level = d.level;
+    o.filter = d.filter;
+  } else if (o.filter < 0) {
+    o.filter = typesize > 1 ? ZR_FILTER_SHUFFLE : ZR_FILTER_NONE;
+  }
+  zr_sink *ms = NULL;
+  ZR_TRY(zr_sink_memory_new(e->alloc, &ms, e->err));
+  size_t cn = 0;
+  zr_status st = zr_codec_blocks_compress(raw, n, &o, NULL, ms, &cn, NULL, e->err);
+  if (st == ZR_OK && cn + 16 < n) { /* pays: smaller by more than the header it costs */
+    const uint8_t *c = NULL;
+    size_t clen = 0;
+    zr_sink_memory_data(ms, &c, &clen);
+    st = put_bytes(e, e->czhdr, e->czhdr_len);
+    if (st == ZR_OK) st = need(e, 10);
+    if (st == ZR_OK) {
+      e->p = zrb_put_varint(e->p, clen);
+      st = put_bytes(e, c, clen);
+    }
+    if (st == ZR_OK) *done = 1;
+  }
+  zr_sink_free(ms);
+  return st;
+}
+
+static zr_status gather_tensor(enc *e, const zr_tensor *t, uint64_t count);
+
+/* A tensor compressed (version 2) when it is large enough and the choice says it pays; *done = 0
+ * when nothing was written. */
+static zr_status wr_tensor_cz(enc *e, const zr_tensor *t, uint64_t count, uint64_t bytes, int *done) {
+  *done = 0;
+  uint8_t hdr[16 + 10 * ZR_TENSOR_MAX_DIMS + 20];
+  size_t dl = descr_len(t);
+  uint8_t *p = hdr;
+  p[0] = ZRB_CTENSOR;
+  p[1] = (uint8_t)t->dtype;
+  p[2] = (uint8_t)t->byte_order;
+  p[3] = (uint8_t)t->time_unit;
+  p[4] = (uint8_t)t->ndim;
+  p = zrb_put_varint(p + 5, t->itemsize);
+  for (uint32_t i = 0; i < t->ndim; i++) p = zrb_put_varint(p, (uint64_t)t->shape[i]);
+  p = zrb_put_varint(p, t->descr ? dl + 1 : 0);
+  size_t head = (size_t)(p - hdr);
+  /* header, descr, nbytes: assembled in one buffer */
+  uint8_t *full = zr__malloc(e->alloc, head + dl + 10);
+  if (!full) return zr__err_nomem(e->err);
+  memcpy(full, hdr, head);
+  if (dl) memcpy(full + head, t->descr, dl);
+  size_t hn = (size_t)(zrb_put_varint(full + head + dl, bytes) - full);
+  const uint8_t *raw = t->data;
+  uint8_t *tmp = NULL;
+  zr_status st = ZR_OK;
+  if (!zr_tensor_is_c_contiguous(t)) {
+    /* gather into C order through a temporary staging window */
+    tmp = zr__malloc(e->alloc, (size_t)bytes);
+    if (!tmp) st = zr__err_nomem(e->err);
+    else {
+      enc g = *e;
+      g.start = g.p = tmp;
+      g.end = tmp + bytes;
+      g.sink = NULL;
+      g.base = 0;
+      st = gather_tensor(&g, t, count);
+      raw = tmp;
+    }
+  }
+  if (st == ZR_OK) {
+    unsigned ts = t->itemsize <= 255 ? (unsigned)t->itemsize : 1;
+    if (t->dtype == ZR_DT_COMPLEX64 || t->dtype == ZR_DT_COMPLEX128) ts /= 2; /* shuffle the parts */
+    e->czhdr = full;
+    e->czhdr_len = hn;
+    st = wr_compressed(e, raw, (size_t)bytes, ts ? ts : 1, done);
+  }
+  zr__free(e->alloc, tmp);
+  zr__free(e->alloc, full);
+  return st;
 }
 
 static zr_status wr_tensor(enc *e, const zr_tensor *t) {
   uint64_t count, bytes;
   ZR_TRY(tensor_check(t, e->err, &count, &bytes));
+  if (e->cz && bytes >= ZRB_CZ_MIN && bytes < SIZE_MAX / 2) {
+    int done = 0;
+    ZR_TRY(wr_tensor_cz(e, t, count, bytes, &done));
+    if (done) return ZR_OK;
+  }
   ZR_TRY(need(e, 16));
   uint8_t *p = e->p;
   p[0] = ZRB_TENSOR;
@@ -464,7 +594,11 @@ static zr_status wr_tensor(enc *e, const zr_tensor *t) {
   ZR_TRY(wr_pad(e, e->align));
   if (!bytes) return ZR_OK;
   if (zr_tensor_is_c_contiguous(t)) return put_bytes(e, t->data, (size_t)bytes);
-  /* gather into C order, element by element */
+  return gather_tensor(e, t, count);
+}
+
+/* Write the elements of a strided tensor in C order, element by element. */
+static zr_status gather_tensor(enc *e, const zr_tensor *t, uint64_t count) {
   int64_t idx[ZR_TENSOR_MAX_DIMS] = {0};
   size_t isz = (size_t)t->itemsize;
   for (uint64_t k = 0; k < count; k++) {
@@ -615,9 +749,35 @@ static zr_status wr_value(enc *e, const zr_value *v) {
   return zr__err(e->err, ZR_ERR_INTERNAL, -1, "value changed between the size and write passes");
 }
 
-static void wr_header(uint8_t *p) {
+static void wr_header(uint8_t *p, int version) {
   memcpy(p, ZR_BINARY_MAGIC, 3);
-  p[3] = ZR_BINARY_VERSION;
+  p[3] = (uint8_t)version;
+}
+
+/* opts->codec / level / filter → compression of typed lists and tensors (version 2). */
+static zr_status opts_codec(const zr_encode_opts *opts, enc *e, zr_error *err) {
+  if (!opts || !opts->codec || !*opts->codec || strcmp(opts->codec, "none") == 0) return ZR_OK;
+  memset(&e->czo, 0, sizeof e->czo);
+  if (strcmp(opts->codec, "auto") == 0) {
+    e->czo.codec = ZR_CODEC_AUTO;
+  } else {
+    const zr_codec_info *ci = zr_codec_by_name(opts->codec);
+    if (!ci) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "binary: unknown codec '%s' (auto, none, lz4, zstd, gzip)", opts->codec);
+    if (ci->id == ZR_CODEC_NONE) return ZR_OK;
+    e->czo.codec = ci->id;
+    int lv = 0;
+    ZR_TRY(zr_codec_level(ci->id, opts->level, &lv, err));
+    e->czo.level = lv;
+  }
+  e->czo.filter = -1;
+  if (opts->filter && *opts->filter && strcmp(opts->filter, "auto") != 0) {
+    int f = zr_filter_by_name(opts->filter);
+    if (f < 0) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "binary: unknown filter '%s' (byte, bit, none, auto)", opts->filter);
+    e->czo.filter = f;
+  }
+  e->czo.alloc = opts->alloc;
+  e->cz = 1;
+  return ZR_OK;
 }
 
 zr_status zr_binary_encode(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
@@ -632,14 +792,17 @@ zr_status zr_binary_encode(const zr_value *v, const zr_encode_opts *opts, zr_sin
   memset(&e, 0, sizeof e);
   e.align = align;
   e.err = err;
-  if (zr_sink_can_reserve(sink)) {
+  e.alloc = zr__alloc_or_default(opts ? opts->alloc : NULL);
+  ZR_TRY(opts_codec(opts, &e, err));
+  /* compression makes the size unknown up front: staging only, version 2 */
+  if (!e.cz && zr_sink_can_reserve(sink)) {
     void *mem = NULL;
     zr_error tmp;
     zr_status st = zr_sink_reserve(sink, (size_t)size + ZRB_SLACK, &mem, &tmp);
     if (st == ZR_OK) {
       e.start = e.p = mem;
       e.end = e.start + size + ZRB_SLACK;
-      wr_header(e.p);
+      wr_header(e.p, 1);
       e.p += ZR_BINARY_HEADER_SIZE;
       ZR_TRY(wr_value(&e, v));
       if (enc_pos(&e) != size) return zr__err(err, ZR_ERR_INTERNAL, -1, "binary encoder wrote %llu bytes, expected %llu", (unsigned long long)enc_pos(&e), (unsigned long long)size);
@@ -659,11 +822,11 @@ zr_status zr_binary_encode(const zr_value *v, const zr_encode_opts *opts, zr_sin
   e.start = e.p = stage;
   e.end = stage + cap;
   e.sink = sink;
-  wr_header(e.p);
+  wr_header(e.p, e.cz ? 2 : 1);
   e.p += ZR_BINARY_HEADER_SIZE;
   zr_status st = wr_value(&e, v);
   if (st == ZR_OK) st = enc_flush(&e);
-  if (st == ZR_OK && e.base != size)
+  if (st == ZR_OK && !e.cz && e.base != size)
     st = zr__err(err, ZR_ERR_INTERNAL, -1, "binary encoder wrote %llu bytes, expected %llu", (unsigned long long)e.base, (unsigned long long)size);
   zr__free(a, stage);
   return st;

@@ -3,6 +3,15 @@
 #include <stdio.h>
 
 #include "formats/binary/binary_internal.h"
+#include "zerial/codec.h"
+
+/* ",\"codec\":…,\"filter\":…" of a block container at c (clen bytes), for inspect trees. */
+static zr_status czinfo(zr__buf *b, const uint8_t *c, uint64_t clen) {
+  if (clen < 8 || memcmp(c, ZR_BLOCKS_MAGIC, 4) != 0) return ZR_OK;
+  const char *cn = zr_codec_info_get(c[5]) ? zr_codec_info_get(c[5])->name : "unknown";
+  const char *fn = zr_filter_name(c[6]) ? zr_filter_name(c[6]) : "unknown";
+  return zr__buf_printf(b, ",\"codec\":\"%s\",\"filter\":\"%s\",\"stored\":%llu", cn, fn, (unsigned long long)clen);
+}
 
 int zr_binary_detect(const void *data, size_t len) {
   const uint8_t *p = data;
@@ -24,6 +33,8 @@ typedef struct scan {
   int copy;        /* ... in copying mode */
   unsigned ntensors;
   zr__buf tensors; /* JSON array body */
+  uint64_t compressed_bytes; /* stored bytes of compressed typed lists and tensors (version 2) */
+  int version;
   zr_error *err;
   zr_status st;
 } scan;
@@ -95,7 +106,7 @@ nomem:
   return NULL;
 }
 
-static const uint8_t *stensor(scan *s, const uint8_t *p, zr__buf *tree) {
+static const uint8_t *stensor(scan *s, const uint8_t *p, zr__buf *tree, int compressed) {
   const uint8_t *at = p - 1;
   if (s->end - p < 4) return sfail(s, ZR_ERR_TRUNCATED, p, "a tensor header");
   unsigned dt = p[0], ndim = p[3];
@@ -112,13 +123,23 @@ static const uint8_t *stensor(scan *s, const uint8_t *p, zr__buf *tree) {
   const uint8_t *descr = p;
   if (dl && !(p = sskip(s, p, dl - 1, "a tensor descr"))) return NULL;
   if (!(p = svarint(s, p, &len, "a tensor data length"))) return NULL;
-  if (p >= s->end) return sfail(s, ZR_ERR_TRUNCATED, p, "a tensor");
-  uint64_t pad = *p++;
-  if (!(p = sskip(s, p, pad, "tensor padding"))) return NULL;
-  uint64_t off = (uint64_t)(p - s->base);
-  if (!(p = sskip(s, p, len, "tensor data"))) return NULL;
+  uint64_t off, clen = 0;
+  const uint8_t *cz = NULL;
+  if (compressed) {
+    if (!(p = svarint(s, p, &clen, "a compressed length"))) return NULL;
+    cz = p;
+    off = (uint64_t)(p - s->base);
+    if (!(p = sskip(s, p, clen, "a compressed tensor"))) return NULL;
+    s->compressed_bytes += clen;
+  } else {
+    if (p >= s->end) return sfail(s, ZR_ERR_TRUNCATED, p, "a tensor");
+    uint64_t pad = *p++;
+    if (!(p = sskip(s, p, pad, "tensor padding"))) return NULL;
+    off = (uint64_t)(p - s->base);
+    if (!(p = sskip(s, p, len, "tensor data"))) return NULL;
+  }
   s->tensor_bytes += len;
-  s->tree += sizeof(zr_tensor) + 8 + dl + (s->copy ? len + 64 : 0);
+  s->tree += sizeof(zr_tensor) + 8 + dl + (s->copy || compressed ? len + 64 : 0);
   zr__buf *bufs[2] = {s->ntensors < MAX_TENSORS ? &s->tensors : NULL, tree};
   for (int k = 0; k < 2; k++) {
     zr__buf *b = bufs[k];
@@ -127,11 +148,12 @@ static const uint8_t *stensor(scan *s, const uint8_t *p, zr__buf *tree) {
                           : zr__buf_push(b, ',');
     if (st == ZR_OK) st = zr__buf_printf(b, "\"dtype\":\"%s\",\"itemsize\":%llu,\"shape\":[", zr_dtype_name((zr_dtype)dt), (unsigned long long)itemsize);
     for (unsigned i = 0; i < ndim && st == ZR_OK; i++) st = zr__buf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)shape[i]);
-    if (st == ZR_OK) st = zr__buf_printf(b, "],\"nbytes\":%llu,\"data_offset\":%llu", (unsigned long long)len, (unsigned long long)off);
+    if (st == ZR_OK) st = zr__buf_printf(b, "],\"nbytes\":%llu,\"%s\":%llu", (unsigned long long)len, compressed ? "compressed_offset" : "data_offset", (unsigned long long)off);
     if (st == ZR_OK && dl) {
       st = zr__buf_printf(b, ",\"descr\":");
       if (st == ZR_OK) st = json_str(b, descr, (size_t)(dl - 1));
     }
+    if (st == ZR_OK && cz) st = czinfo(b, cz, clen);
     if (st == ZR_OK && k == 0) st = zr__buf_push(b, '}');
     if (st != ZR_OK) {
       s->st = zr__err_nomem(s->err);
@@ -214,15 +236,27 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
       else s->text_bytes += n;
       has_len = 1;
       break;
+    case ZRB_CTYPED:
     case ZRB_TYPED: {
+      if (tag == ZRB_CTYPED && s->version < 2) return sfail(s, ZR_ERR_MALFORMED, at, "tag (unknown)");
       if (p >= s->end) return sfail(s, ZR_ERR_TRUNCATED, p, "a typed list");
       unsigned code = *p++;
       size_t w = zrb_el_size(code);
       if (!w) return sfail(s, ZR_ERR_MALFORMED, p - 1, "a typed-list element code");
       if (!(p = svarint(s, p, &n, "a typed-list count"))) return NULL;
-      if (!(p = sskip(s, p, 1, "a typed list")) || !(p = sskip(s, p, p[-1], "typed-list padding"))) return NULL;
-      if (n > (uint64_t)(s->end - p) / w) return sfail(s, ZR_ERR_TRUNCATED, p, "a typed list");
-      p += n * w;
+      const uint8_t *cz = NULL;
+      uint64_t clen = 0;
+      if (tag == ZRB_CTYPED) {
+        if (!(p = svarint(s, p, &clen, "a compressed length"))) return NULL;
+        cz = p;
+        if (!(p = sskip(s, p, clen, "a compressed typed list"))) return NULL;
+        if (n > UINT64_MAX / 16) return sfail(s, ZR_ERR_MALFORMED, at, "a typed-list count");
+        s->compressed_bytes += clen;
+      } else {
+        if (!(p = sskip(s, p, 1, "a typed list")) || !(p = sskip(s, p, p[-1], "typed-list padding"))) return NULL;
+        if (n > (uint64_t)(s->end - p) / w) return sfail(s, ZR_ERR_TRUNCATED, p, "a typed list");
+        p += n * w;
+      }
       s->typed_bytes += n * w;
       kind = ZR_KIND_LIST;
       zr_kind ek = code == ZRB_EL_U64 ? ZR_KIND_UINT : (code == ZRB_EL_F32 || code == ZRB_EL_F64) ? ZR_KIND_FLOAT : ZR_KIND_INT;
@@ -233,6 +267,10 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
       if (tree && zr__buf_printf(tree, "\"kind\":\"list\",\"count\":%llu,\"typed\":\"%s\"", (unsigned long long)n,
                                  code == ZRB_EL_U64 ? "uint64" : code == ZRB_EL_F32 ? "float32" : code == ZRB_EL_F64 ? "float64" :
                                  code == ZRB_EL_I8 ? "int8" : code == ZRB_EL_I16 ? "int16" : code == ZRB_EL_I32 ? "int32" : "int64") != ZR_OK) {
+        s->st = zr__err_nomem(s->err);
+        return NULL;
+      }
+      if (tree && tag == ZRB_CTYPED && (zr__buf_printf(tree, ",\"compressed\":true") != ZR_OK || czinfo(tree, cz, clen) != ZR_OK)) {
         s->st = zr__err_nomem(s->err);
         return NULL;
       }
@@ -258,7 +296,17 @@ static const uint8_t *sval(scan *s, const uint8_t *p, uint64_t depth, zr__buf *t
         s->st = zr__err_nomem(s->err);
         return NULL;
       }
-      return stensor(s, p, tree);
+      return stensor(s, p, tree, 0);
+    case ZRB_CTENSOR:
+      if (s->version < 2) return sfail(s, ZR_ERR_MALFORMED, at, "tag (unknown)");
+      kind = ZR_KIND_TENSOR;
+      s->kinds[kind]++;
+      s->values++;
+      if (tree && zr__buf_printf(tree, "\"kind\":\"tensor\",\"compressed\":true") != ZR_OK) {
+        s->st = zr__err_nomem(s->err);
+        return NULL;
+      }
+      return stensor(s, p, tree, 1);
     case ZRB_EXT: {
       uint64_t id, ver;
       kind = ZR_KIND_EXT;
@@ -291,6 +339,7 @@ uint64_t zr__binary_tree_bytes(const uint8_t *data, size_t len, int copy) {
   s.base = data;
   s.end = s.base + len;
   s.copy = copy;
+  s.version = data[3];
   s.ntensors = MAX_TENSORS; /* no tensor listing */
   const uint8_t *p = sval(&s, s.base + ZR_BINARY_HEADER_SIZE, 0, NULL);
   return p ? s.tree : 0;
@@ -304,6 +353,7 @@ zr_status zr_binary_inspect(const void *data, size_t len, zr_sink *json_out, zr_
   s.base = data;
   s.end = s.base + len;
   s.err = err;
+  s.version = ((const uint8_t *)data)[3];
   zr__buf_init(&s.tensors, NULL);
   zr__buf tree, out;
   zr__buf_init(&tree, NULL);
@@ -317,10 +367,11 @@ zr_status zr_binary_inspect(const void *data, size_t len, zr_sink *json_out, zr_
   if (st == ZR_OK)
     st = zr__buf_printf(&out,
                         "{\"format\":\"binary\",\"version\":%u,\"bytes\":%zu,\"header_bytes\":%d,\"values\":%llu,"
-                        "\"max_depth\":%llu,\"payload_bytes\":{\"text\":%llu,\"binary\":%llu,\"typed_lists\":%llu,\"tensors\":%llu},\"kinds\":{",
+                        "\"max_depth\":%llu,\"payload_bytes\":{\"text\":%llu,\"binary\":%llu,\"typed_lists\":%llu,\"tensors\":%llu,\"compressed\":%llu},\"kinds\":{",
                         ((const uint8_t *)data)[3], len, ZR_BINARY_HEADER_SIZE, (unsigned long long)s.values,
                         (unsigned long long)s.max_depth, (unsigned long long)s.text_bytes, (unsigned long long)s.binary_bytes,
-                        (unsigned long long)s.typed_bytes, (unsigned long long)s.tensor_bytes);
+                        (unsigned long long)s.typed_bytes, (unsigned long long)s.tensor_bytes,
+                        (unsigned long long)s.compressed_bytes);
   int first = 1;
   for (int k = 0; k < 16 && st == ZR_OK; k++) {
     if (!s.kinds[k]) continue;

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <zlib.h>
 
+#include "zerial/codec.h"
+
 #include "formats/numpy/numpy_internal.h"
 
 #define SIG_LOCAL 0x04034b50u
@@ -139,10 +141,7 @@ static zr_status inflate_into(const uint8_t *src, uint64_t n, uint8_t *dst, uint
   return ZR_OK;
 }
 
-static uint32_t crc_of(const uint8_t *p, uint64_t n) {
-  uLong c = crc32(0L, Z_NULL, 0);
-  return (uint32_t)crc32_z(c, p, (z_size_t)n);
-}
+static uint32_t crc_of(const uint8_t *p, uint64_t n) { return zr_crc32(0, p, (size_t)n); }
 
 zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_opts *opts, const zr_npy_opts *nopts,
                         zr_doc **out, zr_error *err) {
@@ -178,17 +177,21 @@ zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_opts *o
         st = zr__err(err, ZR_ERR_NOMEM, (int64_t)e.data_off, "npz: cannot allocate %llu bytes to inflate a member", (unsigned long long)e.usize);
         break;
       }
-      uint64_t got;
-      st = inflate_into(mem, e.csize, buf, e.usize, &got, 0, (int64_t)e.data_off, err);
-      if (st) break;
-      if (got != e.usize) {
-        st = zr__err(err, ZR_ERR_MALFORMED, (int64_t)e.data_off, "npz: member inflates to %llu bytes, %llu declared", (unsigned long long)got, (unsigned long long)e.usize);
+      /* through the codec registry: exact size and the ZIP CRC-32 checked */
+      zr_error ce;
+      st = zr_codec_deflate_decompress(mem, (size_t)e.csize, buf, (size_t)e.usize, e.crc, &ce);
+      if (st == ZR_ERR_CHECKSUM && nopts && nopts->skip_crc) st = ZR_OK;
+      if (st) {
+        if (st == ZR_ERR_CHECKSUM)
+          st = zr__err(err, ZR_ERR_CHECKSUM, (int64_t)e.data_off, "npz: CRC-32 mismatch in member '%.*s'", (int)(e.name_len > 80 ? 80 : e.name_len), e.name);
+        else
+          st = zr__err(err, st, (int64_t)e.data_off + (ce.offset > 0 ? ce.offset : 0), "npz: member '%.*s': %s", (int)(e.name_len > 80 ? 80 : e.name_len), e.name, ce.message);
         break;
       }
       mem = buf;
       owned = 1;
     }
-    if (!(nopts && nopts->skip_crc) && crc_of(mem, mlen) != e.crc) {
+    if (e.method != 8 && !(nopts && nopts->skip_crc) && crc_of(mem, mlen) != e.crc) {
       st = zr__err(err, ZR_ERR_CHECKSUM, (int64_t)e.data_off, "npz: CRC-32 mismatch in member '%.*s'", (int)(e.name_len > 80 ? 80 : e.name_len), e.name);
       break;
     }
@@ -268,41 +271,6 @@ static int name_ascii(const char *s, size_t n) {
   return 1;
 }
 
-static zr_status deflate_all(zr__buf *in, zr__buf *out, int level, zr_error *err) {
-  z_stream zs;
-  memset(&zs, 0, sizeof zs);
-  if (deflateInit2(&zs, level ? level : Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    return zr__err(err, ZR_ERR_CODEC, -1, "npz: deflateInit failed");
-  size_t bound = deflateBound(&zs, (uLong)in->len);
-  zr_status st = zr__buf_reserve(out, bound + 64);
-  if (st != ZR_OK) {
-    deflateEnd(&zs);
-    return zr__err_nomem(err);
-  }
-  size_t done = 0;
-  int rc;
-  do {
-    size_t left = in->len - done;
-    zs.next_in = in->data + done;
-    zs.avail_in = (uInt)(left > (1u << 30) ? (1u << 30) : left);
-    uInt ai = zs.avail_in;
-    if (out->cap - out->len < 64 && zr__buf_reserve(out, 1u << 20) != ZR_OK) {
-      deflateEnd(&zs);
-      return zr__err_nomem(err);
-    }
-    size_t room = out->cap - out->len;
-    zs.next_out = out->data + out->len;
-    zs.avail_out = (uInt)(room > (1u << 30) ? (1u << 30) : room);
-    uInt ao = zs.avail_out;
-    rc = deflate(&zs, done + ai == in->len ? Z_FINISH : Z_NO_FLUSH);
-    done += ai - zs.avail_in;
-    out->len += ao - zs.avail_out;
-  } while (rc == Z_OK || rc == Z_BUF_ERROR);
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) return zr__err(err, ZR_ERR_CODEC, -1, "npz: deflate failed");
-  return ZR_OK;
-}
-
 static zr_status sink_to_buf_fn(void *ud, const void *data, size_t len, size_t *written) {
   zr__buf *b = ud;
   *written = len;
@@ -339,7 +307,15 @@ static zr_status write_member(npz_writer *w, const char *name, size_t nlen, cons
       if (st == ZR_OK) st = zr_sink_flush(bs, err);
       zr_sink_free(bs);
     }
-    if (st == ZR_OK) st = deflate_all(&packed, &comp, 0, err);
+    if (st == ZR_OK) { /* raw DEFLATE through the codec registry (libdeflate) */
+      zr_sink *cs;
+      st = zr_sink_callback_new(sink_to_buf_fn, &comp, &cs, err);
+      if (st == ZR_OK) {
+        st = zr_codec_deflate_compress(6, packed.data, packed.len, cs, NULL, NULL, err);
+        if (st == ZR_OK) st = zr_sink_flush(cs, err);
+        zr_sink_free(cs);
+      }
+    }
     m->csize = comp.len;
     m->method = 8;
   } else {
