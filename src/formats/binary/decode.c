@@ -123,12 +123,6 @@ static const uint8_t *take_cstr(dec *d, const uint8_t *p, uint64_t n, const char
   return p + n;
 }
 
-ZR_INLINE const uint8_t *count_value(dec *d, const uint8_t *at) {
-  if (ZR_UNLIKELY(d->elems == 0)) return fail(d, ZR_ERR_LIMIT, at, "more values than max_elements");
-  d->elems--;
-  return at;
-}
-
 static const uint8_t *read_pad(dec *d, const uint8_t *p, const char *what) {
   if (p >= d->end) return truncated(d, p, what);
   size_t pad = *p++;
