@@ -38,7 +38,16 @@ void *zr__arena_alloc_slow(zr__arena *a, size_t size, size_t align) {
   if (dedicated) csize = need;
   uint64_t total;
   if (zr__add_overflow(a->total, (uint64_t)csize + ZR__CHUNK_HDR, &total)) return NULL;
-  if (a->limit && total > a->limit) return NULL;
+  if (a->limit && total > a->limit && !dedicated && a->limit > a->total + ZR__CHUNK_HDR &&
+      a->limit - a->total - ZR__CHUNK_HDR >= need) {
+    /* a regular chunk would cross the limit: take only what the limit leaves */
+    csize = (size_t)(a->limit - a->total - ZR__CHUNK_HDR);
+    total = a->limit;
+  }
+  if (a->limit && total > a->limit) {
+    a->over_limit = 1;
+    return NULL;
+  }
   if (csize + ZR__CHUNK_HDR < csize) return NULL;
   /* allocate with slack so that data can be 64-byte aligned regardless of malloc alignment */
   uint8_t *raw = zr__malloc(a->alloc, csize + ZR__CHUNK_HDR + 64);

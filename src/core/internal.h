@@ -74,6 +74,7 @@ typedef struct zr__arena {
   uint64_t total;        /* bytes of all chunks */
   uint64_t limit;        /* refuse to grow beyond (0: no limit) */
   size_t next_size;      /* size of the next regular chunk */
+  int over_limit;        /* set when a request was refused because of limit (not out of memory) */
 } zr__arena;
 
 void zr__arena_init(zr__arena *a, const zr_allocator *alloc);

@@ -958,6 +958,13 @@ static zr_status read_file(rd *r, zr_table *t) {
   return ZR_OK;
 }
 
+/* an inner step may return a status without a message (allocation failures deep in the C Data
+ * Interface builders): make sure the caller's error record names it */
+static zr_status named(zr_error *err, zr_status st) {
+  if (st != ZR_OK && err && err->code != st) zr__err(err, st, -1, "arrow: %s", zr_strerror(st));
+  return st;
+}
+
 void zr_arrow_read_opts_init(zr_arrow_read_opts *o) {
   if (!o) return;
   memset(o, 0, sizeof *o);
@@ -970,6 +977,7 @@ zr_status zr_arrow_read(const uint8_t *data, size_t len, const zr_arrow_read_opt
                         zr_error *err) {
   if (!out || (!data && len)) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow: NULL argument");
   memset(out, 0, sizeof *out);
+  zr_error_clear(err);
   za_install_hooks();
   rd r;
   rd_init(&r, data, len, opts, err);
@@ -995,7 +1003,7 @@ zr_status zr_arrow_read(const uint8_t *data, size_t len, const zr_arrow_read_opt
   } else if (r.o.copy && opts && opts->keep_release) {
     opts->keep_release(opts->keep_owner);
   }
-  return st;
+  return named(err, st);
 }
 
 /* ---------------------------------------------------------------- random access */
@@ -1008,6 +1016,7 @@ struct zr_arrow_file {
 zr_status zr_arrow_file_open(const uint8_t *data, size_t len, const zr_arrow_read_opts *opts, zr_arrow_file **out,
                              zr_error *err) {
   if (!out || !data) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow: NULL argument");
+  zr_error_clear(err);
   za_install_hooks();
   const zr_allocator *a = zr__alloc_or_default(opts ? opts->alloc : NULL);
   zr_arrow_file *f = zr__malloc(a, sizeof *f);
@@ -1020,7 +1029,7 @@ zr_status zr_arrow_file_open(const uint8_t *data, size_t len, const zr_arrow_rea
   if (!st) st = read_file_dicts(&f->r, &f->f);
   if (st) {
     zr_arrow_file_close(f);
-    return st;
+    return named(err, st);
   }
   f->r.err = NULL;
   *out = f;
@@ -1034,12 +1043,13 @@ zr_status zr_arrow_file_batch(zr_arrow_file *f, int64_t i, struct ArrowArray *ou
   if (!f || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow: NULL argument");
   memset(out, 0, sizeof *out);
   if (i < 0 || i >= (int64_t)f->f.batches.n) return zr__err(err, ZR_ERR_RANGE, -1, "arrow: batch %lld of %u", (long long)i, f->f.batches.n);
+  zr_error_clear(err);
   f->r.err = err;
   msg m;
   zr_status st = block_msg(&f->r, &f->f, &f->f.batches, (uint32_t)i, &m);
   if (!st) st = load_batch(&f->r, &m, out);
   f->r.err = NULL;
-  return st;
+  return named(err, st);
 }
 
 void zr_arrow_file_close(zr_arrow_file *f) {
