@@ -36,7 +36,7 @@ static long rss_kib(void) {
   return rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
-static void fail(const char *what, zr_status st, const zr_error *err) {
+static void soak_fail(const char *what, zr_status st, const zr_error *err) {
   fprintf(stderr, "soak: %s: %s (%s)\n", what, zr_strerror(st), err ? err->message : "");
   atomic_fetch_add(&g_errors, 1);
 }
@@ -58,15 +58,15 @@ static void op_manager(uint64_t *rng, zr_doc *d, const zr_value *mixed, const zr
   zr_status st = zr_sink_memory_new(NULL, &s, &err);
   if (st == ZR_OK) st = zr_serialize(g_ctx, v, &so, s, NULL, &err);
   if (st != ZR_OK) {
-    fail("serialize", st, &err);
+    soak_fail("serialize", st, &err);
   } else {
     const uint8_t *b;
     size_t n;
     zr_sink_memory_data(s, &b, &n);
     zr_doc *out = NULL;
     st = zr_deserialize(g_ctx, b, n, NULL, &out, NULL, &err);
-    if (st != ZR_OK) fail("deserialize", st, &err);
-    else if (!zr_value_equal(zr_doc_root(out), v)) fail("deserialize: value differs", ZR_ERR_INTERNAL, NULL);
+    if (st != ZR_OK) soak_fail("deserialize", st, &err);
+    else if (!zr_value_equal(zr_doc_root(out), v)) soak_fail("deserialize: value differs", ZR_ERR_INTERNAL, NULL);
     zr_doc_free(out);
   }
   zr_sink_free(s);
@@ -79,13 +79,13 @@ static void op_codec(uint64_t *rng, const uint8_t *raw, size_t n) {
   zr_error err;
   zr_status st = zr_codec_compress(id, 0, raw, n, c, cap, &clen, &err);
   if (st != ZR_OK) {
-    fail("compress", st, &err);
+    soak_fail("compress", st, &err);
   } else {
     uint8_t *out = NULL;
     size_t m = 0;
     st = zr_codec_decompress_alloc(ZR_CODEC_DETECT, c, clen, n, NULL, &out, &m, &err);
-    if (st != ZR_OK) fail("decompress", st, &err);
-    else if (m != n || memcmp(out, raw, n) != 0) fail("decompress: bytes differ", ZR_ERR_INTERNAL, NULL);
+    if (st != ZR_OK) soak_fail("decompress", st, &err);
+    else if (m != n || memcmp(out, raw, n) != 0) soak_fail("decompress: bytes differ", ZR_ERR_INTERNAL, NULL);
     zr_free(out);
   }
   free(c);
@@ -98,7 +98,7 @@ static void op_shm(int tid, unsigned long iter, const zr_value *mixed, const zr_
   zr_shm *w = NULL;
   zr_status st = zr_shm_create(name, NULL, &w, &err);
   if (st != ZR_OK) {
-    fail("shm create", st, &err);
+    soak_fail("shm create", st, &err);
     return;
   }
   st = zr_shm_put_value(w, "v", ZR_FORMAT_ID_BINARY, mixed, NULL, 0, &err);
@@ -106,17 +106,17 @@ static void op_shm(int tid, unsigned long iter, const zr_value *mixed, const zr_
   if (st == ZR_OK) st = zr_shm_publish(w, &err);
   zr_shm_close(w);
   if (st != ZR_OK) {
-    fail("shm write", st, &err);
+    soak_fail("shm write", st, &err);
   } else {
     zr_shm *r = NULL;
     st = zr_shm_open(name, ZR_SHM_VERIFY, NULL, &r, &err);
     if (st != ZR_OK) {
-      fail("shm open", st, &err);
+      soak_fail("shm open", st, &err);
     } else {
       zr_doc *d = NULL;
       st = zr_shm_get_value(r, "v", NULL, &d, &err);
-      if (st != ZR_OK) fail("shm get", st, &err);
-      else if (!zr_value_equal(zr_doc_root(d), mixed)) fail("shm: value differs", ZR_ERR_INTERNAL, NULL);
+      if (st != ZR_OK) soak_fail("shm get", st, &err);
+      else if (!zr_value_equal(zr_doc_root(d), mixed)) soak_fail("shm: value differs", ZR_ERR_INTERNAL, NULL);
       zr_doc_free(d);
       zr_shm_close(r);
     }
