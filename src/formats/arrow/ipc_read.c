@@ -313,6 +313,9 @@ static zr_status parse_schema(rd *r, zr__fb *fb, const zr__fbt *sc) {
   return register_dicts(r, &r->schema);
 }
 
+/* largest expansion of a compressed buffer (see take_buf) */
+#define ZA_MAX_RATIO 32768u
+
 /* ---------------------------------------------------------------- messages */
 
 typedef struct msg {
@@ -414,6 +417,12 @@ static zr_status take_buf(rd *r, const uint8_t **ptr, uint64_t *size) {
     if (ulen != -1) {
       if (ulen < 0 || (r->o.max_bytes && (uint64_t)ulen > r->o.max_bytes))
         return FAIL(r, ZR_ERR_LIMIT, r->body_off + off, "arrow: decompressed size %lld over the limit", (long long)ulen);
+      /* neither codec expands more than ZA_MAX_RATIO times (zstd's densest form, RLE blocks, turns
+       * 4 bytes into 128 KiB; LZ4 about 255): refuse a declared size the bytes cannot hold before
+       * allocating it, so a small input cannot make the reader allocate max_bytes */
+      if ((uint64_t)ulen / ZA_MAX_RATIO > n + 64)
+        return FAIL(r, ZR_ERR_MALFORMED, r->body_off + off, "arrow: %llu compressed bytes cannot hold %lld bytes",
+                    (unsigned long long)n, (long long)ulen);
       uint8_t *dst = za_store_alloc(r->st, (size_t)ulen);
       if (!dst) return FAIL(r, ZR_ERR_LIMIT, r->body_off + off, "arrow: cannot allocate %lld bytes", (long long)ulen);
       if (r->codec == 1) {
