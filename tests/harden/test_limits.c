@@ -258,6 +258,13 @@ static void test_codec(void **state) {
     free(c);
   }
   free(zeros);
+  /* a zstd frame header alone asks for a 52 MiB window: refused under a 16 MiB output limit
+   * instead of allocated (fuzz/regressions/ctx_deserialize/zstd_frame_header_asks_52mib_window.zst) */
+  static const uint8_t hdr[] = {0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x7d, 0x0b, 0x00, 0x00, 0x00, 0x00};
+  uint8_t *out = NULL;
+  size_t n = 0;
+  zr_error err;
+  assert_int_equal(zr_codec_decompress_alloc(ZR_CODEC_ZSTD, hdr, sizeof hdr, 16u << 20, NULL, &out, &n, &err), ZR_ERR_LIMIT);
 }
 
 /* through the manager: a compressed payload that inflates past limits.max_bytes */
