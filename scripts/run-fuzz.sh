@@ -28,6 +28,7 @@ run_one() {
   scratch="$build/fuzz-corpus/$name"
   art="$build/fuzz-artifacts/$name/"
   log="$build/fuzz-$name.log"
+  rm -rf "$art"
   mkdir -p "$scratch" "$art"
   seeds=()
   for d in "$top/fuzz/corpus/$name" "$top/fuzz/regressions/$name"; do [ -d "$d" ] && seeds+=("$d"); done
