@@ -265,13 +265,17 @@ zr_status zr__npy_descr_literal(const zr_tensor *t, zr__buf *b, zr_error *err) {
 /* ---------------------------------------------------------------------------------------------
  * reading */
 
-static void set_strides(zr_tensor *t, int fortran) {
-  int64_t stride = (int64_t)t->itemsize;
+/* 0, or -1 when the strides overflow int64 (possible with a zero extent: the byte count is 0
+ * while the other extents' product is not bounded by it) */
+static int set_strides(zr_tensor *t, int fortran) {
+  uint64_t stride = t->itemsize;
   for (uint32_t k = 0; k < t->ndim; k++) {
     uint32_t d = fortran ? k : t->ndim - 1 - k;
-    t->strides[d] = stride;
-    stride *= t->shape[d] ? t->shape[d] : 1;
+    if (stride > (uint64_t)INT64_MAX) return -1;
+    t->strides[d] = (int64_t)stride;
+    if (k + 1 < t->ndim && zr__mul_overflow(stride, t->shape[d] ? (uint64_t)t->shape[d] : 1, &stride)) return -1;
   }
+  return 0;
 }
 
 zr_status zr_npy_parse(const uint8_t *data, size_t len, const zr_npy_opts *nopts, int header_only, zr_doc *doc,
@@ -342,7 +346,7 @@ zr_status zr_npy_parse(const uint8_t *data, size_t len, const zr_npy_opts *nopts
   }
   /* element count alone must not overflow either (zero itemsize) */
   if (zr_tensor_count(t) == UINT64_MAX) return zr__err(err, ZR_ERR_OVERFLOW, (int64_t)pre, "npy: element count overflows");
-  set_strides(t, fo->u.b);
+  if (set_strides(t, fo->u.b) != 0) return zr__err(err, ZR_ERR_OVERFLOW, (int64_t)pre, "npy: strides overflow");
   /* canonical descr string in the doc */
   zr__buf b;
   zr__buf_init(&b, &doc->alloc);
