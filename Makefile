@@ -66,7 +66,7 @@ install: build
 	cmake --install $(B)/release $(if $(PREFIX),--prefix $(PREFIX),)
 
 coverage: deps
-	cmake -S . -B $(B)/coverage -DCMAKE_BUILD_TYPE=Debug -DZR_COVERAGE=ON
+	cmake -S . -B $(B)/coverage -DCMAKE_BUILD_TYPE=Debug -DZR_COVERAGE=ON -DZR_WERROR=OFF
 	cmake --build $(B)/coverage -j$(JOBS)
 	cd $(B)/coverage && ctest -j$(JOBS) $(CTEST_EXCLUDE) || true
 	gcovr -r . --filter src/ $(B)/coverage --print-summary --html-details -o $(B)/coverage/index.html

@@ -45,12 +45,18 @@ ZR_API const char *zr_compat_mode_name(zr_compat_mode m);
 /** @brief Parse a mode name (case-insensitive). */
 ZR_API zr_status zr_compat_mode_parse(const char *name, zr_compat_mode *out);
 
+/** @brief Largest schema JSON text zr_schema_parse() accepts (bytes). */
+#define ZR_SCHEMA_MAX_TEXT (UINT32_C(1) << 24)
+/** @brief Deepest nesting of JSON objects and arrays zr_schema_parse() accepts. */
+#define ZR_SCHEMA_MAX_DEPTH 128u
+
 /**
  * @brief Parse the JSON form of a schema (see docs/formats/schema.md).
  * @param json,len the JSON text (only read; need not be NUL-terminated).
  * @param out receives a new schema; free with zr_schema_free().
  * @param err NULL or filled on failure. Reentrant.
- * @return ZR_ERR_MALFORMED with the JSON path of the problem in err->path.
+ * @return ZR_ERR_MALFORMED with the JSON path of the problem in err->path; ZR_ERR_LIMIT for a
+ *         text over ::ZR_SCHEMA_MAX_TEXT bytes or nested deeper than ::ZR_SCHEMA_MAX_DEPTH.
  */
 ZR_API zr_status zr_schema_parse(const char *json, size_t len, zr_schema **out, zr_error *err);
 

@@ -319,8 +319,14 @@ static zr_status ds_setup(zr_codec_dstream *ds, zr_error *err) {
     case ZR_CODEC_ZSTD:
       ds->zstd = ZSTD_createDCtx();
       if (!ds->zstd) return ds_fail(ds, err, ZR_ERR_NOMEM, -1, "zstd: out of memory");
-      /* windows up to 128 MiB (the zstd default); larger ones are refused, not allocated */
-      ZSTD_DCtx_setParameter(ds->zstd, ZSTD_d_windowLogMax, 27);
+      /* the window is allocated from the frame header alone (11 bytes can ask for 128 MiB): allow
+       * what the output limit needs, at least 8 MiB (every level up to 19 fits) and at most
+       * 128 MiB (the zstd default); larger windows are refused (ZR_ERR_LIMIT), not allocated */
+      {
+        int wlog = 23;
+        while (wlog < 27 && (UINT64_C(1) << wlog) < ds->max_out) wlog++;
+        ZSTD_DCtx_setParameter(ds->zstd, ZSTD_d_windowLogMax, wlog);
+      }
       return ZR_OK;
     case ZR_CODEC_GZIP:
       memset(&ds->z, 0, sizeof ds->z);

@@ -35,7 +35,7 @@ static void *arena_from_spare(zr__arena *a, size_t need, size_t size, size_t ali
   for (zr__arena_chunk *c = a->spare; c; pp = &c->next, c = c->next) {
     if (c->size < need) continue;
     uint64_t total = a->total + (uint64_t)c->size + ZR__CHUNK_HDR;
-    if (a->limit && total > a->limit) return NULL;
+    if (a->limit && total > a->limit) continue; /* a fresh, smaller chunk may still fit */
     *pp = c->next;
     a->spare_bytes -= (uint64_t)c->size + ZR__CHUNK_HDR;
     a->total = total;
@@ -63,7 +63,16 @@ void *zr__arena_alloc_slow(zr__arena *a, size_t size, size_t align) {
   if (dedicated) csize = need;
   uint64_t total;
   if (zr__add_overflow(a->total, (uint64_t)csize + ZR__CHUNK_HDR, &total)) return NULL;
-  if (a->limit && total > a->limit) return NULL;
+  if (a->limit && total > a->limit && !dedicated && a->limit > a->total + ZR__CHUNK_HDR &&
+      a->limit - a->total - ZR__CHUNK_HDR >= need) {
+    /* a regular chunk would cross the limit: take only what the limit leaves */
+    csize = (size_t)(a->limit - a->total - ZR__CHUNK_HDR);
+    total = a->limit;
+  }
+  if (a->limit && total > a->limit) {
+    a->over_limit = 1;
+    return NULL;
+  }
   if (csize + ZR__CHUNK_HDR < csize) return NULL;
   /* allocate with slack so that data can be 64-byte aligned regardless of malloc alignment */
   uint8_t *raw = zr__malloc(a->alloc, csize + ZR__CHUNK_HDR + 64);
@@ -114,6 +123,7 @@ void zr__arena_reset(zr__arena *a, int keep_current) {
     c = n;
   }
   a->head = keep;
+  a->over_limit = 0;
   if (keep) {
     keep->next = NULL;
     a->cur = (uint8_t *)(((uintptr_t)keep + sizeof *keep + 63) & ~(uintptr_t)63);

@@ -76,6 +76,7 @@ typedef struct zr__arena {
   size_t next_size;      /* size of the next regular chunk */
   zr__arena_chunk *spare; /* chunks kept by zr__arena_reset for reuse */
   uint64_t spare_bytes;   /* bytes of the spare chunks */
+  int over_limit;        /* set when a request was refused because of limit (not out of memory) */
 } zr__arena;
 
 void zr__arena_init(zr__arena *a, const zr_allocator *alloc);

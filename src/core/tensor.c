@@ -80,10 +80,12 @@ zr_status zr_tensor_init(zr_tensor *t, zr_dtype dtype, uint64_t itemsize, uint32
     if (zr__mul_overflow(n, (uint64_t)shape[i], &n) || n > (uint64_t)INT64_MAX)
       return zr__err(err, ZR_ERR_OVERFLOW, -1, "tensor size overflows");
   }
-  int64_t stride = (int64_t)itemsize;
+  uint64_t stride = itemsize; /* with a zero extent the size is 0 but strides may still overflow */
   for (int i = (int)ndim - 1; i >= 0; i--) {
-    t->strides[i] = stride;
-    stride *= shape[i] ? shape[i] : 1;
+    if (stride > (uint64_t)INT64_MAX) return zr__err(err, ZR_ERR_OVERFLOW, -1, "tensor strides overflow");
+    t->strides[i] = (int64_t)stride;
+    if (i > 0 && zr__mul_overflow(stride, shape[i] ? (uint64_t)shape[i] : 1, &stride))
+      return zr__err(err, ZR_ERR_OVERFLOW, -1, "tensor strides overflow");
   }
   t->data = data;
   t->nbytes = n;

@@ -453,8 +453,38 @@ static zr_status field_from_json(json_t *j, zs_field *f, const char *path, zr_er
   return ZR_OK;
 }
 
+/* nesting of objects/arrays in JSON text, without parsing it (strings skipped); stops past @p max */
+static unsigned json_text_depth(const char *t, size_t n, unsigned max, size_t *at) {
+  unsigned depth = 0, worst = 0;
+  int in_str = 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = t[i];
+    if (in_str) {
+      if (c == '\\') i++;
+      else if (c == '"') in_str = 0;
+    } else if (c == '"') {
+      in_str = 1;
+    } else if (c == '{' || c == '[') {
+      if (++depth > worst) worst = depth;
+      if (worst > max) {
+        *at = i;
+        return worst;
+      }
+    } else if ((c == '}' || c == ']') && depth) {
+      depth--;
+    }
+  }
+  return worst;
+}
+
 zr_status zr_schema_parse(const char *text, size_t len, zr_schema **out, zr_error *err) {
   if (!text || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
+  if (len > ZR_SCHEMA_MAX_TEXT)
+    return zr__err(err, ZR_ERR_LIMIT, -1, "schema text of %zu bytes exceeds the limit of %u", len,
+                   (unsigned)ZR_SCHEMA_MAX_TEXT);
+  size_t deep_at = 0;
+  if (json_text_depth(text, len, ZR_SCHEMA_MAX_DEPTH, &deep_at) > ZR_SCHEMA_MAX_DEPTH)
+    return zr__err(err, ZR_ERR_LIMIT, (int64_t)deep_at, "schema JSON nested deeper than %u", ZR_SCHEMA_MAX_DEPTH);
   json_error_t je;
   json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
   if (!j) return zr__err(err, ZR_ERR_MALFORMED, je.position, "schema is not valid JSON: %s (line %d)", je.text, je.line);

@@ -198,7 +198,7 @@ void zr__fbb_reset(zr__fbb *b) {
 
 static int reserve(zr__fbb *b, size_t n) {
   if (b->status != ZR_OK) return 0;
-  if (b->cap - b->used >= n) return 1;
+  if (b->buf && b->cap - b->used >= n) return 1; /* (no buffer yet: allocate even for n = 0, never NULL + 0) */
   size_t nc = b->cap ? b->cap * 2 : 1024;
   while (nc - b->used < n) nc *= 2;
   uint8_t *nb = zr__malloc(b->alloc, nc);

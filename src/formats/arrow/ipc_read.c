@@ -313,6 +313,9 @@ static zr_status parse_schema(rd *r, zr__fb *fb, const zr__fbt *sc) {
   return register_dicts(r, &r->schema);
 }
 
+/* largest expansion of a compressed buffer (see take_buf) */
+#define ZA_MAX_RATIO 32768u
+
 /* ---------------------------------------------------------------- messages */
 
 typedef struct msg {
@@ -414,6 +417,12 @@ static zr_status take_buf(rd *r, const uint8_t **ptr, uint64_t *size) {
     if (ulen != -1) {
       if (ulen < 0 || (r->o.max_bytes && (uint64_t)ulen > r->o.max_bytes))
         return FAIL(r, ZR_ERR_LIMIT, r->body_off + off, "arrow: decompressed size %lld over the limit", (long long)ulen);
+      /* neither codec expands more than ZA_MAX_RATIO times (zstd's densest form, RLE blocks, turns
+       * 4 bytes into 128 KiB; LZ4 about 255): refuse a declared size the bytes cannot hold before
+       * allocating it, so a small input cannot make the reader allocate max_bytes */
+      if ((uint64_t)ulen / ZA_MAX_RATIO > n + 64)
+        return FAIL(r, ZR_ERR_MALFORMED, r->body_off + off, "arrow: %llu compressed bytes cannot hold %lld bytes",
+                    (unsigned long long)n, (long long)ulen);
       uint8_t *dst = za_store_alloc(r->st, (size_t)ulen);
       if (!dst) return FAIL(r, ZR_ERR_LIMIT, r->body_off + off, "arrow: cannot allocate %lld bytes", (long long)ulen);
       /* through the codec registry: frame checksums verified, output bounded by the declared size */
@@ -945,6 +954,13 @@ static zr_status read_file(rd *r, zr_table *t) {
   return ZR_OK;
 }
 
+/* an inner step may return a status without a message (allocation failures deep in the C Data
+ * Interface builders): make sure the caller's error record names it */
+static zr_status named(zr_error *err, zr_status st) {
+  if (st != ZR_OK && err && err->code != st) zr__err(err, st, -1, "arrow: %s", zr_strerror(st));
+  return st;
+}
+
 void zr_arrow_read_opts_init(zr_arrow_read_opts *o) {
   if (!o) return;
   memset(o, 0, sizeof *o);
@@ -957,6 +973,7 @@ zr_status zr_arrow_read(const uint8_t *data, size_t len, const zr_arrow_read_opt
                         zr_error *err) {
   if (!out || (!data && len)) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow: NULL argument");
   memset(out, 0, sizeof *out);
+  zr_error_clear(err);
   za_install_hooks();
   rd r;
   rd_init(&r, data, len, opts, err);
@@ -982,7 +999,7 @@ zr_status zr_arrow_read(const uint8_t *data, size_t len, const zr_arrow_read_opt
   } else if (r.o.copy && opts && opts->keep_release) {
     opts->keep_release(opts->keep_owner);
   }
-  return st;
+  return named(err, st);
 }
 
 /* ---------------------------------------------------------------- random access */
@@ -995,6 +1012,7 @@ struct zr_arrow_file {
 zr_status zr_arrow_file_open(const uint8_t *data, size_t len, const zr_arrow_read_opts *opts, zr_arrow_file **out,
                              zr_error *err) {
   if (!out || !data) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow: NULL argument");
+  zr_error_clear(err);
   za_install_hooks();
   const zr_allocator *a = zr__alloc_or_default(opts ? opts->alloc : NULL);
   zr_arrow_file *f = zr__malloc(a, sizeof *f);
@@ -1007,7 +1025,7 @@ zr_status zr_arrow_file_open(const uint8_t *data, size_t len, const zr_arrow_rea
   if (!st) st = read_file_dicts(&f->r, &f->f);
   if (st) {
     zr_arrow_file_close(f);
-    return st;
+    return named(err, st);
   }
   f->r.err = NULL;
   *out = f;
@@ -1021,12 +1039,13 @@ zr_status zr_arrow_file_batch(zr_arrow_file *f, int64_t i, struct ArrowArray *ou
   if (!f || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow: NULL argument");
   memset(out, 0, sizeof *out);
   if (i < 0 || i >= (int64_t)f->f.batches.n) return zr__err(err, ZR_ERR_RANGE, -1, "arrow: batch %lld of %u", (long long)i, f->f.batches.n);
+  zr_error_clear(err);
   f->r.err = err;
   msg m;
   zr_status st = block_msg(&f->r, &f->f, &f->f.batches, (uint32_t)i, &m);
   if (!st) st = load_batch(&f->r, &m, out);
   f->r.err = NULL;
-  return st;
+  return named(err, st);
 }
 
 void zr_arrow_file_close(zr_arrow_file *f) {

@@ -703,13 +703,21 @@ void zr_arrow_writer_free(zr_arrow_writer *w) {
   zr__free(a, w);
 }
 
+/* an inner step may return a status without a message (allocation failures deep in the C Data
+ * Interface builders): make sure the caller's error record names it */
+static zr_status named(zr_error *err, zr_status st) {
+  if (st != ZR_OK && err && err->code != st) zr__err(err, st, -1, "arrow: %s", zr_strerror(st));
+  return st;
+}
+
 zr_status zr_arrow_write(const zr_table *t, const zr_arrow_write_opts *opts, zr_sink *sink, zr_error *err) {
   if (!t) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow: NULL table");
   zr_arrow_writer *w;
-  ZR_TRY(zr_arrow_writer_new(sink, &t->schema, opts, &w, err));
+  zr_error_clear(err);
+  ZR_TRY(named(err, zr_arrow_writer_new(sink, &t->schema, opts, &w, err)));
   zr_status st = ZR_OK;
   for (int64_t i = 0; i < t->n_batches && !st; i++) st = zr_arrow_writer_write(w, &t->batches[i], err);
   if (!st) st = zr_arrow_writer_finish(w, err);
   zr_arrow_writer_free(w);
-  return st;
+  return named(err, st);
 }

@@ -375,11 +375,15 @@ static const uint8_t *dec_tensor(dec *d, const uint8_t *at, const uint8_t *p, zr
   }
   uint64_t bytes;
   if (zr__mul_overflow(count, t->itemsize, &bytes) || bytes > (uint64_t)INT64_MAX) return fail(d, ZR_ERR_MALFORMED, p, "tensor size overflows");
-  /* unsigned: with a zero extent the other extents may multiply past 63 bits (strides then unused) */
+  /* strides: with a zero extent the byte count is 0 while the other extents' product may still
+   * overflow (fuzz: shape (0, 2^59, 632)); refuse what int64 strides cannot describe */
   uint64_t stride = t->itemsize;
+  if (stride > (uint64_t)INT64_MAX) return fail(d, ZR_ERR_MALFORMED, p, "tensor itemsize too large");
   for (int i = (int)ndim - 1; i >= 0; i--) {
     t->strides[i] = (int64_t)stride;
-    stride *= t->shape[i] ? (uint64_t)t->shape[i] : 1;
+    uint64_t ext = t->shape[i] ? (uint64_t)t->shape[i] : 1;
+    if (i > 0 && (zr__mul_overflow(stride, ext, &stride) || stride > (uint64_t)INT64_MAX))
+      return fail(d, ZR_ERR_MALFORMED, p, "tensor strides overflow");
   }
   uint64_t dl;
   q = zrb_get_varint(p, d->end, &dl, &bad);

@@ -91,7 +91,10 @@ static zr_status truncated(dec *d, const char *what) {
   } while (0)
 
 static zr_status nomem(dec *d) {
-  return zr__err(d->err, ZR_ERR_NOMEM, off_of(d, d->p), "ETF: out of memory (or max_bytes reached)");
+  if (d->doc->arena.over_limit)
+    return zr__err(d->err, ZR_ERR_LIMIT, off_of(d, d->p), "ETF: decoding needs more than max_bytes (%llu) of memory",
+                   (unsigned long long)d->doc->arena.limit);
+  return zr__err(d->err, ZR_ERR_NOMEM, off_of(d, d->p), "ETF: out of memory");
 }
 
 static zr_status count_elements(dec *d, uint64_t n) {

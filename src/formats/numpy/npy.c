@@ -26,6 +26,14 @@ static const char *unit_code(zr_time_unit u) {
 }
 
 /* Parse a type string such as "<f8", "|S5", ">M8[ns]", "b1", "?" into t. */
+/* a doc allocation failed: the doc's max_bytes, or memory */
+static zr_status doc_nomem(const zr_doc *doc, zr_error *err) {
+  if (doc->arena.over_limit)
+    return zr__err(err, ZR_ERR_LIMIT, -1, "npy: decoding needs more than max_bytes (%llu) of memory",
+                   (unsigned long long)doc->arena.limit);
+  return zr__err_nomem(err);
+}
+
 static zr_status typestr_apply(const char *s, size_t n, zr_tensor *t, int64_t off, zr_error *err) {
   size_t i = 0;
   char order = '=';
@@ -217,7 +225,7 @@ zr_status zr__npy_descr_from_text(const char *text, size_t n, zr_doc *doc, zr_te
   char *s = st == ZR_OK ? zr_doc_alloc(doc, b.len, 1) : NULL;
   if (s) memcpy(s, b.data, b.len);
   zr__buf_free(&b);
-  if (!s) return zr__err_nomem(err);
+  if (!s) return doc_nomem(doc, err);
   t->descr = s;
   return ZR_OK;
 }
@@ -257,13 +265,17 @@ zr_status zr__npy_descr_literal(const zr_tensor *t, zr__buf *b, zr_error *err) {
 /* ---------------------------------------------------------------------------------------------
  * reading */
 
-static void set_strides(zr_tensor *t, int fortran) {
-  int64_t stride = (int64_t)t->itemsize;
+/* 0, or -1 when the strides overflow int64 (possible with a zero extent: the byte count is 0
+ * while the other extents' product is not bounded by it) */
+static int set_strides(zr_tensor *t, int fortran) {
+  uint64_t stride = t->itemsize;
   for (uint32_t k = 0; k < t->ndim; k++) {
     uint32_t d = fortran ? k : t->ndim - 1 - k;
-    t->strides[d] = stride;
-    stride *= t->shape[d] ? t->shape[d] : 1;
+    if (stride > (uint64_t)INT64_MAX) return -1;
+    t->strides[d] = (int64_t)stride;
+    if (k + 1 < t->ndim && zr__mul_overflow(stride, t->shape[d] ? (uint64_t)t->shape[d] : 1, &stride)) return -1;
   }
+  return 0;
 }
 
 zr_status zr_npy_parse(const uint8_t *data, size_t len, const zr_npy_opts *nopts, int header_only, zr_doc *doc,
@@ -334,7 +346,7 @@ zr_status zr_npy_parse(const uint8_t *data, size_t len, const zr_npy_opts *nopts
   }
   /* element count alone must not overflow either (zero itemsize) */
   if (zr_tensor_count(t) == UINT64_MAX) return zr__err(err, ZR_ERR_OVERFLOW, (int64_t)pre, "npy: element count overflows");
-  set_strides(t, fo->u.b);
+  if (set_strides(t, fo->u.b) != 0) return zr__err(err, ZR_ERR_OVERFLOW, (int64_t)pre, "npy: strides overflow");
   /* canonical descr string in the doc */
   zr__buf b;
   zr__buf_init(&b, &doc->alloc);
@@ -343,7 +355,7 @@ zr_status zr_npy_parse(const uint8_t *data, size_t len, const zr_npy_opts *nopts
   char *ds = st == ZR_OK ? zr_doc_alloc(doc, b.len, 1) : NULL;
   if (ds) memcpy(ds, b.data, b.len);
   zr__buf_free(&b);
-  if (!ds) return zr__err_nomem(err);
+  if (!ds) return doc_nomem(doc, err);
   t->descr = ds;
   uint64_t off = pre + hlen;
   t->nbytes = nbytes;
@@ -376,7 +388,7 @@ zr_status zr_npy_decode(const uint8_t *data, size_t len, const zr_decode_opts *o
   zr_status st = zr_npy_parse(data, len, nopts, 0, doc, &t, NULL, err);
   if (st == ZR_OK && opts->copy && t.nbytes) {
     void *p = zr_doc_alloc(doc, (size_t)t.nbytes, 64);
-    if (!p) st = zr__err(err, doc->arena.limit && t.nbytes > doc->arena.limit ? ZR_ERR_LIMIT : ZR_ERR_NOMEM, -1, "npy: cannot copy %llu data bytes", (unsigned long long)t.nbytes);
+    if (!p) st = zr__err(err, (doc->arena.limit && t.nbytes > doc->arena.limit) || doc->arena.over_limit ? ZR_ERR_LIMIT : ZR_ERR_NOMEM, -1, "npy: cannot copy %llu data bytes", (unsigned long long)t.nbytes);
     else {
       memcpy(p, t.data, (size_t)t.nbytes);
       t.data = p;

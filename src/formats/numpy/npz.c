@@ -174,7 +174,7 @@ zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_opts *o
       }
       uint8_t *buf = zr_doc_alloc(doc, (size_t)(e.usize ? e.usize : 1), 64);
       if (!buf) {
-        st = zr__err(err, ZR_ERR_NOMEM, (int64_t)e.data_off, "npz: cannot allocate %llu bytes to inflate a member", (unsigned long long)e.usize);
+        st = zr__err(err, doc->arena.over_limit ? ZR_ERR_LIMIT : ZR_ERR_NOMEM, (int64_t)e.data_off, "npz: cannot allocate %llu bytes to inflate a member (max_bytes)", (unsigned long long)e.usize);
         break;
       }
       /* through the codec registry: exact size and the ZIP CRC-32 checked */

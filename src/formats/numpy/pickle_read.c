@@ -79,7 +79,10 @@ static pobj *newobj(pr *r, po_type t) {
 
 static zr_status oom(pr *r) {
   if (r->objects > r->opts->max_elements) return perr(r, ZR_ERR_LIMIT, "pickle: more than max_elements objects%s", "");
-  return zr__err(r->err, ZR_ERR_NOMEM, (int64_t)r->pos, "pickle: out of memory (or max_bytes reached)");
+  if (r->doc->arena.over_limit)
+    return zr__err(r->err, ZR_ERR_LIMIT, (int64_t)r->pos, "pickle: decoding needs more than max_bytes (%llu) of memory",
+                   (unsigned long long)r->doc->arena.limit);
+  return zr__err(r->err, ZR_ERR_NOMEM, (int64_t)r->pos, "pickle: out of memory");
 }
 
 static zr_status push(pr *r, pobj *o) {
