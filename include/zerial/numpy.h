@@ -107,6 +107,32 @@ ZR_API zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_
  */
 ZR_API zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *sink, zr_error *err);
 
+/* ---- tensors <-> tables ---- */
+
+/**
+ * @brief A table from NumPy-shaped data: a 1-D tensor becomes one column named "values"; a 2-D
+ * tensor (n × k) k columns "0" … "k-1"; a 1-D structured tensor one column per named field; a
+ * map of equal-length 1-D tensors (what zr_npz_decode() gives) one column per member. Column
+ * types: bool, int/uint 8–64, float16/32/64, datetime64[D] (date32), datetime64 and timedelta64
+ * in s/ms/us/ns (timestamp/duration, NaT as null), S<n> (fixed_size_binary), U<n> (utf8);
+ * big-endian data is swapped. Anything else fails with ZR_ERR_TYPE and the value path.
+ * Contiguous little-endian numeric columns are views: @p v must outlive @p out. Release @p out
+ * with zr_table_release(). Thread-safe (no shared state).
+ */
+ZR_API zr_status zr_numpy_to_table(const zr_value *v, zr_table *out, zr_error *err);
+
+/**
+ * @brief The NumPy form of a table (all batches concatenated, data copied into memory the doc
+ * releases): with @p as_map a map column name → 1-D tensor; otherwise one column gives a 1-D
+ * tensor and several a 1-D structured tensor with one field per column (packed). Nulls become
+ * NaN in float columns and NaT in datetime/timedelta columns; elsewhere, like unmappable column
+ * types (nested, dictionary, decimal, …), they fail with ZR_ERR_TYPE and the value path.
+ */
+ZR_API zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_value *out, zr_error *err);
+
+/** @brief Non-zero when @p v is a tensor or a non-empty map whose values are all tensors. */
+ZR_API int zr_numpy_is_tensor_table(const zr_value *v);
+
 /* ---- pickle ---- */
 
 /** @brief A buffer travelling out of band beside a pickle (PEP 574). Plain data. */

@@ -628,12 +628,18 @@ static zr_status npy_decode_fmt(const uint8_t *data, size_t len, const zr_decode
 
 static zr_status npy_encode_fmt(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
   (void)opts;
+  zr_doc *tmp;
+  ZR_TRY(zr__numpy_untable(v, 0, &tmp, &v, err)); /* a table: its columns as one (structured) tensor */
+  zr_status st;
   if (!v || v->kind != ZR_KIND_TENSOR) {
     zr__err(err, ZR_ERR_TYPE, -1, "npy holds one tensor, not a %s", zr_kind_name(zr_kind_of(v)));
     zr_error_set_path(err, "$");
-    return ZR_ERR_TYPE;
+    st = ZR_ERR_TYPE;
+  } else {
+    st = zr_npy_encode(v->u.tensor, sink, err);
   }
-  return zr_npy_encode(v->u.tensor, sink, err);
+  zr_doc_free(tmp);
+  return st;
 }
 
 static zr_status npy_inspect(const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err) {

@@ -538,7 +538,11 @@ static zr_status npz_encode_fmt(const zr_value *v, const zr_encode_opts *opts, z
     zr_doc_free(d);
     return st;
   }
-  return zr_npz_encode(v, &no, sink, err);
+  zr_doc *tmp;
+  ZR_TRY(zr__numpy_untable(v, 1, &tmp, &v, err)); /* a table: one member per column */
+  zr_status rc = zr_npz_encode(v, &no, sink, err);
+  zr_doc_free(tmp);
+  return rc;
 }
 
 static zr_status npz_inspect(const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err) {

@@ -30,6 +30,10 @@ size_t zr__npy_natural_align(const zr_tensor *t);
 /* Copy the elements of a strided tensor to @p dst in C order. */
 void zr__tensor_gather(const zr_tensor *t, uint8_t *dst);
 
+/* A table value becomes its NumPy form (zr_numpy_from_table) in a new doc *tmp (free it after
+ * use) and *use points at it; any other value is used as it is (*tmp NULL). */
+zr_status zr__numpy_untable(const zr_value *v, int as_map, zr_doc **tmp, const zr_value **use, zr_error *err);
+
 extern const zr_format zr__format_npy;
 extern const zr_format zr__format_npz;
 extern const zr_format zr__format_pickle;

@@ -419,7 +419,11 @@ zr_status zr__pickle_decode_fmt(const uint8_t *data, size_t len, const zr_decode
 
 static zr_status pickle_encode_fmt(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
   (void)opts;
-  return zr_pickle_encode(v, NULL, sink, NULL, NULL, err);
+  zr_doc *tmp;
+  ZR_TRY(zr__numpy_untable(v, 1, &tmp, &v, err)); /* a table: a dict of column name -> ndarray */
+  zr_status st = zr_pickle_encode(v, NULL, sink, NULL, NULL, err);
+  zr_doc_free(tmp);
+  return st;
 }
 
 const zr_format zr__format_pickle = {
