@@ -428,5 +428,5 @@ static zr_status pickle_encode_fmt(const zr_value *v, const zr_encode_opts *opts
 
 const zr_format zr__format_pickle = {
     "pickle", ZR_FORMAT_ID_PICKLE, "Python pickle protocol 5 (writer; safe allow-listed reader for NumPy arrays)",
-    pickle_detect, zr__pickle_decode_fmt, pickle_encode_fmt, NULL,
+    pickle_detect, zr__pickle_decode_fmt, pickle_encode_fmt, zr__pickle_inspect,
 };
