@@ -35,6 +35,7 @@ typedef struct zr_npy_opts {
   int skip_crc;           /**< npz reader: do not verify member CRC-32 (default: verify) */
   int compress;           /**< npz writer: deflate members (like np.savez_compressed); default stored */
   int force_zip64;        /**< npz writer: zip64 records even for small members (testing) */
+  const zr_allocator *alloc; /**< writers: scratch memory (NULL: default) */
 } zr_npy_opts;
 
 /** @brief What zr_npy_parse() found in a `.npy` header. */
@@ -74,6 +75,9 @@ ZR_API zr_status zr_npy_decode(const uint8_t *data, size_t len, const zr_decode_
  * ones Fortran order, others gathered in C order.
  */
 ZR_API zr_status zr_npy_encode(const zr_tensor *t, zr_sink *sink, zr_error *err);
+
+/** @brief zr_npy_encode() with scratch memory (header, gathered copies) from @p alloc (NULL: default). */
+ZR_API zr_status zr_npy_encode_alloc(const zr_tensor *t, const zr_allocator *alloc, zr_sink *sink, zr_error *err);
 
 /**
  * @brief NumPy descr text for @p t into @p buf (NUL-terminated): zr_tensor::descr when set,
@@ -146,6 +150,7 @@ typedef struct zr_pickle_buffer {
 typedef struct zr_pickle_opts {
   int out_of_band;      /**< non-zero: contiguous tensors' data leave as NEXT_BUFFER out-of-band buffers */
   size_t oob_min_bytes; /**< with out_of_band: tensors smaller than this stay in band (0: all out of band) */
+  const zr_allocator *alloc; /**< scratch memory and the returned buffer list (NULL: default) */
 } zr_pickle_opts;
 
 /**
@@ -156,7 +161,7 @@ typedef struct zr_pickle_opts {
  *
  * In band, tensor bytes are BYTEARRAY8 payloads (writable arrays). With po->out_of_band, the
  * data of C- or Fortran-contiguous tensors is not copied: NEXT_BUFFER opcodes stand in for it and
- * @p *buffers (allocated with the default allocator: release with zr_free()) lists the tensors'
+ * @p *buffers (allocated with po->alloc; by default release it with zr_free()) lists the tensors'
  * memory in order; pass them to `pickle.loads(data, buffers=...)`, which shares that memory.
  * The buffers borrow from @p v's tensors: keep them alive while the buffers are used.
  * Timestamps, tables, ext values, symbols as keys of unhashable kinds fail with ZR_ERR_TYPE and

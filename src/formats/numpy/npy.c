@@ -551,7 +551,9 @@ static zr_status build_header(const zr_tensor *t, zr__buf *out, int *fortran, zr
   return st == ZR_OK ? ZR_OK : zr__err_nomem(err);
 }
 
-zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64_t *total, zr_error *err) {
+zr_status zr__npy_write(const zr_allocator *alloc, const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64_t *total,
+                        zr_error *err) {
+  alloc = zr__alloc_or_default(alloc);
   if (!t) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL tensor");
   if (t->dtype < ZR_DT_BOOL || t->dtype > ZR_DT_LONGDOUBLE) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "invalid dtype");
   uint64_t n = zr_tensor_count(t), nbytes;
@@ -559,7 +561,7 @@ zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64
     return zr__err(err, ZR_ERR_OVERFLOW, -1, "tensor size overflows");
   if (nbytes && !t->data) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor has no data");
   zr__buf h;
-  zr__buf_init(&h, zr_allocator_default());
+  zr__buf_init(&h, alloc);
   int fortran = 0;
   zr_status st = build_header(t, &h, &fortran, err);
   if (st != ZR_OK) {
@@ -570,7 +572,7 @@ zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64
   uint8_t *gathered = NULL;
   const uint8_t *payload = t->data;
   if (!contiguous && nbytes) {
-    gathered = malloc((size_t)nbytes);
+    gathered = zr__malloc(alloc, (size_t)nbytes);
     if (!gathered) {
       zr__buf_free(&h);
       return zr__err_nomem(err);
@@ -589,14 +591,19 @@ zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64
     st = zr_sink_write(sink, h.data, h.len, err);
     if (st == ZR_OK && nbytes) st = zr_sink_write(sink, payload, (size_t)nbytes, err);
   }
-  free(gathered);
+  if (gathered) zr__free(alloc, gathered);
   zr__buf_free(&h);
   return st;
 }
 
 zr_status zr_npy_encode(const zr_tensor *t, zr_sink *sink, zr_error *err) {
   if (!sink) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL sink");
-  return zr__npy_write(t, sink, NULL, NULL, err);
+  return zr__npy_write(NULL, t, sink, NULL, NULL, err);
+}
+
+zr_status zr_npy_encode_alloc(const zr_tensor *t, const zr_allocator *alloc, zr_sink *sink, zr_error *err) {
+  if (!sink) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL sink");
+  return zr__npy_write(alloc, t, sink, NULL, NULL, err);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -627,7 +634,6 @@ static zr_status npy_decode_fmt(const uint8_t *data, size_t len, const zr_decode
 }
 
 static zr_status npy_encode_fmt(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
-  (void)opts;
   zr_doc *tmp;
   ZR_TRY(zr__numpy_untable(v, 0, &tmp, &v, err)); /* a table: its columns as one (structured) tensor */
   zr_status st;
@@ -636,7 +642,7 @@ static zr_status npy_encode_fmt(const zr_value *v, const zr_encode_opts *opts, z
     zr_error_set_path(err, "$");
     st = ZR_ERR_TYPE;
   } else {
-    st = zr_npy_encode(v->u.tensor, sink, err);
+    st = zr_npy_encode_alloc(v->u.tensor, opts ? opts->alloc : NULL, sink, err);
   }
   zr_doc_free(tmp);
   return st;

@@ -19,7 +19,8 @@ zr_status zr__npy_descr_from_text(const char *text, size_t n, zr_doc *doc, zr_te
 
 /* Write the whole .npy image of @p t (header + data) to @p sink; @p crc, when non-NULL, receives
  * the CRC-32 of those bytes and @p total their count, computed without writing when sink is NULL. */
-zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64_t *total, zr_error *err);
+zr_status zr__npy_write(const zr_allocator *alloc, const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64_t *total,
+                        zr_error *err);
 
 /* Append the JSON string literal of s[0..n) to b. */
 zr_status zr__json_str(zr__buf *b, const char *s, size_t n);
