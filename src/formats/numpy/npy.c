@@ -374,7 +374,18 @@ zr_status zr_npy_decode(const uint8_t *data, size_t len, const zr_decode_opts *o
   if (!doc) return zr__err_nomem(err);
   zr_tensor t;
   zr_status st = zr_npy_parse(data, len, nopts, 0, doc, &t, NULL, err);
-  if (st == ZR_OK && opts->copy && t.nbytes) {
+  if (st == ZR_OK && opts->copy && t.nbytes >= ZR__NP_BIG && zr__alloc_or_default(opts->alloc) == zr_allocator_default() &&
+      (!opts->max_bytes || t.nbytes <= opts->max_bytes)) {
+    /* large copies in their own huge-page-friendly block, released with the tensor */
+    void *p = zr__np_big_alloc((size_t)t.nbytes);
+    if (!p) st = zr__err(err, ZR_ERR_NOMEM, -1, "npy: cannot copy %llu data bytes", (unsigned long long)t.nbytes);
+    else {
+      memcpy(p, t.data, (size_t)t.nbytes);
+      t.data = p;
+      t.release = zr__np_big_free;
+      t.owner = p;
+    }
+  } else if (st == ZR_OK && opts->copy && t.nbytes) {
     void *p = zr_doc_alloc(doc, (size_t)t.nbytes, 64);
     if (!p) st = zr__err(err, doc->arena.limit && t.nbytes > doc->arena.limit ? ZR_ERR_LIMIT : ZR_ERR_NOMEM, -1, "npy: cannot copy %llu data bytes", (unsigned long long)t.nbytes);
     else {
@@ -384,8 +395,12 @@ zr_status zr_npy_decode(const uint8_t *data, size_t len, const zr_decode_opts *o
   }
   if (st == ZR_OK) {
     zr_value v = zr_tensor_value(doc, &t);
-    if (v.kind != ZR_KIND_TENSOR) st = zr__err_nomem(err);
-    else st = zr_doc_set_root(doc, v);
+    if (v.kind != ZR_KIND_TENSOR) {
+      if (t.release) t.release(t.owner);
+      st = zr__err_nomem(err);
+    } else {
+      st = zr_doc_set_root(doc, v);
+    }
   }
   if (st != ZR_OK) {
     zr_doc_free(doc);

@@ -38,6 +38,13 @@ zr_status zr__numpy_untable(const zr_value *v, int as_map, zr_doc **tmp, const z
 /* The pickle format's inspect: opcode counts, protocol, globals, buffers; nothing executed. */
 zr_status zr__pickle_inspect(const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err);
 
+/* Large buffers (≥ ZR__NP_BIG) zerial allocates itself for tensor data: 2 MiB aligned and
+ * madvise(MADV_HUGEPAGE)'d, as NumPy does for its arrays, so first touches (page faults, and the
+ * kernel's first access when the data is written out) cost per 2 MiB instead of per 4 KiB. */
+#define ZR__NP_BIG ((uint64_t)4 << 20)
+void *zr__np_big_alloc(size_t n);
+void zr__np_big_free(void *p);
+
 extern const zr_format zr__format_npy;
 extern const zr_format zr__format_npz;
 extern const zr_format zr__format_pickle;

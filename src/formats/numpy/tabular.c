@@ -749,3 +749,17 @@ zr_status zr__numpy_untable(const zr_value *v, int as_map, zr_doc **tmp, const z
   *use = zr_doc_root(d);
   return ZR_OK;
 }
+
+#include <sys/mman.h>
+
+void *zr__np_big_alloc(size_t n) {
+  size_t huge = (size_t)2 << 20, len = (n + huge - 1) / huge * huge;
+  void *p = NULL;
+  if (len < n || posix_memalign(&p, huge, len) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+  madvise(p, len, MADV_HUGEPAGE); /* advisory: fine when the kernel says no */
+#endif
+  return p;
+}
+
+void zr__np_big_free(void *p) { free(p); }
