@@ -139,7 +139,7 @@ int main(int argc, char **argv) {
     double t0 = now();
     zr_sink *s;
     zr_sink_memory_new(NULL, &s, NULL);
-    zr_pickle_opts popt = {1, 0, NULL};
+    zr_pickle_opts popt = {.out_of_band = 1};
     zr_pickle_buffer *bufs;
     size_t nb;
     zr_error e;

@@ -20,6 +20,7 @@
 #include "io.h"
 #include "status.h"
 #include "tensor.h"
+#include "format.h"
 #include "value.h"
 
 #ifdef __cplusplus
@@ -131,8 +132,11 @@ ZR_API zr_status zr_numpy_to_table(const zr_value *v, zr_table *out, zr_error *e
  * tensor and several a 1-D structured tensor with one field per column (packed). Nulls become
  * NaN in float columns and NaT in datetime/timedelta columns; elsewhere, like unmappable column
  * types (nested, dictionary, decimal, …), they fail with ZR_ERR_TYPE and the value path.
+ * Lossy mappings (a null stored as NaN, a timestamp's time zone dropped) are reported to
+ * @p warnings (may be NULL) with the value path, or fail with ZR_ERR_LOSSY when @p strict.
  */
-ZR_API zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_value *out, zr_error *err);
+ZR_API zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_warnings *warnings, int strict,
+                                     zr_value *out, zr_error *err);
 
 /** @brief Non-zero when @p v is a tensor or a non-empty map whose values are all tensors. */
 ZR_API int zr_numpy_is_tensor_table(const zr_value *v);
@@ -151,6 +155,8 @@ typedef struct zr_pickle_opts {
   int out_of_band;      /**< non-zero: contiguous tensors' data leave as NEXT_BUFFER out-of-band buffers */
   size_t oob_min_bytes; /**< with out_of_band: tensors smaller than this stay in band (0: all out of band) */
   const zr_allocator *alloc; /**< scratch memory and the returned buffer list (NULL: default) */
+  zr_warnings *warnings;     /**< lossy mappings (symbol → str) are reported here, or NULL */
+  int strict;                /**< non-zero: a lossy mapping fails with ZR_ERR_LOSSY instead */
 } zr_pickle_opts;
 
 /**

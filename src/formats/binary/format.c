@@ -356,7 +356,8 @@ static zr_status fmt_encode(const zr_value *v, const zr_encode_opts *opts, zr_si
   zr_doc *d = zr_doc_new(NULL);
   if (!d) return zr__err_nomem(err);
   zr_value m;
-  zr_status st = zr_numpy_from_table(v->u.table, d, 1, &m, err);
+  zr_status st = zr_numpy_from_table(v->u.table, d, 1, opts ? opts->warnings : NULL,
+                                     opts && (opts->flags & ZR_ENC_STRICT), &m, err);
   if (!st) st = zr_binary_encode(&m, opts, sink, err);
   zr_doc_free(d);
   return st;

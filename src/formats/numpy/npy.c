@@ -650,7 +650,7 @@ static zr_status npy_decode_fmt(const uint8_t *data, size_t len, const zr_decode
 
 static zr_status npy_encode_fmt(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
   zr_doc *tmp;
-  ZR_TRY(zr__numpy_untable(v, 0, &tmp, &v, err)); /* a table: its columns as one (structured) tensor */
+  ZR_TRY(zr__numpy_untable(v, 0, opts, &tmp, &v, err)); /* a table: its columns as one (structured) tensor */
   zr_status st;
   if (!v || v->kind != ZR_KIND_TENSOR) {
     zr__err(err, ZR_ERR_TYPE, -1, "npy holds one tensor, not a %s", zr_kind_name(zr_kind_of(v)));

@@ -542,7 +542,7 @@ static zr_status npz_encode_fmt(const zr_value *v, const zr_encode_opts *opts, z
     return st;
   }
   zr_doc *tmp;
-  ZR_TRY(zr__numpy_untable(v, 1, &tmp, &v, err)); /* a table: one member per column */
+  ZR_TRY(zr__numpy_untable(v, 1, opts, &tmp, &v, err)); /* a table: one member per column */
   zr_status rc = zr_npz_encode(v, &no, sink, err);
   zr_doc_free(tmp);
   return rc;

@@ -33,7 +33,8 @@ void zr__tensor_gather(const zr_tensor *t, uint8_t *dst);
 
 /* A table value becomes its NumPy form (zr_numpy_from_table) in a new doc *tmp (free it after
  * use) and *use points at it; any other value is used as it is (*tmp NULL). */
-zr_status zr__numpy_untable(const zr_value *v, int as_map, zr_doc **tmp, const zr_value **use, zr_error *err);
+zr_status zr__numpy_untable(const zr_value *v, int as_map, const zr_encode_opts *opts, zr_doc **tmp,
+                            const zr_value **use, zr_error *err);
 
 /* The pickle format's inspect: opcode counts, protocol, globals, buffers; nothing executed. */
 zr_status zr__pickle_inspect(const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err);

@@ -116,6 +116,20 @@ static zr_status put_long_mag(pw *w, int negative, const uint8_t *mag, size_t n)
 
 static zr_status put_value(pw *w, const zr_value *v, unsigned depth);
 
+/* A lossy mapping at the current path: a warning, or ZR_ERR_LOSSY in strict mode. */
+static zr_status lossy(pw *w, const char *what) {
+  if (!w->po || (!w->po->warnings && !w->po->strict)) return ZR_OK;
+  char p[ZR_ERROR_PATH_MAX];
+  zr__path_render(&w->path, p, sizeof p);
+  if (w->po->strict) {
+    zr__err(w->err, ZR_ERR_LOSSY, -1, "pickle: %s", what);
+    zr_error_set_path(w->err, p);
+    return ZR_ERR_LOSSY;
+  }
+  zr_warnings_add(w->po->warnings, ZR_ERR_LOSSY, p, "%s", what);
+  return ZR_OK;
+}
+
 static zr_status put_dtype_obj(pw *w, const zr_value *d, unsigned depth);
 
 typedef enum { PART_NAMES, PART_FORMATS, PART_OFFSETS, PART_TITLES } part_t;
@@ -322,7 +336,9 @@ static zr_status put_value(pw *w, const zr_value *v, unsigned depth) {
       return zr__buf_append(&w->out, b, 8);
     }
     case ZR_KIND_STRING:
-    case ZR_KIND_SYMBOL: return put_str(w, v->u.str, (size_t)v->n.len);
+    case ZR_KIND_SYMBOL:
+      ZR_TRY(lossy(w, "symbol written as a Python str (reads back as a string)"));
+      return put_str(w, v->u.str, (size_t)v->n.len);
     case ZR_KIND_BINARY: {
       uint64_t n = v->n.len;
       if (n < 256) { OP(PK_SHORT_BINBYTES); OP(n); }
@@ -421,10 +437,12 @@ zr_status zr__pickle_decode_fmt(const uint8_t *data, size_t len, const zr_decode
 
 static zr_status pickle_encode_fmt(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
   zr_doc *tmp;
-  ZR_TRY(zr__numpy_untable(v, 1, &tmp, &v, err)); /* a table: a dict of column name -> ndarray */
+  ZR_TRY(zr__numpy_untable(v, 1, opts, &tmp, &v, err)); /* a table: a dict of column name -> ndarray */
   zr_pickle_opts po;
   memset(&po, 0, sizeof po);
   po.alloc = opts ? opts->alloc : NULL;
+  po.warnings = opts ? opts->warnings : NULL;
+  po.strict = opts && (opts->flags & ZR_ENC_STRICT);
   zr_status st = zr_pickle_encode(v, &po, sink, NULL, NULL, err);
   zr_doc_free(tmp);
   return st;

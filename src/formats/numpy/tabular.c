@@ -493,8 +493,19 @@ typedef struct tcol {
   char descr[24];
 } tcol;
 
+/* A lossy mapping at @p path: a warning, or ZR_ERR_LOSSY when strict. */
+static zr_status np_lossy(zr_warnings *w, int strict, const char *path, const char *what, zr_error *err) {
+  if (strict) {
+    zr__err(err, ZR_ERR_LOSSY, -1, "%s", what);
+    zr_error_set_path(err, path);
+    return ZR_ERR_LOSSY;
+  }
+  zr_warnings_add(w, ZR_ERR_LOSSY, path, "%s", what);
+  return ZR_OK;
+}
+
 static zr_status col_from_format(const struct ArrowSchema *s, const struct ArrowArray *const *arrs, int64_t nb,
-                                 tcol *c, const char *path, zr_error *err) {
+                                 tcol *c, const char *path, zr_warnings *w, int strict, zr_error *err) {
   const char *f = s->format;
   memset(c, 0, sizeof *c);
   if (s->dictionary) return type_err(err, path, "%s: dictionary-encoded columns have no NumPy dtype", "column");
@@ -530,6 +541,8 @@ static zr_status col_from_format(const struct ArrowSchema *s, const struct Arrow
     if (!u) return type_err(err, path, "%s: unknown time unit", "column");
     static const char *un[] = {"s", "ms", "us", "ns"};
     static const zr_time_unit tus[] = {ZR_TU_SECOND, ZR_TU_MILLI, ZR_TU_MICRO, ZR_TU_NANO};
+    if (f[1] == 's' && f[4])
+      ZR_TRY(np_lossy(w, strict, path, "timestamp time zone dropped (datetime64 has none; the values stay UTC)", err));
     c->dt = f[1] == 's' ? ZR_DT_DATETIME64 : ZR_DT_TIMEDELTA64;
     c->tu = tus[u - units];
     c->size = 8;
@@ -584,8 +597,9 @@ static void utf8_to_ucs4(const uint8_t *s, size_t n, uint8_t *out, uint64_t char
 
 /* Write the values of column arrays into @p dst (@p stride bytes apart). */
 static zr_status fill_col(const tcol *c, const struct ArrowArray *const *arrs, int64_t nb, uint8_t *dst, int64_t stride,
-                          const char *path, zr_error *err) {
+                          const char *path, zr_warnings *w, int strict, zr_error *err) {
   int64_t row = 0;
+  int warned = 0;
   for (int64_t b = 0; b < nb; b++) {
     const struct ArrowArray *x = arrs[b];
     const uint8_t *vb = x->null_count ? x->buffers[0] : NULL;
@@ -593,6 +607,12 @@ static zr_status fill_col(const tcol *c, const struct ArrowArray *const *arrs, i
       int64_t j = x->offset + i;
       uint8_t *o = dst + row * stride;
       if (vb && !((vb[j >> 3] >> (j & 7)) & 1)) {
+        if ((c->dt == ZR_DT_FLOAT16 || c->dt == ZR_DT_FLOAT32 || c->dt == ZR_DT_FLOAT64) && !warned) {
+          char where[ZR_ERROR_PATH_MAX];
+          snprintf(where, sizeof where, "%s[%lld]", path, (long long)row);
+          ZR_TRY(np_lossy(w, strict, where, "null stored as NaN (reads back as NaN, not null)", err));
+          warned = 1;
+        }
         if (c->dt == ZR_DT_DATETIME64 || c->dt == ZR_DT_TIMEDELTA64) {
           zr__st64le(o, (uint64_t)NT_NAT);
         } else if (c->dt == ZR_DT_FLOAT32) {
@@ -631,7 +651,8 @@ static zr_status fill_col(const tcol *c, const struct ArrowArray *const *arrs, i
 
 static void tensor_free_data(void *p) { zr__free(zr_allocator_default(), p); }
 
-zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_value *out, zr_error *err) {
+zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_warnings *warnings, int strict,
+                              zr_value *out, zr_error *err) {
   if (!t || !doc || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   int64_t ncols = t->schema.n_children, rows = zr_table_num_rows(t), nb = t->n_batches;
   if (ncols == 0) return type_err(err, "$", "%s: a table without columns has no NumPy form", "table");
@@ -646,7 +667,7 @@ zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_val
     const struct ArrowSchema *cs = t->schema.children[i];
     snprintf(paths[i], ZR_ERROR_PATH_MAX, "$.%.200s", cs->name ? cs->name : "");
     for (int64_t b = 0; b < nb; b++) arrs[b] = t->batches[b].children[i];
-    st = col_from_format(cs, arrs, nb, &cols[i], paths[i], err);
+    st = col_from_format(cs, arrs, nb, &cols[i], paths[i], warnings, strict, err);
     itemsize += cols[i].size;
   }
   zr_value res = zr_null();
@@ -668,7 +689,7 @@ zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_val
     x.time_unit = cols[i].tu;
     x.itemsize = cols[i].size;
     if (rec) { /* one field of a structured record */
-      st = fill_col(&cols[i], arrs, nb, rec + off, (int64_t)itemsize, paths[i], err);
+      st = fill_col(&cols[i], arrs, nb, rec + off, (int64_t)itemsize, paths[i], warnings, strict, err);
       const char *nm = t->schema.children[i]->name ? t->schema.children[i]->name : "";
       zr_value nv = zr_str_ref(nm, strlen(nm));
       if (!st && ((i && zr__buf_append(&descr, ", ", 2)) || zr__buf_push(&descr, '(') || zr__pylit_repr(&descr, &nv) ||
@@ -682,7 +703,7 @@ zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_val
       st = zr__err_nomem(err);
       break;
     }
-    st = fill_col(&cols[i], arrs, nb, data, (int64_t)x.itemsize, paths[i], err);
+    st = fill_col(&cols[i], arrs, nb, data, (int64_t)x.itemsize, paths[i], warnings, strict, err);
     if (!st) st = zr_tensor_init(&x, x.dtype, x.itemsize, 1, &rows, data, err);
     if (st) {
       zr__free(a, data);
@@ -732,14 +753,16 @@ zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_val
   return st;
 }
 
-zr_status zr__numpy_untable(const zr_value *v, int as_map, zr_doc **tmp, const zr_value **use, zr_error *err) {
+zr_status zr__numpy_untable(const zr_value *v, int as_map, const zr_encode_opts *opts, zr_doc **tmp,
+                            const zr_value **use, zr_error *err) {
   *tmp = NULL;
   *use = v;
   if (!v || v->kind != ZR_KIND_TABLE) return ZR_OK;
   zr_doc *d = zr_doc_new(NULL);
   if (!d) return zr__err_nomem(err);
   zr_value r;
-  zr_status st = zr_numpy_from_table(v->u.table, d, as_map, &r, err);
+  zr_status st = zr_numpy_from_table(v->u.table, d, as_map, opts ? opts->warnings : NULL,
+                                     opts && (opts->flags & ZR_ENC_STRICT), &r, err);
   if (st) {
     zr_doc_free(d);
     return st;
