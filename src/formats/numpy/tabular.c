@@ -192,6 +192,7 @@ static zr_status col_format(const ncol *c, char *fmt, size_t cap, const char *pa
   if (c->dt == ZR_DT_DATETIME64 || c->dt == ZR_DT_TIMEDELTA64)
     return type_err(err, path, "%s with this time unit has no Arrow type (use D, s, ms, us or ns)", zr_dtype_name(c->dt));
   if (c->dt == ZR_DT_BYTES) {
+    if (c->size == 0) return type_err(err, path, "%s: zero-width bytes have no Arrow column", "S0");
     snprintf(fmt, cap, "w:%llu", (unsigned long long)c->size);
     return ZR_OK;
   }
@@ -485,6 +486,12 @@ int zr_numpy_is_tensor_table(const zr_value *v) {
 /* ------------------------------------------------------------------------------------------
  * Arrow → tensor columns */
 
+/* One batch's part of a column: rows [off, off + len) of the child array's buffers. */
+typedef struct cslice {
+  const struct ArrowArray *a;
+  int64_t off, len;
+} cslice;
+
 typedef struct tcol {
   zr_dtype dt;
   zr_time_unit tu;
@@ -504,7 +511,7 @@ static zr_status np_lossy(zr_warnings *w, int strict, const char *path, const ch
   return ZR_OK;
 }
 
-static zr_status col_from_format(const struct ArrowSchema *s, const struct ArrowArray *const *arrs, int64_t nb,
+static zr_status col_from_format(const struct ArrowSchema *s, const cslice *arrs, int64_t nb,
                                  tcol *c, const char *path, zr_warnings *w, int strict, zr_error *err) {
   const char *f = s->format;
   memset(c, 0, sizeof *c);
@@ -561,10 +568,10 @@ static zr_status col_from_format(const struct ArrowSchema *s, const struct Arrow
     int large = f[0] == 'U';
     uint64_t maxc = 1;
     for (int64_t b = 0; b < nb; b++) { /* widest value in code points */
-      const struct ArrowArray *x = arrs[b];
+      const struct ArrowArray *x = arrs[b].a;
       const uint8_t *o = x->buffers[1], *d = x->buffers[2];
-      for (int64_t i = 0; i < x->length; i++) {
-        int64_t j = x->offset + i;
+      for (int64_t i = 0; i < arrs[b].len; i++) {
+        int64_t j = arrs[b].off + i;
         int64_t s0 = large ? (int64_t)zr__ld64le(o + 8 * j) : (int32_t)zr__ld32le(o + 4 * j);
         int64_t s1 = large ? (int64_t)zr__ld64le(o + 8 * (j + 1)) : (int32_t)zr__ld32le(o + 4 * (j + 1));
         uint64_t k = 0;
@@ -596,15 +603,15 @@ static void utf8_to_ucs4(const uint8_t *s, size_t n, uint8_t *out, uint64_t char
 }
 
 /* Write the values of column arrays into @p dst (@p stride bytes apart). */
-static zr_status fill_col(const tcol *c, const struct ArrowArray *const *arrs, int64_t nb, uint8_t *dst, int64_t stride,
+static zr_status fill_col(const tcol *c, const cslice *arrs, int64_t nb, uint8_t *dst, int64_t stride,
                           const char *path, zr_warnings *w, int strict, zr_error *err) {
   int64_t row = 0;
   int warned = 0;
   for (int64_t b = 0; b < nb; b++) {
-    const struct ArrowArray *x = arrs[b];
+    const struct ArrowArray *x = arrs[b].a;
     const uint8_t *vb = x->null_count ? x->buffers[0] : NULL;
-    for (int64_t i = 0; i < x->length; i++, row++) {
-      int64_t j = x->offset + i;
+    for (int64_t i = 0; i < arrs[b].len; i++, row++) {
+      int64_t j = arrs[b].off + i;
       uint8_t *o = dst + row * stride;
       if (vb && !((vb[j >> 3] >> (j & 7)) & 1)) {
         if ((c->dt == ZR_DT_FLOAT16 || c->dt == ZR_DT_FLOAT32 || c->dt == ZR_DT_FLOAT64) && !warned) {
@@ -658,7 +665,7 @@ zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_war
   if (ncols == 0) return type_err(err, "$", "%s: a table without columns has no NumPy form", "table");
   const zr_allocator *a = zr_allocator_default();
   tcol *cols = zr__malloc(a, (size_t)ncols * sizeof *cols);
-  const struct ArrowArray **arrs = zr__malloc(a, (size_t)(nb ? nb : 1) * sizeof *arrs);
+  cslice *arrs = zr__malloc(a, (size_t)(nb ? nb : 1) * sizeof *arrs);
   zr_status st = cols && arrs ? ZR_OK : zr__err_nomem(err);
   char (*paths)[ZR_ERROR_PATH_MAX] = st ? NULL : zr__malloc(a, (size_t)ncols * ZR_ERROR_PATH_MAX);
   if (!st && !paths) st = zr__err_nomem(err);
@@ -666,8 +673,13 @@ zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_war
   for (int64_t i = 0; !st && i < ncols; i++) {
     const struct ArrowSchema *cs = t->schema.children[i];
     snprintf(paths[i], ZR_ERROR_PATH_MAX, "$.%.200s", cs->name ? cs->name : "");
-    for (int64_t b = 0; b < nb; b++) arrs[b] = t->batches[b].children[i];
-    st = col_from_format(cs, arrs, nb, &cols[i], paths[i], warnings, strict, err);
+    for (int64_t b = 0; b < nb && !st; b++) {
+      const struct ArrowArray *bt = &t->batches[b], *x = bt->children[i];
+      arrs[b] = (cslice){x, x->offset + bt->offset, bt->length};
+      if (x->length < bt->offset + bt->length)
+        st = type_err(err, paths[i], "%s: a column shorter than its batch", "table");
+    }
+    if (!st) st = col_from_format(cs, arrs, nb, &cols[i], paths[i], warnings, strict, err);
     itemsize += cols[i].size;
   }
   zr_value res = zr_null();
@@ -682,7 +694,10 @@ zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_war
   }
   uint64_t off = 0;
   for (int64_t i = 0; !st && i < ncols; i++) {
-    for (int64_t b = 0; b < nb; b++) arrs[b] = t->batches[b].children[i];
+    for (int64_t b = 0; b < nb; b++) {
+      const struct ArrowArray *bt = &t->batches[b], *cx = bt->children[i];
+      arrs[b] = (cslice){cx, cx->offset + bt->offset, bt->length};
+    }
     zr_tensor x;
     memset(&x, 0, sizeof x);
     x.dtype = cols[i].dt;
@@ -747,7 +762,7 @@ zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_war
   if (rec) zr__free(a, rec);
   zr__buf_free(&descr);
   zr__free(a, cols);
-  zr__free(a, (void *)arrs);
+  zr__free(a, arrs);
   zr__free(a, paths);
   if (!st) *out = res;
   return st;
