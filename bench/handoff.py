@@ -37,6 +37,18 @@ def median_time(fn, reps):
     return statistics.median(times)
 
 
+def median_cpu_interleaved(fns, reps):
+    """{name: median CPU seconds}; each rep runs every function once, in turn."""
+    times = {k: [] for k in fns}
+    for _ in range(reps):
+        for k, fn in fns.items():
+            gc.collect()
+            t0 = time.process_time()
+            fn()
+            times[k].append(time.process_time() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build", nargs="?", default=os.path.join(ROOT, "build", "release"))
@@ -44,8 +56,12 @@ def main():
     ap.add_argument("--records", type=int, default=1000000)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--heavy-reps", type=int, default=3, help="reps of the 1 GiB pickle/np.save runs")
-    ap.add_argument("--out", default=os.path.join(HERE, "results", "handoff.json"))
+    ap.add_argument("--out", default=None, help="default bench/results/handoff.json "
+                    "(handoff-records.json with --records-only)")
+    ap.add_argument("--records-only", action="store_true", help="skip the tensor hand-off")
     a = ap.parse_args()
+    if a.out is None:
+        a.out = os.path.join(HERE, "results", "handoff-records.json" if a.records_only else "handoff.json")
     sys.path.insert(0, os.path.join(a.build, "python"))
     import numpy as np
     import zerial
@@ -75,6 +91,9 @@ def main():
             opens.append(t_open)
         return statistics.median(pubs), statistics.median(opens)
 
+    if a.records_only:
+        records(a, results, zerial)
+        return report(a, results)
     pub_c, open_c = handoff(True)
     pub_n, open_n = handoff(False)
     arr = (np.arange((a.mib << 20) // 4, dtype=np.int64) % 1000).astype(np.float32) * np.float32(0.001)
@@ -98,22 +117,32 @@ def main():
         "speedup_vs_np_save_load": (t_save + t_load) / (pub_c + open_c),
     }
 
-    # ---- 2. records ----
+    records(a, results, zerial)
+    report(a, results)
+
+
+def records(a, results, zerial):
+    """1M records, Python loads. CPU time (process_time: the machine is shared and loaded), the
+    decoders interleaved rep by rep so load swings hit them alike; medians."""
+    from zerial import _zerial
     n = a.records
     records = [{"id": i, "name": "user%d" % i, "score": i * 0.25, "active": i % 3 == 0} for i in range(n)]
     zb = zerial.dumps(records, format="binary")
     pb = pickle.dumps(records, protocol=5)
     rec = {"zerial_bytes": len(zb), "pickle_bytes": len(pb)}
-    rec["zerial_loads_ms"] = median_time(lambda: zerial.loads(zb), a.reps) * 1e3
-    rec["pickle_loads_ms"] = median_time(lambda: pickle.loads(pb), a.reps) * 1e3
     assert zerial.loads(zb) == records
+    fns = {"zerial_loads_ms": lambda: zerial.loads(zb),
+           "zerial_loads_tree_ms": lambda: _zerial.loads(zb, _tree=True),
+           "pickle_loads_ms": lambda: pickle.loads(pb)}
     try:
         import msgpack
         mb = msgpack.packb(records)
         rec["msgpack_bytes"] = len(mb)
-        rec["msgpack_unpackb_ms"] = median_time(lambda: msgpack.unpackb(mb), a.reps) * 1e3
+        fns["msgpack_unpackb_ms"] = lambda: msgpack.unpackb(mb)
     except ImportError:
         rec["msgpack_unpackb_ms"] = None
+    rec.update({k: v * 1e3 for k, v in median_cpu_interleaved(fns, a.reps).items()})
+    rec["timing"] = "CPU time (process_time), medians, decoders interleaved per rep"
     if "arrow-stream" in [f[0] for f in zerial.formats()]:
         ab = zerial.dumps(records, format="arrow-stream")
         rec["arrow_bytes"] = len(ab)
@@ -126,20 +155,28 @@ def main():
         rec["speedup_vs_msgpack"] = rec["msgpack_unpackb_ms"] / rec["zerial_loads_ms"]
     results["records"] = rec
 
+
+def report(a, results):
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
         json.dump(results, f, indent=2)
-    t = results["tensor"]
-    print("tensor %d MiB: zerial publish %.3f ms + open/view %.3f ms (no checksum: %.3f + %.3f ms)" % (
-        a.mib, t["zerial_publish_ms"], t["zerial_open_view_ms"], t["zerial_publish_no_checksum_ms"],
-        t["zerial_open_view_no_checksum_ms"]))
-    print("  pickle 5 in-band dumps %.1f + loads %.1f ms; np.save %.1f + np.load %.1f ms (/dev/shm)" % (
-        t["pickle5_inband_dumps_ms"], t["pickle5_inband_loads_ms"], t["np_save_devshm_ms"], t["np_load_devshm_ms"]))
-    print("  speedup vs pickle: %.0fx (checksummed), %.0fx (no payload checksum); vs np.save/load %.0fx" % (
-        t["speedup_vs_pickle"], t["speedup_vs_pickle_no_checksum"], t["speedup_vs_np_save_load"]))
-    print("records %d: zerial.loads %.1f ms, pickle.loads %.1f ms, msgpack.unpackb %s ms" % (
-        n, rec["zerial_loads_ms"], rec["pickle_loads_ms"],
-        "%.1f" % rec["msgpack_unpackb_ms"] if rec.get("msgpack_unpackb_ms") else "n/a"))
+    if "tensor" in results:
+        t = results["tensor"]
+        print("tensor %d MiB: zerial publish %.3f ms + open/view %.3f ms (no checksum: %.3f + %.3f ms)" % (
+            a.mib, t["zerial_publish_ms"], t["zerial_open_view_ms"], t["zerial_publish_no_checksum_ms"],
+            t["zerial_open_view_no_checksum_ms"]))
+        print("  pickle 5 in-band dumps %.1f + loads %.1f ms; np.save %.1f + np.load %.1f ms (/dev/shm)" % (
+            t["pickle5_inband_dumps_ms"], t["pickle5_inband_loads_ms"], t["np_save_devshm_ms"],
+            t["np_load_devshm_ms"]))
+        print("  speedup vs pickle: %.0fx (checksummed), %.0fx (no payload checksum); vs np.save/load %.0fx" % (
+            t["speedup_vs_pickle"], t["speedup_vs_pickle_no_checksum"], t["speedup_vs_np_save_load"]))
+    rec = results["records"]
+    print("records %d (CPU ms): zerial.loads %.1f (through the value tree %.1f), pickle.loads %.1f, "
+          "msgpack.unpackb %s" % (
+              a.records, rec["zerial_loads_ms"], rec["zerial_loads_tree_ms"], rec["pickle_loads_ms"],
+              "%.1f" % rec["msgpack_unpackb_ms"] if rec.get("msgpack_unpackb_ms") else "n/a"))
+    print("  zerial.loads vs pickle %.2fx, vs msgpack %s" % (
+        rec["speedup_vs_pickle"], "%.2fx" % rec["speedup_vs_msgpack"] if "speedup_vs_msgpack" in rec else "n/a"))
     if "zerial_loads_columns_ms" in rec:
         print("  as columns (Arrow): zerial.loads %.2f ms, pickle.loads of the same columns %.1f ms" % (
             rec["zerial_loads_columns_ms"], rec["pickle_loads_columns_ms"]))

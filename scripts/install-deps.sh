@@ -12,6 +12,8 @@ PACKAGES=(
   libjansson-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev
   # tests and tools
   libcmocka-dev valgrind gcovr doxygen curl
+  # docs: the man page is checked with groff and man (tests/docs/cli_help.test.sh)
+  groff-base man-db
   # peers for benchmarks
   libmsgpack-dev libcbor-dev libblosc-dev
   # Python side (Debian's /usr/bin/python3)

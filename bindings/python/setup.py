@@ -71,6 +71,7 @@ setup(
     ext_modules=[Extension(
         "zerial._zerial",
         sources=sources,
+        depends=[os.path.join("src", "binload.h")],
         include_dirs=[os.path.join(ROOT, "include"), os.path.join(ROOT, "src")] + includes,
         define_macros=[("_GNU_SOURCE", None)],
         extra_compile_args=["-std=gnu11", "-fvisibility=hidden", "-Wno-missing-field-initializers"],

@@ -187,7 +187,11 @@ typedef struct zr_arrow_convert_opts {
  * make fields nullable, mixed int/float columns float64 (a warning, with the value path, for
  * integers beyond 2^53), tensors `arrow.fixed_shape_tensor`. Returns ZR_ERR_TYPE with the value
  * path in err->path when the value has no table form.
+ * @param v the value (a doc of the caller; only read).
+ * @param opts NULL for the defaults.
+ * @param out receives the table (owned by the caller: release with zr_table_release()); untouched on failure.
  * @param warnings where lossy conversions are reported (or NULL).
+ * @param err NULL or filled on failure.
  */
 ZR_API zr_status zr_arrow_from_value(const zr_value *v, const zr_arrow_convert_opts *opts,
                                      zr_table *out, zr_warnings *warnings, zr_error *err);

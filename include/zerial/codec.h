@@ -95,9 +95,12 @@ ZR_API size_t zr_codec_bound(int id, size_t len);
 
 /**
  * @brief Compress @p src into one frame of codec @p id in caller memory.
+ * @param id codec (::zr_codec_id).
+ * @param src,len input bytes (only read).
  * @param level codec level, 0 for the default.
  * @param dst,cap output buffer; zr_codec_bound() bytes always suffice, otherwise ::ZR_ERR_NOSPACE.
  * @param out_len receives the frame size.
+ * @param err NULL or filled on failure.
  * ::ZR_CODEC_NONE copies the bytes. Reentrant.
  */
 ZR_API zr_status zr_codec_compress(int id, int level, const void *src, size_t len, void *dst, size_t cap,
@@ -106,7 +109,12 @@ ZR_API zr_status zr_codec_compress(int id, int level, const void *src, size_t le
 /**
  * @brief Compress @p src into one frame appended to @p sink (compressed in place when the sink
  * offers reserve/commit, through a temporary buffer otherwise).
+ * @param id codec (::zr_codec_id).
+ * @param level codec level, 0 for the default.
+ * @param src,len input bytes (only read).
+ * @param sink where the frame is appended (the caller's).
  * @param out_len receives the frame size (may be NULL).
+ * @param err NULL or filled on failure. Reentrant.
  */
 ZR_API zr_status zr_codec_compress_sink(int id, int level, const void *src, size_t len, zr_sink *sink,
                                         size_t *out_len, zr_error *err);
@@ -118,15 +126,23 @@ ZR_API zr_status zr_codec_compress_sink(int id, int level, const void *src, size
  * Succeeds only when every frame is complete and its checksum matches. When the output does not
  * fit in @p cap the call fails with ::ZR_ERR_LIMIT. On failure the content of @p dst is
  * unspecified and must not be used.
+ * @param id codec (::zr_codec_id) or ::ZR_CODEC_DETECT.
+ * @param src,len the compressed bytes.
+ * @param dst,cap output buffer of the caller.
  * @param out_len receives the decompressed size.
+ * @param err NULL or filled on failure (with the byte offset). Reentrant.
  */
 ZR_API zr_status zr_codec_decompress(int id, const void *src, size_t len, void *dst, size_t cap, size_t *out_len,
                                      zr_error *err);
 
 /**
  * @brief Decompress @p src into a new buffer of at most @p max_output bytes (0: default limit).
+ * @param id codec (::zr_codec_id) or ::ZR_CODEC_DETECT.
+ * @param src,len the compressed bytes.
+ * @param max_output largest output accepted (0: the default limit), else ::ZR_ERR_LIMIT.
  * @param alloc allocator of the returned buffer (NULL: default; then release with zr_free()).
  * @param out,out_len receive the buffer (owned by the caller) and its size; left NULL/0 on failure.
+ * @param err NULL or filled on failure. Reentrant.
  */
 ZR_API zr_status zr_codec_decompress_alloc(int id, const void *src, size_t len, uint64_t max_output,
                                            const zr_allocator *alloc, uint8_t **out, size_t *out_len, zr_error *err);
@@ -155,7 +171,11 @@ typedef struct zr_codec_dstream zr_codec_dstream;
 /**
  * @brief A streaming decompressor for codec @p id (or ::ZR_CODEC_DETECT: recognised from the
  * first bytes fed) that stops after @p max_output bytes of output (0: default limit).
+ * @param id codec (::zr_codec_id) or ::ZR_CODEC_DETECT.
+ * @param max_output output limit (0: the default limit).
+ * @param alloc allocator of the stream's buffers (NULL: default); must outlive the stream.
  * @param out receives the handle; release with zr_codec_dstream_free().
+ * @param err NULL or filled on failure. A stream is used by one thread at a time.
  */
 ZR_API zr_status zr_codec_dstream_new(int id, uint64_t max_output, const zr_allocator *alloc, zr_codec_dstream **out,
                                       zr_error *err);
@@ -224,6 +244,9 @@ ZR_API zr_simd zr_simd_detect(void);
 /**
  * @brief Byte-shuffle @p len bytes of elements of @p typesize bytes from @p src to @p dst
  * (distinct buffers). Trailing bytes that do not form a whole element are copied unchanged.
+ * @param typesize element size in bytes (1 copies).
+ * @param src,dst input and output of @p len bytes each, not overlapping.
+ * @param len bytes to shuffle. Reentrant.
  * @param simd kernel to use (::ZR_SIMD_AUTO normally; lower levels for tests/benchmarks; a level
  * the CPU lacks falls back to the best available).
  */
@@ -327,8 +350,13 @@ ZR_API void zr_codec_pool_free(zr_codec_pool *pool);
  * blocks, each filtered and compressed independently (in parallel with opts->threads > 1 or
  * @p pool), blocks that do not shrink are stored raw. opts->codec ZR_CODEC_AUTO runs
  * zr_codec_choose() first (its decision is copied to @p decision when not NULL).
+ * @param src,len input bytes (only read).
+ * @param opts codec, level, filter, block size and threads (NULL: defaults).
+ * @param sink where the container is appended (the caller's).
+ * @param decision NULL, or receives the automatic choice.
  * @param pool optional worker pool (NULL: threads started for this call when opts->threads > 1).
  * @param out_len receives the container size (may be NULL).
+ * @param err NULL or filled on failure. Thread-safe with distinct sinks.
  */
 ZR_API zr_status zr_codec_blocks_compress(const void *src, size_t len, const zr_codec_opts *opts, zr_codec_pool *pool,
                                           zr_sink *sink, size_t *out_len, zr_codec_decision *decision, zr_error *err);
@@ -369,7 +397,12 @@ ZR_API zr_status zr_codec_blocks_decompress(const void *src, size_t len, unsigne
  * @p sink an int64 little-endian uncompressed length followed by an LZ4 frame (@p id
  * ::ZR_CODEC_LZ4, Arrow's LZ4_FRAME) or a Zstandard frame (::ZR_CODEC_ZSTD); when compression
  * does not shrink the buffer, the length is -1 and the raw bytes follow. Padding is the caller's.
+ * @param id ::ZR_CODEC_LZ4 or ::ZR_CODEC_ZSTD.
+ * @param level codec level, 0 for the default.
+ * @param src,len the buffer (only read).
+ * @param sink where the bytes are appended (the caller's).
  * @param out_len receives the bytes appended (may be NULL).
+ * @param err NULL or filled on failure. Reentrant.
  */
 ZR_API zr_status zr_codec_arrow_compress(int id, int level, const void *src, size_t len, zr_sink *sink,
                                          size_t *out_len, zr_error *err);

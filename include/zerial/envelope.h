@@ -188,7 +188,10 @@ ZR_API zr_status zr_envelope_end(zr_envelope_writer *w, zr_error *err);
  * On success @p out holds the header, the metadata (owned by @p out) and a view of the payload
  * inside @p data. On failure @p out is left cleared (nothing to release) and @p err names the
  * problem and its byte offset.
- * @param alloc allocator for the metadata (NULL: default)
+ * @param data,len the bytes (only read; the payload view points into them, so they must outlive @p out).
+ * @param alloc allocator of the metadata (NULL: default).
+ * @param out receives the parsed frame; release with zr_envelope_clear().
+ * @param err NULL or filled on failure. Reentrant.
  */
 ZR_API zr_status zr_envelope_parse(const uint8_t *data, size_t len, const zr_allocator *alloc, zr_envelope *out,
                                    zr_error *err);

@@ -57,12 +57,14 @@ enum zr_etf_flags {
 /**
  * @brief Decode one external term of @p len bytes at @p data into a new doc.
  *
+ * @param data,len the term bytes (starting with the version byte 131).
  * @param opts  limits and allocator (NULL: defaults). `max_bytes` also caps the declared size of
  *              a compressed term. With `opts->copy == 0` binaries, strings and atoms are views
  *              into @p data (or into the doc's inflated copy of a compressed term), so @p data
  *              must outlive the doc.
  * @param flags ::zr_etf_flags.
  * @param out   receives the doc (free with zr_doc_free()); untouched on failure.
+ * @param err   NULL or filled on failure. Reentrant.
  * @return ZR_OK; ZR_ERR_TRUNCATED, ZR_ERR_MALFORMED, ZR_ERR_VERSION, ZR_ERR_UTF8, ZR_ERR_LIMIT,
  *         ZR_ERR_UNSUPPORTED (pids, ports, references, funs, improper lists without
  *         ::ZR_ETF_IMPROPER_TAGGED), ZR_ERR_CODEC, ZR_ERR_NOMEM; @p err gets the byte offset.
@@ -73,10 +75,13 @@ ZR_API zr_status zr_etf_decode(const void *data, size_t len, const zr_decode_opt
 /**
  * @brief Encode @p v as one external term (starting with the version byte) to @p sink.
  *
+ * @param v     the value (only read).
  * @param opts  NULL or encoder options: `flags & ZR_ENC_DETERMINISTIC` sorts map keys in Erlang
  *              term order; `alloc` for scratch memory; `level` for ::ZR_ETF_COMPRESS; `codec`
  *              "gzip"/"zlib" also selects the compressed form.
  * @param flags ::zr_etf_flags.
+ * @param sink  where the term is appended (the caller's).
+ * @param err   NULL or filled on failure (with the value path). Reentrant.
  * @return ZR_OK; ZR_ERR_TYPE with the value path for values Erlang cannot hold (tables,
  *         non-finite floats, non-numeric tensors); ZR_ERR_RANGE for atoms over 255 characters;
  *         sink errors. The sink may hold a partial term on failure.

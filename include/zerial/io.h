@@ -46,6 +46,7 @@ typedef zr_status (*zr_source_read_fn)(void *ud, void *buf, size_t cap, size_t *
  * @brief A growable memory sink. Its bytes stay owned by the sink until zr_sink_memory_take().
  * @param alloc allocator (NULL: default); must outlive the sink.
  * @param out receives the new sink; free with zr_sink_free().
+ * @param err NULL or filled on failure. A sink is used by one thread at a time.
  */
 ZR_API zr_status zr_sink_memory_new(const zr_allocator *alloc, zr_sink **out, zr_error *err);
 

@@ -41,7 +41,8 @@ typedef struct zr_npy_opts {
 
 /** @brief What zr_npy_parse() found in a `.npy` header. */
 typedef struct zr_npy_info {
-  uint8_t major, minor;  /**< format version (1.0, 2.0 or 3.0) */
+  uint8_t major;         /**< format major version (1, 2 or 3) */
+  uint8_t minor;         /**< format minor version (0) */
   int fortran_order;     /**< data in column-major order */
   uint64_t header_len;   /**< bytes of the header text (after the length field) */
   uint64_t data_offset;  /**< offset of the first data byte */
@@ -57,6 +58,12 @@ typedef struct zr_npy_info {
  * (pass @p len covering at least the header to only inspect: see @p header_only), ZR_ERR_REFUSED
  * for object arrays, ZR_ERR_LIMIT for a header longer than the limit, ZR_ERR_OVERFLOW when
  * shape × itemsize overflows.
+ * @param data,len the `.npy` bytes (only read; @p t's data points into them).
+ * @param nopts NULL for the defaults (header size limit).
+ * @param doc where the descr string is allocated.
+ * @param t receives the tensor view.
+ * @param info NULL, or receives the header details.
+ * @param err NULL or filled on failure (with the byte offset). Reentrant.
  * @param header_only non-zero: do not require the data bytes to be present.
  */
 ZR_API zr_status zr_npy_parse(const uint8_t *data, size_t len, const zr_npy_opts *nopts, int header_only,

@@ -47,7 +47,9 @@ ZR_API zr_status zr_compat_mode_parse(const char *name, zr_compat_mode *out);
 
 /**
  * @brief Parse the JSON form of a schema (see docs/formats/schema.md).
+ * @param json,len the JSON text (only read; need not be NUL-terminated).
  * @param out receives a new schema; free with zr_schema_free().
+ * @param err NULL or filled on failure. Reentrant.
  * @return ZR_ERR_MALFORMED with the JSON path of the problem in err->path.
  */
 ZR_API zr_status zr_schema_parse(const char *json, size_t len, zr_schema **out, zr_error *err);
@@ -144,7 +146,11 @@ ZR_API zr_status zr_schema_check(const zr_schema *new_schema, const zr_schema *c
  * into the shape of @p reader: fields matched by id (then name, then alias); added fields take
  * their initial default (or null when nullable); removed fields are dropped; widening promotions
  * applied; narrowing range-checked (ZR_ERR_RANGE with the value path).
+ * @param in the record (only read; strings of @p out may point to it).
+ * @param writer,reader the schemas it was written with and is read with (only read).
  * @param doc where the migrated values are built; @p out lives as long as @p doc.
+ * @param out receives the migrated record.
+ * @param err NULL or filled on failure. Reentrant.
  */
 ZR_API zr_status zr_schema_migrate(zr_doc *doc, const zr_value *in, const zr_schema *writer,
                                    const zr_schema *reader, zr_value *out, zr_error *err);
@@ -264,6 +270,11 @@ ZR_API zr_status zr_registry_set_mode(zr_registry *r, const char *subject, zr_co
  * registry's codes (40401 subject not found, 40402 version not found, 40403 schema not found,
  * 42201 invalid schema, 42202 invalid version, 42203 invalid compatibility level, 409
  * incompatible, 50001 store error) as `{"error_code": N, "message": "..."}`.
+ * @param r the registry.
+ * @param method "GET", "POST", "PUT" or "DELETE".
+ * @param path the request path with its query string.
+ * @param body,body_len the request body (may be NULL/0).
+ * @param http_status receives the HTTP status.
  * @param body_out malloc'd NUL-terminated JSON; free with zr_free().
  * @return ZR_OK when a response was produced (whatever its HTTP status), an error otherwise.
  */

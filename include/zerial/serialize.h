@@ -52,8 +52,8 @@ typedef enum zr_log_level {
 
 /** @brief One structured log field (key and value are NUL-terminated, valid during the call). */
 typedef struct zr_log_field {
-  const char *key;
-  const char *value;
+  const char *key;   /**< field name */
+  const char *value; /**< field value as text */
 } zr_log_field;
 
 /**
@@ -76,6 +76,7 @@ typedef void (*zr_log_fn)(void *ud, zr_log_level level, const char *event, const
  * a message naming the key.
  * @param alloc allocator for everything the context allocates (NULL: default); must outlive it.
  * @param out receives the context; free with zr_ctx_free().
+ * @param err NULL or filled on failure.
  * Thread safety: reentrant.
  */
 ZR_API zr_status zr_ctx_new(const zr_allocator *alloc, zr_ctx **out, zr_error *err);
@@ -171,9 +172,13 @@ typedef struct zr_custom_type {
   const char *name; /**< unique name, e.g. "geo.point" (copied at registration) */
   uint32_t id;      /**< ext type id (unique within the context) */
   uint16_t version; /**< version written now */
+  /** optional: non-zero when a non-ext value should be handled by this type */
   int (*probe)(void *ud, const zr_value *v);
+  /** optional: selection score in [0, 1] for @p v */
   double (*score)(void *ud, const zr_value *v);
+  /** required: write the type's bytes for @p v to @p sink */
   zr_status (*encode)(void *ud, const zr_value *v, zr_sink *sink, zr_error *err);
+  /** required: build the value from @p data (written with @p version) into @p doc, store it in @p out */
   zr_status (*decode)(void *ud, const uint8_t *data, size_t len, uint16_t version, zr_doc *doc,
                       zr_value *out, zr_error *err);
   void *ud; /**< user data for the callbacks; must outlive the registration */
@@ -216,7 +221,8 @@ typedef struct zr_characteristics {
   double compressibility; /**< estimated size reduction a fast codec gets (0 … 1) */
   uint64_t sampled;       /**< values visited */
   int sampled_partially;  /**< non-zero when large containers were sampled, not walked */
-  int64_t rows, cols;     /**< table-like: rows and columns; tensor-like: leading dims */
+  int64_t rows;           /**< table-like: rows; tensor-like: first dimension */
+  int64_t cols;           /**< table-like: columns; tensor-like: second dimension */
   char python_objects;    /**< non-zero when the target asks for a Python object graph */
 } zr_characteristics;
 
@@ -245,8 +251,8 @@ typedef struct zr_decision {
   char codec[16];                      /**< codec finally used */
   char reason[ZR_REASON_MAX];          /**< why: the winner's reasons, or why a name was given */
   double select_ms;                    /**< time spent analyzing and ranking */
-  double weight_performance;           /**< weights in force */
-  double weight_compatibility;
+  double weight_performance;           /**< weight of the performance score in force */
+  double weight_compatibility;         /**< weight of the compatibility score in force */
   char target[24];                     /**< target in force */
 } zr_decision;
 
@@ -267,8 +273,8 @@ ZR_API zr_status zr_ctx_decisions(zr_ctx *ctx, zr_decision *out, size_t cap, siz
 
 /** @brief A user metadata entry (NUL-terminated strings, copied into the output). */
 typedef struct zr_meta_kv {
-  const char *key;
-  const char *value;
+  const char *key;   /**< metadata key */
+  const char *value; /**< metadata value */
 } zr_meta_kv;
 
 /** @brief Options of one serialize call. Initialise with zr_serialize_opts_init(). */
@@ -281,14 +287,14 @@ typedef struct zr_serialize_opts {
   const char *target;   /**< NULL: configuration; "any", "python", "python-objects", "beam", "arrow", "numpy" */
   const char *producer; /**< NULL: configuration "producer" */
   const zr_meta_kv *meta; /**< user metadata (envelope only) */
-  size_t n_meta;
+  size_t n_meta;        /**< entries in meta */
   int lineage;          /**< -1: configuration; 1: append a lineage record (envelope only) */
   const char *operation;/**< lineage operation name (default "serialize") */
   const uint64_t *inputs;  /**< lineage input fingerprints (XXH3-64 of each input's bytes, seed 0) */
-  size_t n_inputs;
+  size_t n_inputs;         /**< entries in inputs */
   const uint8_t *parent;   /**< bytes the value was read from (e.g. the input of a convert): its
                                 lineage is carried over and its fingerprint becomes an input; or NULL */
-  size_t parent_len;
+  size_t parent_len;       /**< bytes at parent */
   const zr_allocator *alloc; /**< scratch memory (NULL: the context's allocator) */
 } zr_serialize_opts;
 
@@ -304,7 +310,10 @@ typedef struct zr_serialize_result {
   uint64_t payload_bytes; /**< bytes after compression */
   uint64_t total_bytes;   /**< bytes written to the sink (with envelope) */
   double ratio;           /**< encoded_bytes / payload_bytes (≥ 1 when compression helped) */
-  double select_ms, encode_ms, compress_ms, total_ms; /**< wall time of each phase */
+  double select_ms;       /**< wall time of format selection */
+  double encode_ms;       /**< wall time of the format encoder */
+  double compress_ms;     /**< wall time of compression */
+  double total_ms;        /**< wall time of the whole call */
   int fell_back;          /**< non-zero when the first choice could not represent the value */
   uint64_t fingerprint;   /**< XXH3 of the bytes written (lineage input id for the next step) */
   zr_warnings warnings;   /**< lossy conversions and fallbacks */
@@ -320,9 +329,13 @@ typedef struct zr_serialize_result {
  * payload is compressed (codec "auto": chosen by size, measured compressibility and learned gain)
  * and framed in an envelope when asked. The sink is flushed, not finished (call zr_sink_finish()
  * for file sinks).
+ * @param ctx the context (shared between threads).
+ * @param v the value (only read).
  * @param opts NULL: all from the configuration.
+ * @param sink where the bytes go (the caller's; one thread at a time).
  * @param result NULL or filled on success (and with the decision on failure).
  * Thread-safe (see the file comment). @p v must not change during the call.
+ * @param err NULL or filled on failure (with the value path).
  */
 ZR_API zr_status zr_serialize(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *opts,
                               zr_sink *sink, zr_serialize_result *result, zr_error *err);
@@ -344,7 +357,7 @@ ZR_API zr_status zr_explain(zr_ctx *ctx, const zr_value *v, const zr_serialize_o
 typedef struct zr_deserialize_info {
   char format[32];        /**< format decoded */
   char layers[ZR_MAX_LAYERS][16]; /**< outer to inner: "envelope", "zstd", "lz4", "gzip" */
-  unsigned n_layers;
+  unsigned n_layers;      /**< entries in layers */
   uint64_t input_bytes;   /**< bytes given */
   uint64_t payload_bytes; /**< bytes the format decoder read */
   int custom;             /**< non-zero when a custom type decoded the root */
@@ -355,11 +368,14 @@ typedef struct zr_deserialize_info {
  * @brief Detect and decode @p data: an envelope, zstd/LZ4/gzip frames around anything, then any
  * format of the registry or the built-in table (binary, Arrow stream or file, npy, npz, pickle,
  * ETF, JSON). A root ext value of a registered custom type is decoded by that type.
+ * @param ctx the context (shared between threads).
+ * @param data,len the bytes (only read).
  * @param opts decode limits (NULL: the configuration's limits).
  * @param out receives a new doc; free with zr_doc_free(). Unless opts->copy, the doc may borrow
  * from @p data, which must then outlive it (decompressed bytes are owned by the doc).
  * @param info NULL or filled.
  * Thread-safe.
+ * @param err NULL or filled on failure (with the byte offset).
  */
 ZR_API zr_status zr_deserialize(zr_ctx *ctx, const uint8_t *data, size_t len,
                                 const zr_decode_opts *opts, zr_doc **out, zr_deserialize_info *info,

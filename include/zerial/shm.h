@@ -111,9 +111,11 @@ ZR_API zr_status zr_shm_name_valid(const char *name, zr_error *err);
  * "writing". Pages are allocated up front (posix_fallocate) so a full /dev/shm is a clean
  * ZR_ERR_NOSPACE now instead of a fault later; on any failure the object is unlinked again and
  * nothing is left behind.
+ * @param name region name (see zr_shm_name_valid()).
  * @param opts NULL for the defaults.
  * @param out receives the handle; release with zr_shm_close(). The region stays in the system
  *        until zr_shm_unlink().
+ * @param err NULL or filled on failure. A handle is used by one thread at a time.
  */
 ZR_API zr_status zr_shm_create(const char *name, const zr_shm_create_opts *opts, zr_shm **out, zr_error *err);
 
@@ -124,7 +126,12 @@ ZR_API zr_status zr_shm_create(const char *name, const zr_shm_create_opts *opts,
  * Fails with ZR_ERR_STATE when the region is not published (yet), ZR_ERR_MALFORMED /
  * ZR_ERR_TRUNCATED for bad bounds, ZR_ERR_CHECKSUM for a bad directory or payload checksum,
  * ZR_ERR_VERSION for a newer layout, ZR_ERR_NOT_FOUND when no region has that name.
- * @param alloc for the handle (NULL: default). @param out receives the handle; zr_shm_close().
+ * @param name region name (see zr_shm_name_valid()).
+ * @param flags ZR_SHM_READ (0), ZR_SHM_WRITE, ZR_SHM_VERIFY.
+ * @param alloc for the handle (NULL: default).
+ * @param out receives the handle; release with zr_shm_close().
+ * @param err NULL or filled on failure. A handle is used by one thread at a time; several
+ *        processes may map one region.
  */
 ZR_API zr_status zr_shm_open(const char *name, unsigned flags, const zr_allocator *alloc, zr_shm **out,
                              zr_error *err);
@@ -169,6 +176,12 @@ ZR_API zr_status zr_shm_put_tensor(zr_shm *r, const char *name, const zr_tensor 
  * @p name: a size pass (counting sink), a reservation of exactly that size, then the encoder
  * writes in place through a fixed sink over the mapping — no intermediate buffer.
  * @param opts encoder options or NULL.
+ * @param r a region being written.
+ * @param name object name (unique in the region).
+ * @param format_id a built-in format id (format.h).
+ * @param v the value (only read).
+ * @param flags object flags (0).
+ * @param err NULL or filled on failure.
  */
 ZR_API zr_status zr_shm_put_value(zr_shm *r, const char *name, uint16_t format_id, const zr_value *v,
                                   const zr_encode_opts *opts, unsigned flags, zr_error *err);
@@ -196,7 +209,11 @@ ZR_API zr_status zr_shm_verify(const zr_shm *r, const char *name, zr_error *err)
  * @brief Decode object @p name as a zero-copy doc: raw tensors become a tensor value over the
  * mapping; other objects are decoded by their format's decoder on the mapped bytes (views into
  * the mapping). The doc holds a reference on the region: the mapping lives until zr_doc_free().
+ * @param r the region.
+ * @param name the object.
  * @param opts decode options or NULL (defaults).
+ * @param out receives the doc; free with zr_doc_free() (it keeps the mapping alive).
+ * @param err NULL or filled on failure.
  */
 ZR_API zr_status zr_shm_get_value(zr_shm *r, const char *name, const zr_decode_opts *opts, zr_doc **out,
                                   zr_error *err);

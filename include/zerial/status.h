@@ -78,6 +78,75 @@ enum zr_status_code {
 #undef ZR__STATUS_ENUM
 };
 
+/* Per-code documentation (the enum is generated, so each constant is documented here; what to do
+ * about each one: docs/guides/troubleshooting.md). */
+/** @var ZR_OK
+ * @brief Success. */
+/** @var ZR_ERR_NOMEM
+ * @brief An allocation failed (or a failing allocator hook said no). Nothing half-built is left behind. */
+/** @var ZR_ERR_INVALID_ARG
+ * @brief A NULL or out-of-domain argument, or an object of the wrong kind (a region name with a slash in the middle, a file that is not a regular file). */
+/** @var ZR_ERR_IO
+ * @brief A read or write of a file, pipe or stream failed (the message carries the system's reason). */
+/** @var ZR_WOULD_BLOCK
+ * @brief Not an error: a callback sink or source cannot take or give bytes now; the rest stays buffered, call again later. */
+/** @var ZR_ERR_TRUNCATED
+ * @brief The input ends before the structure it declares (the offset says where the missing bytes start). */
+/** @var ZR_ERR_MALFORMED
+ * @brief The input is structurally invalid for its format (bad tag, bad length, bad padding); the offset says where. */
+/** @var ZR_ERR_CHECKSUM
+ * @brief A checksum in the input (envelope XXH3, codec frame, npz CRC-32, region directory) does not match the bytes. */
+/** @var ZR_ERR_LIMIT
+ * @brief A limit of zr_decode_opts (depth, elements, bytes) or of a buffer was exceeded: the input may be hostile, or the limit too low. */
+/** @var ZR_ERR_UNSUPPORTED
+ * @brief A feature or type this build or format does not handle (a codec not compiled in, an Erlang pid, an Arrow type without a mapping). */
+/** @var ZR_ERR_VERSION
+ * @brief The input was written by a newer (or unknown) version of its format. */
+/** @var ZR_ERR_UTF8
+ * @brief A string that must be UTF-8 is not; the offset points at the first bad byte. */
+/** @var ZR_ERR_TYPE
+ * @brief A value has the wrong kind for the operation or format (a table for Erlang, string keys expected); encoders give the value path. */
+/** @var ZR_ERR_NOT_FOUND
+ * @brief A named thing is absent: a region, an object, a schema subject or version, a custom type id, a frame's content size. */
+/** @var ZR_ERR_OVERFLOW
+ * @brief A size computation would overflow (shape times item size, offsets past 2^64). */
+/** @var ZR_ERR_RANGE
+ * @brief A number is outside the range the target can hold (narrowing in a schema migration, an option outside its bounds). */
+/** @var ZR_ERR_FORMAT
+ * @brief The bytes are not in any known format, or a format name or id is unknown to this build. */
+/** @var ZR_ERR_CODEC
+ * @brief The compression library reported an error (corrupt frame, bad parameters). */
+/** @var ZR_ERR_EXISTS
+ * @brief Creating something that already exists: a region, an object in a region, a registered format or custom type. */
+/** @var ZR_ERR_PERMISSION
+ * @brief The operating system refused access (file or /dev/shm permissions). */
+/** @var ZR_ERR_NOSPACE
+ * @brief No room: a caller buffer too small (use the bound functions) or a full device or /dev/shm. */
+/** @var ZR_ERR_STATE
+ * @brief The call does not fit the object's state: a region not published yet, a reservation pending, a sink already finished. */
+/** @var ZR_ERR_REFUSED
+ * @brief Refused for safety: pickle globals outside the NumPy allow-list, object arrays, anything that would run code. */
+/** @var ZR_ERR_INCOMPATIBLE
+ * @brief A schema breaks the compatibility mode of its subject (the report lists each violation and its path). */
+/** @var ZR_ERR_LOSSY
+ * @brief A strict conversion would lose information (int beyond 2^53 to float64, timestamp precision, JSON forms). */
+/** @var ZR_ERR_CONFIG
+ * @brief Invalid configuration (ZERIAL_CONFIG file or ZERIAL_* variable); the message names the key. */
+/** @var ZR_ERR_BUSY
+ * @brief A resource is in use: the schema registry database is locked, or a region is being written. */
+/** @var ZR_ERR_INTERNAL
+ * @brief A bug in zerial (an invariant failed); please report it with the input. */
+/** @var ZR_ERR_DATABASE
+ * @brief The schema registry's SQLite database failed or is not a registry. */
+/** @var ZR_ERR_NETWORK
+ * @brief A network request (remote schema registry) failed or answered without JSON. */
+/** @var ZR_ERR_CANCELLED
+ * @brief The operation was cancelled by the caller (a callback asked to stop). */
+/** @var ZR_ERR_EOF
+ * @brief The input ended cleanly where more was requested (end of a stream). */
+/** @var ZR_ERR_ALIGNMENT
+ * @brief Data is not aligned as its format requires (Arrow metadata, region objects). */
+
 /** @brief Capacity of zr_error::message including the terminating NUL. */
 #define ZR_ERROR_MESSAGE_MAX 256
 /** @brief Capacity of zr_error::path including the terminating NUL. */

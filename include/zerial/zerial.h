@@ -5,6 +5,11 @@
  * zerial moves data between processes and languages fast: a compact binary format, Arrow IPC,
  * NumPy layouts, optional compression and shared memory, and a reader that opens it without
  * copying. See README.md and docs/guides/.
+ *
+ * Conventions of every header: functions return a ::zr_status and fill a last, NULL-safe
+ * `zr_error *err`; each comment says who owns what, how long returned pointers stay valid and
+ * whether the call is thread-safe (a header's file comment gives the rule for the whole module).
+ * The version functions below are thread-safe and return static data.
  */
 #ifndef ZERIAL_ZERIAL_H
 #define ZERIAL_ZERIAL_H

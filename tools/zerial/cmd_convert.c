@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "convert_stream.h"
 #include "zerial/serialize.h"
 
 static int run(int argc, char **argv);
@@ -26,6 +27,9 @@ static const zr_cli_cmd cmd = {
     "                  the default for .zrl outputs)\n"
     "  --no-envelope   never wrap the output\n"
     "  --pretty        indent JSON output\n"
+    "  --stream        chunked conversion in bounded memory (docs/guides/streaming.md): JSON lines -> stream\n"
+    "                  (--to binary|arrow, .zrs), stream -> JSON lines or --to arrow-stream; with --resume,\n"
+    "                  --threads N, --chunk-size B, --chunk-rows N, --progress, --quiet\n"
     "  --extended      JSON with typed wrappers ({\"$bin\": ...}, {\"$tuple\": ...}) so every kind round-trips;\n"
     "                  applies to JSON input and output\n"
     "An envelope around the input is verified and unwrapped automatically; its metadata and lineage\n"
@@ -77,6 +81,8 @@ static int opt_value(int argc, char **argv, int *i, const char *name, const char
 }
 
 static int run(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) /* chunked, resumable conversion lives in convert_stream.c */
+    if (strcmp(argv[i], "--stream") == 0) return zr_cli_convert_stream(argc, argv);
   const char *in_path = NULL, *out_path = NULL, *from = NULL, *to = NULL;
   const char *compression = NULL;
   int envelope = -1, pretty = 0, extended = 0, only_pos = 0, level = 0;

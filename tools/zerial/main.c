@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "help_examples.h"
 
 #define MAX_CMDS 64
 static const zr_cli_cmd *cmds[MAX_CMDS];
@@ -87,7 +88,11 @@ int zr_cli_wants_help(int argc, char **argv) {
 void zr_cli_print_help(const zr_cli_cmd *c) {
   printf("zerial %s - %s\n\nusage: %s\n", c->name, c->summary, c->usage);
   if (c->details && *c->details) printf("\n%s", c->details);
-  if (c->examples && *c->examples) printf("\nexamples:\n%s", c->examples);
+  const char *worked = zr_cli_help_examples(c->name); /* worked examples: help_examples.c */
+  if (worked)
+    printf("\nexamples:\n%s", worked);
+  else if (c->examples && *c->examples)
+    printf("\nexamples:\n%s", c->examples);
 }
 
 static void print_overview(FILE *f) {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "zerial/arrow.h"
 #include "zerial/etf.h"
 #include "zerial/format.h"
 #include "zerial/shm.h"
@@ -22,6 +23,7 @@
 
 #define DIRTY_THRESHOLD (64 * 1024)
 #define SMALL_COPY 64 /* binaries up to this size are copied rather than referenced */
+#define KEYS_ATOMS 0x10000u /* decode flag of ours (beyond the ZR_ETF_* bits): string map keys as atoms */
 
 static ErlNifResourceType *buf_type;
 static ErlNifResourceType *doc_type;
@@ -289,7 +291,14 @@ static int to_term(conv *c, const zr_value *v, ERL_NIF_TERM *out, zr_status *st,
       ERL_NIF_TERM *vals = k + n;
       int ok = 1;
       for (size_t i = 0; i < n && ok; i++) {
-        ok = to_term(c, &v->u.members[i].key, &k[i], st, depth + 1);
+        const zr_value *key = &v->u.members[i].key;
+        if ((c->flags & KEYS_ATOMS) && key->kind == ZR_KIND_STRING) {
+          zr_value sym = *key;
+          sym.kind = ZR_KIND_SYMBOL;
+          ok = to_term(c, &sym, &k[i], st, depth + 1);
+        } else {
+          ok = to_term(c, key, &k[i], st, depth + 1);
+        }
         if (ok) ok = to_term(c, &v->u.members[i].val, &vals[i], st, depth + 1);
       }
       if (ok && !enif_make_map_from_arrays(env, k, vals, n, out)) {
@@ -314,6 +323,14 @@ static int to_term(conv *c, const zr_value *v, ERL_NIF_TERM *out, zr_status *st,
       *out = enif_make_tuple4(env, a_tensor_tag, enif_make_atom(env, zr_dtype_name(t->dtype)),
                               enif_make_tuple_from_array(env, dims, t->ndim), data);
       return 1;
+    }
+    case ZR_KIND_TABLE: {
+      /* an Arrow table: its rows, one map per row (column name => value) */
+      zr_doc *d = c->docr ? c->docr->doc : c->doc;
+      zr_value rows;
+      *st = zr_arrow_to_value(v->u.table, d, &rows, c->err);
+      if (*st != ZR_OK) return 0;
+      return to_term(c, &rows, out, st, depth + 1);
     }
     default: return via_etf(c, v, out, st);
   }
@@ -341,7 +358,7 @@ static ERL_NIF_TERM decode_impl(ErlNifEnv *env, int argc, const ERL_NIF_TERM arg
   zr_decode_opts_init(&o);
   o.copy = copy;
   zr_doc *doc = NULL;
-  zr_status st = strcmp(fmt->name, "etf") == 0 ? zr_etf_decode(in.data, in.size, &o, flags, &doc, &e)
+  zr_status st = strcmp(fmt->name, "etf") == 0 ? zr_etf_decode(in.data, in.size, &o, flags & ~KEYS_ATOMS, &doc, &e)
                                                : fmt->decode(in.data, in.size, &o, &doc, &e);
   if (st != ZR_OK) return make_error(env, st, &e);
   conv c = {.env = env,
@@ -373,7 +390,8 @@ static ERL_NIF_TERM decode_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
 
 /* ---------------------------------------------------------------------------------------------
  * Shared memory.
- * to_shm(Region, [{Name, Term}], Format, EtfFlags, EncFlags): create the region, write each term
+ * to_shm(Region, [{Name, Term} | {Name, Term, Format}], Format, EtfFlags, EncFlags): create the
+ *   region, write each term (with its own Format when given)
  *   with Format ("auto": tensors as raw tensor objects, everything else zerial binary; "raw":
  *   tensors only; or any format name) straight into the mapping, publish, close. The region stays
  *   until unlink_shm/1.
@@ -416,10 +434,26 @@ static ERL_NIF_TERM to_shm_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
     int arity;
     const ERL_NIF_TERM *tup;
     char name[ZR_SHM_NAME_MAX + 1];
-    if (!enif_get_tuple(env, head, &arity, &tup) || arity != 2 || !get_bin_str(env, tup[0], name, sizeof name)) {
+    char ofmt_name[32];
+    if (!enif_get_tuple(env, head, &arity, &tup) || (arity != 2 && arity != 3) ||
+        !get_bin_str(env, tup[0], name, sizeof name) ||
+        (arity == 3 && !get_name(env, tup[2], ofmt_name, sizeof ofmt_name))) {
       st = zr_error_set(&e, ZR_ERR_INVALID_ARG, -1,
-                        "objects must be {Name, Term} with a binary name of at most %u bytes", ZR_SHM_NAME_MAX);
+                        "objects must be {Name, Term} or {Name, Term, Format} with a binary name of at most %u bytes",
+                        ZR_SHM_NAME_MAX);
       break;
+    }
+    /* {Name, Term, Format}: this object's own format */
+    int o_auto = is_auto, o_raw = is_raw;
+    const zr_format *ofmt = fmt;
+    if (arity == 3) {
+      o_auto = strcmp(ofmt_name, "auto") == 0;
+      o_raw = strcmp(ofmt_name, "raw") == 0;
+      ofmt = o_auto ? zr_format_by_name("binary") : o_raw ? NULL : zr_format_by_name(ofmt_name);
+      if (!o_raw && !ofmt) {
+        st = zr_error_set(&e, ZR_ERR_NOT_FOUND, -1, "object \"%s\": no format named \"%s\" in this build", name, ofmt_name);
+        break;
+      }
     }
     ErlNifBinary flat;
     if (!enif_term_to_binary(env, tup[1], &flat)) {
@@ -433,12 +467,12 @@ static ERL_NIF_TERM to_shm_nif(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv
       zr_encode_opts eo;
       memset(&eo, 0, sizeof eo);
       eo.flags = eflags;
-      if ((is_auto || is_raw) && v->kind == ZR_KIND_TENSOR)
+      if ((o_auto || o_raw) && v->kind == ZR_KIND_TENSOR)
         st = zr_shm_put_tensor(r, name, v->u.tensor, 0, &e);
-      else if (is_raw)
+      else if (o_raw)
         st = zr_error_set(&e, ZR_ERR_TYPE, -1, "object \"%s\": format raw holds tensors only", name);
       else
-        st = zr_shm_put_value(r, name, fmt->id, v, &eo, 0, &e);
+        st = zr_shm_put_value(r, name, ofmt->id, v, &eo, 0, &e);
     } else {
       e.offset = -1;
     }

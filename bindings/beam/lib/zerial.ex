@@ -6,6 +6,9 @@ defmodule Zerial do
 
   `nil` is zerial's null; `true`/`false` are booleans; other atoms are symbols; Elixir strings
   (binaries) are binaries. Tensors come back as `{:"$zerial_tensor", dtype, shape, data}`.
+  A list of maps with the same keys encodes to an Arrow table with `format: :arrow_stream` (use
+  `strings: true` for `utf8` columns); an Arrow stream or file decodes to its rows, one map per
+  row, keyed by column name (binaries, or atoms with `keys: :atom`).
   Encoded outputs are resource binaries pointing at zerial's buffer (no copy).
   Errors: `{:error, {code, message, offset}}`.
   """
@@ -27,6 +30,7 @@ defmodule Zerial do
           | {:tags, boolean()}
           | {:copy, boolean()}
           | {:safe, boolean()}
+          | {:keys, :binary | :atom}
   @type error :: {:error, {atom(), binary(), integer()}}
 
   @doc "Encode `term` (default format `:etf`)."
@@ -48,7 +52,8 @@ defmodule Zerial do
   @doc """
   Create the shared-memory region `region` with one object per entry of `objects` (a map of
   binary names to terms), serialized straight into the mapping, and publish it. Options:
-  `format:` (`:auto` — tensors raw, the rest zerial binary —, `:raw`, `:npy`, `:binary`, …),
+  `format:` (`:auto` — tensors raw, the rest zerial binary —, `:raw`, `:npy`, `:binary`,
+  `:arrow_stream`, …), `formats:` (`%{name => format}`: an object's own format),
   `deterministic:`, `strings:` (UTF-8 binaries written as strings, so Python sees `str`).
   The region stays until `unlink_shm/1`.
   """

@@ -25,7 +25,8 @@
                          improper => error | tagged,
                          tags => boolean(),
                          copy => boolean(),
-                         safe => boolean()}.
+                         safe => boolean(),
+                         keys => binary | atom}.
 -type error() :: {error, {atom(), binary(), integer()}}.
 -export_type([format/0, encode_opts/0, decode_opts/0, error/0]).
 
@@ -36,6 +37,7 @@
 -define(NO_TAGS, 16#10).
 -define(COMPRESS, 16#20).
 -define(BINARY_STRINGS, 16#40).
+-define(KEYS_ATOMS, 16#10000). % NIF-private: string map keys (and Arrow column names) as atoms
 -define(ENC_DETERMINISTIC, 16#1).
 -define(ENC_STRICT, 16#2).
 
@@ -86,7 +88,8 @@ decode(Bin, Opts) when is_binary(Bin), is_map(Opts) ->
             bor flag(maps:get(undefined_null, Opts, false), ?UNDEFINED_NULL)
             bor flag(maps:get(charlists, Opts, list) =:= string, ?CHARLIST_STRING)
             bor flag(maps:get(improper, Opts, error) =:= tagged, ?IMPROPER_TAGGED)
-            bor flag(not maps:get(tags, Opts, true), ?NO_TAGS),
+            bor flag(not maps:get(tags, Opts, true), ?NO_TAGS)
+            bor flag(maps:get(keys, Opts, binary) =:= atom, ?KEYS_ATOMS),
     Copy = flag(maps:get(copy, Opts, false), 1),
     Safe = flag(maps:get(safe, Opts, false), 1),
     decode_nif(Bin, Fmt, Flags, Copy, Safe);
@@ -103,7 +106,9 @@ formats() -> formats_nif().
 %% @doc Create the shared-memory region Region (e.g. <<"/jobs-42">>) holding one object per entry
 %% of Objects (a map or list of {Name, Term}, names are binaries), each serialized straight into
 %% the mapping, then publish it. Opts: format (auto: tensors as raw tensor objects, everything
-%% else zerial binary; raw; or a format name such as npy), deterministic, undefined_null,
+%% else zerial binary; raw; or a format name such as npy or arrow_stream), formats (#{Name =>
+%% Format}: one object's own format, e.g. rows as arrow_stream beside a tensor as npy),
+%% deterministic, undefined_null,
 %% strings (UTF-8 binaries are written as strings, so Python sees str, not bytes).
 %% The region stays until unlink_shm/1.
 -spec to_shm(binary() | string(), #{binary() => term()} | [{binary(), term()}]) -> ok | error().
@@ -113,10 +118,15 @@ to_shm(Region, Objects) -> to_shm(Region, Objects, #{}).
 to_shm(Region, Objects, Opts) when is_map(Objects) -> to_shm(Region, maps:to_list(Objects), Opts);
 to_shm(Region, Objects, Opts) when is_list(Objects), is_map(Opts) ->
     Fmt = format_name(maps:get(format, Opts, auto)),
+    PerObject = maps:get(formats, Opts, #{}),
+    Objs = [case maps:find(Name, PerObject) of
+                {ok, F} -> {Name, Term, format_name(F)};
+                error -> {Name, Term}
+            end || {Name, Term} <- Objects],
     Flags = flag(maps:get(undefined_null, Opts, false), ?UNDEFINED_NULL)
             bor flag(maps:get(strings, Opts, false), ?BINARY_STRINGS),
     EFlags = flag(maps:get(deterministic, Opts, false), ?ENC_DETERMINISTIC),
-    to_shm_nif(iolist_to_binary(Region), Objects, Fmt, Flags, EFlags).
+    to_shm_nif(iolist_to_binary(Region), Objs, Fmt, Flags, EFlags).
 
 %% @doc Open the published region Region and decode every object: {ok, #{Name => Term}}.
 %% Binaries and tensor data are resource binaries over the mapping (no copy); the mapping lives
@@ -126,7 +136,8 @@ from_shm(Region) -> from_shm(Region, #{}).
 
 -spec from_shm(binary() | string(), decode_opts()) -> {ok, #{binary() => term()}} | error().
 from_shm(Region, Opts) when is_map(Opts) ->
-    Flags = flag(maps:get(undefined_null, Opts, false), ?UNDEFINED_NULL),
+    Flags = flag(maps:get(undefined_null, Opts, false), ?UNDEFINED_NULL)
+            bor flag(maps:get(keys, Opts, binary) =:= atom, ?KEYS_ATOMS),
     case from_shm_nif(iolist_to_binary(Region), Flags, flag(maps:get(safe, Opts, false), 1)) of
         {ok, L} -> {ok, maps:from_list(L)};
         Err -> Err

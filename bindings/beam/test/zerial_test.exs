@@ -37,7 +37,7 @@ defmodule ZerialTest do
   end
 
   @tag timeout: 120_000
-  test "end to end: Elixir -> shm (binary rows, raw tensor) -> Python worker -> shm -> Elixir" do
+  test "end to end: Elixir -> shm (Arrow rows, npy tensor) -> Python worker -> shm -> Elixir" do
     py_path = System.get_env("ZR_PY_PATH")
 
     if py_path && File.dir?(Path.join(py_path, "zerial")) do
@@ -47,7 +47,9 @@ defmodule ZerialTest do
       uid = System.unique_integer([:positive])
       inr = "/zr-beam-e2e-in-#{uid}"
       outr = "/zr-beam-e2e-out-#{uid}"
-      assert :ok = Zerial.to_shm(inr, %{"rows" => rows, "tensor" => tensor}, strings: true)
+      assert :ok =
+               Zerial.to_shm(inr, %{"rows" => rows, "tensor" => tensor},
+                 strings: true, formats: %{"rows" => :arrow_stream, "tensor" => :npy})
 
       try do
         env = [{"PYTHONPATH", py_path}, {"PYTHONDONTWRITEBYTECODE", "1"}] ++
@@ -60,8 +62,13 @@ defmodule ZerialTest do
         worker = Path.join(__DIR__, "py_worker.py")
         {out, code} = System.cmd("/usr/bin/python3", [worker, inr, outr], env: env, stderr_to_stdout: true)
         assert code == 0, out
-        assert {:ok, %{"result" => result, "doubled" => doubled}} = Zerial.from_shm(outr)
+        assert {:ok, %{"result" => result, "doubled" => doubled, "per_row" => per_row}} = Zerial.from_shm(outr)
         assert result["count"] == 200
+        assert result["zero_copy"] == true
+        # the Arrow table Python wrote comes back as rows
+        assert length(per_row) == 10
+        assert hd(per_row) == %{"id" => 1, "score2" => 1.0, "label" => "R1"}
+        assert {:ok, %{"per_row" => [%{id: 1, score2: 1.0, label: "R1"} | _]}} = Zerial.from_shm(outr, keys: :atom)
         assert result["id_sum"] == 20_100
         assert result["tensor_sum"] == 499_500.0
         assert result["worker"] == "python"
@@ -71,6 +78,18 @@ defmodule ZerialTest do
         Zerial.unlink_shm(inr)
         Zerial.unlink_shm(outr)
       end
+    end
+  end
+
+  test "rows to Arrow and back, and Arrow from Python to rows" do
+    if "arrow-stream" in Zerial.formats() do
+      rows = for i <- 1..100, do: %{id: i, name: "n#{i}", score: i / 4, ok: rem(i, 3) == 0}
+      assert {:ok, <<0xFFFFFFFF::32, _::binary>> = arrow} = Zerial.encode(rows, format: :arrow_stream, strings: true)
+      assert {:ok, ^rows} = Zerial.decode(arrow, keys: :atom)
+      assert {:ok, [%{"id" => 1, "name" => "n1"} | _]} = Zerial.decode(arrow)
+      assert {:ok, py} = File.read(Path.join(__DIR__, "py_rows.arrows"))
+      assert {:ok, [%{id: 0, name: "r0", score: 0.0, flag: true, opt: 0}, %{opt: nil} | _]} = Zerial.decode(py, keys: :atom)
+      assert {:error, {:type, _, _}} = Zerial.encode([1, %{a: 1}], format: :arrow_stream)
     end
   end
 

@@ -125,3 +125,48 @@ shm_test() ->
         zerial:unlink_shm(R)
     end,
     ?assertMatch({error, {not_found, _, -1}}, zerial:from_shm(R)).
+
+%% ---- Arrow through the NIF: rows (a list of maps) <-> an Arrow IPC stream ----
+
+arrow_rows_test() ->
+    case lists:member(<<"arrow-stream">>, zerial:formats()) of
+        false -> ok;
+        true ->
+            Rows = [#{id => I, name => <<"n", (integer_to_binary(I))/binary>>, score => I * 0.5,
+                      ok => I rem 2 =:= 0} || I <- lists:seq(1, 300)],
+            {ok, A} = zerial:encode(Rows, #{format => arrow_stream, strings => true}),
+            %% an Arrow IPC stream: continuation marker, then the schema message
+            ?assertMatch(<<16#FFFFFFFF:32, _/binary>>, A),
+            {ok, J} = zerial:inspect(A),
+            ?assertNotEqual(nomatch, binary:match(J, <<"arrow">>)),
+            %% back to rows: binary keys by default, atoms on request
+            {ok, Back} = zerial:decode(A),
+            ?assertEqual(300, length(Back)),
+            ?assertEqual(#{<<"id">> => 7, <<"name">> => <<"n7">>, <<"score">> => 3.5, <<"ok">> => false},
+                         lists:nth(7, Back)),
+            ?assertEqual({ok, Rows}, zerial:decode(A, #{keys => atom})),
+            %% safe mode only makes atoms that exist
+            {ok, U} = zerial:encode([#{<<"zr_never_an_atom_x7">> => 1}], #{format => arrow_stream, strings => true}),
+            ?assertMatch({error, {refused, _, -1}}, zerial:decode(U, #{keys => atom, safe => true})),
+            ?assertEqual({ok, [#{<<"zr_never_an_atom_x7">> => 1}]}, zerial:decode(U, #{safe => true})),
+            %% nulls
+            {ok, N} = zerial:encode([#{x => 1}, #{x => nil}], #{format => arrow_stream}),
+            ?assertEqual({ok, [#{x => 1}, #{x => nil}]}, zerial:decode(N, #{keys => atom})),
+            %% rows that are not a table
+            ?assertMatch({error, {type, _, _}}, zerial:encode([1, #{a => 1}], #{format => arrow_stream}))
+    end.
+
+arrow_from_python_test() ->
+    %% an Arrow stream written by Python's zerial (checked in; regenerate with
+    %% bindings/beam/test/py_arrow_rows.py) decodes to rows
+    Path = filename:join(os:getenv("ZR_BEAM_TESTDATA", "bindings/beam/test"), "py_rows.arrows"),
+    case {lists:member(<<"arrow-stream">>, zerial:formats()), file:read_file(Path)} of
+        {true, {ok, A}} ->
+            {ok, Rows} = zerial:decode(A, #{keys => atom}),
+            ?assertEqual(5, length(Rows)),
+            ?assertEqual(#{id => 0, name => <<"r0">>, score => 0.0, flag => true, opt => 0}, hd(Rows)),
+            ?assertEqual(#{id => 1, name => <<"r1">>, score => 0.25, flag => false, opt => nil}, lists:nth(2, Rows)),
+            ?assertEqual(#{id => 4, name => <<"r4">>, score => 1.0, flag => true, opt => 4}, lists:last(Rows));
+        {true, Err} -> ?assertEqual(ok, Err);
+        _ -> ok
+    end.

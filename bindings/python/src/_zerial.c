@@ -9,6 +9,7 @@
 #include <Python.h>
 #include <structmember.h>
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,12 +26,15 @@ ZR_API const char *zr_version_string(void);
 #include "zerial/format.h"
 #include "zerial/shm.h"
 #include "zerial/arrow.h"
+#include "zerial/serialize.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* errors */
 
 static PyObject *Error, *DecodeError, *EncodeError, *StateError, *NotFoundError, *LimitError;
 static PyObject *tensor_factory; /* callable(Tensor) -> numpy.ndarray, set by the package */
+static PyObject *timestamp_factory; /* callable(value, unit, tz) -> datetime / numpy.datetime64 */
+static PyObject *datetime_converter; /* callable(obj) -> (value, unit, tz) or None */
 static PyTypeObject RegionType;
 static PyTypeObject *region_class; /* the package's subclass of Region (Python-level helpers) */
 
@@ -405,6 +409,13 @@ static void py_ctx_free(py_ctx *c) {
 
 static PyObject *to_py(const zr_value *v, py_ctx *c, unsigned depth);
 
+/* A timestamp (value units since the epoch, unit a zr_time_unit, tz NULL or a zone name) as the
+ * package's factory makes it: numpy.datetime64 with the unit, or an aware datetime with a zone. */
+static PyObject *timestamp_to_py(int64_t value, unsigned unit, const char *tz) {
+  if (!timestamp_factory) return PyLong_FromLongLong(value);
+  return PyObject_CallFunction(timestamp_factory, "LIs", (long long)value, unit, tz);
+}
+
 static PyObject *tensor_to_py(const zr_tensor *t, py_ctx *c) {
   zr_tensor copy = *t;
   copy.release = NULL; /* the doc releases its tensors */
@@ -455,7 +466,7 @@ static PyObject *to_py(const zr_value *v, py_ctx *c, unsigned depth) {
     case ZR_KIND_SYMBOL: return PyUnicode_DecodeUTF8(v->u.str, (Py_ssize_t)v->n.len, "surrogatepass");
     case ZR_KIND_BINARY:
     case ZR_KIND_EXT: return PyBytes_FromStringAndSize((const char *)v->u.bin, (Py_ssize_t)v->n.len);
-    case ZR_KIND_TIMESTAMP: return PyLong_FromLongLong(v->u.i);
+    case ZR_KIND_TIMESTAMP: return timestamp_to_py(v->u.i, v->aux16, v->n.tz);
     case ZR_KIND_LIST:
     case ZR_KIND_TUPLE: {
       Py_ssize_t n = (Py_ssize_t)v->n.len;
@@ -505,6 +516,8 @@ static PyObject *doc_to_py(const zr_value *root, PyObject *holder, int readonly)
   PyMem_Free(c);
   return r;
 }
+
+#include "binload.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Table: an Arrow table decoded by zerial (the doc keeps its buffers alive) */
@@ -581,6 +594,24 @@ static PyObject *Table_column(TableObject *self, PyObject *args) {
     int64_t n = len;
     const uint8_t *data = col->buffers[1] ? (const uint8_t *)col->buffers[1] + off * (int64_t)isz : NULL;
     zr_tensor_init(&tt, prim[k].dt, isz, 1, &n, (void *)(uintptr_t)data, NULL);
+    PyObject *to = tensor_new(&tt, self->holder, self->readonly);
+    PyObject *arr = to && tensor_factory ? PyObject_CallOneArg(tensor_factory, to) : NULL;
+    Py_XDECREF(to);
+    if (!arr) {
+      Py_DECREF(validity);
+      return NULL;
+    }
+    return Py_BuildValue("(sNNLL)", "array", arr, validity, (long long)(off % 8), (long long)len);
+  }
+  /* timestamps (tss:/tsm:/tsu:/tsn:, any zone) and date64 (tdm): datetime64 views of the int64s */
+  if ((strncmp(fmt, "ts", 2) == 0 && fmt[2] && fmt[3] == ':') || strcmp(fmt, "tdm") == 0) {
+    zr_time_unit u = ZR_TU_MILLI;
+    if (fmt[1] == 's') u = fmt[2] == 's' ? ZR_TU_SECOND : fmt[2] == 'm' ? ZR_TU_MILLI : fmt[2] == 'u' ? ZR_TU_MICRO : ZR_TU_NANO;
+    zr_tensor tt;
+    int64_t n = len;
+    const uint8_t *data = col->buffers[1] ? (const uint8_t *)col->buffers[1] + off * 8 : NULL;
+    zr_tensor_init(&tt, ZR_DT_DATETIME64, 8, 1, &n, (void *)(uintptr_t)data, NULL);
+    tt.time_unit = u;
     PyObject *to = tensor_new(&tt, self->holder, self->readonly);
     PyObject *arr = to && tensor_factory ? PyObject_CallOneArg(tensor_factory, to) : NULL;
     Py_XDECREF(to);
@@ -684,25 +715,171 @@ static PyObject *Table_arrow_c_schema(TableObject *self, PyObject *unused) {
   return cap;
 }
 
+/* ---- zero-copy export: ArrowArrays whose buffers are the table's own (in the input or the
+ * doc), kept alive by a reference on the holder that the last release callback drops ---- */
+
+typedef struct {
+  int64_t refs;      /* exported arrays (any level) + the stream, atomically counted */
+  PyObject *holder;  /* the _Doc owning the table's memory */
+} export_share;
+
+static void share_unref(export_share *sh) {
+  if (__atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) != 0) return;
+  PyGILState_STATE g = PyGILState_Ensure(); /* consumers may release from any thread */
+  Py_XDECREF(sh->holder);
+  PyGILState_Release(g);
+  PyMem_RawFree(sh);
+}
+
+typedef struct {
+  export_share *share;
+  const void **buffers;
+  struct ArrowArray **children;
+  struct ArrowArray *dictionary;
+} export_node;
+
+static void export_release(struct ArrowArray *a) {
+  export_node *n = a->private_data;
+  for (int64_t i = 0; i < a->n_children; i++) {
+    struct ArrowArray *c = n->children[i];
+    if (c->release) c->release(c); /* children not moved out by the consumer */
+    PyMem_RawFree(c);
+  }
+  if (n->dictionary) {
+    if (n->dictionary->release) n->dictionary->release(n->dictionary);
+    PyMem_RawFree(n->dictionary);
+  }
+  PyMem_RawFree(n->children);
+  PyMem_RawFree((void *)n->buffers);
+  export_share *sh = n->share;
+  PyMem_RawFree(n);
+  a->release = NULL;
+  share_unref(sh);
+}
+
+/* Fill @p dst as a view of @p src (same buffer pointers). 0, or -1 out of memory (dst released). */
+static int export_array(const struct ArrowArray *src, struct ArrowArray *dst, export_share *sh) {
+  memset(dst, 0, sizeof *dst);
+  export_node *n = PyMem_RawCalloc(1, sizeof *n);
+  if (!n) return -1;
+  n->share = sh;
+  __atomic_add_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL);
+  dst->length = src->length;
+  dst->null_count = src->null_count;
+  dst->offset = src->offset;
+  dst->n_buffers = src->n_buffers;
+  dst->private_data = n;
+  dst->release = export_release;
+  int ok = 1;
+  if (src->n_buffers > 0) {
+    n->buffers = PyMem_RawCalloc((size_t)src->n_buffers, sizeof(void *));
+    if (n->buffers) memcpy((void *)n->buffers, src->buffers, (size_t)src->n_buffers * sizeof(void *));
+    else ok = 0;
+  }
+  dst->buffers = n->buffers;
+  if (ok && src->n_children > 0) {
+    n->children = PyMem_RawCalloc((size_t)src->n_children, sizeof(struct ArrowArray *));
+    if (!n->children) ok = 0;
+    for (int64_t i = 0; ok && i < src->n_children; i++) {
+      n->children[i] = PyMem_RawMalloc(sizeof(struct ArrowArray));
+      if (!n->children[i] || export_array(src->children[i], n->children[i], sh) < 0) {
+        PyMem_RawFree(n->children[i]);
+        n->children[i] = NULL;
+        ok = 0;
+        break;
+      }
+      dst->n_children = i + 1;
+    }
+  }
+  dst->children = n->children;
+  if (ok && src->dictionary) {
+    n->dictionary = PyMem_RawMalloc(sizeof(struct ArrowArray));
+    if (!n->dictionary || export_array(src->dictionary, n->dictionary, sh) < 0) {
+      PyMem_RawFree(n->dictionary);
+      n->dictionary = NULL;
+      ok = 0;
+    }
+  }
+  dst->dictionary = n->dictionary;
+  if (!ok) {
+    export_release(dst);
+    return -1;
+  }
+  return 0;
+}
+
+typedef struct {
+  export_share *share;
+  const zr_table *t;
+  int64_t next;
+  char error[sizeof(((zr_error *)0)->message)];
+} export_stream;
+
+static int xs_get_schema(struct ArrowArrayStream *s, struct ArrowSchema *out) {
+  export_stream *x = s->private_data;
+  zr_table tmp = *x->t, c;
+  tmp.n_batches = 0;
+  zr_error err;
+  zr_error_clear(&err);
+  if (zr_arrow_table_copy(&tmp, &c, &err) != ZR_OK) { /* the schema only: small metadata */
+    snprintf(x->error, sizeof x->error, "%s", err.message);
+    return 12; /* ENOMEM */
+  }
+  *out = c.schema;
+  c.schema.release = NULL;
+  zr_table_release(&c);
+  return 0;
+}
+
+static int xs_get_next(struct ArrowArrayStream *s, struct ArrowArray *out) {
+  export_stream *x = s->private_data;
+  if (x->next >= x->t->n_batches) {
+    memset(out, 0, sizeof *out); /* end of stream: a released array */
+    return 0;
+  }
+  if (export_array(&x->t->batches[x->next], out, x->share) < 0) {
+    snprintf(x->error, sizeof x->error, "out of memory");
+    return 12;
+  }
+  x->next++;
+  return 0;
+}
+
+static const char *xs_last_error(struct ArrowArrayStream *s) {
+  export_stream *x = s->private_data;
+  return x->error[0] ? x->error : NULL;
+}
+
+static void xs_release(struct ArrowArrayStream *s) {
+  export_stream *x = s->private_data;
+  export_share *sh = x->share;
+  PyMem_RawFree(x);
+  s->release = NULL;
+  share_unref(sh);
+}
+
 static PyObject *Table_arrow_c_stream(TableObject *self, PyObject *args, PyObject *kw) {
   static char *kwlist[] = {"requested_schema", NULL};
   PyObject *req = Py_None;
   if (!PyArg_ParseTupleAndKeywords(args, kw, "|O", kwlist, &req)) return NULL;
-  zr_table c;
-  if (table_copy(self->t, &c, 0) < 0) return NULL;
   struct ArrowArrayStream *s = PyMem_RawCalloc(1, sizeof *s);
-  if (!s) {
-    zr_table_release(&c);
+  export_stream *x = PyMem_RawCalloc(1, sizeof *x);
+  export_share *sh = PyMem_RawCalloc(1, sizeof *sh);
+  if (!s || !x || !sh) {
+    PyMem_RawFree(s);
+    PyMem_RawFree(x);
+    PyMem_RawFree(sh);
     return PyErr_NoMemory();
   }
-  zr_error err;
-  zr_error_clear(&err);
-  zr_status st = zr_arrow_table_to_stream(&c, s, &err);
-  zr_table_release(&c);
-  if (st != ZR_OK) {
-    PyMem_RawFree(s);
-    return raise_zr(st, &err);
-  }
+  sh->refs = 1; /* the stream's own */
+  sh->holder = Py_NewRef(self->holder);
+  x->share = sh;
+  x->t = self->t; /* lives as long as the holder */
+  s->get_schema = xs_get_schema;
+  s->get_next = xs_get_next;
+  s->get_last_error = xs_last_error;
+  s->release = xs_release;
+  s->private_data = x;
   PyObject *cap = PyCapsule_New(s, "arrow_array_stream", stream_capsule_destructor);
   if (!cap) {
     s->release(s);
@@ -722,7 +899,8 @@ static PyMethodDef Table_methods[] = {
     {"_column", (PyCFunction)Table_column, METH_VARARGS, NULL},
     {"__arrow_c_schema__", (PyCFunction)Table_arrow_c_schema, METH_NOARGS, "Arrow PyCapsule protocol: the schema."},
     {"__arrow_c_stream__", (PyCFunction)(void (*)(void))Table_arrow_c_stream, METH_VARARGS | METH_KEYWORDS,
-     "Arrow PyCapsule protocol: an ArrowArrayStream over (a copy of) the table."},
+     "Arrow PyCapsule protocol: an ArrowArrayStream whose arrays view the table's buffers (no copy; "
+     "the input stays alive until the consumer releases the last array)."},
     {NULL, NULL, 0, NULL}};
 
 static PyTypeObject TableType = {
@@ -987,6 +1165,28 @@ static int from_py(conv_ctx *c, PyObject *o, zr_value *out, unsigned depth) {
     }
     *out = m;
   } else {
+    if (datetime_converter) {
+      /* datetime.datetime / date / numpy.datetime64 scalars -> timestamps */
+      PyObject *r = PyObject_CallOneArg(datetime_converter, o);
+      if (!r) return -1;
+      if (r != Py_None) {
+        long long value;
+        unsigned int unit;
+        const char *tz = NULL;
+        if (!PyArg_ParseTuple(r, "LIz", &value, &unit, &tz)) {
+          Py_DECREF(r);
+          return -1;
+        }
+        *out = zr_timestamp(c->doc, value, (zr_time_unit)unit, tz); /* tz copied */
+        Py_DECREF(r);
+        if (zr_doc_status(c->doc) != ZR_OK) {
+          PyErr_NoMemory();
+          return -1;
+        }
+        return 0;
+      }
+      Py_DECREF(r);
+    }
     zr_tensor t;
     PyObject *dk = NULL;
     int r = array_to_tensor(o, &t, &dk);
@@ -1111,6 +1311,21 @@ static PyObject *py_release_cache(PyObject *self, PyObject *unused) {
 /* ------------------------------------------------------------------------------------------ */
 /* dumps / loads / inspect */
 
+/* One isolated manager context (no environment configuration) for compressed and enveloped
+ * payloads; created on first use, thread-safe afterwards. */
+static zr_ctx *g_ctx;
+static zr_ctx *shared_ctx(void) {
+  if (g_ctx) return g_ctx;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st = zr_ctx_new_isolated(NULL, &g_ctx, &err);
+  if (st != ZR_OK) {
+    g_ctx = NULL;
+    raise_zr(st, &err);
+  }
+  return g_ctx;
+}
+
 static const zr_format *pick_format(const char *name, const zr_value *v) {
   if (strcmp(name, "auto") != 0) return zr_format_by_name(name);
   if (v->kind == ZR_KIND_TENSOR) {
@@ -1122,16 +1337,24 @@ static const zr_format *pick_format(const char *name, const zr_value *v) {
 
 static PyObject *py_dumps(PyObject *self, PyObject *args, PyObject *kw) {
   (void)self;
-  static char *kwlist[] = {"obj", "format", "compression", "level", "deterministic", NULL};
+  static char *kwlist[] = {"obj", "format", "compression", "level", "deterministic", "envelope", NULL};
   PyObject *obj;
   const char *fname = "auto";
-  PyObject *compression = Py_None;
+  PyObject *compression = Py_None, *envelope = Py_None;
   int level = 0, deterministic = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$sOip", kwlist, &obj, &fname, &compression, &level, &deterministic))
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$sOipO", kwlist, &obj, &fname, &compression, &level, &deterministic,
+                                   &envelope))
     return NULL;
-  if (compression != Py_None && !(PyUnicode_Check(compression) && PyUnicode_CompareWithASCIIString(compression, "none") == 0)) {
-    const char *cname = PyUnicode_Check(compression) ? PyUnicode_AsUTF8(compression) : NULL;
+  const char *cname = NULL;
+  if (compression != Py_None) {
+    cname = PyUnicode_Check(compression) ? PyUnicode_AsUTF8(compression) : NULL;
     if (!cname) return raise_msg(ZR_ERR_INVALID_ARG, "compression must be a codec name or None");
+    if (strcmp(cname, "none") == 0) cname = NULL;
+  }
+  int env = -1; /* None: an envelope when compressed */
+  if (envelope != Py_None) {
+    env = PyObject_IsTrue(envelope);
+    if (env < 0) return NULL;
   }
   conv_ctx c;
   if (ctx_init(&c) < 0) return NULL;
@@ -1147,16 +1370,40 @@ static PyObject *py_dumps(PyObject *self, PyObject *args, PyObject *kw) {
     snprintf(msg, sizeof msg, "format '%s' is not available in this build", strcmp(fname, "auto") ? fname : "binary");
     return raise_msg(ZR_ERR_FORMAT, msg);
   }
-  zr_encode_opts eo;
-  memset(&eo, 0, sizeof eo);
-  eo.level = level;
-  eo.flags = deterministic ? ZR_ENC_DETERMINISTIC : 0;
-  if (compression != Py_None) eo.codec = PyUnicode_AsUTF8(compression);
   zr_error err;
   zr_error_clear(&err);
   zr_sink *sink = NULL;
   zr_status st = zr_sink_memory_new(NULL, &sink, &err);
-  if (st == ZR_OK) {
+  /* formats that compress inside themselves keep doing so (their own readers understand it):
+   * Arrow IPC buffers (lz4, zstd), npz members (gzip), ETF (zlib) */
+  int native = cname && env != 1 &&
+               (((strcmp(f->name, "arrow-stream") == 0 || strcmp(f->name, "arrow-file") == 0) &&
+                 (strcmp(cname, "lz4") == 0 || strcmp(cname, "zstd") == 0)) ||
+                (strcmp(f->name, "npz") == 0 && (strcmp(cname, "gzip") == 0 || strcmp(cname, "deflate") == 0)) ||
+                (strcmp(f->name, "etf") == 0 && (strcmp(cname, "gzip") == 0 || strcmp(cname, "zlib") == 0)));
+  if (st == ZR_OK && !native && (cname || env == 1)) {
+    /* compressed or framed: through the serialization manager (codec API, envelope) */
+    zr_ctx *ctx = shared_ctx();
+    if (!ctx) {
+      zr_sink_free(sink);
+      ctx_free(&c);
+      return NULL;
+    }
+    zr_serialize_opts so;
+    zr_serialize_opts_init(&so);
+    so.format = f->name;
+    so.codec = cname ? cname : "none";
+    so.level = level;
+    so.envelope = env == -1 ? 1 : env; /* compressed payloads travel in an envelope unless asked */
+    so.strict = 1;
+    Py_BEGIN_ALLOW_THREADS st = zr_serialize(ctx, &v, &so, sink, NULL, &err);
+    Py_END_ALLOW_THREADS
+  } else if (st == ZR_OK) {
+    zr_encode_opts eo;
+    memset(&eo, 0, sizeof eo);
+    eo.level = level;
+    eo.flags = deterministic ? ZR_ENC_DETERMINISTIC : 0;
+    eo.codec = native ? cname : NULL;
     Py_BEGIN_ALLOW_THREADS st = f->encode(&v, &eo, sink, &err);
     Py_END_ALLOW_THREADS
   }
@@ -1177,11 +1424,11 @@ static PyObject *py_dumps(PyObject *self, PyObject *args, PyObject *kw) {
 /* Decode @p data (a buffer object) and convert; tensors view the buffer (kept alive). */
 static PyObject *py_loads(PyObject *self, PyObject *args, PyObject *kw) {
   (void)self;
-  static char *kwlist[] = {"data", "format", "copy", NULL};
+  static char *kwlist[] = {"data", "format", "copy", "_tree", NULL};
   PyObject *data;
   const char *fname = NULL;
-  int copy = 0;
-  if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$zp", kwlist, &data, &fname, &copy)) return NULL;
+  int copy = 0, tree = 0; /* _tree: through the C decoder's value tree (tests compare both paths) */
+  if (!PyArg_ParseTupleAndKeywords(args, kw, "O|$zpp", kwlist, &data, &fname, &copy, &tree)) return NULL;
   DocObject *h = PyObject_New(DocObject, &DocType);
   if (!h) return NULL;
   h->doc = NULL;
@@ -1193,25 +1440,48 @@ static PyObject *py_loads(PyObject *self, PyObject *args, PyObject *kw) {
   h->has_input = 1;
   const uint8_t *p = h->input.buf;
   size_t n = (size_t)h->input.len;
-  const zr_format *f = fname ? zr_format_by_name(fname) : zr_format_detect(p, n);
-  if (!f || !f->decode) {
-    Py_DECREF(h);
-    return raise_msg(ZR_ERR_FORMAT, fname ? "format not available in this build" : "cannot detect the format of the input");
-  }
+  int readonly = copy ? 0 : h->input.readonly;
   zr_decode_opts o;
   zr_decode_opts_init(&o);
   o.copy = copy;
   o.alloc = &decode_alloc;
+  /* the binary format straight to Python objects (no intermediate value tree) */
+  if (!tree && (!fname || strcmp(fname, "binary") == 0) && n >= 4 && memcmp(p, "ZRB", 3) == 0 && p[3] == 1) {
+    PyObject *res = fast_binary_loads(p, n, &o, (PyObject *)h, readonly, 0);
+    /* an unhashable key (TypeError) may hide a wire error later in the input:
+     * the tree path checks the whole input first and reports what the C decoder would */
+    if (res || !PyErr_ExceptionMatches(PyExc_TypeError)) {
+      Py_DECREF(h);
+      return res;
+    }
+    PyErr_Clear();
+  }
+  const zr_format *f = fname ? zr_format_by_name(fname) : zr_format_detect(p, n);
   zr_error err;
   zr_error_clear(&err);
   zr_status st;
-  Py_BEGIN_ALLOW_THREADS st = f->decode(p, n, &o, &h->doc, &err);
-  Py_END_ALLOW_THREADS
+  if (!f && !fname) {
+    /* an envelope or a compression frame around a payload: the manager peels the layers (the
+     * decompressed bytes belong to the doc) */
+    zr_ctx *ctx = shared_ctx();
+    if (!ctx) {
+      Py_DECREF(h);
+      return NULL;
+    }
+    Py_BEGIN_ALLOW_THREADS st = zr_deserialize(ctx, p, n, &o, &h->doc, NULL, &err);
+    Py_END_ALLOW_THREADS
+  } else if (!f || !f->decode) {
+    Py_DECREF(h);
+    return raise_msg(ZR_ERR_FORMAT, "format not available in this build");
+  } else {
+    Py_BEGIN_ALLOW_THREADS st = f->decode(p, n, &o, &h->doc, &err);
+    Py_END_ALLOW_THREADS
+  }
   if (st != ZR_OK) {
     Py_DECREF(h);
     return raise_zr(st, &err);
   }
-  PyObject *res = doc_to_py(zr_doc_root(h->doc), (PyObject *)h, copy ? 0 : h->input.readonly);
+  PyObject *res = doc_to_py(zr_doc_root(h->doc), (PyObject *)h, readonly);
   Py_DECREF(h);
   return res;
 }
@@ -1222,9 +1492,30 @@ static PyObject *py_inspect(PyObject *self, PyObject *arg) {
   if (PyObject_GetBuffer(arg, &b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
   const zr_format *f = zr_format_detect(b.buf, (size_t)b.len);
   PyObject *res = NULL;
-  if (!f) {
+  if (!f) { /* an envelope or compression frame: the manager describes its layers */
+    zr_ctx *ctx = shared_ctx();
+    zr_sink *s = NULL;
+    zr_error err;
+    zr_error_clear(&err);
+    zr_status st = ctx ? zr_sink_memory_new(NULL, &s, &err) : ZR_ERR_STATE;
+    if (!ctx) {
+      PyBuffer_Release(&b);
+      return NULL;
+    }
+    if (st == ZR_OK) st = zr_inspect(ctx, b.buf, (size_t)b.len, s, &err);
+    if (st != ZR_OK) {
+      zr_sink_free(s);
+      PyBuffer_Release(&b);
+      return raise_zr(st, &err);
+    }
+    const uint8_t *d;
+    size_t n;
+    zr_sink_memory_data(s, &d, &n);
+    PyObject *json = PyUnicode_FromStringAndSize((const char *)d, (Py_ssize_t)n);
+    zr_sink_free(s);
+    if (json) res = Py_BuildValue("{s:O,s:i,s:n,s:N}", "format", Py_None, "format_id", 0, "size", b.len, "detail", json);
     PyBuffer_Release(&b);
-    return raise_msg(ZR_ERR_FORMAT, "cannot detect the format of the input");
+    return res;
   }
   PyObject *json = Py_NewRef(Py_None);
   if (f->inspect) {
@@ -1275,6 +1566,18 @@ static PyObject *py_set_region_class(PyObject *self, PyObject *cls) {
     return NULL;
   }
   Py_XSETREF(region_class, (PyTypeObject *)Py_NewRef(cls));
+  Py_RETURN_NONE;
+}
+
+static PyObject *py_set_timestamp_factory(PyObject *self, PyObject *f) {
+  (void)self;
+  Py_XSETREF(timestamp_factory, Py_NewRef(f));
+  Py_RETURN_NONE;
+}
+
+static PyObject *py_set_datetime_converter(PyObject *self, PyObject *f) {
+  (void)self;
+  Py_XSETREF(datetime_converter, Py_NewRef(f));
   Py_RETURN_NONE;
 }
 
@@ -1454,6 +1757,24 @@ static PyObject *Region_getitem(RegionObject *self, PyObject *key) {
     PyObject *mv = PyMemoryView_FromObject(to);
     Py_DECREF(to);
     return mv;
+  }
+  if (o.format == ZR_FORMAT_ID_BINARY && o.length >= 4 && memcmp(o.data, "ZRB\1", 4) == 0) {
+    /* the direct decoder over the mapping; a byte view holding a region reference keeps the
+     * mapping alive for the tensors that view it */
+    zr_tensor bt;
+    int64_t blen = (int64_t)o.length;
+    zr_tensor_init(&bt, ZR_DT_UINT8, 1, 1, &blen, (void *)(uintptr_t)o.data, NULL);
+    zr_shm_ref(self->r);
+    bt.release = shm_unref;
+    bt.owner = self->r;
+    PyObject *holder = tensor_new(&bt, NULL, ro);
+    if (!holder) return NULL;
+    zr_decode_opts fo;
+    zr_decode_opts_init(&fo);
+    PyObject *res = fast_binary_loads(o.data, (size_t)o.length, &fo, holder, ro, (int64_t)o.offset);
+    Py_DECREF(holder);
+    if (res || !PyErr_ExceptionMatches(PyExc_TypeError)) return res;
+    PyErr_Clear(); /* as in loads(): the tree path reports what the C decoder would */
   }
   DocObject *h = PyObject_New(DocObject, &DocType);
   if (!h) return NULL;
@@ -1745,6 +2066,8 @@ static PyMethodDef module_methods[] = {
     {"release_cache", (PyCFunction)py_release_cache, METH_NOARGS,
      "Free the large blocks kept for reuse by decodes (at most 512 MiB); returns the bytes freed."},
     {"_set_tensor_factory", (PyCFunction)py_set_tensor_factory, METH_O, NULL},
+    {"_set_timestamp_factory", (PyCFunction)py_set_timestamp_factory, METH_O, NULL},
+    {"_set_datetime_converter", (PyCFunction)py_set_datetime_converter, METH_O, NULL},
     {"_set_region_class", (PyCFunction)py_set_region_class, METH_O, NULL},
     {"_set_table_class", (PyCFunction)py_set_table_class, METH_O, NULL},
     {"shm_create", (PyCFunction)(void (*)(void))py_shm_create, METH_VARARGS | METH_KEYWORDS, "Create a region."},

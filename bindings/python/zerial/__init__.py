@@ -33,6 +33,88 @@ def _tensor_to_numpy(t):
 
 _zerial._set_tensor_factory(_tensor_to_numpy)
 
+# ---- timestamps: zerial's value model (value, unit, zone) <-> datetime / numpy.datetime64 ----
+import datetime as _dt  # noqa: E402
+
+# zr_time_unit numbers -> NumPy unit codes (13: generic)
+_UNITS = ("s", "ms", "us", "ns", "Y", "M", "W", "D", "h", "m", "ps", "fs", "as", "generic")
+_UNIT_NUM = {u: i for i, u in enumerate(_UNITS)}
+_EPOCH = _dt.datetime(1970, 1, 1)
+_EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_PER_US = {0: 10**-6, 1: 10**-3, 2: 1, 3: 10**3}
+
+
+def _tzinfo(tz):
+    if tz in ("UTC", "Z", "utc", "Etc/UTC", "GMT"):
+        return _dt.timezone.utc
+    if len(tz) == 6 and tz[0] in "+-" and tz[3] == ":" and tz[1:3].isdigit() and tz[4:].isdigit():
+        off = _dt.timedelta(hours=int(tz[1:3]), minutes=int(tz[4:]))
+        return _dt.timezone(-off if tz[0] == "-" else off)
+    try:
+        import zoneinfo
+        return zoneinfo.ZoneInfo(tz)
+    except Exception:
+        return None
+
+
+def _timestamp(value, unit, tz):
+    """A decoded timestamp: an aware ``datetime.datetime`` when it carries a time zone and its
+    unit is s/ms/us (or ns without sub-microsecond digits); else ``numpy.datetime64`` with its
+    unit (the zone, if any, is dropped: numpy has none)."""
+    if tz is not None and unit in _PER_US and value != -2**63:
+        tzi = _tzinfo(tz)
+        if tzi is not None and (unit != 3 or value % 1000 == 0):
+            us = value * 10**(6 - 3 * unit) if unit < 2 else value // (1000 if unit == 3 else 1)
+            try:
+                return (_EPOCH_UTC + _dt.timedelta(microseconds=us)).astimezone(tzi)
+            except OverflowError:
+                pass
+    if unit == 13:
+        return _np.datetime64("NaT") if value == -2**63 else _np.datetime64(value, "s")
+    return _np.datetime64(value, _UNITS[unit])
+
+
+def _tzname(tzi, d):
+    if tzi is _dt.timezone.utc:
+        return "UTC"
+    key = getattr(tzi, "key", None)  # zoneinfo.ZoneInfo
+    if isinstance(key, str):
+        return key
+    off = tzi.utcoffset(d)
+    if off is None:
+        return None
+    if off == _dt.timedelta(0):
+        return "UTC"
+    m = int(off.total_seconds()) // 60
+    sign = "-" if m < 0 else "+"
+    m = abs(m)
+    return "%s%02d:%02d" % (sign, m // 60, m % 60)
+
+
+def _to_timestamp(o):
+    """(value, unit, zone) for datetime.datetime, datetime.date and numpy.datetime64 scalars."""
+    if isinstance(o, _dt.datetime):
+        if o.tzinfo is not None and o.utcoffset() is not None:
+            delta = o - _EPOCH_UTC
+            tz = _tzname(o.tzinfo, o)
+        else:
+            delta = o - _EPOCH
+            tz = None
+        us = (delta.days * 86400 + delta.seconds) * 10**6 + delta.microseconds
+        return (us, 2, tz)
+    if isinstance(o, _dt.date):
+        return ((o - _EPOCH.date()).days, 7, None)
+    if isinstance(o, _np.datetime64):
+        unit, step = _np.datetime_data(o.dtype)
+        if step != 1:
+            o = o.astype("M8[%s]" % unit)
+        return (int(o.view("i8")), _UNIT_NUM[unit], None)
+    return None
+
+
+_zerial._set_timestamp_factory(_timestamp)
+_zerial._set_datetime_converter(_to_timestamp)
+
 
 class Table(_zerial.Table):
     """An Arrow table decoded by zerial. ``to_dict()`` gives numpy arrays (views of the input for
@@ -103,14 +185,21 @@ def _convert_table(out, table):
     return out
 
 
-def dumps(obj, format="auto", compression=None, *, level=0, deterministic=False):
+def dumps(obj, format="auto", compression=None, *, level=0, deterministic=False, envelope=None):
     """Serialize ``obj`` to bytes.
 
     format: 'auto' (npy for a numpy array, binary otherwise) or a format name from
-    ``zerial.formats()``. compression: None or a codec name where the format compresses.
+    ``zerial.formats()``. compression: None, 'none', 'lz4', 'zstd', 'gzip' or 'auto' (the codec
+    API compresses the encoded payload; ``level`` is the codec level, 0 its default). Formats
+    that compress inside themselves do so instead: Arrow IPC buffers (lz4, zstd), npz members
+    (gzip), ETF (gzip) — their own readers (pyarrow, numpy, erl) understand the result.
+    envelope: None (a zerial envelope frame around payloads the codec API compressed, none
+    otherwise), True or False. ``loads`` reads every combination back.
+    ``datetime.datetime`` (aware ones keep their zone), ``datetime.date`` and
+    ``numpy.datetime64`` scalars are written as timestamps.
     """
     return _zerial.dumps(obj, format=format, compression=compression, level=level,
-                         deterministic=deterministic)
+                         deterministic=deterministic, envelope=envelope)
 
 
 def loads(data, *, format=None, copy=False, table="dict"):
@@ -148,6 +237,11 @@ def inspect(data):
             info["detail"] = json.loads(info["detail"])
         except ValueError:
             pass
+    if info["format"] is None and isinstance(info.get("detail"), dict):
+        # enveloped or compressed: the payload's format and the layers around it
+        d = info["detail"]
+        info["format"] = d.get("format")
+        info["layers"] = [l.get("kind") for l in d.get("layers", []) if isinstance(l, dict)]
     return info
 
 

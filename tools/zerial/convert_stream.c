@@ -1,0 +1,568 @@
+/* zerial convert --stream IN OUT: bounded-memory conversion in chunks.
+ *
+ *   JSON lines  -> zerial stream (binary records, or Arrow batches with --to arrow), checkpointed
+ *                  beside OUT so that `--resume` continues after a crash without losing or
+ *                  duplicating a record;
+ *   zerial stream -> JSON lines (--to json, the default), or a plain Arrow IPC stream
+ *                  (--to arrow-stream, for streams of Arrow batches).
+ *
+ * The input is read with read(2) in 1 MiB blocks (never mapped), so memory stays bounded
+ * whatever its size. A progress bar (bytes, rate, ETA) goes to stderr when it is a terminal. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "convert_stream.h"
+#include "zerial/arrow.h"
+#include "zerial/stream.h"
+
+#define CS_NAME "convert --stream"
+#define CS_BLOCK ((size_t)1 << 20)
+#define CS_MAX_LINE ((size_t)1 << 30)
+
+/* ---- progress ---- */
+
+typedef struct progress {
+  int on;
+  uint64_t total; /* 0: unknown */
+  double t0, last;
+  int drawn;
+} progress;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void human(double b, char *out, size_t cap) {
+  const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int i = 0;
+  while (b >= 1024 && i < 4) b /= 1024, i++;
+  snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+static void progress_draw(progress *p, uint64_t done, int final) {
+  if (!p->on) return;
+  double t = now_s();
+  if (!final && t - p->last < 0.2) return;
+  p->last = t;
+  double el = t - p->t0 > 1e-6 ? t - p->t0 : 1e-6;
+  double rate = (double)done / el;
+  char d[32], tot[32], r[32], eta[32] = "";
+  human((double)done, d, sizeof d);
+  human(rate, r, sizeof r);
+  if (p->total) {
+    human((double)p->total, tot, sizeof tot);
+    double frac = done >= p->total ? 1.0 : (double)done / (double)p->total;
+    char bar[31];
+    int fill = (int)(frac * 30);
+    for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
+    bar[30] = 0;
+    if (rate > 0 && done < p->total) {
+      unsigned long s = (unsigned long)((double)(p->total - done) / rate);
+      snprintf(eta, sizeof eta, " ETA %lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
+    }
+    fprintf(stderr, "\r[%s] %5.1f%% %s / %s  %s/s%s   ", bar, frac * 100, d, tot, r, eta);
+  } else {
+    fprintf(stderr, "\r%s  %s/s   ", d, r);
+  }
+  if (final) fputc('\n', stderr);
+  fflush(stderr);
+  p->drawn = 1;
+}
+
+/* ---- JSON lines ---- */
+
+typedef struct lines {
+  int fd;
+  uint8_t *buf;
+  size_t cap, start, end;
+  uint64_t base; /* input offset of buf[0] */
+  int eof;
+  uint64_t lineno;
+} lines;
+
+/* Next non-blank line (without its newline); *end_pos is the input offset after its newline.
+ * Returns 1 with a line, 0 at the end, -1 on a read error or an over-long line (errno set). */
+static int lines_next(lines *l, const char **line, size_t *len, uint64_t *end_pos) {
+  for (;;) {
+    uint8_t *nl = l->end > l->start ? memchr(l->buf + l->start, '\n', l->end - l->start) : NULL;
+    if (nl || (l->eof && l->end > l->start)) {
+      size_t s = l->start, e = nl ? (size_t)(nl - l->buf) : l->end;
+      l->start = nl ? e + 1 : e;
+      l->lineno++;
+      *end_pos = l->base + l->start;
+      size_t a = s, b = e;
+      while (a < b && (l->buf[a] == ' ' || l->buf[a] == '\t' || l->buf[a] == '\r')) a++;
+      while (b > a && (l->buf[b - 1] == ' ' || l->buf[b - 1] == '\t' || l->buf[b - 1] == '\r')) b--;
+      if (a == b) continue; /* blank line: not a record */
+      *line = (const char *)l->buf + a;
+      *len = b - a;
+      return 1;
+    }
+    if (l->eof) return 0;
+    /* refill: move the partial line to the front, grow when it fills the buffer */
+    if (l->start > 0) {
+      memmove(l->buf, l->buf + l->start, l->end - l->start);
+      l->base += l->start;
+      l->end -= l->start;
+      l->start = 0;
+    }
+    if (l->end == l->cap) {
+      if (l->cap >= CS_MAX_LINE) {
+        errno = EFBIG;
+        return -1;
+      }
+      uint8_t *nb = realloc(l->buf, l->cap * 2);
+      if (!nb) return -1;
+      l->buf = nb;
+      l->cap *= 2;
+    }
+    ssize_t r = read(l->fd, l->buf + l->end, l->cap - l->end);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (r == 0) l->eof = 1;
+    l->end += (size_t)r;
+  }
+}
+
+/* ---- options ---- */
+
+typedef struct cs_opts {
+  const char *in, *out, *to;
+  int codec, level, threads, resume, extended, progress; /* progress: -1 auto, 0 off, 1 on */
+  uint64_t chunk_size, chunk_rows;
+} cs_opts;
+
+static int opt_val(int argc, char **argv, int *i, const char *name, const char **v) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n) != 0) return 0;
+  if (argv[*i][n] == '=') {
+    *v = argv[*i] + n + 1;
+    return 1;
+  }
+  if (argv[*i][n]) return 0;
+  *v = *i + 1 < argc ? argv[++*i] : NULL;
+  return 1;
+}
+
+static int usage(const char *fmt, const char *arg) {
+  fprintf(stderr, "zerial " CS_NAME ": ");
+  fprintf(stderr, fmt, arg ? arg : "");
+  fprintf(stderr, "\n(see zerial convert --help and docs/guides/streaming.md)\n");
+  return ZR_CLI_USAGE;
+}
+
+static int parse_size(const char *s, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s) return 0;
+  if (*end == 'K' || *end == 'k') v <<= 10, end++;
+  else if (*end == 'M' || *end == 'm') v <<= 20, end++;
+  else if (*end == 'G' || *end == 'g') v <<= 30, end++;
+  if (*end == 'i' && end[1] == 'B') end += 2;
+  if (*end || v == 0) return 0;
+  *out = v;
+  return 1;
+}
+
+static int parse(int argc, char **argv, cs_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->progress = -1;
+  int only_pos = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v = NULL;
+    if (!only_pos && a[0] == '-' && a[1]) {
+      if (strcmp(a, "--") == 0) only_pos = 1;
+      else if (strcmp(a, "--stream") == 0) continue;
+      else if (strcmp(a, "--resume") == 0) o->resume = 1;
+      else if (strcmp(a, "--progress") == 0) o->progress = 1;
+      else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->progress = 0;
+      else if (strcmp(a, "--extended") == 0) o->extended = 1;
+      else if (opt_val(argc, argv, &i, "--to", &v)) {
+        if (!v) return usage("--to needs binary, arrow, json or arrow-stream", NULL);
+        o->to = v;
+      } else if (opt_val(argc, argv, &i, "--from", &v)) {
+        if (!v || (strcmp(v, "json") && strcmp(v, "stream"))) return usage("--from takes json or stream with --stream", NULL);
+      } else if (opt_val(argc, argv, &i, "--compression", &v)) {
+        const zr_codec_info *ci = v ? zr_codec_by_name(v) : NULL;
+        if (!ci) return usage("unknown compression '%s' (none, lz4, zstd, gzip)", v);
+        o->codec = (int)ci->id;
+      } else if (opt_val(argc, argv, &i, "--level", &v)) {
+        if (!v || atoi(v) < 1) return usage("--level needs a positive number", NULL);
+        o->level = atoi(v);
+      } else if (opt_val(argc, argv, &i, "--threads", &v)) {
+        if (!v || atoi(v) < 0 || atoi(v) > 64) return usage("--threads needs a number from 0 to 64", NULL);
+        o->threads = atoi(v);
+      } else if (opt_val(argc, argv, &i, "--chunk-size", &v)) {
+        if (!v || !parse_size(v, &o->chunk_size) || o->chunk_size > ((uint64_t)256 << 20))
+          return usage("--chunk-size needs a size from 1 byte to 256M", NULL);
+      } else if (opt_val(argc, argv, &i, "--chunk-rows", &v)) {
+        if (!v || !parse_size(v, &o->chunk_rows)) return usage("--chunk-rows needs a positive number", NULL);
+      } else if (strcmp(a, "--envelope") == 0 || strcmp(a, "--no-envelope") == 0 || strcmp(a, "--pretty") == 0) {
+        return usage("%s does not apply to --stream", a);
+      } else {
+        return usage("unknown option '%s'", a);
+      }
+      continue;
+    }
+    if (!o->in) o->in = a;
+    else if (!o->out) o->out = a;
+    else return usage("unexpected argument '%s'", a);
+  }
+  if (!o->in || !o->out) return usage("needs IN and OUT", NULL);
+  if (o->progress < 0) o->progress = isatty(2) ? 1 : 0;
+  return -1;
+}
+
+static int fail(const char *what, const zr_error *err) { return zr_cli_fail(CS_NAME, what, err); }
+
+/* Convert the gathered rows to one table and write its batches; frees the rows' doc. */
+static zr_status flush_rows(zr_stream_writer *w, zr_doc **chunk_doc, zr_value *rows, uint64_t end_pos, zr_error *err) {
+  zr_table t;
+  zr_arrow_convert_opts co;
+  memset(&co, 0, sizeof co);
+  zr_status st = zr_arrow_from_value(rows, &co, &t, NULL, err);
+  zr_doc_free(*chunk_doc);
+  *chunk_doc = NULL;
+  if (st != ZR_OK) return st;
+  for (int64_t b = 0; b < t.n_batches && st == ZR_OK; b++) {
+    /* a chunk sealed before the last batch is written does not end at a known input position */
+    if (b + 1 < t.n_batches) zr_stream_writer_set_position(w, ZR_STREAM_POSITION_UNKNOWN);
+    st = zr_stream_writer_write_batch(w, &t.schema, &t.batches[b], err);
+  }
+  zr_table_release(&t);
+  if (st == ZR_OK) zr_stream_writer_set_position(w, end_pos);
+  return st;
+}
+
+/* ---- JSON lines -> stream ---- */
+
+static int to_stream(const cs_opts *o, int in_fd, const uint8_t *prefix, size_t prefix_len, uint64_t total) {
+  int arrow = o->to && (strcmp(o->to, "arrow") == 0 || strcmp(o->to, "arrow-stream") == 0);
+  if (o->to && !arrow && strcmp(o->to, "binary") != 0)
+    return usage("JSON lines convert to --to binary or --to arrow (got '%s')", o->to);
+  zr_stream_opts so;
+  zr_stream_opts_init(&so);
+  so.payload = arrow ? ZR_STREAM_ARROW : ZR_STREAM_BINARY;
+  so.codec = o->codec;
+  so.level = o->level;
+  so.threads = (unsigned)o->threads;
+  if (o->chunk_size) so.chunk_bytes = (size_t)o->chunk_size;
+  so.chunk_records = o->chunk_rows;
+  if (so.mem_budget < 4 * so.chunk_bytes) so.mem_budget = 4 * so.chunk_bytes;
+  uint64_t arrow_rows = o->chunk_rows ? o->chunk_rows : 65536;
+
+  zr_error err;
+  zr_error_clear(&err);
+  zr_stream_writer *w = NULL;
+  zr_sink *stdout_sink = NULL;
+  zr_stream_checkpoint cp;
+  memset(&cp, 0, sizeof cp);
+  int stdout_out = strcmp(o->out, "-") == 0;
+  if (stdout_out) {
+    if (o->resume) return usage("--resume needs OUT to be a file", NULL);
+    if (zr_sink_fd_new(1, &stdout_sink, &err) != ZR_OK || zr_stream_writer_new(stdout_sink, &so, &w, &err) != ZR_OK) {
+      zr_sink_free(stdout_sink);
+      return fail("stdout", &err);
+    }
+  } else {
+    zr_status st = zr_stream_writer_open_file(o->out, &so, o->resume, &w, &cp, &err);
+    if (st == ZR_ERR_EXISTS && o->resume) {
+      if (o->progress) fprintf(stderr, "zerial " CS_NAME ": %s is already complete\n", o->out);
+      return ZR_CLI_OK;
+    }
+    if (st != ZR_OK) return fail(o->out, &err);
+  }
+
+  lines l = {in_fd, malloc(CS_BLOCK), CS_BLOCK, 0, 0, 0, 0, 0};
+  if (!l.buf) {
+    zr_stream_writer_free(w);
+    zr_sink_free(stdout_sink);
+    zr_error_set(&err, ZR_ERR_NOMEM, -1, "out of memory");
+    return fail("input", &err);
+  }
+  memcpy(l.buf, prefix, prefix_len);
+  l.end = prefix_len;
+  uint64_t skip_records = 0;
+  if (cp.resumed) {
+    if (cp.position != ZR_STREAM_POSITION_UNKNOWN && lseek(in_fd, (off_t)cp.position, SEEK_SET) == (off_t)cp.position) {
+      l.start = l.end = 0;
+      l.base = cp.position;
+    } else {
+      skip_records = cp.records; /* one record per non-blank line (pipes, scanned cuts) */
+    }
+    if (o->progress)
+      fprintf(stderr, "zerial " CS_NAME ": resuming %s at chunk %llu (%llu records, byte %llu of the output%s)\n",
+              o->out, (unsigned long long)cp.chunks, (unsigned long long)cp.records, (unsigned long long)cp.offset,
+              cp.from_checkpoint ? ", from the checkpoint" : ", found by scanning");
+  }
+  progress pg = {o->progress, total, now_s(), 0, 0};
+  int rc = ZR_CLI_BAD_INPUT;
+  zr_doc *chunk_doc = NULL;
+  zr_value rows = zr_null();
+  uint64_t rows_n = 0, rows_bytes = 0, records = 0;
+  unsigned jflags = o->extended ? ZR_JSON_EXTENDED : 0u;
+  const char *line;
+  size_t len;
+  uint64_t end_pos = 0;
+  int got;
+  char what[128];
+  while ((got = lines_next(&l, &line, &len, &end_pos)) == 1) {
+    if (skip_records) {
+      skip_records--;
+      continue;
+    }
+    zr_doc *d = NULL;
+    zr_status st = zr_value_from_json(line, len, jflags, NULL, &d, &err);
+    if (st != ZR_OK) {
+      snprintf(what, sizeof what, "%s line %llu", o->in, (unsigned long long)l.lineno);
+      if (err.offset >= 0) err.offset += (int64_t)(end_pos - len - 1);
+      rc = fail(what, &err);
+      zr_doc_free(d);
+      goto done;
+    }
+    if (!arrow) {
+      st = zr_stream_writer_write_value(w, zr_doc_root(d), &err);
+      zr_doc_free(d);
+      if (st != ZR_OK) {
+        snprintf(what, sizeof what, "%s line %llu", o->in, (unsigned long long)l.lineno);
+        rc = fail(what, &err);
+        goto done;
+      }
+      zr_stream_writer_set_position(w, end_pos);
+    } else {
+      if (!chunk_doc) {
+        chunk_doc = zr_doc_new(NULL);
+        rows = zr_list_new(chunk_doc, 1024);
+        if (!chunk_doc) {
+          zr_doc_free(d);
+          zr_error_set(&err, ZR_ERR_NOMEM, -1, "out of memory");
+          rc = fail("rows", &err);
+          goto done;
+        }
+      }
+      zr_value copy;
+      st = zr_value_copy(chunk_doc, zr_doc_root(d), &copy, &err);
+      zr_doc_free(d);
+      if (st == ZR_OK) st = zr_list_push(chunk_doc, &rows, copy);
+      if (st != ZR_OK) {
+        rc = fail("rows", &err);
+        goto done;
+      }
+      rows_n++;
+      rows_bytes += len;
+    }
+    records++;
+    if (arrow && (rows_n >= arrow_rows || rows_bytes >= so.chunk_bytes)) {
+      rows_n = rows_bytes = 0;
+      if (flush_rows(w, &chunk_doc, &rows, end_pos, &err) != ZR_OK) {
+        snprintf(what, sizeof what, "%s rows up to line %llu", o->in, (unsigned long long)l.lineno);
+        rc = fail(what, &err);
+        goto done;
+      }
+    }
+    progress_draw(&pg, end_pos, 0);
+  }
+  if (got < 0) {
+    zr_error_set(&err, ZR_ERR_IO, (int64_t)(l.base + l.end), "reading: %s", strerror(errno));
+    rc = fail(o->in, &err);
+    goto done;
+  }
+  if (arrow && rows_n && flush_rows(w, &chunk_doc, &rows, end_pos, &err) != ZR_OK) {
+    snprintf(what, sizeof what, "%s rows up to line %llu", o->in, (unsigned long long)l.lineno);
+    rc = fail(what, &err);
+    goto done;
+  }
+  if (skip_records) {
+    zr_error_set(&err, ZR_ERR_INCOMPATIBLE, -1, "the input has fewer records than %s already holds", o->out);
+    rc = fail(o->in, &err);
+    goto done;
+  }
+  if (zr_stream_writer_finish(w, &err) != ZR_OK) {
+    rc = fail(o->out, &err);
+    goto done;
+  }
+  progress_draw(&pg, end_pos > total ? end_pos : (total ? total : end_pos), 1);
+  if (stdout_sink && zr_sink_finish(stdout_sink, &err) != ZR_OK) {
+    rc = fail("stdout", &err);
+    goto done;
+  }
+  if (!stdout_out) zr_cli_output_mode(o->out);
+  rc = ZR_CLI_OK;
+  if (o->progress) {
+    zr_stream_stats s;
+    zr_stream_writer_stats(w, &s);
+    fprintf(stderr, "zerial " CS_NAME ": %llu records in %llu chunks, %llu bytes (%llu raw)%s\n",
+            (unsigned long long)(cp.records + records), (unsigned long long)(cp.chunks + s.chunks),
+            (unsigned long long)(cp.offset + s.bytes), (unsigned long long)s.raw_bytes,
+            cp.resumed ? " including the resumed part" : "");
+  }
+done:
+  if (pg.drawn && rc != ZR_CLI_OK) fputc('\n', stderr);
+  zr_doc_free(chunk_doc);
+  free(l.buf);
+  zr_stream_writer_free(w);
+  zr_sink_free(stdout_sink);
+  return rc;
+}
+
+/* ---- stream -> JSON lines / Arrow IPC ---- */
+
+typedef struct prefixed {
+  int fd;
+  const uint8_t *prefix;
+  size_t len, pos;
+} prefixed;
+
+static zr_status prefixed_read(void *ud, void *buf, size_t cap, size_t *got) {
+  prefixed *p = ud;
+  if (p->pos < p->len) {
+    size_t n = p->len - p->pos < cap ? p->len - p->pos : cap;
+    memcpy(buf, p->prefix + p->pos, n);
+    p->pos += n;
+    *got = n;
+    return ZR_OK;
+  }
+  for (;;) {
+    ssize_t r = read(p->fd, buf, cap);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return ZR_ERR_IO;
+    *got = (size_t)r;
+    return ZR_OK;
+  }
+}
+
+static int from_stream(const cs_opts *o, int in_fd, const uint8_t *prefix, size_t prefix_len, uint64_t total) {
+  int to_arrow = o->to && strcmp(o->to, "arrow-stream") == 0;
+  if (o->to && !to_arrow && strcmp(o->to, "json") != 0)
+    return usage("a zerial stream converts to --to json or --to arrow-stream (got '%s')", o->to);
+  if (o->resume) return usage("--resume applies when writing a stream", NULL);
+  zr_error err;
+  zr_error_clear(&err);
+  prefixed pf = {in_fd, prefix, prefix_len, 0};
+  zr_source *src = NULL;
+  zr_stream_reader *r = NULL;
+  zr_sink *out = NULL;
+  zr_doc *doc = NULL;
+  int rc = ZR_CLI_BAD_INPUT;
+  if (zr_source_callback_new(prefixed_read, &pf, &src, &err) != ZR_OK) return fail(o->in, &err);
+  if (zr_stream_reader_new(src, NULL, &r, &err) != ZR_OK) {
+    rc = fail(o->in, &err);
+    goto done;
+  }
+  zr_stream_info info;
+  zr_stream_reader_info(r, &info);
+  if (to_arrow && info.payload != ZR_STREAM_ARROW) {
+    zr_error_set(&err, ZR_ERR_STATE, 5, "the stream holds binary records, not Arrow batches (use --to json)");
+    rc = fail(o->in, &err);
+    goto done;
+  }
+  if (zr_cli_output_open(o->out, &out, &err) != ZR_OK) {
+    rc = fail(o->out, &err);
+    goto done;
+  }
+  progress pg = {o->progress, total, now_s(), 0, 0};
+  unsigned jflags = o->extended ? ZR_JSON_EXTENDED : 0u;
+  zr_status st = ZR_OK;
+  if (to_arrow) {
+    st = zr_stream_reader_to_arrow(r, out, &err);
+  } else if (info.payload == ZR_STREAM_BINARY) {
+    for (;;) {
+      st = zr_stream_reader_next_value(r, NULL, &doc, &err);
+      if (st != ZR_OK) break;
+      st = zr_value_to_json(zr_doc_root(doc), jflags, out, &err);
+      if (st == ZR_OK) st = zr_sink_write(out, "\n", 1, &err);
+      zr_doc_free(doc);
+      doc = NULL;
+      if (st != ZR_OK) break;
+      zr_stream_reader_info(r, &info);
+      progress_draw(&pg, info.offset, 0);
+    }
+  } else {
+    for (;;) {
+      zr_table t;
+      st = zr_stream_reader_next_table(r, &t, &err);
+      if (st != ZR_OK) break;
+      doc = zr_doc_new(NULL);
+      zr_value rows;
+      st = doc ? zr_arrow_to_value(&t, doc, &rows, &err) : ZR_ERR_NOMEM;
+      zr_table_release(&t);
+      for (uint64_t i = 0; st == ZR_OK && i < zr_len(&rows); i++) {
+        st = zr_value_to_json(zr_item(&rows, i), jflags, out, &err);
+        if (st == ZR_OK) st = zr_sink_write(out, "\n", 1, &err);
+      }
+      zr_doc_free(doc);
+      doc = NULL;
+      if (st != ZR_OK) break;
+      zr_stream_reader_info(r, &info);
+      progress_draw(&pg, info.offset, 0);
+    }
+  }
+  if (st == ZR_ERR_EOF) st = ZR_OK;
+  if (st != ZR_OK) {
+    if (pg.drawn) fputc('\n', stderr);
+    rc = fail(o->in, &err);
+    goto done;
+  }
+  if (zr_sink_finish(out, &err) != ZR_OK) {
+    rc = fail(o->out, &err);
+    goto done;
+  }
+  zr_stream_reader_info(r, &info);
+  progress_draw(&pg, info.offset, 1);
+  if (strcmp(o->out, "-") != 0) zr_cli_output_mode(o->out);
+  rc = ZR_CLI_OK;
+done:
+  zr_doc_free(doc);
+  zr_sink_free(out);
+  zr_stream_reader_free(r);
+  zr_source_free(src);
+  return rc;
+}
+
+int zr_cli_convert_stream(int argc, char **argv) {
+  cs_opts o;
+  int prc = parse(argc, argv, &o);
+  if (prc >= 0) return prc;
+  int fd = 0;
+  if (strcmp(o.in, "-") != 0) {
+    fd = open(o.in, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      zr_error err;
+      zr_error_set(&err, errno == ENOENT ? ZR_ERR_NOT_FOUND : ZR_ERR_IO, -1, "cannot open: %s", strerror(errno));
+      return fail(o.in, &err);
+    }
+  }
+  struct stat sb;
+  uint64_t total = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+#ifdef POSIX_FADV_SEQUENTIAL
+  if (total) (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  /* peek at the magic */
+  uint8_t prefix[4];
+  size_t n = 0;
+  while (n < sizeof prefix) {
+    ssize_t r = read(fd, prefix + n, sizeof prefix - n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    n += (size_t)r;
+  }
+  int rc;
+  if (n == 4 && memcmp(prefix, ZR_STREAM_MAGIC, 4) == 0)
+    rc = from_stream(&o, fd, prefix, n, total);
+  else
+    rc = to_stream(&o, fd, prefix, n, total);
+  if (fd != 0) close(fd);
+  return rc;
+}
