@@ -1,8 +1,9 @@
 /* Fuzz target: the safe pickle reader (first byte picks how many out-of-band buffers to offer),
- * and re-encoding what decodes with the pickle writer. */
+ * re-encoding what decodes with the pickle writer, and the opcode inspector on every input. */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "zerial/format.h"
 #include "zerial/numpy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -23,5 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
   }
   zr_doc_free(doc);
+  const zr_format *f = zr_format_by_name("pickle");
+  zr_sink *js;
+  if (f && f->inspect && zr_sink_memory_new(NULL, &js, NULL) == ZR_OK) {
+    f->inspect(data, size, js, NULL);
+    zr_sink_free(js);
+  }
   return 0;
 }

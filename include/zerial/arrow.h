@@ -100,6 +100,8 @@ typedef struct zr_arrow_write_opts {
   uint32_t alignment;        /**< body buffer alignment: 8 (default) or 64 */
   int codec;                 /**< ::zr_arrow_codec */
   int level;                 /**< codec level (0: default) */
+  int big_endian;            /**< 1: big-endian body buffers (Schema.endianness = Big), for
+                                  big-endian consumers and tests; readers swap them back */
 } zr_arrow_write_opts;
 
 /**
@@ -151,6 +153,14 @@ ZR_API zr_status zr_arrow_from_integration_json(const char *text, size_t len, co
  */
 ZR_API zr_status zr_arrow_integration(const char *mode, const char *json, const char *arrow,
                                       const char *stream, zr_error *err);
+
+/**
+ * @brief zr_arrow_integration() with writer options for the modes that write (@p wopts may be
+ * NULL; its `file` field is ignored, the mode decides). E.g. `big_endian` writes big-endian files.
+ */
+ZR_API zr_status zr_arrow_integration_opts(const char *mode, const char *json, const char *arrow,
+                                           const char *stream, const zr_arrow_write_opts *wopts,
+                                           zr_error *err);
 
 /** @brief Deep copy of @p src into @p dst (independent memory). Release @p dst with zr_table_release(). */
 ZR_API zr_status zr_arrow_table_copy(const zr_table *src, zr_table *dst, zr_error *err);

@@ -20,6 +20,7 @@
 #include "io.h"
 #include "status.h"
 #include "tensor.h"
+#include "format.h"
 #include "value.h"
 
 #ifdef __cplusplus
@@ -35,6 +36,7 @@ typedef struct zr_npy_opts {
   int skip_crc;           /**< npz reader: do not verify member CRC-32 (default: verify) */
   int compress;           /**< npz writer: deflate members (like np.savez_compressed); default stored */
   int force_zip64;        /**< npz writer: zip64 records even for small members (testing) */
+  const zr_allocator *alloc; /**< writers: scratch memory (NULL: default) */
 } zr_npy_opts;
 
 /** @brief What zr_npy_parse() found in a `.npy` header. */
@@ -82,6 +84,9 @@ ZR_API zr_status zr_npy_decode(const uint8_t *data, size_t len, const zr_decode_
  */
 ZR_API zr_status zr_npy_encode(const zr_tensor *t, zr_sink *sink, zr_error *err);
 
+/** @brief zr_npy_encode() with scratch memory (header, gathered copies) from @p alloc (NULL: default). */
+ZR_API zr_status zr_npy_encode_alloc(const zr_tensor *t, const zr_allocator *alloc, zr_sink *sink, zr_error *err);
+
 /**
  * @brief NumPy descr text for @p t into @p buf (NUL-terminated): zr_tensor::descr when set,
  * otherwise derived from dtype, byte order, itemsize and time unit.
@@ -114,6 +119,35 @@ ZR_API zr_status zr_npz_decode(const uint8_t *data, size_t len, const zr_decode_
  */
 ZR_API zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *sink, zr_error *err);
 
+/* ---- tensors <-> tables ---- */
+
+/**
+ * @brief A table from NumPy-shaped data: a 1-D tensor becomes one column named "values"; a 2-D
+ * tensor (n × k) k columns "0" … "k-1"; a 1-D structured tensor one column per named field; a
+ * map of equal-length 1-D tensors (what zr_npz_decode() gives) one column per member. Column
+ * types: bool, int/uint 8–64, float16/32/64, datetime64[D] (date32), datetime64 and timedelta64
+ * in s/ms/us/ns (timestamp/duration, NaT as null), S<n> (fixed_size_binary), U<n> (utf8);
+ * big-endian data is swapped. Anything else fails with ZR_ERR_TYPE and the value path.
+ * Contiguous little-endian numeric columns are views: @p v must outlive @p out. Release @p out
+ * with zr_table_release(). Thread-safe (no shared state).
+ */
+ZR_API zr_status zr_numpy_to_table(const zr_value *v, zr_table *out, zr_error *err);
+
+/**
+ * @brief The NumPy form of a table (all batches concatenated, data copied into memory the doc
+ * releases): with @p as_map a map column name → 1-D tensor; otherwise one column gives a 1-D
+ * tensor and several a 1-D structured tensor with one field per column (packed). Nulls become
+ * NaN in float columns and NaT in datetime/timedelta columns; elsewhere, like unmappable column
+ * types (nested, dictionary, decimal, …), they fail with ZR_ERR_TYPE and the value path.
+ * Lossy mappings (a null stored as NaN, a timestamp's time zone dropped) are reported to
+ * @p warnings (may be NULL) with the value path, or fail with ZR_ERR_LOSSY when @p strict.
+ */
+ZR_API zr_status zr_numpy_from_table(const zr_table *t, zr_doc *doc, int as_map, zr_warnings *warnings, int strict,
+                                     zr_value *out, zr_error *err);
+
+/** @brief Non-zero when @p v is a tensor or a non-empty map whose values are all tensors. */
+ZR_API int zr_numpy_is_tensor_table(const zr_value *v);
+
 /* ---- pickle ---- */
 
 /** @brief A buffer travelling out of band beside a pickle (PEP 574). Plain data. */
@@ -127,6 +161,9 @@ typedef struct zr_pickle_buffer {
 typedef struct zr_pickle_opts {
   int out_of_band;      /**< non-zero: contiguous tensors' data leave as NEXT_BUFFER out-of-band buffers */
   size_t oob_min_bytes; /**< with out_of_band: tensors smaller than this stay in band (0: all out of band) */
+  const zr_allocator *alloc; /**< scratch memory and the returned buffer list (NULL: default) */
+  zr_warnings *warnings;     /**< lossy mappings (symbol → str) are reported here, or NULL */
+  int strict;                /**< non-zero: a lossy mapping fails with ZR_ERR_LOSSY instead */
 } zr_pickle_opts;
 
 /**
@@ -137,7 +174,7 @@ typedef struct zr_pickle_opts {
  *
  * In band, tensor bytes are BYTEARRAY8 payloads (writable arrays). With po->out_of_band, the
  * data of C- or Fortran-contiguous tensors is not copied: NEXT_BUFFER opcodes stand in for it and
- * @p *buffers (allocated with the default allocator: release with zr_free()) lists the tensors'
+ * @p *buffers (allocated with po->alloc; by default release it with zr_free()) lists the tensors'
  * memory in order; pass them to `pickle.loads(data, buffers=...)`, which shares that memory.
  * The buffers borrow from @p v's tensors: keep them alive while the buffers are used.
  * Timestamps, tables, ext values, symbols as keys of unhashable kinds fail with ZR_ERR_TYPE and

@@ -40,7 +40,7 @@ static int read_path(const char *path, int copy, zr_table *t, uint8_t **buf) {
   return st;
 }
 
-static void roundtrip(const zr_table *t, int file, int codec, uint32_t align) {
+static void roundtrip_be(const zr_table *t, int file, int codec, uint32_t align, int big) {
   zr_sink *sink;
   assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), 0);
   zr_arrow_write_opts wo;
@@ -48,6 +48,7 @@ static void roundtrip(const zr_table *t, int file, int codec, uint32_t align) {
   wo.file = file;
   wo.codec = codec;
   wo.alignment = align;
+  wo.big_endian = big;
   zr_error e;
   zr_error_clear(&e);
   zr_status st = zr_arrow_write(t, &wo, sink, &e);
@@ -63,6 +64,23 @@ static void roundtrip(const zr_table *t, int file, int codec, uint32_t align) {
   if (st) fprintf(stderr, "reread: %s at %lld\n", e.message, (long long)e.offset);
   assert_int_equal(st, 0);
   assert_true(teq(t, &back));
+  if (big) { /* inspect reports the byte order; a copying read agrees too */
+    zr_sink *js;
+    assert_int_equal(zr_sink_memory_new(NULL, &js, NULL), 0);
+    assert_int_equal(zr__arrow_inspect(data, len, js, NULL), 0);
+    const uint8_t *jt;
+    size_t jl;
+    zr_sink_memory_data(js, &jt, &jl);
+    char *txt = strndup((const char *)jt, jl);
+    assert_non_null(strstr(txt, "\"endianness\": \"big\""));
+    free(txt);
+    zr_sink_free(js);
+    zr_table c;
+    o.copy = 1;
+    assert_int_equal(zr_arrow_read(data, len, &o, &c, NULL), 0);
+    assert_true(teq(t, &c));
+    zr_table_release(&c);
+  }
   if (file) {
     zr_arrow_file *f;
     assert_int_equal(zr_arrow_file_open(data, len, NULL, &f, NULL), 0);
@@ -78,6 +96,8 @@ static void roundtrip(const zr_table *t, int file, int codec, uint32_t align) {
   zr_table_release(&back);
   zr_sink_free(sink);
 }
+
+static void roundtrip(const zr_table *t, int file, int codec, uint32_t align) { roundtrip_be(t, file, codec, align, 0); }
 
 static void run_case(const char *dir, const char *name) {
   char rel[512];
@@ -101,6 +121,10 @@ static void run_case(const char *dir, const char *name) {
   roundtrip(&ts, 1, 0, 64);
   roundtrip(&ts, 0, ZR_ARROW_CODEC_LZ4, 8);
   roundtrip(&ts, 1, ZR_ARROW_CODEC_ZSTD, 8);
+  /* big-endian bodies: written swapped, read back native and equal */
+  roundtrip_be(&ts, 0, 0, 8, 1);
+  roundtrip_be(&ts, 1, 0, 64, 1);
+  roundtrip_be(&ts, 0, ZR_ARROW_CODEC_ZSTD, 8, 1);
   /* value copy and equality through the core hooks */
   zr_doc *d = zr_doc_new(NULL);
   zr_value v = zr_table_value(d, &tc), c;
@@ -289,6 +313,110 @@ static void test_dictionary_deltas(void **state) {
   zr_table_release(&t);
 }
 
+/* Delta dictionaries whose values are nested: list<int32> and struct<a: int32, b: utf8>. */
+static void int_array(za_store *st, const int32_t *v, int n, struct ArrowArray *a) {
+  assert_int_equal(za_array_make(a, st, 2, 0, 0), 0);
+  int32_t *d = za_store_alloc(st, (size_t)(n ? n : 1) * 4);
+  memcpy(d, v, (size_t)n * 4);
+  a->length = n;
+  a->buffers[1] = d;
+}
+
+static void nested_batch(za_store *st, struct ArrowArray *b, int nd, const int32_t *idx, int n) {
+  static const int32_t lvals[] = {1, 2, 3, 4, 5, 6, 7}, loffs[] = {0, 2, 3, 6, 7};
+  static const int32_t svals[] = {10, 20, 30, 40};
+  static const char *sstr[] = {"ten", "twenty", "thirty", "forty"};
+  assert_int_equal(za_array_make(b, st, 1, 2, 0), 0);
+  b->length = n;
+  for (int c = 0; c < 2; c++) {
+    struct ArrowArray *col = b->children[c];
+    assert_int_equal(za_array_make(col, st, 2, 0, 1), 0);
+    col->length = n;
+    int32_t *ix = za_store_alloc(st, (size_t)n * 4);
+    memcpy(ix, idx, (size_t)n * 4);
+    col->buffers[1] = ix;
+    struct ArrowArray *d = col->dictionary;
+    if (c == 0) {
+      assert_int_equal(za_array_make(d, st, 2, 1, 0), 0);
+      int32_t *o = za_store_alloc(st, (size_t)(nd + 1) * 4);
+      memcpy(o, loffs, (size_t)(nd + 1) * 4);
+      d->buffers[1] = o;
+      int_array(st, lvals, loffs[nd], d->children[0]);
+    } else {
+      assert_int_equal(za_array_make(d, st, 1, 2, 0), 0);
+      int_array(st, svals, nd, d->children[0]);
+      dict_array(st, sstr, nd, d->children[1]);
+    }
+    d->length = nd;
+  }
+}
+
+static int count_str(const char *h, const char *n) {
+  int k = 0;
+  for (const char *p = h; (p = strstr(p, n)); p++) k++;
+  return k;
+}
+
+static void test_nested_dictionary_deltas(void **state) {
+  (void)state;
+  za_store *st = za_store_new(NULL, 0);
+  zr_table t;
+  memset(&t, 0, sizeof t);
+  assert_int_equal(za_schema_make(&t.schema, NULL, "+s", "", NULL, 0, 2, 0), 0);
+  struct ArrowSchema *c0 = t.schema.children[0], *c1 = t.schema.children[1];
+  assert_int_equal(za_schema_make(c0, NULL, "i", "lists", NULL, ARROW_FLAG_NULLABLE, 0, 1), 0);
+  assert_int_equal(za_schema_make(c0->dictionary, NULL, "+l", NULL, NULL, ARROW_FLAG_NULLABLE, 1, 0), 0);
+  assert_int_equal(za_schema_make(c0->dictionary->children[0], NULL, "i", "item", NULL, ARROW_FLAG_NULLABLE, 0, 0), 0);
+  assert_int_equal(za_schema_make(c1, NULL, "i", "structs", NULL, ARROW_FLAG_NULLABLE, 0, 1), 0);
+  assert_int_equal(za_schema_make(c1->dictionary, NULL, "+s", NULL, NULL, ARROW_FLAG_NULLABLE, 2, 0), 0);
+  assert_int_equal(za_schema_make(c1->dictionary->children[0], NULL, "i", "a", NULL, ARROW_FLAG_NULLABLE, 0, 0), 0);
+  assert_int_equal(za_schema_make(c1->dictionary->children[1], NULL, "u", "b", NULL, ARROW_FLAG_NULLABLE, 0, 0), 0);
+  t.batches = calloc(3, sizeof *t.batches);
+  t.n_batches = 3;
+  int32_t i1[] = {0, 1, 1}, i2[] = {2, 0, 1}, i3[] = {3, 3, 0, 2};
+  nested_batch(st, &t.batches[0], 2, i1, 3);
+  nested_batch(st, &t.batches[1], 3, i2, 3); /* one more value: a delta */
+  nested_batch(st, &t.batches[2], 4, i3, 4); /* and another */
+  za_store_unref(st);
+  for (int mode = 0; mode < 3; mode++) {
+    zr_sink *s;
+    assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
+    zr_arrow_write_opts wo;
+    memset(&wo, 0, sizeof wo);
+    wo.file = mode == 1;
+    wo.big_endian = mode == 2;
+    zr_error e;
+    zr_error_clear(&e);
+    zr_status rc = zr_arrow_write(&t, &wo, s, &e);
+    if (rc) fprintf(stderr, "write: %s\n", e.message);
+    assert_int_equal(rc, 0);
+    const uint8_t *data;
+    size_t len;
+    zr_sink_memory_data(s, &data, &len);
+    zr_sink *js;
+    zr_sink_memory_new(NULL, &js, NULL);
+    assert_int_equal(zr__arrow_inspect(data, len, js, NULL), 0);
+    const uint8_t *jt;
+    size_t jl;
+    zr_sink_memory_data(js, &jt, &jl);
+    char *txt = strndup((const char *)jt, jl);
+    assert_int_equal(count_str(txt, "\"delta\": true"), 4); /* two deltas for each of the two dictionaries */
+    free(txt);
+    zr_sink_free(js);
+    zr_table back;
+    rc = zr_arrow_read(data, len, NULL, &back, &e);
+    if (rc) fprintf(stderr, "read: %s\n", e.message);
+    assert_int_equal(rc, 0);
+    assert_true(teq(&t, &back));
+    assert_int_equal(back.batches[2].children[0]->dictionary->length, 4);
+    assert_int_equal(back.batches[2].children[1]->dictionary->length, 4);
+    assert_int_equal(back.batches[2].children[0]->dictionary->children[0]->length, 7);
+    zr_table_release(&back);
+    zr_sink_free(s);
+  }
+  zr_table_release(&t);
+}
+
 static void test_slices(void **state) {
   (void)state;
   /* write a sliced batch (offset 3, length 9) and compare with the same rows */
@@ -395,6 +523,7 @@ int main(void) {
       cmocka_unit_test(test_fuzz_regressions),
       cmocka_unit_test(test_truncations),
       cmocka_unit_test(test_dictionary_deltas),
+      cmocka_unit_test(test_nested_dictionary_deltas),
       cmocka_unit_test(test_slices),
       cmocka_unit_test(test_flatbuffers),
   };

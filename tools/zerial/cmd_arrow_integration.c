@@ -16,7 +16,8 @@ static const zr_cli_cmd cmd = {
     "  --mode STREAM_TO_FILE  read a stream (--stream F, default stdin), write the file --arrow\n"
     "  --mode FILE_TO_STREAM  read the file --arrow, write a stream (--stream F, default stdout)\n"
     "  --json F               integration JSON (Arrow's Integration.rst); .gz accepted\n"
-    "  --arrow F              Arrow IPC file (or stream for VALIDATE)\n",
+    "  --arrow F              Arrow IPC file (or stream for VALIDATE)\n"
+    "  --big-endian           write big-endian body buffers (Schema.endianness = Big)\n",
     "  zerial arrow-integration --mode VALIDATE --json t.json --arrow t.arrow_file\n"
     "  zerial arrow-integration --mode FILE_TO_STREAM --arrow t.arrow_file > t.stream\n",
     run,
@@ -29,7 +30,13 @@ static int run(int argc, char **argv) {
     return ZR_CLI_OK;
   }
   const char *mode = NULL, *json = NULL, *arrow = NULL, *stream = NULL;
+  zr_arrow_write_opts wo;
+  memset(&wo, 0, sizeof wo);
   for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--big-endian")) {
+      wo.big_endian = 1;
+      continue;
+    }
     const char **slot = !strcmp(argv[i], "--mode")     ? &mode
                         : !strcmp(argv[i], "--json")   ? &json
                         : !strcmp(argv[i], "--arrow")  ? &arrow
@@ -45,7 +52,7 @@ static int run(int argc, char **argv) {
     return zr_cli_usage(&cmd, "unknown mode '%s'", mode);
   zr_error err;
   zr_error_clear(&err);
-  zr_status st = zr_arrow_integration(mode, json, arrow, stream, &err);
+  zr_status st = zr_arrow_integration_opts(mode, json, arrow, stream, &wo, &err);
   if (st == ZR_ERR_INVALID_ARG) return zr_cli_usage(&cmd, "%s", err.message);
   if (st != ZR_OK) return zr_cli_fail(cmd.name, mode, &err);
   return ZR_CLI_OK;

@@ -68,16 +68,39 @@ __attribute__((constructor)) static void za_ctor(void) { za_install_hooks(); }
 
 /* ---------------------------------------------------------------- concat */
 
-zr_status zr__arrow_concat(const struct ArrowSchema *s, const struct ArrowArray *a, const struct ArrowArray *b,
-                           za_store *st, struct ArrowArray *out, zr_error *err) {
+/* A range of an array: rows [off, off + len) counted from the start of its buffers (the array's
+ * own offset already added). */
+typedef struct crange {
+  const struct ArrowArray *a;
+  int64_t off, len;
+} crange;
+
+static int64_t ld_o(const void *b, int big, int64_t i) {
+  return big ? (int64_t)zr__ld64le((const uint8_t *)b + 8 * i) : (int32_t)zr__ld32le((const uint8_t *)b + 4 * i);
+}
+
+static void st_o(void *b, int big, int64_t i, int64_t v) {
+  if (big) zr__st64le((uint8_t *)b + 8 * i, (uint64_t)v);
+  else zr__st32le((uint8_t *)b + 4 * i, (uint32_t)v);
+}
+
+/* Concatenate two ranges of arrays of schema @p s into @p out (memory of @p st), depth-first
+ * through list, large list, fixed-size list, map and struct children. */
+static zr_status concat_rec(const struct ArrowSchema *s, crange A, crange B, za_store *st, struct ArrowArray *out,
+                            unsigned depth, zr_error *err) {
   za_type t;
   ZR_TRY(za_parse_format(s->format, &t, err));
-  if (s->dictionary || a->offset || b->offset ||
+  if (depth > 64) return zr__err(err, ZR_ERR_LIMIT, -1, "arrow: dictionary nested too deeply");
+  if (s->dictionary ||
       (t.layout != ZA_L_NULL && t.layout != ZA_L_BOOL && t.layout != ZA_L_FIXED && t.layout != ZA_L_BIN &&
-       t.layout != ZA_L_LBIN))
+       t.layout != ZA_L_LBIN && t.layout != ZA_L_LIST && t.layout != ZA_L_LLIST && t.layout != ZA_L_FSL &&
+       t.layout != ZA_L_STRUCT))
     return zr__err(err, ZR_ERR_UNSUPPORTED, -1, "arrow: delta dictionaries of type %s are not supported", s->format);
-  int64_t n = a->length + b->length;
-  ZR_TRY(za_array_make(out, st, t.layout == ZA_L_NULL ? 0 : t.layout >= ZA_L_BIN ? 3 : 2, 0, 0));
+  int64_t n = A.len + B.len;
+  int nb = t.layout == ZA_L_NULL ? 0 : (t.layout == ZA_L_BIN || t.layout == ZA_L_LBIN) ? 3
+         : (t.layout == ZA_L_FSL || t.layout == ZA_L_STRUCT) ? 1 : 2;
+  int nk = t.layout == ZA_L_STRUCT ? (int)s->n_children : (t.layout == ZA_L_LIST || t.layout == ZA_L_LLIST || t.layout == ZA_L_FSL) ? 1 : 0;
+  ZR_TRY(za_array_make(out, st, nb, nk, 0));
   out->length = n;
   if (t.layout == ZA_L_NULL) {
     out->null_count = n;
@@ -88,55 +111,98 @@ zr_status zr__arrow_concat(const struct ArrowSchema *s, const struct ArrowArray 
   memset(bm, 0, (size_t)(n + 7) / 8 + 1);
   int64_t nulls = 0;
   for (int64_t i = 0; i < n; i++) {
-    int v = i < a->length ? (a->null_count == 0 || za_bit(a->buffers[0], i))
-                          : (b->null_count == 0 || za_bit(b->buffers[0], i - a->length));
+    const crange *r = i < A.len ? &A : &B;
+    int64_t j = r->off + (i < A.len ? i : i - A.len);
+    int v = r->a->null_count == 0 || za_bit(r->a->buffers[0], j);
     za_setbit(bm, i, v);
     nulls += !v;
   }
   out->buffers[0] = bm;
   out->null_count = nulls;
-  if (t.layout == ZA_L_BOOL) {
-    uint8_t *d = za_store_alloc(st, (size_t)(n + 7) / 8 + 1);
-    if (!d) goto nomem;
-    memset(d, 0, (size_t)(n + 7) / 8 + 1);
-    for (int64_t i = 0; i < n; i++)
-      za_setbit(d, i, i < a->length ? za_bit(a->buffers[1], i) : za_bit(b->buffers[1], i - a->length));
-    out->buffers[1] = d;
-  } else if (t.layout == ZA_L_FIXED) {
-    size_t w = (size_t)t.width;
-    uint8_t *d = za_store_alloc(st, w * (size_t)n + 1);
-    if (!d) goto nomem;
-    if (a->length) memcpy(d, a->buffers[1], w * (size_t)a->length);
-    if (b->length) memcpy(d + w * (size_t)a->length, b->buffers[1], w * (size_t)b->length);
-    out->buffers[1] = d;
-  } else {
-    int big = t.layout == ZA_L_LBIN, ow = big ? 8 : 4;
-    const uint8_t *ao = a->buffers[1], *bo = b->buffers[1];
-    int64_t a0 = big ? (int64_t)zr__ld64le(ao) : (int32_t)zr__ld32le(ao);
-    int64_t a1 = big ? (int64_t)zr__ld64le(ao + 8 * a->length) : (int32_t)zr__ld32le(ao + 4 * a->length);
-    int64_t b0 = big ? (int64_t)zr__ld64le(bo) : (int32_t)zr__ld32le(bo);
-    int64_t b1 = big ? (int64_t)zr__ld64le(bo + 8 * b->length) : (int32_t)zr__ld32le(bo + 4 * b->length);
-    int64_t total = (a1 - a0) + (b1 - b0);
-    if (!big && total > INT32_MAX) return zr__err(err, ZR_ERR_OVERFLOW, -1, "arrow: dictionary too large");
-    uint8_t *o = za_store_alloc(st, (size_t)(n + 1) * ow);
-    uint8_t *d = za_store_alloc(st, (size_t)total + 1);
-    if (!o || !d) goto nomem;
-    for (int64_t i = 0; i <= n; i++) {
-      int64_t v = i <= a->length
-                      ? (big ? (int64_t)zr__ld64le(ao + 8 * i) : (int32_t)zr__ld32le(ao + 4 * i)) - a0
-                      : (a1 - a0) + (big ? (int64_t)zr__ld64le(bo + 8 * (i - a->length)) : (int32_t)zr__ld32le(bo + 4 * (i - a->length))) - b0;
-      if (big) zr__st64le(o + 8 * i, (uint64_t)v);
-      else zr__st32le(o + 4 * i, (uint32_t)v);
+  switch (t.layout) {
+    case ZA_L_BOOL: {
+      uint8_t *d = za_store_alloc(st, (size_t)(n + 7) / 8 + 1);
+      if (!d) goto nomem;
+      memset(d, 0, (size_t)(n + 7) / 8 + 1);
+      for (int64_t i = 0; i < n; i++)
+        za_setbit(d, i, i < A.len ? za_bit(A.a->buffers[1], A.off + i) : za_bit(B.a->buffers[1], B.off + i - A.len));
+      out->buffers[1] = d;
+      return ZR_OK;
     }
-    if (a1 > a0) memcpy(d, (const uint8_t *)a->buffers[2] + a0, (size_t)(a1 - a0));
-    if (b1 > b0) memcpy(d + (a1 - a0), (const uint8_t *)b->buffers[2] + b0, (size_t)(b1 - b0));
-    out->buffers[1] = o;
-    out->buffers[2] = d;
+    case ZA_L_FIXED: {
+      size_t w = (size_t)t.width;
+      uint8_t *d = za_store_alloc(st, w * (size_t)n + 1);
+      if (!d) goto nomem;
+      if (A.len) memcpy(d, (const uint8_t *)A.a->buffers[1] + w * (size_t)A.off, w * (size_t)A.len);
+      if (B.len) memcpy(d + w * (size_t)A.len, (const uint8_t *)B.a->buffers[1] + w * (size_t)B.off, w * (size_t)B.len);
+      out->buffers[1] = d;
+      return ZR_OK;
+    }
+    case ZA_L_BIN:
+    case ZA_L_LBIN:
+    case ZA_L_LIST:
+    case ZA_L_LLIST: {
+      int big = t.layout == ZA_L_LBIN || t.layout == ZA_L_LLIST, ow = big ? 8 : 4;
+      const void *ao = A.a->buffers[1], *bo = B.a->buffers[1];
+      int64_t a0 = A.len ? ld_o(ao, big, A.off) : 0, a1 = A.len ? ld_o(ao, big, A.off + A.len) : 0;
+      int64_t b0 = B.len ? ld_o(bo, big, B.off) : 0, b1 = B.len ? ld_o(bo, big, B.off + B.len) : 0;
+      int64_t total = (a1 - a0) + (b1 - b0);
+      if (!big && total > INT32_MAX) {
+        za_array_release(out);
+        return zr__err(err, ZR_ERR_OVERFLOW, -1, "arrow: dictionary too large");
+      }
+      uint8_t *o = za_store_alloc(st, (size_t)(n + 1) * ow);
+      if (!o) goto nomem;
+      st_o(o, big, 0, 0);
+      for (int64_t i = 1; i <= n; i++)
+        st_o(o, big, i, i <= A.len ? ld_o(ao, big, A.off + i) - a0 : (a1 - a0) + ld_o(bo, big, B.off + i - A.len) - b0);
+      out->buffers[1] = o;
+      if (t.layout == ZA_L_BIN || t.layout == ZA_L_LBIN) {
+        uint8_t *d = za_store_alloc(st, (size_t)total + 1);
+        if (!d) goto nomem;
+        if (a1 > a0) memcpy(d, (const uint8_t *)A.a->buffers[2] + a0, (size_t)(a1 - a0));
+        if (b1 > b0) memcpy(d + (a1 - a0), (const uint8_t *)B.a->buffers[2] + b0, (size_t)(b1 - b0));
+        out->buffers[2] = d;
+        return ZR_OK;
+      }
+      crange ca = {A.a->children[0], A.a->children[0]->offset + a0, a1 - a0};
+      crange cb = {B.a->children[0], B.a->children[0]->offset + b0, b1 - b0};
+      zr_status rc = concat_rec(s->children[0], ca, cb, st, out->children[0], depth + 1, err);
+      if (rc) za_array_release(out);
+      return rc;
+    }
+    case ZA_L_FSL: {
+      int64_t k = t.list_size;
+      crange ca = {A.a->children[0], A.a->children[0]->offset + A.off * k, A.len * k};
+      crange cb = {B.a->children[0], B.a->children[0]->offset + B.off * k, B.len * k};
+      zr_status rc = concat_rec(s->children[0], ca, cb, st, out->children[0], depth + 1, err);
+      if (rc) za_array_release(out);
+      return rc;
+    }
+    case ZA_L_STRUCT:
+      for (int64_t i = 0; i < s->n_children; i++) {
+        crange ca = {A.a->children[i], A.a->children[i]->offset + A.off, A.len};
+        crange cb = {B.a->children[i], B.a->children[i]->offset + B.off, B.len};
+        zr_status rc = concat_rec(s->children[i], ca, cb, st, out->children[i], depth + 1, err);
+        if (rc) {
+          za_array_release(out);
+          return rc;
+        }
+      }
+      return ZR_OK;
+    default:
+      break;
   }
   return ZR_OK;
 nomem:
   za_array_release(out);
   return zr__err_nomem(err);
+}
+
+zr_status zr__arrow_concat(const struct ArrowSchema *s, const struct ArrowArray *a, const struct ArrowArray *b,
+                           za_store *st, struct ArrowArray *out, zr_error *err) {
+  crange A = {a, a->offset, a->length}, B = {b, b->offset, b->length};
+  return concat_rec(s, A, B, st, out, 0, err);
 }
 
 /* ---------------------------------------------------------------- C stream */

@@ -101,6 +101,15 @@ static inline void za_setbit(uint8_t *bm, int64_t i, int v) {
   else bm[i >> 3] &= (uint8_t)~(1u << (i & 7));
 }
 
+/* ---- byte order ---- */
+/* Swap kinds: 0 none; 2, 4, 8, 16, 32 one integer of that many bytes; or a composite layout. */
+enum { ZA_SW_NONE = 0, ZA_SW_DAYTIME = -1, ZA_SW_MDN = -2, ZA_SW_VIEW = -3 };
+/* Copy @p n bytes from @p src to @p dst converting each element's byte order (@p from_big: the
+ * source is big-endian, which matters for view headers whose length decides their layout). */
+void za_swap(uint8_t *dst, const uint8_t *src, size_t n, int kind, int from_big);
+/* How the values buffer of a type is swapped (offsets are 4 or 8 by layout; validity never). */
+int za_swap_kind(const za_type *t);
+
 /* ---- IPC ---- */
 zr_status za_ipc_read(const uint8_t *data, size_t len, const zr_arrow_read_opts *o, za_store *st,
                       zr_table *out, zr_error *err);

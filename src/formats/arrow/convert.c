@@ -28,6 +28,21 @@ static zr_status type_err(cv *c, const char *path, int64_t idx, const char *fmt,
   return ZR_ERR_TYPE;
 }
 
+/* A lossy mapping at row @p idx of the column at @p path: a warning, or ZR_ERR_LOSSY in strict mode. */
+static zr_status lossy_at(cv *c, const char *path, int64_t idx, const char *what) {
+  char p[ZR_ERROR_PATH_MAX];
+  const char *star = strstr(path, "[*]");
+  if (star) snprintf(p, sizeof p, "%.*s[%lld]%s", (int)(star - path), path, (long long)idx, star + 3);
+  else snprintf(p, sizeof p, "%s[%lld]", path, (long long)idx);
+  if (c->o && (c->o->flags & ZR_ENC_STRICT)) {
+    zr__err(c->err, ZR_ERR_LOSSY, -1, "arrow: %s", what);
+    zr_error_set_path(c->err, p);
+    return ZR_ERR_LOSSY;
+  }
+  zr_warnings_add(c->w, ZR_ERR_LOSSY, p, "%s", what);
+  return ZR_OK;
+}
+
 static void *balloc(cv *c, size_t n) {
   void *p = za_store_alloc(c->st, n ? n : 1);
   if (p) memset(p, 0, n ? n : 1);
@@ -285,15 +300,25 @@ static zr_status build(cv *c, const char *name, const zr_value **items, int64_t 
   int64_t first[16];
   for (int k = 0; k < 16; k++) first[k] = -1;
   int any_neg = 0, big_uint = 0, all_f32 = 1;
+  int64_t first_sym = -1, first_tuple = -1;
   for (int64_t i = 0; i < n; i++) {
     int k = is_nullish(items[i]) ? 0 : items[i]->kind;
-    if (k == ZR_KIND_TUPLE) k = ZR_KIND_LIST;
-    if (k == ZR_KIND_SYMBOL) k = ZR_KIND_STRING;
+    if (k == ZR_KIND_TUPLE) {
+      k = ZR_KIND_LIST;
+      if (first_tuple < 0) first_tuple = i;
+    }
+    if (k == ZR_KIND_SYMBOL) {
+      k = ZR_KIND_STRING;
+      if (first_sym < 0) first_sym = i;
+    }
     if (cnt[k]++ == 0) first[k] = i;
     if (k == ZR_KIND_INT && items[i]->u.i < 0) any_neg = 1;
     if (k == ZR_KIND_UINT && items[i]->u.u > (uint64_t)INT64_MAX) big_uint = 1;
     if (k == ZR_KIND_FLOAT && !(items[i]->flags & ZR_VF_F32)) all_f32 = 0;
   }
+  /* one warning per column for kinds Arrow folds into others */
+  if (first_sym >= 0) ZR_TRY(lossy_at(c, path, first_sym, "symbol stored as a utf8 string (reads back as a string)"));
+  if (first_tuple >= 0) ZR_TRY(lossy_at(c, path, first_tuple, "tuple stored as a list (reads back as a list)"));
   int64_t flags = cnt[0] ? ARROW_FLAG_NULLABLE : 0;
   int kinds = 0, kind = 0;
   for (int k = 1; k < 16; k++)

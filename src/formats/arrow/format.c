@@ -4,6 +4,7 @@
 #include "formats/arrow/arrow_int.h"
 #include "formats/arrow/fb.h"
 #include "zerial/format.h"
+#include "zerial/numpy.h"
 
 
 
@@ -73,11 +74,17 @@ static zr_status encode_as(const zr_value *v, const zr_encode_opts *opts, zr_sin
       return zr__err(err, ZR_ERR_UNSUPPORTED, -1, "arrow: codec %s not available (lz4, zstd)", opts->codec);
   }
   if (v->kind == ZR_KIND_TABLE) return zr_arrow_write(v->u.table, &wo, sink, err);
+  zr_table t;
+  if (zr_numpy_is_tensor_table(v)) { /* NumPy-shaped data: a tensor, a structured tensor, npz members */
+    ZR_TRY(zr_numpy_to_table(v, &t, err));
+    zr_status st = zr_arrow_write(&t, &wo, sink, err);
+    zr_table_release(&t);
+    return st;
+  }
   zr_arrow_convert_opts co;
   memset(&co, 0, sizeof co);
   co.alloc = opts ? opts->alloc : NULL;
   co.flags = opts ? opts->flags : 0;
-  zr_table t;
   ZR_TRY(zr_arrow_from_value(v, &co, &t, opts ? opts->warnings : NULL, err));
   zr_status st = zr_arrow_write(&t, &wo, sink, err);
   zr_table_release(&t);

@@ -96,12 +96,14 @@ static zr_status read_arrow(const char *path, zr_table *t, uint8_t **keep, zr_er
   return st;
 }
 
-static zr_status write_arrow(const char *path, const zr_table *t, int file, zr_error *err) {
+static zr_status write_arrow(const char *path, const zr_table *t, int file, const zr_arrow_write_opts *wopts,
+                             zr_error *err) {
   zr_sink *sink;
   if (!path || !strcmp(path, "-")) ZR_TRY(zr_sink_fd_new(1, &sink, err));
   else ZR_TRY(zr_sink_file_new(path, &sink, err));
   zr_arrow_write_opts wo;
-  memset(&wo, 0, sizeof wo);
+  if (wopts) wo = *wopts;
+  else memset(&wo, 0, sizeof wo);
   wo.file = file;
   zr_status st = zr_arrow_write(t, &wo, sink, err);
   if (!st) st = zr_sink_finish(sink, err);
@@ -111,6 +113,11 @@ static zr_status write_arrow(const char *path, const zr_table *t, int file, zr_e
 
 zr_status zr_arrow_integration(const char *mode, const char *json, const char *arrow, const char *stream,
                                zr_error *err) {
+  return zr_arrow_integration_opts(mode, json, arrow, stream, NULL, err);
+}
+
+zr_status zr_arrow_integration_opts(const char *mode, const char *json, const char *arrow, const char *stream,
+                                    const zr_arrow_write_opts *wo, zr_error *err) {
   if (!mode) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow-integration: --mode is required");
   zr_table a, b;
   memset(&a, 0, sizeof a);
@@ -129,15 +136,15 @@ zr_status zr_arrow_integration(const char *mode, const char *json, const char *a
   } else if (!strcmp(mode, "JSON_TO_ARROW")) {
     if (!json || !arrow) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "JSON_TO_ARROW needs --json and --arrow");
     st = read_json(json, &a, err);
-    if (!st) st = write_arrow(arrow, &a, 1, err);
+    if (!st) st = write_arrow(arrow, &a, 1, wo, err);
   } else if (!strcmp(mode, "STREAM_TO_FILE")) {
     if (!arrow) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "STREAM_TO_FILE needs --arrow");
     st = read_arrow(stream, &a, &keep, err);
-    if (!st) st = write_arrow(arrow, &a, 1, err);
+    if (!st) st = write_arrow(arrow, &a, 1, wo, err);
   } else if (!strcmp(mode, "FILE_TO_STREAM")) {
     if (!arrow) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "FILE_TO_STREAM needs --arrow");
     st = read_arrow(arrow, &a, &keep, err);
-    if (!st) st = write_arrow(stream, &a, 0, err);
+    if (!st) st = write_arrow(stream, &a, 0, wo, err);
   } else {
     return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow-integration: unknown mode %s", mode);
   }

@@ -35,6 +35,7 @@ typedef struct rd {
   uint64_t body_len;
   int64_t body_off;
   int codec; /* -1 none, 0 lz4 frame, 1 zstd */
+  int big;   /* Schema.endianness = Big: fixed-width buffers are swapped to native */
 } rd;
 
 #define FAIL(r, code, off, ...) zr__err((r)->err, code, (int64_t)(off), __VA_ARGS__)
@@ -298,8 +299,9 @@ static zr_status parse_schema(rd *r, zr__fb *fb, const zr__fbt *sc) {
   zr__fbv fields;
   zr__fb_vec(fb, sc, 1, 4, 4, &fields);
   if (fb->status) return FAIL(r, fb->status, fb->bad_at, "arrow: %s", fb->why);
-  if (endian != 0)
-    return FAIL(r, ZR_ERR_UNSUPPORTED, fb->base + sc->pos, "arrow: big-endian data is not supported yet");
+  if (endian != 0 && endian != 1)
+    return FAIL(r, ZR_ERR_MALFORMED, fb->base + sc->pos, "arrow: endianness %d", endian);
+  r->big = endian == 1;
   if (fields.n > 100000) return FAIL(r, ZR_ERR_LIMIT, fb->base + sc->pos, "arrow: too many fields");
   zr__buf md;
   zr__buf_init(&md, r->o.alloc);
@@ -457,6 +459,18 @@ static zr_status take_buf(rd *r, const uint8_t **ptr, uint64_t *size) {
 
 static int mul_ok(uint64_t a, uint64_t b, uint64_t *o) { return !__builtin_mul_overflow(a, b, o); }
 
+/* A buffer of fixed-width elements: from a big-endian body it is converted into native order in
+ * memory of the store (so big-endian input is never zero-copy), before any validation reads it. */
+static zr_status take_buf_sw(rd *r, const uint8_t **ptr, uint64_t *size, int kind) {
+  ZR_TRY(take_buf(r, ptr, size));
+  if (!r->big || kind == ZA_SW_NONE || *size == 0) return ZR_OK;
+  uint8_t *dst = za_store_alloc(r->st, (size_t)*size);
+  if (!dst) return FAIL(r, ZR_ERR_LIMIT, r->body_off, "arrow: cannot allocate %llu bytes", (unsigned long long)*size);
+  za_swap(dst, *ptr, (size_t)*size, kind, 1);
+  *ptr = dst;
+  return ZR_OK;
+}
+
 /* Validity buffer: required big enough when there are nulls. */
 static zr_status take_validity(rd *r, struct ArrowArray *a, int64_t len, int64_t nulls) {
   const uint8_t *p;
@@ -533,7 +547,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
       a->length = len;
       a->null_count = nulls;
       ZR_TRY(take_validity(r, a, len, nulls));
-      ZR_TRY(take_buf(r, &p, &n));
+      ZR_TRY(take_buf_sw(r, &p, &n, za_swap_kind(&t)));
       uint64_t need;
       if (t.layout == ZA_L_BOOL) need = ((uint64_t)len + 7) / 8;
       else if (!mul_ok((uint64_t)len, (uint64_t)t.width, &need)) need = UINT64_MAX;
@@ -576,7 +590,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
       a->length = len;
       a->null_count = nulls;
       ZR_TRY(take_validity(r, a, len, nulls));
-      ZR_TRY(take_buf(r, &p, &n));
+      ZR_TRY(take_buf_sw(r, &p, &n, big ? 8 : 4));
       ZR_TRY(take_buf(r, &q, &m));
       ZR_TRY(check_offsets(r, p, n, len, big, (int64_t)m, "binary"));
       a->buffers[1] = p ? p : (const void *)zero_offsets;
@@ -594,7 +608,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
       a->length = len;
       a->null_count = nulls;
       ZR_TRY(take_validity(r, a, len, nulls));
-      ZR_TRY(take_buf(r, &p, &n));
+      ZR_TRY(take_buf_sw(r, &p, &n, ZA_SW_VIEW));
       uint64_t need;
       if (!mul_ok((uint64_t)len, 16, &need) || n < need)
         return FAIL(r, ZR_ERR_MALFORMED, r->body_off, "arrow: views buffer too short");
@@ -633,7 +647,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
       a->length = len;
       a->null_count = nulls;
       ZR_TRY(take_validity(r, a, len, nulls));
-      ZR_TRY(take_buf(r, &p, &n));
+      ZR_TRY(take_buf_sw(r, &p, &n, big ? 8 : 4));
       a->buffers[1] = p ? p : (const void *)zero_offsets;
       ZR_TRY(load_field(r, s->children[0], a->children[0], depth + 1));
       return check_offsets(r, p, n, len, big, a->children[0]->length, "list");
@@ -646,8 +660,8 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
       a->length = len;
       a->null_count = nulls;
       ZR_TRY(take_validity(r, a, len, nulls));
-      ZR_TRY(take_buf(r, &p, &n));
-      ZR_TRY(take_buf(r, &q, &m));
+      ZR_TRY(take_buf_sw(r, &p, &n, w));
+      ZR_TRY(take_buf_sw(r, &q, &m, w));
       uint64_t need;
       if (!mul_ok((uint64_t)len, (uint64_t)w, &need) || n < need || m < need)
         return FAIL(r, ZR_ERR_MALFORMED, r->body_off, "arrow: list view buffers too short");
@@ -698,7 +712,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
       if (n < (uint64_t)len) return FAIL(r, ZR_ERR_MALFORMED, r->body_off, "arrow: union type ids too short");
       a->buffers[0] = p ? p : (const void *)zero_offsets;
       if (dense) {
-        ZR_TRY(take_buf(r, &q, &m));
+        ZR_TRY(take_buf_sw(r, &q, &m, 4));
         if (m / 4 < (uint64_t)len) return FAIL(r, ZR_ERR_MALFORMED, r->body_off, "arrow: union offsets too short");
         a->buffers[1] = q ? q : (const void *)zero_offsets;
       }
@@ -1170,6 +1184,7 @@ zr_status zr__arrow_inspect(const uint8_t *data, size_t len, zr_sink *out, zr_er
     json_object_set_new(sc, "fields", fields);
     if (za_md_count(r.schema.metadata)) json_object_set_new(sc, "metadata", md_json(r.schema.metadata));
     json_object_set_new(root, "schema", sc);
+    json_object_set_new(root, "endianness", json_string(r.big ? "big" : "little"));
     json_object_set_new(root, "bytes", json_integer((json_int_t)len));
     json_object_set_new(root, "rows", json_integer(rows));
     json_object_set_new(root, "num_batches", json_integer((json_int_t)json_array_size(batches)));

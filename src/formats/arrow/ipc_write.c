@@ -80,9 +80,16 @@ static const uint8_t zeros[64];
 
 /* ---------------------------------------------------------------- body */
 
-static zr_status add_buf(zr_arrow_writer *w, const void *p, uint64_t len) {
+/* Append a body buffer; @p sw says how its elements are swapped when writing big-endian. */
+static zr_status add_buf_sw(zr_arrow_writer *w, const void *p, uint64_t len, int sw) {
   uint64_t align = w->o.alignment;
   if (p == NULL) len = 0;
+  if (w->o.big_endian && sw != ZA_SW_NONE && len > 0) {
+    uint8_t *d = scr_alloc(w, (size_t)len);
+    if (!d) return zr__err_nomem(w->err);
+    za_swap(d, p, (size_t)len, sw, 0);
+    p = d;
+  }
   if (w->o.codec && len > 0) {
     int id = w->o.codec == ZR_ARROW_CODEC_LZ4 ? ZR_CODEC_LZ4 : ZR_CODEC_ZSTD, level = 0;
     size_t cap = zr_codec_bound(id, len);
@@ -112,6 +119,8 @@ static zr_status add_buf(zr_arrow_writer *w, const void *p, uint64_t len) {
   w->body_len += padded;
   return ZR_OK;
 }
+
+static zr_status add_buf(zr_arrow_writer *w, const void *p, uint64_t len) { return add_buf_sw(w, p, len, ZA_SW_NONE); }
 
 static zr_status add_node(zr_arrow_writer *w, int64_t len, int64_t nulls) {
   int64_t n[2] = {len, nulls};
@@ -172,11 +181,11 @@ static zr_status offsets_slice(zr_arrow_writer *w, const void *offs, int big, in
   if (len == 0) {
     *first = *last = 0;
     static const int64_t z = 0;
-    return add_buf(w, &z, (uint64_t)wd);
+    return add_buf_sw(w, &z, (uint64_t)wd, wd);
   }
   *first = ld_off(offs, big, start);
   *last = ld_off(offs, big, start + len);
-  if (*first == 0) return add_buf(w, (const uint8_t *)offs + wd * start, (uint64_t)(len + 1) * wd);
+  if (*first == 0) return add_buf_sw(w, (const uint8_t *)offs + wd * start, (uint64_t)(len + 1) * wd, wd);
   uint8_t *d = scr_alloc(w, (size_t)(len + 1) * wd);
   if (!d) return zr__err_nomem(w->err);
   for (int64_t i = 0; i <= len; i++) {
@@ -184,7 +193,7 @@ static zr_status offsets_slice(zr_arrow_writer *w, const void *offs, int big, in
     if (big) zr__st64le(d + 8 * i, (uint64_t)v);
     else zr__st32le(d + 4 * i, (uint32_t)v);
   }
-  return add_buf(w, d, (uint64_t)(len + 1) * wd);
+  return add_buf_sw(w, d, (uint64_t)(len + 1) * wd, wd);
 }
 
 static zr_status write_field(zr_arrow_writer *w, const struct ArrowSchema *s, const struct ArrowArray *a,
@@ -204,7 +213,8 @@ static zr_status write_field(zr_arrow_writer *w, const struct ArrowSchema *s, co
     }
     case ZA_L_FIXED:
       ZR_TRY(validity(w, a, start, len, &nulls));
-      return add_buf(w, (const uint8_t *)a->buffers[1] + (size_t)t.width * phys, (uint64_t)len * t.width);
+      return add_buf_sw(w, (const uint8_t *)a->buffers[1] + (size_t)t.width * phys, (uint64_t)len * t.width,
+                        za_swap_kind(&t));
     case ZA_L_BIN:
     case ZA_L_LBIN: {
       int big = t.layout == ZA_L_LBIN;
@@ -217,7 +227,7 @@ static zr_status write_field(zr_arrow_writer *w, const struct ArrowSchema *s, co
       int64_t nv = a->n_buffers - 3;
       if (nv < 0) return WFAIL(w, ZR_ERR_MALFORMED, "arrow: view array without its sizes buffer");
       ZR_TRY(validity(w, a, start, len, &nulls));
-      ZR_TRY(add_buf(w, (const uint8_t *)a->buffers[1] + 16 * phys, (uint64_t)len * 16));
+      ZR_TRY(add_buf_sw(w, (const uint8_t *)a->buffers[1] + 16 * phys, (uint64_t)len * 16, ZA_SW_VIEW));
       const int64_t *sizes = a->buffers[a->n_buffers - 1];
       for (int64_t i = 0; i < nv; i++) ZR_TRY(add_buf(w, a->buffers[2 + i], (uint64_t)sizes[i]));
       return zr__buf_append(&w->variadic, &nv, 8);
@@ -234,8 +244,8 @@ static zr_status write_field(zr_arrow_writer *w, const struct ArrowSchema *s, co
     case ZA_L_LLISTVIEW: {
       int wd = t.layout == ZA_L_LLISTVIEW ? 8 : 4;
       ZR_TRY(validity(w, a, start, len, &nulls));
-      ZR_TRY(add_buf(w, (const uint8_t *)a->buffers[1] + wd * phys, (uint64_t)len * wd));
-      ZR_TRY(add_buf(w, (const uint8_t *)a->buffers[2] + wd * phys, (uint64_t)len * wd));
+      ZR_TRY(add_buf_sw(w, (const uint8_t *)a->buffers[1] + wd * phys, (uint64_t)len * wd, wd));
+      ZR_TRY(add_buf_sw(w, (const uint8_t *)a->buffers[2] + wd * phys, (uint64_t)len * wd, wd));
       return write_field(w, s->children[0], a->children[0], 0, a->children[0]->length, depth + 1);
     }
     case ZA_L_FSL:
@@ -255,7 +265,7 @@ static zr_status write_field(zr_arrow_writer *w, const struct ArrowSchema *s, co
     case ZA_L_DUNION:
       ZR_TRY(add_node(w, len, 0));
       ZR_TRY(add_buf(w, (const uint8_t *)a->buffers[0] + phys, (uint64_t)len));
-      ZR_TRY(add_buf(w, (const uint8_t *)a->buffers[1] + 4 * phys, (uint64_t)len * 4));
+      ZR_TRY(add_buf_sw(w, (const uint8_t *)a->buffers[1] + 4 * phys, (uint64_t)len * 4, 4));
       for (int64_t i = 0; i < s->n_children; i++)
         ZR_TRY(write_field(w, s->children[i], a->children[i], 0, a->children[i]->length, depth + 1));
       return ZR_OK;
@@ -390,7 +400,7 @@ static zr_status schema_table(zr_arrow_writer *w, zr__fbref *out) {
   if (kids) zr__free(w->a, kids);
   zr__fbref md = s->metadata ? fb_metadata(b, s->metadata) : 0;
   zr__fbb_start(b);
-  zr__fbb_add_i16(b, 0, 0);
+  zr__fbb_add_i16(b, 0, w->o.big_endian ? 1 : 0); /* Schema.endianness */
   zr__fbb_add_ref(b, 1, fv);
   if (md) zr__fbb_add_ref(b, 2, md);
   *out = zr__fbb_end(b);
@@ -515,8 +525,10 @@ static zr_status write_dict_msg(zr_arrow_writer *w, wdict *d, const struct Arrow
   return finish_message(w, ZA_MSG_DICT, db, w->o.file ? &w->dblocks : NULL);
 }
 
+/* The same top-level buffers mean the same dictionary only for flat arrays: nested values
+ * (list, struct) may change below an unchanged validity bitmap. */
 static int same_bufs(const wdict *d, const struct ArrowArray *a) {
-  if (d->len != a->length) return 0;
+  if (d->len != a->length || a->n_children) return 0;
   for (int64_t i = 0; i < a->n_buffers && i < 4; i++)
     if (d->last_bufs[i] != a->buffers[i]) return 0;
   return 1;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "formats/binary/binary_internal.h"
+#include "zerial/numpy.h"
 #include "zerial/codec.h"
 
 /* ",\"codec\":…,\"filter\":…" of a block container at c (clen bytes), for inspect trees. */
@@ -400,6 +401,18 @@ static zr_status fmt_decode(const uint8_t *data, size_t len, const zr_decode_opt
 static zr_status fmt_inspect(const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err) {
   return zr_binary_inspect(data, len, json_out, err);
 }
+/* A table at the root travels as a map of column name -> 1-D tensor (zr_numpy_from_table). */
+static zr_status fmt_encode(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
+  if (!v || v->kind != ZR_KIND_TABLE) return zr_binary_encode(v, opts, sink, err);
+  zr_doc *d = zr_doc_new(NULL);
+  if (!d) return zr__err_nomem(err);
+  zr_value m;
+  zr_status st = zr_numpy_from_table(v->u.table, d, 1, opts ? opts->warnings : NULL,
+                                     opts && (opts->flags & ZR_ENC_STRICT), &m, err);
+  if (!st) st = zr_binary_encode(&m, opts, sink, err);
+  zr_doc_free(d);
+  return st;
+}
 
 const zr_format zr__format_binary = {
     "binary",
@@ -407,6 +420,6 @@ const zr_format zr__format_binary = {
     "zerial compact binary: every value kind, typed arrays, 64-byte aligned tensors",
     fmt_detect,
     fmt_decode,
-    zr_binary_encode,
+    fmt_encode,
     fmt_inspect,
 };

@@ -15,6 +15,8 @@ typedef struct enc {
   zr_sink *sink;
   unsigned flags; /* zr_etf_flags */
   int sorted;     /* ZR_ENC_DETERMINISTIC */
+  zr_warnings *warn; /* lossy mappings, or NULL */
+  int strict;        /* ZR_ENC_STRICT: lossy mappings fail */
   zr_error *err;
   zr__path path;
 } enc;
@@ -431,6 +433,16 @@ static zr_status enc_value(enc *e, const zr_value *v) {
     case ZR_KIND_TUPLE: {
       if (!(e->flags & ZR_ETF_NO_TAGS)) {
         const zr_value *it = v->u.items;
+        /* a user tuple carrying one of the tags zerial uses for its own kinds reads back as that kind */
+        static const char *const tags[] = {ETF_TAG_TIMESTAMP, ETF_TAG_EXT, ETF_TAG_TENSOR};
+        for (int i = 0; i < 3 && v->n.len; i++)
+          if (it[0].kind == ZR_KIND_SYMBOL && it[0].n.len == strlen(tags[i]) && !memcmp(it[0].u.str, tags[i], it[0].n.len)) {
+            if (e->strict)
+              return fail_path(e, ZR_ERR_LOSSY, "ETF: a tuple tagged '%s' would read back as the value that tag names", tags[i]);
+            char p[ZR_ERROR_PATH_MAX];
+            zr__path_render(&e->path, p, sizeof p);
+            zr_warnings_add(e->warn, ZR_ERR_LOSSY, p, "tuple tagged '%s' reads back as the zerial value that tag names", tags[i]);
+          }
         if (is_tag_tuple(v, ETF_TAG_IMPROPER, 3) && it[1].kind == ZR_KIND_LIST && it[1].n.len > 0 &&
             it[1].n.len <= UINT32_MAX && it[2].kind != ZR_KIND_LIST) {
           ZR_TRY(reserve(e, 5));
@@ -576,6 +588,8 @@ zr_status zr_etf_encode(const zr_value *v, const zr_encode_opts *opts, unsigned 
   e.sink = sink;
   e.flags = flags;
   e.sorted = opts && (opts->flags & ZR_ENC_DETERMINISTIC);
+  e.warn = opts ? opts->warnings : NULL;
+  e.strict = opts && (opts->flags & ZR_ENC_STRICT);
   e.err = err;
   zr_status st = ZR_OK;
   uint64_t exact = 1;

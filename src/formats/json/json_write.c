@@ -159,6 +159,19 @@ static zr_status lossy(jw *w, const char *what) {
   return ZR_OK;
 }
 
+/* JSON numbers beyond ±2^53 are exact in the text but not in the many parsers that read numbers
+ * as doubles (JavaScript, jq, …): a lossy mapping like any other. */
+#define JW_EXACT (INT64_C(1) << 53)
+#define BEYOND_2_53 "an integer beyond 2^53 (rounded by parsers that read JSON numbers as doubles)"
+
+static int mag_beyond_2_53(const uint8_t *mag, size_t len) {
+  while (len && mag[len - 1] == 0) len--;
+  if (len > 7) return 1;
+  uint64_t x = 0;
+  for (size_t i = len; i-- > 0;) x = (x << 8) | mag[i];
+  return x > (uint64_t)JW_EXACT;
+}
+
 static zr_status jw_string(jw *w, const char *s, size_t n) {
   ZR_TRY(PUTS(w, "\""));
   size_t start = 0;
@@ -691,11 +704,15 @@ static zr_status jw_value(jw *w, const zr_value *v) {
   switch ((zr_kind)v->kind) {
     case ZR_KIND_NULL: return PUTS(w, "null");
     case ZR_KIND_BOOL: return v->u.b ? PUTS(w, "true") : PUTS(w, "false");
-    case ZR_KIND_INT: return jw_i64(w, v->u.i);
+    case ZR_KIND_INT:
+      if (v->u.i > JW_EXACT || v->u.i < -JW_EXACT) ZR_TRY(lossy(w, BEYOND_2_53));
+      return jw_i64(w, v->u.i);
     case ZR_KIND_UINT:
+      if (v->u.u > (uint64_t)JW_EXACT) ZR_TRY(lossy(w, BEYOND_2_53));
       if (w->ext && v->u.u <= INT64_MAX) return jw_printf(w, "{\"$uint\":%llu}", (unsigned long long)v->u.u);
       return jw_u64(w, v->u.u, 0);
     case ZR_KIND_BIGINT:
+      if (!w->ext && mag_beyond_2_53(v->u.bin, (size_t)v->n.len)) ZR_TRY(lossy(w, BEYOND_2_53));
       if (w->ext) {
         ZR_TRY(PUTS(w, "{\"$bigint\":\""));
         ZR_TRY(jw_bigint(w, (v->flags & ZR_VF_NEGATIVE) != 0, v->u.bin, (size_t)v->n.len));

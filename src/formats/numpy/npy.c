@@ -386,7 +386,18 @@ zr_status zr_npy_decode(const uint8_t *data, size_t len, const zr_decode_opts *o
   if (!doc) return zr__err_nomem(err);
   zr_tensor t;
   zr_status st = zr_npy_parse(data, len, nopts, 0, doc, &t, NULL, err);
-  if (st == ZR_OK && opts->copy && t.nbytes) {
+  if (st == ZR_OK && opts->copy && t.nbytes >= ZR__NP_BIG && zr__alloc_or_default(opts->alloc) == zr_allocator_default() &&
+      (!opts->max_bytes || t.nbytes <= opts->max_bytes)) {
+    /* large copies in their own huge-page-friendly block, released with the tensor */
+    void *p = zr__np_big_alloc((size_t)t.nbytes);
+    if (!p) st = zr__err(err, ZR_ERR_NOMEM, -1, "npy: cannot copy %llu data bytes", (unsigned long long)t.nbytes);
+    else {
+      memcpy(p, t.data, (size_t)t.nbytes);
+      t.data = p;
+      t.release = zr__np_big_free;
+      t.owner = p;
+    }
+  } else if (st == ZR_OK && opts->copy && t.nbytes) {
     void *p = zr_doc_alloc(doc, (size_t)t.nbytes, 64);
     if (!p) st = zr__err(err, (doc->arena.limit && t.nbytes > doc->arena.limit) || doc->arena.over_limit ? ZR_ERR_LIMIT : ZR_ERR_NOMEM, -1, "npy: cannot copy %llu data bytes", (unsigned long long)t.nbytes);
     else {
@@ -396,8 +407,12 @@ zr_status zr_npy_decode(const uint8_t *data, size_t len, const zr_decode_opts *o
   }
   if (st == ZR_OK) {
     zr_value v = zr_tensor_value(doc, &t);
-    if (v.kind != ZR_KIND_TENSOR) st = zr__err_nomem(err);
-    else st = zr_doc_set_root(doc, v);
+    if (v.kind != ZR_KIND_TENSOR) {
+      if (t.release) t.release(t.owner);
+      st = zr__err_nomem(err);
+    } else {
+      st = zr_doc_set_root(doc, v);
+    }
   }
   if (st != ZR_OK) {
     zr_doc_free(doc);
@@ -563,7 +578,9 @@ static zr_status build_header(const zr_tensor *t, zr__buf *out, int *fortran, zr
   return st == ZR_OK ? ZR_OK : zr__err_nomem(err);
 }
 
-zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64_t *total, zr_error *err) {
+zr_status zr__npy_write(const zr_allocator *alloc, const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64_t *total,
+                        zr_error *err) {
+  alloc = zr__alloc_or_default(alloc);
   if (!t) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL tensor");
   if (t->dtype < ZR_DT_BOOL || t->dtype > ZR_DT_LONGDOUBLE) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "invalid dtype");
   uint64_t n = zr_tensor_count(t), nbytes;
@@ -571,7 +588,7 @@ zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64
     return zr__err(err, ZR_ERR_OVERFLOW, -1, "tensor size overflows");
   if (nbytes && !t->data) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "tensor has no data");
   zr__buf h;
-  zr__buf_init(&h, zr_allocator_default());
+  zr__buf_init(&h, alloc);
   int fortran = 0;
   zr_status st = build_header(t, &h, &fortran, err);
   if (st != ZR_OK) {
@@ -582,7 +599,7 @@ zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64
   uint8_t *gathered = NULL;
   const uint8_t *payload = t->data;
   if (!contiguous && nbytes) {
-    gathered = malloc((size_t)nbytes);
+    gathered = zr__malloc(alloc, (size_t)nbytes);
     if (!gathered) {
       zr__buf_free(&h);
       return zr__err_nomem(err);
@@ -601,14 +618,19 @@ zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64
     st = zr_sink_write(sink, h.data, h.len, err);
     if (st == ZR_OK && nbytes) st = zr_sink_write(sink, payload, (size_t)nbytes, err);
   }
-  free(gathered);
+  if (gathered) zr__free(alloc, gathered);
   zr__buf_free(&h);
   return st;
 }
 
 zr_status zr_npy_encode(const zr_tensor *t, zr_sink *sink, zr_error *err) {
   if (!sink) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL sink");
-  return zr__npy_write(t, sink, NULL, NULL, err);
+  return zr__npy_write(NULL, t, sink, NULL, NULL, err);
+}
+
+zr_status zr_npy_encode_alloc(const zr_tensor *t, const zr_allocator *alloc, zr_sink *sink, zr_error *err) {
+  if (!sink) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL sink");
+  return zr__npy_write(alloc, t, sink, NULL, NULL, err);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -639,13 +661,18 @@ static zr_status npy_decode_fmt(const uint8_t *data, size_t len, const zr_decode
 }
 
 static zr_status npy_encode_fmt(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
-  (void)opts;
+  zr_doc *tmp;
+  ZR_TRY(zr__numpy_untable(v, 0, opts, &tmp, &v, err)); /* a table: its columns as one (structured) tensor */
+  zr_status st;
   if (!v || v->kind != ZR_KIND_TENSOR) {
     zr__err(err, ZR_ERR_TYPE, -1, "npy holds one tensor, not a %s", zr_kind_name(zr_kind_of(v)));
     zr_error_set_path(err, "$");
-    return ZR_ERR_TYPE;
+    st = ZR_ERR_TYPE;
+  } else {
+    st = zr_npy_encode_alloc(v->u.tensor, opts ? opts->alloc : NULL, sink, err);
   }
-  return zr_npy_encode(v->u.tensor, sink, err);
+  zr_doc_free(tmp);
+  return st;
 }
 
 static zr_status npy_inspect(const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err) {

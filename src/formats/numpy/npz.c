@@ -254,6 +254,7 @@ typedef struct npz_writer {
   zr_sink *sink;
   uint64_t pos;
   int force64;
+  const zr_allocator *a;
   npz_written *items;
   size_t n, cap;
   zr__buf scratch;
@@ -281,29 +282,29 @@ static zr_status write_member(npz_writer *w, const char *name, size_t nlen, cons
   if (nlen > 65535) return zr__err(err, ZR_ERR_RANGE, -1, "npz: member name too long");
   if (w->n == w->cap) {
     size_t nc = w->cap ? w->cap * 2 : 8;
-    npz_written *ni = realloc(w->items, nc * sizeof *ni);
+    npz_written *ni = zr__realloc(w->a, w->items, nc * sizeof *ni);
     if (!ni) return zr__err_nomem(err);
     w->items = ni;
     w->cap = nc;
   }
   npz_written *m = &w->items[w->n];
   memset(m, 0, sizeof *m);
-  m->name = malloc(nlen + 1);
+  m->name = zr__malloc(w->a, nlen + 1);
   if (!m->name) return zr__err_nomem(err);
   memcpy(m->name, name, nlen);
   m->name_len = nlen;
   w->n++;
   m->local_off = w->pos;
   zr__buf packed, comp;
-  zr__buf_init(&packed, zr_allocator_default());
-  zr__buf_init(&comp, zr_allocator_default());
+  zr__buf_init(&packed, w->a);
+  zr__buf_init(&comp, w->a);
   zr_status st;
   int compress = no && no->compress;
   if (compress) {
     zr_sink *bs;
     st = zr_sink_callback_new(sink_to_buf_fn, &packed, &bs, err);
     if (st == ZR_OK) {
-      st = zr__npy_write(t, bs, &m->crc, &m->usize, err);
+      st = zr__npy_write(w->a, t, bs, &m->crc, &m->usize, err);
       if (st == ZR_OK) st = zr_sink_flush(bs, err);
       zr_sink_free(bs);
     }
@@ -319,7 +320,7 @@ static zr_status write_member(npz_writer *w, const char *name, size_t nlen, cons
     m->csize = comp.len;
     m->method = 8;
   } else {
-    st = zr__npy_write(t, NULL, &m->crc, &m->usize, err);
+    st = zr__npy_write(w->a, t, NULL, &m->crc, &m->usize, err);
     m->csize = m->usize;
   }
   if (st == ZR_OK) {
@@ -359,7 +360,7 @@ static zr_status write_member(npz_writer *w, const char *name, size_t nlen, cons
     if (st == ZR_OK) {
       if (compress) st = wr(w, comp.data, comp.len, err);
       else {
-        st = zr__npy_write(t, w->sink, NULL, NULL, err);
+        st = zr__npy_write(w->a, t, w->sink, NULL, NULL, err);
         w->pos += m->usize;
       }
     }
@@ -448,6 +449,7 @@ zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *si
   memset(&w, 0, sizeof w);
   w.sink = sink;
   w.force64 = nopts && nopts->force_zip64;
+  w.a = zr__alloc_or_default(nopts ? nopts->alloc : NULL);
   zr_status st = ZR_OK;
   if (v->kind == ZR_KIND_TENSOR) {
     st = write_member(&w, "arr_0.npy", 9, v->u.tensor, nopts, err);
@@ -462,7 +464,7 @@ zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *si
         zr_error_set_path(err, path);
         break;
       }
-      char *nm = malloc((size_t)k->n.len + 5);
+      char *nm = zr__malloc(w.a, (size_t)k->n.len + 5);
       if (!nm) {
         st = zr__err_nomem(err);
         break;
@@ -470,7 +472,7 @@ zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *si
       memcpy(nm, k->u.str, (size_t)k->n.len);
       memcpy(nm + k->n.len, ".npy", 4);
       st = write_member(&w, nm, (size_t)k->n.len + 4, x->u.tensor, nopts, err);
-      free(nm);
+      zr__free(w.a, nm);
       if (st && err && !err->path[0]) {
         snprintf(path, sizeof path, "$[\"%.*s\"]", (int)(k->n.len > 200 ? 200 : k->n.len), k->u.str);
         zr_error_set_path(err, path);
@@ -481,8 +483,8 @@ zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *si
     zr_error_set_path(err, "$");
   }
   if (st == ZR_OK) st = write_central(&w, err);
-  for (size_t i = 0; i < w.n; i++) free(w.items[i].name);
-  free(w.items);
+  for (size_t i = 0; i < w.n; i++) zr__free(w.a, w.items[i].name);
+  if (w.items) zr__free(w.a, w.items);
   return st;
 }
 
@@ -503,6 +505,7 @@ static zr_status npz_decode_fmt(const uint8_t *data, size_t len, const zr_decode
 static zr_status npz_encode_fmt(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
   zr_npy_opts no;
   memset(&no, 0, sizeof no);
+  no.alloc = opts ? opts->alloc : NULL;
   if (opts && opts->codec && (strcmp(opts->codec, "gzip") == 0 || strcmp(opts->codec, "deflate") == 0 || strcmp(opts->codec, "auto") == 0)) no.compress = 1;
   if (opts && opts->member && v && v->kind == ZR_KIND_TENSOR) {
     /* a single tensor under a chosen name */
@@ -514,7 +517,11 @@ static zr_status npz_encode_fmt(const zr_value *v, const zr_encode_opts *opts, z
     zr_doc_free(d);
     return st;
   }
-  return zr_npz_encode(v, &no, sink, err);
+  zr_doc *tmp;
+  ZR_TRY(zr__numpy_untable(v, 1, opts, &tmp, &v, err)); /* a table: one member per column */
+  zr_status rc = zr_npz_encode(v, &no, sink, err);
+  zr_doc_free(tmp);
+  return rc;
 }
 
 static zr_status npz_inspect(const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err) {

@@ -19,7 +19,8 @@ zr_status zr__npy_descr_from_text(const char *text, size_t n, zr_doc *doc, zr_te
 
 /* Write the whole .npy image of @p t (header + data) to @p sink; @p crc, when non-NULL, receives
  * the CRC-32 of those bytes and @p total their count, computed without writing when sink is NULL. */
-zr_status zr__npy_write(const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64_t *total, zr_error *err);
+zr_status zr__npy_write(const zr_allocator *alloc, const zr_tensor *t, zr_sink *sink, uint32_t *crc, uint64_t *total,
+                        zr_error *err);
 
 /* Append the JSON string literal of s[0..n) to b. */
 zr_status zr__json_str(zr__buf *b, const char *s, size_t n);
@@ -29,6 +30,21 @@ size_t zr__npy_natural_align(const zr_tensor *t);
 
 /* Copy the elements of a strided tensor to @p dst in C order. */
 void zr__tensor_gather(const zr_tensor *t, uint8_t *dst);
+
+/* A table value becomes its NumPy form (zr_numpy_from_table) in a new doc *tmp (free it after
+ * use) and *use points at it; any other value is used as it is (*tmp NULL). */
+zr_status zr__numpy_untable(const zr_value *v, int as_map, const zr_encode_opts *opts, zr_doc **tmp,
+                            const zr_value **use, zr_error *err);
+
+/* The pickle format's inspect: opcode counts, protocol, globals, buffers; nothing executed. */
+zr_status zr__pickle_inspect(const uint8_t *data, size_t len, zr_sink *json_out, zr_error *err);
+
+/* Large buffers (≥ ZR__NP_BIG) zerial allocates itself for tensor data: 2 MiB aligned and
+ * madvise(MADV_HUGEPAGE)'d, as NumPy does for its arrays, so first touches (page faults, and the
+ * kernel's first access when the data is written out) cost per 2 MiB instead of per 4 KiB. */
+#define ZR__NP_BIG ((uint64_t)4 << 20)
+void *zr__np_big_alloc(size_t n);
+void zr__np_big_free(void *p);
 
 extern const zr_format zr__format_npy;
 extern const zr_format zr__format_npz;

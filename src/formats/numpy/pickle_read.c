@@ -152,7 +152,9 @@ static zr_status need(pr *r, uint64_t n) {
 
 /* ---- globals: the allow-list ---- */
 
-static zr_status resolve_global(pr *r, const uint8_t *mod, size_t ml, const uint8_t *name, size_t nl, pobj **out) {
+/* The allow-list: the reconstructor id of module.name, or -1 (also used by the inspector). */
+int zr__pickle_global_id(const uint8_t *mod, size_t ml, const uint8_t *name, size_t nl);
+int zr__pickle_global_id(const uint8_t *mod, size_t ml, const uint8_t *name, size_t nl) {
   static const char *const mods[] = {"numpy.core.multiarray", "numpy._core.multiarray", "numpy.core.numeric", "numpy._core.numeric"};
   static const struct { const char *mod; const char *name; g_id id; } pub[] = {
       {"numpy", "ndarray", G_NDARRAY}, {"numpy", "dtype", G_DTYPE}, {"numpy", "frombuffer", G_FROMBUFFER},
@@ -175,6 +177,11 @@ static zr_status resolve_global(pr *r, const uint8_t *mod, size_t ml, const uint
         if (nl == 7 && memcmp(name, "ndarray", 7) == 0) found = G_NDARRAY;
         if (nl == 5 && memcmp(name, "dtype", 5) == 0) found = G_DTYPE;
       }
+  return found;
+}
+
+static zr_status resolve_global(pr *r, const uint8_t *mod, size_t ml, const uint8_t *name, size_t nl, pobj **out) {
+  int found = zr__pickle_global_id(mod, ml, name, nl);
   if (found < 0) {
     int ml_ = (int)(ml > 100 ? 100 : ml), nl_ = (int)(nl > 100 ? 100 : nl);
     return zr__err(r->err, ZR_ERR_REFUSED, (int64_t)r->pos, "pickle: global '%.*s.%.*s' is not allowed (only NumPy array reconstructors are)", ml_, (const char *)mod, nl_, (const char *)name);

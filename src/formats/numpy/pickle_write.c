@@ -7,6 +7,7 @@
 #include "formats/numpy/pylit.h"
 
 typedef struct pw {
+  const zr_allocator *a;
   zr__buf out;          /* opcodes (tensor payloads go straight to the sink when large) */
   zr_sink *sink;
   const zr_pickle_opts *po;
@@ -81,7 +82,7 @@ static zr_status put_long_mag(pw *w, int negative, const uint8_t *mag, size_t n)
   while (n && mag[n - 1] == 0) n--;
   if (n == 0) return put_long_i64(w, 0);
   size_t len = n + 1; /* room for the sign bit */
-  uint8_t *b = malloc(len);
+  uint8_t *b = zr__malloc(w->a, len);
   if (!b) return zr__err_nomem(w->err);
   memcpy(b, mag, n);
   b[n] = 0;
@@ -105,7 +106,7 @@ static zr_status put_long_mag(pw *w, int negative, const uint8_t *mag, size_t n)
     if (st == ZR_OK) st = zr__buf_append(&w->out, l, 4);
   }
   if (st == ZR_OK) st = zr__buf_append(&w->out, b, len);
-  free(b);
+  zr__free(w->a, b);
   return st;
 }
 
@@ -114,6 +115,20 @@ static zr_status put_long_mag(pw *w, int negative, const uint8_t *mag, size_t n)
  * so padding and titles survive on NumPy 1.x and 2.x alike ---- */
 
 static zr_status put_value(pw *w, const zr_value *v, unsigned depth);
+
+/* A lossy mapping at the current path: a warning, or ZR_ERR_LOSSY in strict mode. */
+static zr_status lossy(pw *w, const char *what) {
+  if (!w->po || (!w->po->warnings && !w->po->strict)) return ZR_OK;
+  char p[ZR_ERROR_PATH_MAX];
+  zr__path_render(&w->path, p, sizeof p);
+  if (w->po->strict) {
+    zr__err(w->err, ZR_ERR_LOSSY, -1, "pickle: %s", what);
+    zr_error_set_path(w->err, p);
+    return ZR_ERR_LOSSY;
+  }
+  zr_warnings_add(w->po->warnings, ZR_ERR_LOSSY, p, "%s", what);
+  return ZR_OK;
+}
 
 static zr_status put_dtype_obj(pw *w, const zr_value *d, unsigned depth);
 
@@ -206,9 +221,9 @@ static zr_status put_tensor(pw *w, const zr_tensor *t) {
   if (nbytes && !t->data) return fail_type(w, "%s", "tensor has no data");
   /* descr as a Python literal value */
   zr__buf lit;
-  zr__buf_init(&lit, zr_allocator_default());
+  zr__buf_init(&lit, w->a);
   zr_status st = zr__npy_descr_literal(t, &lit, w->err);
-  zr_doc *tmp = st == ZR_OK ? zr_doc_new(NULL) : NULL;
+  zr_doc *tmp = st == ZR_OK ? zr_doc_new(w->a) : NULL;
   zr_value descr;
   if (st == ZR_OK && !tmp) st = zr__err_nomem(w->err);
   if (st == ZR_OK) st = zr__pylit_parse((const char *)lit.data, lit.len, tmp, &descr, -1, w->err);
@@ -229,7 +244,7 @@ static zr_status put_tensor(pw *w, const zr_tensor *t) {
   if (oob) {
     if (w->nbufs == w->capbufs) {
       size_t nc = w->capbufs ? w->capbufs * 2 : 4;
-      zr_pickle_buffer *nb = realloc(w->bufs, nc * sizeof *nb);
+      zr_pickle_buffer *nb = zr__realloc(w->a, w->bufs, nc * sizeof *nb);
       if (!nb) return zr__err_nomem(w->err);
       w->bufs = nb;
       w->capbufs = nc;
@@ -321,7 +336,9 @@ static zr_status put_value(pw *w, const zr_value *v, unsigned depth) {
       return zr__buf_append(&w->out, b, 8);
     }
     case ZR_KIND_STRING:
-    case ZR_KIND_SYMBOL: return put_str(w, v->u.str, (size_t)v->n.len);
+    case ZR_KIND_SYMBOL:
+      ZR_TRY(lossy(w, "symbol written as a Python str (reads back as a string)"));
+      return put_str(w, v->u.str, (size_t)v->n.len);
     case ZR_KIND_BINARY: {
       uint64_t n = v->n.len;
       if (n < 256) { OP(PK_SHORT_BINBYTES); OP(n); }
@@ -387,7 +404,8 @@ zr_status zr_pickle_encode(const zr_value *v, const zr_pickle_opts *po, zr_sink 
   if (nbuffers) *nbuffers = 0;
   pw w;
   memset(&w, 0, sizeof w);
-  zr__buf_init(&w.out, zr_allocator_default());
+  w.a = zr__alloc_or_default(po ? po->alloc : NULL);
+  zr__buf_init(&w.out, w.a);
   w.sink = sink;
   w.po = po;
   w.err = err;
@@ -399,11 +417,11 @@ zr_status zr_pickle_encode(const zr_value *v, const zr_pickle_opts *po, zr_sink 
   zr__buf_free(&w.out);
   if (st != ZR_OK) {
     if (st == ZR_ERR_NOMEM && err && !err->message[0]) zr__err_nomem(err);
-    free(w.bufs);
+    if (w.bufs) zr__free(w.a, w.bufs);
     return st;
   }
   if (buffers) *buffers = w.bufs;
-  else free(w.bufs);
+  else if (w.bufs) zr__free(w.a, w.bufs);
   if (nbuffers) *nbuffers = w.nbufs;
   return ZR_OK;
 }
@@ -418,11 +436,19 @@ static int pickle_detect(const uint8_t *data, size_t len) {
 zr_status zr__pickle_decode_fmt(const uint8_t *data, size_t len, const zr_decode_opts *opts, zr_doc **out, zr_error *err);
 
 static zr_status pickle_encode_fmt(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
-  (void)opts;
-  return zr_pickle_encode(v, NULL, sink, NULL, NULL, err);
+  zr_doc *tmp;
+  ZR_TRY(zr__numpy_untable(v, 1, opts, &tmp, &v, err)); /* a table: a dict of column name -> ndarray */
+  zr_pickle_opts po;
+  memset(&po, 0, sizeof po);
+  po.alloc = opts ? opts->alloc : NULL;
+  po.warnings = opts ? opts->warnings : NULL;
+  po.strict = opts && (opts->flags & ZR_ENC_STRICT);
+  zr_status st = zr_pickle_encode(v, &po, sink, NULL, NULL, err);
+  zr_doc_free(tmp);
+  return st;
 }
 
 const zr_format zr__format_pickle = {
     "pickle", ZR_FORMAT_ID_PICKLE, "Python pickle protocol 5 (writer; safe allow-listed reader for NumPy arrays)",
-    pickle_detect, zr__pickle_decode_fmt, pickle_encode_fmt, NULL,
+    pickle_detect, zr__pickle_decode_fmt, pickle_encode_fmt, zr__pickle_inspect,
 };

@@ -1,0 +1,168 @@
+/* Issue 6: every format encoder reports its own lossy conversions as warnings with the value
+ * path, and they surface in zr_serialize's result; strict mode turns each into an error.
+ * Table-driven: one row per (format, lossy mapping). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zr_test.h"
+#include "zerial/arrow.h"
+#include "zerial/serialize.h"
+
+typedef zr_value (*builder)(zr_doc *d);
+
+static zr_value one(zr_doc *d, const char *k, zr_value x) {
+  zr_value m = zr_map_new(d, 1);
+  zr_map_put_cstr(d, &m, k, x);
+  return m;
+}
+
+static zr_value b_json_int(zr_doc *d) { return one(d, "big", zr_int(INT64_C(1) << 60)); }
+static zr_value b_json_uint(zr_doc *d) { return one(d, "u", zr_uint(UINT64_C(1) << 63 | 5)); }
+static zr_value b_json_bigint(zr_doc *d) {
+  uint8_t mag[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  zr_value l = zr_list_new(d, 2);
+  zr_list_push(d, &l, zr_int(1));
+  zr_list_push(d, &l, zr_bigint(d, 1, mag, sizeof mag));
+  return one(d, "n", l);
+}
+static zr_value b_json_symbol(zr_doc *d) { return one(d, "s", zr_sym_copy(d, "ok", 2)); }
+static zr_value b_json_key(zr_doc *d) {
+  zr_value m = zr_map_new(d, 1);
+  zr_map_put(d, &m, zr_int(7), zr_str_copy(d, "x", 1));
+  return one(d, "m", m);
+}
+
+/* rows for Arrow: [{"a": 1}, {"a": 2.5}, {"a": 2^60}] */
+static zr_value b_arrow_mixed(zr_doc *d) {
+  zr_value rows = zr_list_new(d, 3);
+  zr_list_push(d, &rows, one(d, "a", zr_int(1)));
+  zr_list_push(d, &rows, one(d, "a", zr_float(2.5)));
+  zr_list_push(d, &rows, one(d, "a", zr_int(INT64_C(1) << 60)));
+  return rows;
+}
+static zr_value b_arrow_symbol(zr_doc *d) {
+  zr_value rows = zr_list_new(d, 2);
+  zr_list_push(d, &rows, one(d, "s", zr_str_copy(d, "text", 4)));
+  zr_list_push(d, &rows, one(d, "s", zr_sym_copy(d, "atom", 4)));
+  return rows;
+}
+static zr_value b_arrow_tuple(zr_doc *d) {
+  zr_value t = zr_tuple_new(d, 2);
+  zr_list_push(d, &t, zr_int(1));
+  zr_list_push(d, &t, zr_int(2));
+  zr_value rows = zr_list_new(d, 1);
+  zr_list_push(d, &rows, one(d, "t", t));
+  return rows;
+}
+
+static zr_value b_pickle_symbol(zr_doc *d) { return one(d, "s", zr_sym_copy(d, "ok", 2)); }
+
+/* a table (through Arrow's value conversion) with a float null and a zoned timestamp column */
+static zr_value table_of(zr_doc *d, zr_value rows) {
+  zr_table t;
+  zr_error e;
+  zr_error_clear(&e);
+  zr_status st = zr_arrow_from_value(&rows, NULL, &t, NULL, &e);
+  if (st) fprintf(stderr, "from_value: %s\n", e.message);
+  assert_int_equal(st, 0);
+  return zr_table_value(d, &t);
+}
+static zr_value b_table_nan(zr_doc *d) {
+  zr_value rows = zr_list_new(d, 2);
+  zr_list_push(d, &rows, one(d, "x", zr_float(1.5)));
+  zr_list_push(d, &rows, one(d, "x", zr_null()));
+  return table_of(d, rows);
+}
+static zr_value b_table_tz(zr_doc *d) {
+  zr_value rows = zr_list_new(d, 2);
+  zr_list_push(d, &rows, one(d, "t", zr_timestamp(d, 1700000000, ZR_TU_SECOND, "Europe/Paris")));
+  zr_list_push(d, &rows, one(d, "t", zr_timestamp(d, 1700000001, ZR_TU_SECOND, "Europe/Paris")));
+  return table_of(d, rows);
+}
+
+static zr_value b_etf_tag(zr_doc *d) {
+  zr_value t = zr_tuple_new(d, 4);
+  zr_list_push(d, &t, zr_sym_copy(d, "$zerial_timestamp", 17));
+  zr_list_push(d, &t, zr_int(5));
+  zr_list_push(d, &t, zr_sym_copy(d, "second", 6));
+  zr_list_push(d, &t, zr_sym_copy(d, "nil", 3));
+  return one(d, "t", t);
+}
+
+static const struct lcase {
+  const char *format;
+  builder build;
+  const char *message; /* substring of the warning */
+  const char *path;    /* the warning's value path */
+} cases[] = {
+    {"json", b_json_int, "beyond 2^53", "$.big"},
+    {"json", b_json_uint, "beyond 2^53", "$.u"},
+    {"json", b_json_bigint, "beyond 2^53", "$.n[1]"},
+    {"json", b_json_symbol, "symbol", "$.s"},
+    {"json", b_json_key, "non-string key", "$.m{7}"},
+    {"arrow-stream", b_arrow_mixed, "beyond 2^53", "$[2].a"},
+    {"arrow-file", b_arrow_symbol, "symbol stored as a utf8 string", "$[1].s"},
+    {"arrow-stream", b_arrow_tuple, "tuple stored as a list", "$[0].t"},
+    {"pickle", b_pickle_symbol, "symbol written as a Python str", "$.s"},
+    {"npy", b_table_nan, "null stored as NaN", "$.x[1]"},
+    {"npz", b_table_tz, "time zone dropped", "$.t"},
+    {"pickle", b_table_nan, "null stored as NaN", "$.x[1]"},
+    {"binary", b_table_nan, "null stored as NaN", "$.x[1]"},
+    {"etf", b_etf_tag, "$zerial_timestamp", "$.t"},
+};
+
+static void test_lossy_warnings(void **state) {
+  (void)state;
+  zr_ctx *ctx;
+  assert_int_equal(zr_ctx_new(NULL, &ctx, NULL), 0);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const struct lcase *c = &cases[i];
+    for (int strict = 0; strict < 2; strict++) {
+      zr_doc *d = zr_doc_new(NULL);
+      zr_value v = c->build(d);
+      zr_sink *s;
+      assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
+      zr_serialize_opts o;
+      zr_serialize_opts_init(&o);
+      o.format = c->format;
+      o.codec = "none";
+      o.envelope = 0;
+      o.strict = strict;
+      zr_serialize_result r;
+      memset(&r, 0, sizeof r);
+      zr_error e;
+      zr_error_clear(&e);
+      zr_status st = zr_serialize(ctx, &v, &o, s, &r, &e);
+      if (!strict) {
+        if (st) fprintf(stderr, "case %zu (%s): %s\n", i, c->format, e.message);
+        assert_int_equal(st, 0);
+        assert_string_equal(r.format, c->format);
+        int found = 0;
+        for (unsigned k = 0; k < r.warnings.count && k < ZR_MAX_WARNINGS; k++) {
+          const zr_warning *w = &r.warnings.items[k];
+          if (strstr(w->message, c->message) && !strcmp(w->path, c->path) && w->code == ZR_ERR_LOSSY) found = 1;
+        }
+        if (!found) {
+          fprintf(stderr, "case %zu (%s): no warning '%s' at %s; got %u:\n", i, c->format, c->message, c->path,
+                  r.warnings.count);
+          for (unsigned k = 0; k < r.warnings.count && k < ZR_MAX_WARNINGS; k++)
+            fprintf(stderr, "  %s (at %s)\n", r.warnings.items[k].message, r.warnings.items[k].path);
+        }
+        assert_true(found);
+      } else {
+        if (st != ZR_ERR_LOSSY) fprintf(stderr, "case %zu (%s) strict: %d %s\n", i, c->format, st, e.message);
+        assert_int_equal(st, ZR_ERR_LOSSY);
+        assert_string_equal(e.path, c->path);
+      }
+      zr_sink_free(s);
+      zr_doc_free(d);
+    }
+  }
+  zr_ctx_free(ctx);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_lossy_warnings)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
