@@ -113,7 +113,11 @@ ZR_API zr_status zr_binary_decode(const void *data, size_t len, const zr_decode_
  * largest tree, so no fresh pages are touched (the way a streaming reader reuses one zone).
  * Options, limits (opts->max_bytes becomes the doc's limit), zero-copy rules and errors are those
  * of zr_binary_decode(); on failure the doc is left reset (root null).
+ * @param data the encoding (borrowed in zero-copy mode as long as the doc holds its values).
+ * @param len its size in bytes; the root value must end exactly at @p len.
+ * @param opts decoder options or NULL for zr_decode_opts_init() defaults.
  * @param doc the doc to fill (owned by the caller; not thread-safe for one doc).
+ * @param err NULL-safe error record.
  */
 ZR_API zr_status zr_binary_decode_into(const void *data, size_t len, const zr_decode_opts *opts, zr_doc *doc,
                                        zr_error *err);
@@ -127,7 +131,12 @@ ZR_API zr_status zr_binary_decode_into(const void *data, size_t len, const zr_de
  * ZR_ERR_TRUNCATED (the caller reads more and calls again with the longer buffer; at the end of
  * the stream it is an error). Other failures are those of zr_binary_decode(). In zero-copy mode
  * the values borrow from @p data as long as the doc holds them.
+ * @param data the bytes at hand, starting with an encoding.
+ * @param len how many bytes are at hand (may extend past the encoding).
+ * @param opts decoder options or NULL for zr_decode_opts_init() defaults.
+ * @param doc the doc to fill (reset first, as in zr_binary_decode_into()).
  * @param used receives the bytes consumed (0 on failure); required.
+ * @param err NULL-safe error record.
  */
 ZR_API zr_status zr_binary_decode_next(const void *data, size_t len, const zr_decode_opts *opts, zr_doc *doc,
                                        size_t *used, zr_error *err);

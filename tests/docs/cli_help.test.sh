@@ -31,12 +31,12 @@ for c in $cmds; do
     [ "$("$cli" "$c" --help)" = "$help" ] || fail "zerial $c --help differs from zerial help $c"
   fi
   ex=$(printf '%s\n' "$help" | awk '/^examples:/{on=1; next} on')
-  printf '%s\n' "$ex" | grep -q 'zerial' || fail "zerial help $c shows no examples"
+  grep -q 'zerial' <<<"$ex" || fail "zerial help $c shows no examples"
   grep -qx "\.SS ${c//-/\\\\-}" "$man1" || fail "the man page has no section for $c"
   while IFS= read -r line; do
     cmd=${line#  \$ }
     [ "$cmd" != "$line" ] || continue
-    printf '%s\n' "$plain" | grep -qxF -- "$cmd" || fail "example of $c not in the man page: $cmd"
+    grep -qxF -- "$cmd" <<<"$plain" || fail "example of $c not in the man page: $cmd"
   done <<<"$ex"
   n=$((n + 1))
 done
@@ -55,7 +55,7 @@ export -f zerial
 export cli
 ran=0
 for c in convert detect inspect explain lineage schema version help; do
-  printf '%s\n' "$cmds" | grep -qx "$c" || continue
+  grep -qx "$c" <<<"$cmds" || continue
   while IFS= read -r line; do
     cmd=${line#  \$ }
     [ "$cmd" != "$line" ] || continue
