@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* pickle with out-of-band buffers */
   zr_sink *s = NULL;
   check(zr_sink_memory_new(NULL, &s, NULL) == ZR_OK);
-  zr_pickle_opts po = {1, 0};
+  zr_pickle_opts po = {.out_of_band = 1};
   zr_pickle_buffer *bufs = NULL;
   size_t nb = 0;
   check(zr_pickle_encode(&v, &po, s, &bufs, &nb, NULL) == ZR_OK);
