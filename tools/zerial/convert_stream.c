@@ -914,13 +914,27 @@ static int from_arrow_ipc(const cs_opts *o, int in_fd, const uint8_t *prefix, si
       zr_error_set(&err, ZR_ERR_LIMIT, (int64_t)at, "Arrow message metadata of %u bytes is too large", mlen);
       goto failed;
     }
+    if (total && at + hdr + mlen > total) {
+      zr_error_set(&err, ZR_ERR_TRUNCATED, (int64_t)at, "Arrow message metadata runs past the end of the input");
+      goto failed;
+    }
     uint8_t *meta = malloc(mlen);
     int type = 0;
     uint64_t body = 0;
-    if (!meta || read_full(&pf, meta, mlen) != 1 || !msg_info(meta, mlen, &type, &body) || body > ((uint64_t)1 << 34) ||
-        (type != 1 && !keep_len)) {
+    if (meta && read_full(&pf, meta, mlen) != 1) {
+      free(meta);
+      zr_error_set(&err, ZR_ERR_TRUNCATED, (int64_t)at, "Arrow stream ends inside a message");
+      goto failed;
+    }
+    if (!meta || !msg_info(meta, mlen, &type, &body) || body > ((uint64_t)1 << 34) || (type != 1 && !keep_len)) {
       free(meta);
       zr_error_set(&err, ZR_ERR_FORMAT, (int64_t)at, "bad or truncated Arrow message");
+      goto failed;
+    }
+    if (total && at + hdr + mlen + body > total) { /* a regular file: check before allocating */
+      zr_error_set(&err, ZR_ERR_TRUNCATED, (int64_t)at, "Arrow message of %llu body bytes runs past the end of the input",
+                   (unsigned long long)body);
+      free(meta);
       goto failed;
     }
     size_t msg_len = 8 + mlen + (size_t)body;
@@ -946,7 +960,6 @@ static int from_arrow_ipc(const cs_opts *o, int in_fd, const uint8_t *prefix, si
       goto failed;
     }
     off += hdr + mlen + body;
-    (void)hdr;
     if (type != 3) { /* schema or dictionary: kept for every later batch */
       uint8_t *nk = realloc(keep, keep_len + msg_len);
       if (!nk) {
