@@ -249,7 +249,7 @@ static zr_status flush_rows(zr_stream_writer *w, zr_doc **chunk_doc, zr_value *r
 /* ---- JSON lines -> stream ---- */
 
 static int to_stream(const cs_opts *o, int in_fd, const uint8_t *prefix, size_t prefix_len, uint64_t total) {
-  int arrow = o->to && (strcmp(o->to, "arrow") == 0 || strcmp(o->to, "arrow-stream") == 0);
+  int arrow = o->to && strcmp(o->to, "arrow") == 0;
   if (o->to && !arrow && strcmp(o->to, "binary") != 0)
     return usage("JSON lines convert to --to binary or --to arrow (got '%s')", o->to);
   zr_stream_opts so;
@@ -531,6 +531,493 @@ done:
   return rc;
 }
 
+/* ---- JSON lines <-> plain Arrow IPC stream ---- */
+
+/* The rows of one batch, reshaped against the schema fixed by the first batch: fields in schema
+ * order, a missing field null, an int where the schema has float64 widened. Fails (with the line
+ * number) on a row that is not an object, an unknown field, or a value whose kind the schema's
+ * column cannot hold. */
+static const char *kind_ok(char fmt, const zr_value *v) {
+  zr_kind k = zr_kind_of(v);
+  if (k == ZR_KIND_NULL) return NULL;
+  switch (fmt) {
+  case 'l': return k == ZR_KIND_INT ? NULL : "int64";
+  case 'g': return k == ZR_KIND_INT || k == ZR_KIND_FLOAT ? NULL : "float64";
+  case 'u': return k == ZR_KIND_STRING ? NULL : "utf8";
+  case 'b': return k == ZR_KIND_BOOL ? NULL : "bool";
+  case 'n': return "null (the field was null in every row of the first batch)";
+  default: return NULL; /* nested and other types: checked when the batch is built */
+  }
+}
+
+static zr_status conform_row(const struct ArrowSchema *s, zr_doc *doc, const zr_value *row, uint64_t lineno,
+                             zr_value *out, zr_error *err) {
+  if (zr_kind_of(row) != ZR_KIND_MAP) {
+    zr_error_set(err, ZR_ERR_TYPE, -1, "line %llu: a row must be a JSON object", (unsigned long long)lineno);
+    return ZR_ERR_TYPE;
+  }
+  for (uint64_t i = 0; i < zr_len(row); i++) {
+    const zr_value *k = zr_member_key(row, i);
+    int found = 0;
+    for (int64_t f = 0; f < s->n_children && !found; f++) {
+      const char *nm = s->children[f]->name ? s->children[f]->name : "";
+      found = zr_kind_of(k) == ZR_KIND_STRING && strlen(nm) == zr_len(k) && memcmp(nm, k->u.str, zr_len(k)) == 0;
+    }
+    if (!found) {
+      zr_error_set(err, ZR_ERR_INCOMPATIBLE, -1, "line %llu: unknown field '%.*s' (not in the schema inferred from the first batch)",
+                   (unsigned long long)lineno, zr_kind_of(k) == ZR_KIND_STRING ? (int)zr_len(k) : 0,
+                   zr_kind_of(k) == ZR_KIND_STRING ? k->u.str : "");
+      return ZR_ERR_INCOMPATIBLE;
+    }
+  }
+  zr_value m = zr_map_new(doc, (size_t)s->n_children);
+  for (int64_t f = 0; f < s->n_children; f++) {
+    const struct ArrowSchema *c = s->children[f];
+    const char *nm = c->name ? c->name : "";
+    const zr_value *v = zr_map_get(row, nm, strlen(nm));
+    zr_value val = v ? *v : zr_null();
+    const char *want = kind_ok(c->format[1] ? 0 : c->format[0], &val);
+    if (want) {
+      zr_error_set(err, ZR_ERR_INCOMPATIBLE, -1, "line %llu: field '%s' holds a %s but the schema (from the first batch) has %s",
+                   (unsigned long long)lineno, nm, zr_kind_name(zr_kind_of(&val)), want);
+      return ZR_ERR_INCOMPATIBLE;
+    }
+    if (zr_kind_of(&val) == ZR_KIND_INT && strcmp(c->format, "g") == 0) val = zr_float((double)val.u.i);
+    zr_status st = zr_map_put_cstr(doc, &m, nm, val);
+    if (st != ZR_OK) {
+      zr_error_set(err, st, -1, "out of memory");
+      return st;
+    }
+  }
+  *out = m;
+  return ZR_OK;
+}
+
+static int same_type(const struct ArrowSchema *a, const struct ArrowSchema *b) {
+  if (strcmp(a->format, b->format) != 0 || a->n_children != b->n_children) return 0;
+  if ((a->dictionary == NULL) != (b->dictionary == NULL)) return 0;
+  if (a->dictionary && !same_type(a->dictionary, b->dictionary)) return 0;
+  for (int64_t i = 0; i < a->n_children; i++) {
+    const char *an = a->children[i]->name ? a->children[i]->name : "", *bn = b->children[i]->name ? b->children[i]->name : "";
+    if (strcmp(an, bn) != 0 || !same_type(a->children[i], b->children[i])) return 0;
+  }
+  return 1;
+}
+
+/* An all-null column of a flat type (the batch had only nulls in a column the schema types). */
+static void null_col_release(struct ArrowArray *a) {
+  free(a->private_data);
+  a->release = NULL;
+}
+
+static int null_column(const char *fmt, int64_t n, struct ArrowArray *out) {
+  int nb;
+  size_t data;
+  if (strcmp(fmt, "l") == 0 || strcmp(fmt, "g") == 0) nb = 2, data = (size_t)n * 8;
+  else if (strcmp(fmt, "b") == 0) nb = 2, data = ((size_t)n + 7) / 8;
+  else if (strcmp(fmt, "u") == 0) nb = 3, data = ((size_t)n + 1) * 4;
+  else return 0;
+  size_t bits = ((size_t)n + 7) / 8 + 8;
+  uint8_t *p = calloc(1, sizeof(const void *) * 3 + bits + data + 16);
+  if (!p) return 0;
+  const void **bufs = (const void **)p;
+  uint8_t *valid = p + sizeof(const void *) * 3;
+  bufs[0] = valid;
+  bufs[1] = valid + bits;
+  bufs[2] = valid + bits + data; /* empty string data */
+  memset(out, 0, sizeof *out);
+  out->length = n;
+  out->null_count = n;
+  out->n_buffers = nb;
+  out->buffers = bufs;
+  out->release = null_col_release;
+  out->private_data = p;
+  return 1;
+}
+
+/* Make batch @p b (built from conformed rows, schema @p bs) fit the writer's schema @p s. */
+static zr_status fit_batch(const struct ArrowSchema *s, const struct ArrowSchema *bs, struct ArrowArray *b,
+                           uint64_t lineno, zr_error *err) {
+  if (bs->n_children != s->n_children || b->n_children != s->n_children) {
+    zr_error_set(err, ZR_ERR_INCOMPATIBLE, -1, "rows up to line %llu do not have the schema's %lld fields",
+                 (unsigned long long)lineno, (long long)s->n_children);
+    return ZR_ERR_INCOMPATIBLE;
+  }
+  for (int64_t f = 0; f < s->n_children; f++) {
+    if (same_type(s->children[f], bs->children[f])) continue;
+    struct ArrowArray *c = b->children[f];
+    if (strcmp(bs->children[f]->format, "n") == 0 && c->offset == 0) {
+      struct ArrowArray nc;
+      if (null_column(s->children[f]->format, c->length, &nc)) {
+        if (c->release) c->release(c);
+        *c = nc;
+        continue;
+      }
+    }
+    zr_error_set(err, ZR_ERR_INCOMPATIBLE, -1,
+                 "rows up to line %llu: field '%s' has Arrow type '%s' there but '%s' in the schema inferred from the first batch",
+                 (unsigned long long)lineno, s->children[f]->name ? s->children[f]->name : "", bs->children[f]->format,
+                 s->children[f]->format);
+    return ZR_ERR_INCOMPATIBLE;
+  }
+  return ZR_OK;
+}
+
+static void schema_nullable(struct ArrowSchema *s) {
+  for (int64_t i = 0; i < s->n_children; i++) {
+    s->children[i]->flags |= ARROW_FLAG_NULLABLE;
+    schema_nullable(s->children[i]);
+  }
+}
+
+typedef struct ipc_out {
+  zr_sink *sink;
+  zr_arrow_writer *w;
+  zr_arrow_write_opts wo;
+  struct ArrowSchema *schema; /* the writer's schema, kept for conforming later rows */
+  zr_table first;             /* owns `schema` */
+  uint64_t batches, rows;
+} ipc_out;
+
+static zr_status ipc_flush(ipc_out *io, zr_doc **chunk_doc, zr_value *rows, uint64_t lineno, zr_error *err) {
+  zr_table t;
+  memset(&t, 0, sizeof t);
+  zr_arrow_convert_opts co;
+  memset(&co, 0, sizeof co);
+  zr_status st = zr_arrow_from_value(rows, &co, &t, NULL, err);
+  zr_doc_free(*chunk_doc);
+  *chunk_doc = NULL;
+  if (st != ZR_OK) return st;
+  if (!io->w) {
+    schema_nullable(&t.schema);
+    st = zr_arrow_writer_new(io->sink, &t.schema, &io->wo, &io->w, err);
+    for (int64_t b = 0; b < t.n_batches && st == ZR_OK; b++) st = zr_arrow_writer_write(io->w, &t.batches[b], err);
+    /* keep the schema; drop the batches */
+    for (int64_t b = 0; b < t.n_batches; b++)
+      if (t.batches[b].release) t.batches[b].release(&t.batches[b]);
+    io->first = t;
+    io->schema = &io->first.schema;
+  } else {
+    for (int64_t b = 0; b < t.n_batches && st == ZR_OK; b++) {
+      st = fit_batch(io->schema, &t.schema, &t.batches[b], lineno, err);
+      if (st == ZR_OK) st = zr_arrow_writer_write(io->w, &t.batches[b], err);
+    }
+    zr_table_release(&t);
+  }
+  if (st == ZR_OK) io->batches++;
+  return st;
+}
+
+static int to_arrow_ipc(const cs_opts *o, int in_fd, const uint8_t *prefix, size_t prefix_len, uint64_t total) {
+  if (o->resume) return usage("--resume applies to zerial streams, not to a plain Arrow IPC stream", NULL);
+  if (o->codec && o->codec != ZR_CODEC_LZ4 && o->codec != ZR_CODEC_ZSTD)
+    return usage("an Arrow IPC stream compresses with lz4 or zstd only", NULL);
+  uint64_t batch_rows = o->chunk_rows ? o->chunk_rows : 65536;
+  uint64_t batch_bytes = o->chunk_size ? o->chunk_size : ((uint64_t)16 << 20);
+  zr_error err;
+  zr_error_clear(&err);
+  ipc_out io;
+  memset(&io, 0, sizeof io);
+  io.wo.codec = o->codec == ZR_CODEC_LZ4 ? ZR_ARROW_CODEC_LZ4 : o->codec == ZR_CODEC_ZSTD ? ZR_ARROW_CODEC_ZSTD : ZR_ARROW_CODEC_NONE;
+  io.wo.level = o->level;
+  if (zr_cli_output_open(o->out, &io.sink, &err) != ZR_OK) return fail(o->out, &err);
+  lines l = {in_fd, malloc(CS_BLOCK), CS_BLOCK, 0, 0, 0, 0, 0};
+  int rc = ZR_CLI_BAD_INPUT;
+  zr_doc *chunk_doc = NULL;
+  zr_value rows = zr_null();
+  uint64_t rows_n = 0, rows_bytes = 0;
+  unsigned jflags = o->extended ? ZR_JSON_EXTENDED : 0u;
+  const char *line;
+  size_t len;
+  uint64_t end_pos = 0;
+  int got;
+  char what[160];
+  progress pg = {o->progress, total, now_s(), 0, 0};
+  if (!l.buf) {
+    zr_error_set(&err, ZR_ERR_NOMEM, -1, "out of memory");
+    rc = fail("input", &err);
+    goto done;
+  }
+  memcpy(l.buf, prefix, prefix_len);
+  l.end = prefix_len;
+  while ((got = lines_next(&l, &line, &len, &end_pos)) == 1) {
+    zr_doc *d = NULL;
+    zr_status st = zr_value_from_json(line, len, jflags, NULL, &d, &err);
+    if (st != ZR_OK) {
+      snprintf(what, sizeof what, "%s line %llu", o->in, (unsigned long long)l.lineno);
+      if (err.offset >= 0) err.offset += (int64_t)(end_pos - len - 1);
+      rc = fail(what, &err);
+      zr_doc_free(d);
+      goto done;
+    }
+    if (!chunk_doc) {
+      chunk_doc = zr_doc_new(NULL);
+      if (!chunk_doc) {
+        zr_doc_free(d);
+        zr_error_set(&err, ZR_ERR_NOMEM, -1, "out of memory");
+        rc = fail("rows", &err);
+        goto done;
+      }
+      rows = zr_list_new(chunk_doc, 1024);
+    }
+    zr_value copy;
+    if (zr_kind_of(zr_doc_root(d)) != ZR_KIND_MAP) {
+      zr_error_set(&err, ZR_ERR_TYPE, -1, "line %llu: a row must be a JSON object", (unsigned long long)l.lineno);
+      st = ZR_ERR_TYPE;
+    } else {
+      st = zr_value_copy(chunk_doc, zr_doc_root(d), &copy, &err);
+      /* the conformed row refers to the copy's strings, which live in chunk_doc */
+      if (st == ZR_OK && io.schema) st = conform_row(io.schema, chunk_doc, &copy, l.lineno, &copy, &err);
+    }
+    zr_doc_free(d);
+    if (st == ZR_OK) st = zr_list_push(chunk_doc, &rows, copy);
+    if (st != ZR_OK) {
+      rc = fail(o->in, &err);
+      goto done;
+    }
+    rows_n++;
+    rows_bytes += len;
+    io.rows++;
+    if (rows_n >= batch_rows || rows_bytes >= batch_bytes) {
+      rows_n = rows_bytes = 0;
+      if (ipc_flush(&io, &chunk_doc, &rows, l.lineno, &err) != ZR_OK) {
+        rc = fail(o->in, &err);
+        goto done;
+      }
+    }
+    progress_draw(&pg, end_pos, 0);
+  }
+  if (got < 0) {
+    zr_error_set(&err, ZR_ERR_IO, (int64_t)(l.base + l.end), "reading: %s", strerror(errno));
+    rc = fail(o->in, &err);
+    goto done;
+  }
+  if (rows_n && ipc_flush(&io, &chunk_doc, &rows, l.lineno, &err) != ZR_OK) {
+    rc = fail(o->in, &err);
+    goto done;
+  }
+  if (!io.w) {
+    zr_error_set(&err, ZR_ERR_EOF, -1, "no rows: an Arrow stream needs at least one row to infer its schema");
+    rc = fail(o->in, &err);
+    goto done;
+  }
+  if (zr_arrow_writer_finish(io.w, &err) != ZR_OK || zr_sink_finish(io.sink, &err) != ZR_OK) {
+    rc = fail(o->out, &err);
+    goto done;
+  }
+  progress_draw(&pg, end_pos, 1);
+  if (strcmp(o->out, "-") != 0) zr_cli_output_mode(o->out);
+  if (o->progress)
+    fprintf(stderr, "zerial " CS_NAME ": %llu rows in %llu record batches\n", (unsigned long long)io.rows,
+            (unsigned long long)io.batches);
+  rc = ZR_CLI_OK;
+done:
+  if (pg.drawn && rc != ZR_CLI_OK) fputc('\n', stderr);
+  zr_doc_free(chunk_doc);
+  free(l.buf);
+  zr_arrow_writer_free(io.w);
+  zr_table_release(&io.first);
+  zr_sink_free(io.sink);
+  return rc;
+}
+
+/* Reading an Arrow IPC stream (or the stream part of an Arrow file) message by message from the
+ * fd: the schema and dictionary messages are kept; each record batch is decoded on its own as
+ * "schema + dictionaries + batch + end marker", converted to JSON lines and dropped, so memory
+ * holds one batch at a time whatever the input size. */
+
+static int read_full(prefixed *p, void *buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    size_t g = 0;
+    if (prefixed_read(p, (uint8_t *)buf + got, n - got, &g) != ZR_OK) return -1;
+    if (g == 0) return 0;
+    got += g;
+  }
+  return 1;
+}
+
+static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+
+/* Message header type (1 schema, 2 dictionary, 3 record batch) and body length from the
+ * flatbuffer of a Message (fields: version 0, header_type 1, header 2, bodyLength 3). */
+static int msg_info(const uint8_t *m, size_t len, int *type, uint64_t *body) {
+  if (len < 8) return 0;
+  uint32_t root = rd32(m);
+  if (root > len - 4) return 0;
+  int32_t vt_off = (int32_t)rd32(m + root);
+  int64_t vt = (int64_t)root - vt_off;
+  if (vt < 0 || (uint64_t)vt + 4 > len) return 0;
+  uint16_t vt_size = (uint16_t)(m[vt] | m[vt + 1] << 8);
+  if ((uint64_t)vt + vt_size > len) return 0;
+  uint16_t f1 = vt_size > 6 ? (uint16_t)(m[vt + 6] | m[vt + 7] << 8) : 0;
+  uint16_t f3 = vt_size > 10 ? (uint16_t)(m[vt + 10] | m[vt + 11] << 8) : 0;
+  *type = f1 && (uint64_t)root + f1 < len ? m[root + f1] : 0;
+  *body = 0;
+  if (f3) {
+    if ((uint64_t)root + f3 + 8 > len) return 0;
+    uint64_t b = 0;
+    for (int i = 7; i >= 0; i--) b = b << 8 | m[root + f3 + i];
+    *body = b;
+  }
+  return 1;
+}
+
+static int from_arrow_ipc(const cs_opts *o, int in_fd, const uint8_t *prefix, size_t prefix_len, uint64_t total) {
+  if (o->to && strcmp(o->to, "json") != 0)
+    return usage("an Arrow stream converts to --to json with --stream (got '%s')", o->to);
+  if (o->resume) return usage("--resume applies when writing a stream", NULL);
+  zr_error err;
+  zr_error_clear(&err);
+  prefixed pf = {in_fd, prefix, prefix_len, 0};
+  int file = prefix_len == 4 && memcmp(prefix, "ARRO", 4) == 0;
+  uint64_t off = 0;
+  uint8_t head[8];
+  if (file) {
+    if (read_full(&pf, head, 8) != 1 || memcmp(head, "ARROW1", 6) != 0) {
+      zr_error_set(&err, ZR_ERR_FORMAT, 0, "not an Arrow file (bad magic)");
+      return fail(o->in, &err);
+    }
+    off = 8;
+  }
+  zr_sink *out = NULL;
+  uint8_t *keep = NULL, *buf = NULL; /* keep: schema + dictionary messages */
+  size_t keep_len = 0, buf_cap = 0;
+  zr_doc *doc = NULL;
+  int rc = ZR_CLI_BAD_INPUT;
+  uint64_t batches = 0;
+  unsigned jflags = o->extended ? ZR_JSON_EXTENDED : 0u;
+  progress pg = {o->progress, total, now_s(), 0, 0};
+  if (zr_cli_output_open(o->out, &out, &err) != ZR_OK) return fail(o->out, &err);
+  for (;;) {
+    uint64_t at = off;
+    int r = read_full(&pf, head, 4);
+    if (r == 0 && !file && keep_len) break; /* a stream without its end marker: accepted */
+    if (r != 1) {
+      zr_error_set(&err, r < 0 ? ZR_ERR_IO : ZR_ERR_TRUNCATED, (int64_t)at, "Arrow stream ends inside a message header");
+      goto failed;
+    }
+    uint32_t mlen = rd32(head);
+    size_t hdr = 4;
+    if (mlen == 0xFFFFFFFFu) {
+      if (read_full(&pf, head, 4) != 1) {
+        zr_error_set(&err, ZR_ERR_TRUNCATED, (int64_t)at, "Arrow stream ends inside a message header");
+        goto failed;
+      }
+      mlen = rd32(head);
+      hdr = 8;
+    } else if (file) {
+      break; /* the footer follows the messages */
+    }
+    if (mlen == 0) break; /* end-of-stream marker */
+    if (mlen > ((uint32_t)1 << 28)) {
+      zr_error_set(&err, ZR_ERR_LIMIT, (int64_t)at, "Arrow message metadata of %u bytes is too large", mlen);
+      goto failed;
+    }
+    if (total && at + hdr + mlen > total) {
+      zr_error_set(&err, ZR_ERR_TRUNCATED, (int64_t)at, "Arrow message metadata runs past the end of the input");
+      goto failed;
+    }
+    uint8_t *meta = malloc(mlen);
+    int type = 0;
+    uint64_t body = 0;
+    if (meta && read_full(&pf, meta, mlen) != 1) {
+      free(meta);
+      zr_error_set(&err, ZR_ERR_TRUNCATED, (int64_t)at, "Arrow stream ends inside a message");
+      goto failed;
+    }
+    if (!meta || !msg_info(meta, mlen, &type, &body) || body > ((uint64_t)1 << 34) || (type != 1 && !keep_len)) {
+      free(meta);
+      zr_error_set(&err, ZR_ERR_FORMAT, (int64_t)at, "bad or truncated Arrow message");
+      goto failed;
+    }
+    if (total && at + hdr + mlen + body > total) { /* a regular file: check before allocating */
+      zr_error_set(&err, ZR_ERR_TRUNCATED, (int64_t)at, "Arrow message of %llu body bytes runs past the end of the input",
+                   (unsigned long long)body);
+      free(meta);
+      goto failed;
+    }
+    size_t msg_len = 8 + mlen + (size_t)body;
+    size_t need = (type == 3 ? keep_len : 0) + msg_len + 8;
+    if (need > buf_cap) {
+      uint8_t *nb = realloc(buf, need);
+      if (!nb) {
+        free(meta);
+        zr_error_set(&err, ZR_ERR_NOMEM, (int64_t)at, "out of memory for a batch of %llu bytes", (unsigned long long)body);
+        goto failed;
+      }
+      buf = nb;
+      buf_cap = need;
+    }
+    size_t p0 = type == 3 ? keep_len : 0;
+    if (type == 3) memcpy(buf, keep, keep_len);
+    memset(buf + p0, 0xFF, 4);
+    memcpy(buf + p0 + 4, &mlen, 4); /* little-endian hosts (as the rest of zerial assumes) */
+    memcpy(buf + p0 + 8, meta, mlen);
+    free(meta);
+    if (read_full(&pf, buf + p0 + 8 + mlen, (size_t)body) != 1) {
+      zr_error_set(&err, ZR_ERR_TRUNCATED, (int64_t)at, "Arrow message body is truncated");
+      goto failed;
+    }
+    off += hdr + mlen + body;
+    if (type != 3) { /* schema or dictionary: kept for every later batch */
+      uint8_t *nk = realloc(keep, keep_len + msg_len);
+      if (!nk) {
+        zr_error_set(&err, ZR_ERR_NOMEM, (int64_t)at, "out of memory");
+        goto failed;
+      }
+      keep = nk;
+      memcpy(keep + keep_len, buf, msg_len);
+      keep_len += msg_len;
+      continue;
+    }
+    memset(buf + p0 + msg_len, 0xFF, 4);
+    memset(buf + p0 + msg_len + 4, 0, 4);
+    zr_arrow_read_opts ro;
+    zr_arrow_read_opts_init(&ro);
+    zr_table t;
+    zr_status st = zr_arrow_read(buf, p0 + msg_len + 8, &ro, &t, &err);
+    if (st != ZR_OK) {
+      err.offset = (int64_t)at; /* the batch message's offset in the input */
+      goto failed;
+    }
+    doc = zr_doc_new(NULL);
+    zr_value rows;
+    st = doc ? zr_arrow_to_value(&t, doc, &rows, &err) : ZR_ERR_NOMEM;
+    zr_table_release(&t);
+    for (uint64_t i = 0; st == ZR_OK && i < zr_len(&rows); i++) {
+      st = zr_value_to_json(zr_item(&rows, i), jflags, out, &err);
+      if (st == ZR_OK) st = zr_sink_write(out, "\n", 1, &err);
+    }
+    zr_doc_free(doc);
+    doc = NULL;
+    if (st != ZR_OK) goto failed;
+    batches++;
+    progress_draw(&pg, off, 0);
+  }
+  if (!keep_len) {
+    zr_error_set(&err, ZR_ERR_FORMAT, 0, "Arrow stream without a schema");
+    goto failed;
+  }
+  if (zr_sink_finish(out, &err) != ZR_OK) {
+    rc = fail(o->out, &err);
+    goto done;
+  }
+  progress_draw(&pg, off, 1);
+  if (strcmp(o->out, "-") != 0) zr_cli_output_mode(o->out);
+  rc = ZR_CLI_OK;
+  goto done;
+failed:
+  if (pg.drawn) fputc('\n', stderr);
+  rc = fail(o->in, &err);
+done:
+  zr_doc_free(doc);
+  free(keep);
+  free(buf);
+  zr_sink_free(out);
+  return rc;
+}
+
 int zr_cli_convert_stream(int argc, char **argv) {
   cs_opts o;
   int prc = parse(argc, argv, &o);
@@ -559,8 +1046,14 @@ int zr_cli_convert_stream(int argc, char **argv) {
     n += (size_t)r;
   }
   int rc;
+  size_t ol = strlen(o.out);
+  int out_arrows = ol > 7 && strcmp(o.out + ol - 7, ".arrows") == 0;
   if (n == 4 && memcmp(prefix, ZR_STREAM_MAGIC, 4) == 0)
     rc = from_stream(&o, fd, prefix, n, total);
+  else if (n == 4 && (memcmp(prefix, "\xFF\xFF\xFF\xFF", 4) == 0 || memcmp(prefix, "ARRO", 4) == 0))
+    rc = from_arrow_ipc(&o, fd, prefix, n, total);
+  else if (o.to ? strcmp(o.to, "arrow-stream") == 0 : out_arrows)
+    rc = to_arrow_ipc(&o, fd, prefix, n, total);
   else
     rc = to_stream(&o, fd, prefix, n, total);
   if (fd != 0) close(fd);

@@ -26,7 +26,10 @@ static const help_example examples[] = {
      "  # let zerial choose the format and the codec (prints the choice and why)\n"
      "  $ zerial convert events.json events.auto --to auto --compression auto --envelope\n"
      "  # zstd-compressed binary in an envelope, read from a pipe\n"
-     "  $ cat events.json | zerial convert - events.zst.zrl --compression zstd --level 3\n"},
+     "  $ cat events.json | zerial convert - events.zst.zrl --compression zstd --level 3\n"
+     "  # Arrow to JSON lines and back in bounded memory, one record batch at a time\n"
+     "  $ zerial convert --stream events.arrow events.jsonl\n"
+     "  $ zerial convert --stream events.jsonl events.arrows --chunk-rows 65536\n"},
     {"detect",
      "  # one line: the format, or envelope(<inner format>) for a framed file\n"
      "  $ zerial detect events.zrl\n"
