@@ -62,7 +62,12 @@ ZR_API zr_status zr_sink_fd_new(int fd, zr_sink **out, zr_error *err);
 /**
  * @brief A sink writing the file @p path atomically: bytes go to a temporary file beside it that
  * is renamed over @p path by zr_sink_finish(); zr_sink_free() without a successful finish removes
- * the temporary file, so a failed run leaves nothing behind.
+ * the temporary file, so a failed run leaves nothing behind. When @p path names an existing
+ * device, FIFO or socket (`/dev/null`, a named pipe) the bytes are written to it directly: it is
+ * never replaced.
+ * @param path the output file (copied).
+ * @param out receives the sink; free with zr_sink_free(). One thread at a time per sink.
+ * @param err NULL-safe error record (an I/O error names the file).
  */
 ZR_API zr_status zr_sink_file_new(const char *path, zr_sink **out, zr_error *err);
 

@@ -83,6 +83,20 @@ zr_status zr_sink_file_new(const char *path, zr_sink **out, zr_error *err) {
     return zr__err_nomem(err);
   }
   memcpy(s->path, path, n + 1);
+  struct stat sb;
+  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+    /* a device, FIFO or socket (/dev/null, a named pipe): written in place, never replaced */
+    free(s->tmp);
+    s->tmp = NULL;
+    s->fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (s->fd < 0) {
+      zr_status st = io_errno(err, "cannot open", path);
+      zr_sink_free(s);
+      *out = NULL;
+      return st;
+    }
+    return ZR_OK;
+  }
   snprintf(s->tmp, n + 32, "%s.tmp.XXXXXX", path);
   s->fd = mkstemp(s->tmp);
   if (s->fd < 0) {
@@ -240,6 +254,12 @@ zr_status zr_sink_flush(zr_sink *s, zr_error *err) {
 
 zr_status zr_sink_finish(zr_sink *s, zr_error *err) {
   ZR_TRY(zr_sink_flush(s, err));
+  if (s->kind == SINK_FILE && !s->finished && !s->tmp) { /* not a regular file: nothing to rename */
+    int rc = close(s->fd);
+    s->fd = -1;
+    if (rc != 0) return io_errno(err, "close", s->path);
+    s->finished = 1;
+  }
   if (s->kind == SINK_FILE && !s->finished) {
     if (fsync(s->fd) != 0 && errno != EINVAL) return io_errno(err, "fsync", s->tmp);
     if (close(s->fd) != 0) {

@@ -99,6 +99,16 @@ grep -q '^producer: *zerial-cli' insp.txt || fail "inspect text"
   || fail "lineage carried forward"
 ok
 
+# an output that is a FIFO (or a device such as /dev/null) is written in place, never replaced
+mkfifo out.fifo
+cat out.fifo > fifo.bytes &
+reader=$!
+"$Z" convert in.json out.fifo --to json --no-envelope || fail "convert into a FIFO"
+wait "$reader"
+[ -p out.fifo ] || fail "the FIFO was replaced by a regular file"
+same_json in.json fifo.bytes || fail "FIFO output differs"
+ok
+
 # help and version
 "$Z" help | grep -q '^  convert ' || fail "help lists convert"
 "$Z" help convert | grep -q 'examples:' || fail "help convert"

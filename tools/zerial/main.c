@@ -224,6 +224,8 @@ zr_status zr_cli_output_open(const char *path, zr_sink **out, zr_error *err) {
 }
 
 void zr_cli_output_mode(const char *path) {
+  struct stat sb;
+  if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) return; /* never chmod /dev/null or a FIFO */
   mode_t m = umask(0);
   umask(m);
   (void)chmod(path, 0666 & ~m);
