@@ -162,7 +162,46 @@ static void test_lossy_warnings(void **state) {
   zr_ctx_free(ctx);
 }
 
+/* Values every format holds exactly give no warning, and strict mode accepts them. */
+static void test_lossless_no_warning(void **state) {
+  (void)state;
+  static const char *const formats[] = {"json", "binary", "pickle", "etf", "arrow-stream", "arrow-file"};
+  zr_ctx *ctx;
+  assert_int_equal(zr_ctx_new(NULL, &ctx, NULL), 0);
+  for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+    zr_doc *d = zr_doc_new(NULL);
+    zr_value rows = zr_list_new(d, 2);
+    for (int r = 0; r < 2; r++) {
+      zr_value m = zr_map_new(d, 3);
+      assert_int_equal(zr_map_put_cstr(d, &m, "name", zr_str_copy(d, "plain text", 10)), 0);
+      assert_int_equal(zr_map_put_cstr(d, &m, "n", zr_int(r + 1)), 0);
+      assert_int_equal(zr_map_put_cstr(d, &m, "x", zr_float(0.5 * r)), 0);
+      assert_int_equal(zr_list_push(d, &rows, m), 0);
+    }
+    zr_sink *s;
+    assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
+    zr_serialize_opts o;
+    zr_serialize_opts_init(&o);
+    o.format = formats[i];
+    o.codec = "none";
+    o.envelope = 0;
+    o.strict = 1;
+    zr_serialize_result r;
+    memset(&r, 0, sizeof r);
+    zr_error e;
+    zr_error_clear(&e);
+    zr_status st = zr_serialize(ctx, &rows, &o, s, &r, &e);
+    if (st || r.warnings.count)
+      fprintf(stderr, "%s: status %d %s, %u warnings\n", formats[i], st, e.message, r.warnings.count);
+    assert_int_equal(st, 0);
+    assert_int_equal(r.warnings.count, 0);
+    zr_sink_free(s);
+    zr_doc_free(d);
+  }
+  zr_ctx_free(ctx);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_lossy_warnings)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_lossy_warnings), cmocka_unit_test(test_lossless_no_warning)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -335,10 +335,10 @@ static zr_status put_value(pw *w, const zr_value *v, unsigned depth) {
       OP(PK_BINFLOAT);
       return zr__buf_append(&w->out, b, 8);
     }
-    case ZR_KIND_STRING:
     case ZR_KIND_SYMBOL:
       ZR_TRY(lossy(w, "symbol written as a Python str (reads back as a string)"));
       return put_str(w, v->u.str, (size_t)v->n.len);
+    case ZR_KIND_STRING: return put_str(w, v->u.str, (size_t)v->n.len);
     case ZR_KIND_BINARY: {
       uint64_t n = v->n.len;
       if (n < 256) { OP(PK_SHORT_BINBYTES); OP(n); }
