@@ -9,25 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "formats/arrow/arrow_int.h"
 #include "zerial/arrow.h"
 #include "zerial/zerial.h"
 
 /* Process CPU time: on a shared, overloaded machine wall-clock mostly measures the queue. */
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return v[n / 2];
-}
-
+static double now_ms(void) { return bench_ms(CLOCK_PROCESS_CPUTIME_ID); }
 /* A table of `batches` batches, each `rows` rows (all batches share one set of buffers). */
 static void make_table(int64_t rows, int batches, zr_table *t) {
   memset(t, 0, sizeof *t);
@@ -96,7 +84,7 @@ static double open_us(const uint8_t *d, size_t n, int reps) {
     v[r] = (now_ms() - t0) * 1e3;
     zr_table_release(&t);
   }
-  return median(v, reps);
+  return bench_median(v, reps);
 }
 
 int main(int argc, char **argv) {
@@ -139,8 +127,8 @@ int main(int argc, char **argv) {
     rc[r] = now_ms() - t0;
     zr_table_release(&b);
   }
-  double mm = median(m, reps), mwr = median(wr, reps), mwf = median(wf, reps), mrv = median(rv, reps),
-         mrc = median(rc, reps);
+  double mm = bench_median(m, reps), mwr = bench_median(wr, reps), mwf = bench_median(wf, reps), mrv = bench_median(rv, reps),
+         mrc = bench_median(rc, reps);
   /* zero-copy open at ~1 MB and ~1 GB */
   zr_table small, big;
   make_table(30000, 1, &small);

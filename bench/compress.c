@@ -18,6 +18,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "bench_util.h"
 #include "zerial/codec.h"
 #include "zerial/zerial.h"
 #ifdef ZR_HAVE_BLOSC
@@ -34,15 +35,6 @@ static double cpu_now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmpd(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmpd);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static uint64_t rng = 0x1234567;
@@ -103,10 +95,10 @@ static void record(const char *ds, const char *name, size_t raw, size_t z, doubl
   snprintf(r->dataset, sizeof r->dataset, "%s", ds);
   snprintf(r->name, sizeof r->name, "%s", name);
   r->ratio = (double)raw / (double)z;
-  r->c_mbs = (double)raw / 1e6 / median(ct, runs);
-  r->d_mbs = dt ? (double)raw / 1e6 / median(dt, runs) : 0;
-  r->c_cpu = (double)raw / 1e6 / median(cct, runs);
-  r->d_cpu = dt ? (double)raw / 1e6 / median(cdt, runs) : 0;
+  r->c_mbs = (double)raw / 1e6 / bench_median(ct, runs);
+  r->d_mbs = dt ? (double)raw / 1e6 / bench_median(dt, runs) : 0;
+  r->c_cpu = (double)raw / 1e6 / bench_median(cct, runs);
+  r->d_cpu = dt ? (double)raw / 1e6 / bench_median(cdt, runs) : 0;
   printf("%-8s %-34s ratio %7.3f  compress %6.0f MB/s (cpu %6.0f)  decompress %6.0f MB/s (cpu %6.0f)\n", ds, name,
          r->ratio, r->c_mbs, r->c_cpu, r->d_mbs, r->d_cpu);
   fflush(stdout);
@@ -334,8 +326,8 @@ static void bench_shuffle(const uint8_t *in, size_t n, uint8_t *out) {
       }
       __asm__ volatile("" ::"r"(out) : "memory");
     }
-    shuffle_figs[k] = (double)n / 1e6 / median(t, RUNS);
-    shuffle_cpu[k] = (double)n / 1e6 / median(ct_, RUNS);
+    shuffle_figs[k] = (double)n / 1e6 / bench_median(t, RUNS);
+    shuffle_cpu[k] = (double)n / 1e6 / bench_median(ct_, RUNS);
     printf("shuffle  %-22s %8.0f MB/s  (%.2fx memcpy)   cpu %8.0f MB/s  (%.2fx memcpy)\n", names[k], shuffle_figs[k],
            shuffle_figs[k] / shuffle_figs[0], shuffle_cpu[k], shuffle_cpu[k] / shuffle_cpu[0]);
   }

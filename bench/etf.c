@@ -3,6 +3,7 @@
  * and zr_etf_encode of the decoded value back to bytes; prints medians (microseconds) as JSON.
  * Run through bench/etf.sh, which also times erl on the same data and writes bench/results/etf.json.
  *   bench_etf DIR [reps] */
+#include "bench_util.h"
 #include "zerial/etf.h"
 
 #include <malloc.h>
@@ -23,16 +24,6 @@ static double cpu_us(void) {
   struct timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return v[n / 2];
 }
 
 static uint8_t *slurp(const char *path, size_t *n) {
@@ -96,7 +87,7 @@ static int run_case(const char *dir, const char *name, const char *suffix, int r
   printf(
       ",\"%s%s\":{\"bytes\":%zu,\"zerial_decode_us\":%.0f,\"zerial_encode_us\":%.0f,"
       "\"zerial_decode_cpu_us\":%.0f,\"zerial_encode_cpu_us\":%.0f,\"zerial_encoded_bytes\":%zu}",
-      name, suffix, n, median(dt, reps), median(et, reps), median(dc, reps), median(ec, reps), out_len);
+      name, suffix, n, bench_median(dt, reps), bench_median(et, reps), bench_median(dc, reps), bench_median(ec, reps), out_len);
   free(dc);
   free(ec);
   free(dt);

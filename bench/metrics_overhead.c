@@ -14,23 +14,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "metrics/metrics_internal.h"
 #include "zerial/zerial.h"
 
 static clockid_t bench_clock = CLOCK_PROCESS_CPUTIME_ID;
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(bench_clock, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+static double now_ms(void) { return bench_ms(bench_clock); }
 static void die(const char *what) {
   fprintf(stderr, "bench_metrics_overhead: %s\n", what);
   exit(1);
@@ -98,9 +87,9 @@ static void measure(zr_ctx *ctx, const char *label, const zr_value *vals, size_t
   double *ratio = malloc(sizeof(double) * (size_t)runs);
   if (!ratio) die("out of memory");
   for (int r = 0; r < runs; r++) ratio[r] = (on[r] - off[r]) / off[r] * 100.0;
-  double pr = median(ratio, runs);
-  double lo = ratio[runs / 4], hi = ratio[runs - 1 - runs / 4]; /* sorted by median() */
-  double mon = median(on, runs), moff = median(off, runs);
+  double pr = bench_median(ratio, runs);
+  double lo = ratio[runs / 4], hi = ratio[runs - 1 - runs / 4]; /* sorted by bench_median() */
+  double mon = bench_median(on, runs), moff = bench_median(off, runs);
   printf(
       "%-11s %8zu calls %9zu records  off %9.2f ms  on %9.2f ms  overhead: paired median %+6.2f%% "
       "(quartiles %+.2f%% .. %+.2f%%), medians %+6.2f%%  (%.0f ns/call)\n",
@@ -139,7 +128,7 @@ static void hook_cost(int runs) {
       t[k] = now_ms() - t0;
     }
     printf("hooks alone (sampling 1 in %u): %.1f ns per serialize+deserialize pair\n", every[e],
-           median(t, runs) * 1e6 / M);
+           bench_median(t, runs) * 1e6 / M);
     free(t);
   }
   zr_metrics_set_sampling(8);

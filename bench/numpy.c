@@ -10,22 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "zerial/numpy.h"
 
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void die(const char *what, const zr_error *e) {
@@ -151,7 +142,7 @@ int main(int argc, char **argv) {
   printf("{\"bytes\": %zu, \"reps\": %d, \"dir\": \"%s\", \"zerial_npy_write_s\": %.6f, \"zerial_npy_open_zero_copy_s\": %.9f, "
          "\"zerial_npy_open_copy_s\": %.6f, \"zerial_pickle5_inband_write_s\": %.6f, \"zerial_pickle5_inband_open_zero_copy_s\": %.9f, "
          "\"zerial_pickle5_oob_encode_s\": %.9f, \"checksum\": %.1f}\n",
-         n * 8, reps, dir, median(w, reps), median(o, reps), median(oc, reps), median(pw_, reps), median(po, reps), median(oob, reps), sum);
+         n * 8, reps, dir, bench_median(w, reps), bench_median(o, reps), bench_median(oc, reps), bench_median(pw_, reps), bench_median(po, reps), bench_median(oob, reps), sum);
   unlink(npy);
   unlink(pk);
   zr_doc_free(vd);

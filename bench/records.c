@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "zerial/binary.h"
 #include "zerial/zerial.h"
 #ifdef ZR_HAVE_MSGPACK
@@ -31,20 +32,7 @@
 /* CPU time of this process (user + system, page faults included): the machine that runs this is
  * shared, and CPU time is far less disturbed by other tenants than wall time. --wall switches. */
 static clockid_t bench_clock = CLOCK_PROCESS_CPUTIME_ID;
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(bench_clock, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+static double now_ms(void) { return bench_ms(bench_clock); }
 
 static void die(const char *what) {
   fprintf(stderr, "bench_records: %s\n", what);
@@ -253,7 +241,7 @@ int main(int argc, char **argv) {
     t[r] = now_ms() - t0;
     zr_sink_free(s);
   }
-  zr_enc = median(t, runs);
+  zr_enc = bench_median(t, runs);
   for (int r = 0; r < runs; r++) { /* cold: a new growable memory sink each time */
     zr_sink *s;
     zr_sink_memory_new(NULL, &s, NULL);
@@ -262,7 +250,7 @@ int main(int argc, char **argv) {
     t[r] = now_ms() - t0;
     zr_sink_free(s);
   }
-  zr_enc_cold = median(t, runs);
+  zr_enc_cold = bench_median(t, runs);
   for (int r = 0; r < runs; r++) {
     zr_doc *d;
     double t0 = now_ms();
@@ -270,7 +258,7 @@ int main(int argc, char **argv) {
     t[r] = now_ms() - t0;
     zr_doc_free(d);
   }
-  zr_dec = median(t, runs);
+  zr_dec = bench_median(t, runs);
   acc za = {0, 0, 0};
   for (int r = 0; r < runs; r++) {
     zr_doc *d;
@@ -282,7 +270,7 @@ int main(int argc, char **argv) {
     zr_doc_free(d);
     za = a;
   }
-  zr_walk_ms = median(t, runs);
+  zr_walk_ms = bench_median(t, runs);
   if (!acc_eq(za, expect)) die("zerial walk sums differ");
   double zr_dec_copy;
   for (int r = 0; r < runs; r++) {
@@ -295,7 +283,7 @@ int main(int argc, char **argv) {
     t[r] = now_ms() - t0;
     zr_doc_free(d);
   }
-  zr_dec_copy = median(t, runs);
+  zr_dec_copy = bench_median(t, runs);
   /* decode to a tree into one reused doc (zr_binary_decode_into): from the second run on, the
    * doc's kept memory holds the tree, as a long-running reader would reuse it */
   double zr_dec_reuse;
@@ -307,7 +295,7 @@ int main(int argc, char **argv) {
       if (zr_binary_decode_into(zbuf, zsize, NULL, rd, NULL) != ZR_OK) die("zerial decode_into");
       t[r] = now_ms() - t0;
     }
-    zr_dec_reuse = median(t, runs);
+    zr_dec_reuse = bench_median(t, runs);
     zr_doc_free(rd);
   }
   /* streaming, the same shape of work as msgpack-c's streaming unpacker below: the records
@@ -328,7 +316,7 @@ int main(int argc, char **argv) {
     if (zr_sink_memory_data(ss, &seqd, &seqn) != ZR_OK) die("sink data");
     zseq_size = seqn;
     for (int r = 0; r < runs; r++) t[r] = zr_stream_pass(seqd, seqn, expect);
-    zr_stream = median(t, runs);
+    zr_stream = bench_median(t, runs);
     zseq_sink = ss;
     zseq_data = seqd;
   }
@@ -352,7 +340,7 @@ int main(int argc, char **argv) {
     mp_pack(&pk, recs, N, 1);
     t[r] = now_ms() - t0;
   }
-  mp_enc = median(t, runs);
+  mp_enc = bench_median(t, runs);
   mp_size = sb.size;
   for (int r = 0; r < runs; r++) {
     msgpack_sbuffer cold;
@@ -363,7 +351,7 @@ int main(int argc, char **argv) {
     t[r] = now_ms() - t0;
     msgpack_sbuffer_destroy(&cold);
   }
-  mp_enc_cold = median(t, runs);
+  mp_enc_cold = bench_median(t, runs);
   for (int r = 0; r < runs; r++) {
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
@@ -373,7 +361,7 @@ int main(int argc, char **argv) {
     t[r] = now_ms() - t0;
     msgpack_unpacked_destroy(&up);
   }
-  mp_dec = median(t, runs);
+  mp_dec = bench_median(t, runs);
   acc ma = {0, 0, 0};
   for (int r = 0; r < runs; r++) {
     msgpack_unpacked up;
@@ -387,7 +375,7 @@ int main(int argc, char **argv) {
     msgpack_unpacked_destroy(&up);
     ma = a;
   }
-  mp_walk_ms = median(t, runs);
+  mp_walk_ms = bench_median(t, runs);
   if (!acc_eq(ma, expect)) die("msgpack walk sums differ");
   { /* encode from a tree, like zerial does: msgpack_pack_object over its own object tree */
     msgpack_unpacked up;
@@ -403,7 +391,7 @@ int main(int argc, char **argv) {
       msgpack_pack_object(&pk, up.data);
       t[r] = now_ms() - t0;
     }
-    mp_enc_tree = median(t, runs);
+    mp_enc_tree = bench_median(t, runs);
     msgpack_sbuffer_destroy(&tb);
     msgpack_unpacked_destroy(&up);
   }
@@ -435,7 +423,7 @@ int main(int argc, char **argv) {
     t[r] = now_ms() - t0;
     if (!acc_eq(a, expect)) die("msgpack stream sums differ");
   }
-  mp_stream = median(t, runs);
+  mp_stream = bench_median(t, runs);
   /* the two streaming passes again, alternating run by run, so both see the same machine load */
   {
     double tz[MAXRUNS], tm[MAXRUNS];
@@ -443,8 +431,8 @@ int main(int argc, char **argv) {
       tz[r] = zr_stream_pass(zseq_data, zseq_size, expect);
       tm[r] = mp_stream_pass(seq.data, seq.size, expect);
     }
-    zr_stream_alt = median(tz, runs);
-    mp_stream_alt = median(tm, runs);
+    zr_stream_alt = bench_median(tz, runs);
+    mp_stream_alt = bench_median(tm, runs);
   }
   msgpack_sbuffer_destroy(&seq);
   msgpack_sbuffer_destroy(&sb);
@@ -467,7 +455,7 @@ int main(int argc, char **argv) {
     t[r] = now_ms() - t0;
     if (!cb_size) die("cbor serialize");
   }
-  cb_enc = median(t, runs);
+  cb_enc = bench_median(t, runs);
   cbor_decref(&ci);
   acc ca = {0, 0, 0};
   for (int pass = 0; pass < 2; pass++) {
@@ -482,8 +470,8 @@ int main(int argc, char **argv) {
       cbor_decref(&it);
       ca = a;
     }
-    if (pass) cb_walk_ms = median(t, runs);
-    else cb_dec = median(t, runs);
+    if (pass) cb_walk_ms = bench_median(t, runs);
+    else cb_dec = bench_median(t, runs);
   }
   if (!acc_eq(ca, expect)) die("cbor walk sums differ");
   free(cbuf);
@@ -511,7 +499,7 @@ int main(int argc, char **argv) {
     memcpy(fdst, fsrc, fbytes);
     t[r] = now_ms() - t0;
   }
-  f_memcpy = median(t, runs);
+  f_memcpy = bench_median(t, runs);
   for (int r = 0; r < runs; r++) {
     zr_sink *s;
     zr_sink_fixed_new(fdst, fcap, &s, NULL);
@@ -520,7 +508,7 @@ int main(int argc, char **argv) {
     t[r] = now_ms() - t0;
     zr_sink_free(s);
   }
-  f_enc = median(t, runs);
+  f_enc = bench_median(t, runs);
   double f_dec_big, f_dec_small;
   for (int r = 0; r < runs; r++) {
     zr_doc *d;
@@ -531,7 +519,7 @@ int main(int argc, char **argv) {
     if ((const uint8_t *)dt->data < fdst || (const uint8_t *)dt->data >= fdst + fsize || ((uintptr_t)dt->data & 63)) die("not a view");
     zr_doc_free(d);
   }
-  f_dec_big = median(t, runs);
+  f_dec_big = bench_median(t, runs);
   /* the same decode over a 1,000-element tensor: constant time means the same figure */
   {
     int64_t small = 1000;
@@ -550,7 +538,7 @@ int main(int argc, char **argv) {
       t[r] = now_ms() - t0;
       zr_doc_free(d);
     }
-    f_dec_small = median(t, runs);
+    f_dec_small = bench_median(t, runs);
   }
   printf("float64 x %zu (%zu MB): memcpy %.1f ms, zerial encode %.1f ms (%.2fx memcpy), zero-copy decode %.4f ms "
          "(1,000 elements: %.4f ms)\n",

@@ -9,24 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "zerial/zerial.h"
 #include "zerial/serialize.h"
 
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_d);
-  return v[n / 2];
-}
+static double now_ms(void) { return bench_ms(CLOCK_MONOTONIC); }
 
 typedef struct bench_value {
   const char *name;
@@ -135,7 +122,7 @@ int main(int argc, char **argv) {
       size = res.encoded_bytes;
       zr_sink_free(s);
     }
-    double ms = median(ts, runs), me = median(te, runs);
+    double ms = bench_median(ts, runs), me = bench_median(te, runs);
     printf("%-24s %-14s %10.2f %10llu %12.3f %12.3f %7.2f%%\n", vals[i].name, dec.format, (double)size / 1048576.0,
            (unsigned long long)dec.ch.elements, ms, me, 100.0 * ms / me);
   }
