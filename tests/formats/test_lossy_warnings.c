@@ -111,6 +111,7 @@ static zr_value b_arrow_uint_neg(zr_doc *d) {
   zr_list_push(d, &rows, one(d, "a", zr_uint(UINT64_C(1) << 63 | 5)));
   return rows;
 }
+static zr_value b_json_zoned_ts(zr_doc *d) { return one(d, "t", zr_timestamp(d, 1700000000, ZR_TU_SECOND, "Europe/Paris")); }
 static zr_value b_json_calendar_ts(zr_doc *d) { return one(d, "t", zr_timestamp(d, 3, ZR_TU_MONTH, NULL)); }
 
 static const struct lcase {
@@ -138,6 +139,7 @@ static const struct lcase {
     {"npy", b_npy_uint_neg, "beyond 2^53", "$[1]"},
     {"arrow-stream", b_arrow_uint_neg, "beyond 2^53", "$[1].a"},
     {"json", b_json_calendar_ts, "calendar unit", "$.t"},
+    {"json", b_json_zoned_ts, "time zone", "$.t"},
 };
 
 /* Invalid UTF-8 in a string value: formats whose text type requires UTF-8 refuse it with the
