@@ -150,14 +150,17 @@ static zr_value b_bad_utf8_rows(zr_doc *d) {
   zr_list_push(d, &rows, one(d, "s", zr_str_copy(d, "a\xff", 2)));
   return rows;
 }
+static zr_value b_bad_utf8_sym(zr_doc *d) { return one(d, "a", zr_sym_copy(d, "x\xfe", 2)); }
 static const struct ucase {
   const char *format;
+  builder build;
   const char *path;
 } utf8_cases[] = {
-    {"json", "$[1].s"},
-    {"pickle", "$[1].s"},
-    {"arrow-stream", "$[1].s"},
-    {"arrow-file", "$[1].s"},
+    {"json", b_bad_utf8_rows, "$[1].s"},
+    {"pickle", b_bad_utf8_rows, "$[1].s"},
+    {"arrow-stream", b_bad_utf8_rows, "$[1].s"},
+    {"arrow-file", b_bad_utf8_rows, "$[1].s"},
+    {"etf", b_bad_utf8_sym, "$.a"}, /* an atom must be UTF-8; ETF strings are binaries (exact) */
 };
 
 static void test_invalid_utf8(void **state) {
@@ -167,7 +170,7 @@ static void test_invalid_utf8(void **state) {
   for (size_t i = 0; i < sizeof utf8_cases / sizeof utf8_cases[0]; i++) {
     for (int strict = 0; strict < 2; strict++) {
       zr_doc *d = zr_doc_new(NULL);
-      zr_value v = b_bad_utf8_rows(d);
+      zr_value v = utf8_cases[i].build(d);
       zr_sink *s;
       assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
       zr_serialize_opts o;
