@@ -90,6 +90,30 @@ static zr_value b_etf_tag(zr_doc *d) {
   return one(d, "t", t);
 }
 
+/* list [2.5, 2^60]: npy makes one float64 array */
+static zr_value b_npy_mixed(zr_doc *d) {
+  zr_value l = zr_list_new(d, 2);
+  zr_list_push(d, &l, zr_float(2.5));
+  zr_list_push(d, &l, zr_int(INT64_C(1) << 60));
+  return l;
+}
+/* list [-1, 2^63+5]: neither int64 nor uint64 holds both, so float64 */
+static zr_value b_npy_uint_neg(zr_doc *d) {
+  zr_value l = zr_list_new(d, 2);
+  zr_list_push(d, &l, zr_int(-1));
+  zr_list_push(d, &l, zr_uint(UINT64_C(1) << 63 | 5));
+  return l;
+}
+/* rows [{"a": -1}, {"a": 2^63+5}] */
+static zr_value b_arrow_uint_neg(zr_doc *d) {
+  zr_value rows = zr_list_new(d, 2);
+  zr_list_push(d, &rows, one(d, "a", zr_int(-1)));
+  zr_list_push(d, &rows, one(d, "a", zr_uint(UINT64_C(1) << 63 | 5)));
+  return rows;
+}
+static zr_value b_json_zoned_ts(zr_doc *d) { return one(d, "t", zr_timestamp(d, 1700000000, ZR_TU_SECOND, "Europe/Paris")); }
+static zr_value b_json_calendar_ts(zr_doc *d) { return one(d, "t", zr_timestamp(d, 3, ZR_TU_MONTH, NULL)); }
+
 static const struct lcase {
   const char *format;
   builder build;
@@ -110,7 +134,66 @@ static const struct lcase {
     {"pickle", b_table_nan, "null stored as NaN", "$.x[1]"},
     {"binary", b_table_nan, "null stored as NaN", "$.x[1]"},
     {"etf", b_etf_tag, "$zerial_timestamp", "$.t"},
+    /* the conversion x format matrix of docs/guides/type-mapping.md */
+    {"npy", b_npy_mixed, "beyond 2^53", "$[1]"},
+    {"npy", b_npy_uint_neg, "beyond 2^53", "$[1]"},
+    {"arrow-stream", b_arrow_uint_neg, "beyond 2^53", "$[1].a"},
+    {"json", b_json_calendar_ts, "calendar unit", "$.t"},
+    {"json", b_json_zoned_ts, "time zone", "$.t"},
 };
+
+/* Invalid UTF-8 in a string value: formats whose text type requires UTF-8 refuse it with the
+ * value path (ZR_ERR_UTF8, plain and strict mode alike); formats that hold bytes keep it exactly. */
+static zr_value b_bad_utf8_rows(zr_doc *d) {
+  zr_value rows = zr_list_new(d, 2);
+  zr_list_push(d, &rows, one(d, "s", zr_str_copy(d, "ok", 2)));
+  zr_list_push(d, &rows, one(d, "s", zr_str_copy(d, "a\xff", 2)));
+  return rows;
+}
+static zr_value b_bad_utf8_sym(zr_doc *d) { return one(d, "a", zr_sym_copy(d, "x\xfe", 2)); }
+static const struct ucase {
+  const char *format;
+  builder build;
+  const char *path;
+} utf8_cases[] = {
+    {"json", b_bad_utf8_rows, "$[1].s"},
+    {"pickle", b_bad_utf8_rows, "$[1].s"},
+    {"arrow-stream", b_bad_utf8_rows, "$[1].s"},
+    {"arrow-file", b_bad_utf8_rows, "$[1].s"},
+    {"etf", b_bad_utf8_sym, "$.a"}, /* an atom must be UTF-8; ETF strings are binaries (exact) */
+};
+
+static void test_invalid_utf8(void **state) {
+  (void)state;
+  zr_ctx *ctx;
+  assert_int_equal(zr_ctx_new(NULL, &ctx, NULL), 0);
+  for (size_t i = 0; i < sizeof utf8_cases / sizeof utf8_cases[0]; i++) {
+    for (int strict = 0; strict < 2; strict++) {
+      zr_doc *d = zr_doc_new(NULL);
+      zr_value v = utf8_cases[i].build(d);
+      zr_sink *s;
+      assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
+      zr_serialize_opts o;
+      zr_serialize_opts_init(&o);
+      o.format = utf8_cases[i].format;
+      o.codec = "none";
+      o.envelope = 0;
+      o.strict = strict;
+      zr_serialize_result r;
+      memset(&r, 0, sizeof r);
+      zr_error e;
+      zr_error_clear(&e);
+      zr_status st = zr_serialize(ctx, &v, &o, s, &r, &e);
+      if (st != ZR_ERR_UTF8 || strcmp(e.path, utf8_cases[i].path))
+        fprintf(stderr, "utf8 %s: %d %s (at %s)\n", utf8_cases[i].format, st, e.message, e.path);
+      assert_int_equal(st, ZR_ERR_UTF8);
+      assert_string_equal(e.path, utf8_cases[i].path);
+      zr_sink_free(s);
+      zr_doc_free(d);
+    }
+  }
+  zr_ctx_free(ctx);
+}
 
 static void test_lossy_warnings(void **state) {
   (void)state;
@@ -170,12 +253,31 @@ static void test_lossless_no_warning(void **state) {
   assert_int_equal(zr_ctx_new(NULL, &ctx, NULL), 0);
   for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
     zr_doc *d = zr_doc_new(NULL);
+    int bytes_ok = !strcmp(formats[i], "binary") || !strcmp(formats[i], "etf");
+    int bigs_ok = bytes_ok || !strcmp(formats[i], "pickle");
     zr_value rows = zr_list_new(d, 2);
     for (int r = 0; r < 2; r++) {
-      zr_value m = zr_map_new(d, 3);
+      zr_value m = zr_map_new(d, 8);
       assert_int_equal(zr_map_put_cstr(d, &m, "name", zr_str_copy(d, "plain text", 10)), 0);
       assert_int_equal(zr_map_put_cstr(d, &m, "n", zr_int(r + 1)), 0);
       assert_int_equal(zr_map_put_cstr(d, &m, "x", zr_float(0.5 * r)), 0);
+      /* the matrix's exact cells: formats with 64-bit integers hold 2^60 and uint64 above
+       * INT64_MAX in an integer column; ETF keeps atoms; binary/ETF keep arbitrary bytes; binary,
+       * pickle and ETF keep bigints; ns timestamps are exact in JSON (tsn:), Arrow, ETF, binary */
+      if (strcmp(formats[i], "json")) {
+        assert_int_equal(zr_map_put_cstr(d, &m, "big", zr_int((INT64_C(1) << 60) + r)), 0);
+        assert_int_equal(zr_map_put_cstr(d, &m, "u", zr_uint((UINT64_C(1) << 63 | 5) + (uint64_t)r)), 0);
+      }
+      if (bytes_ok) {
+        assert_int_equal(zr_map_put_cstr(d, &m, "sym", zr_sym_copy(d, "atom", 4)), 0);
+        assert_int_equal(zr_map_put_cstr(d, &m, "raw", zr_str_copy(d, "a\xff", 2)), 0);
+      }
+      if (bigs_ok) {
+        uint8_t mag[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+        assert_int_equal(zr_map_put_cstr(d, &m, "bn", zr_bigint(d, r, mag, sizeof mag)), 0);
+      }
+      if (strcmp(formats[i], "pickle"))
+        assert_int_equal(zr_map_put_cstr(d, &m, "t", zr_timestamp(d, INT64_C(1700000000123456789) + r, ZR_TU_NANO, NULL)), 0);
       assert_int_equal(zr_list_push(d, &rows, m), 0);
     }
     zr_sink *s;
@@ -202,6 +304,7 @@ static void test_lossless_no_warning(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_lossy_warnings), cmocka_unit_test(test_lossless_no_warning)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_lossy_warnings), cmocka_unit_test(test_lossless_no_warning),
+                                     cmocka_unit_test(test_invalid_utf8)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

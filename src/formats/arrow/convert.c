@@ -312,6 +312,12 @@ static zr_status build(cv *c, const char *name, const zr_value **items, int64_t 
       if (first_sym < 0) first_sym = i;
     }
     if (cnt[k]++ == 0) first[k] = i;
+    if (k == ZR_KIND_STRING && items[i]->n.len && !zr__utf8_valid((const uint8_t *)items[i]->u.str, (size_t)items[i]->n.len, NULL)) {
+      /* an Arrow utf8 column must hold valid UTF-8 (readers validate): refuse, with the value path */
+      (void)type_err(c, path, i, "arrow: %s", "a string with invalid UTF-8 cannot go in a utf8 column");
+      if (c->err) c->err->code = ZR_ERR_UTF8;
+      return ZR_ERR_UTF8;
+    }
     if (k == ZR_KIND_INT && items[i]->u.i < 0) any_neg = 1;
     if (k == ZR_KIND_UINT && items[i]->u.u > (uint64_t)INT64_MAX) big_uint = 1;
     if (k == ZR_KIND_FLOAT && !(items[i]->flags & ZR_VF_F32)) all_f32 = 0;

@@ -37,6 +37,15 @@ static zr_status flush_out(pw *w) {
 }
 
 static zr_status put_str(pw *w, const char *s, size_t n) {
+  size_t bad = 0;
+  if (n && !zr__utf8_valid((const uint8_t *)s, n, &bad)) {
+    /* a Python str must be valid UTF-8 (pickle.loads would fail): refuse, with the value path */
+    char p[ZR_ERROR_PATH_MAX];
+    zr__path_render(&w->path, p, sizeof p);
+    zr__err(w->err, ZR_ERR_UTF8, -1, "pickle: a string with invalid UTF-8 (byte %zu) cannot be a Python str", bad);
+    zr_error_set_path(w->err, p);
+    return ZR_ERR_UTF8;
+  }
   if (n < 256) {
     OP(PK_SHORT_BINUNICODE);
     OP(n);
