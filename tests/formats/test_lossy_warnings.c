@@ -151,6 +151,22 @@ static zr_value b_bad_utf8_rows(zr_doc *d) {
   return rows;
 }
 static zr_value b_bad_utf8_sym(zr_doc *d) { return one(d, "a", zr_sym_copy(d, "x\xfe", 2)); }
+/* a map key with invalid UTF-8 cannot become an Arrow field name (rows) or column name */
+static zr_value b_bad_utf8_key_rows(zr_doc *d) {
+  zr_value rows = zr_list_new(d, 2);
+  zr_list_push(d, &rows, one(d, "s", zr_int(1)));
+  zr_value m = zr_map_new(d, 1);
+  zr_map_put(d, &m, zr_str_copy(d, "k\xc3", 2), zr_int(2));
+  zr_list_push(d, &rows, m);
+  return rows;
+}
+static zr_value b_bad_utf8_key_columns(zr_doc *d) {
+  zr_value m = zr_map_new(d, 1);
+  zr_value col = zr_list_new(d, 1);
+  zr_list_push(d, &col, zr_int(1));
+  zr_map_put(d, &m, zr_str_copy(d, "c\x80", 2), col);
+  return m;
+}
 static const struct ucase {
   const char *format;
   builder build;
@@ -161,6 +177,8 @@ static const struct ucase {
     {"arrow-stream", b_bad_utf8_rows, "$[1].s"},
     {"arrow-file", b_bad_utf8_rows, "$[1].s"},
     {"etf", b_bad_utf8_sym, "$.a"}, /* an atom must be UTF-8; ETF strings are binaries (exact) */
+    {"arrow-stream", b_bad_utf8_key_rows, "$[1]"},
+    {"arrow-file", b_bad_utf8_key_columns, "$"},
 };
 
 static void test_invalid_utf8(void **state) {

@@ -28,6 +28,15 @@ static zr_status type_err(cv *c, const char *path, int64_t idx, const char *fmt,
   return ZR_ERR_TYPE;
 }
 
+/* Refuse text with invalid UTF-8 (Arrow utf8 values and field names must be valid: readers
+ * validate) with ZR_ERR_UTF8 and the value path; ZR_OK for valid text. */
+static zr_status utf8_check(cv *c, const char *path, int64_t idx, const zr_value *v, const char *what) {
+  if (!v->n.len || zr__utf8_valid((const uint8_t *)v->u.str, (size_t)v->n.len, NULL)) return ZR_OK;
+  (void)type_err(c, path, idx, "arrow: %s", what);
+  if (c->err) c->err->code = ZR_ERR_UTF8;
+  return ZR_ERR_UTF8;
+}
+
 /* A lossy mapping at row @p idx of the column at @p path: a warning, or ZR_ERR_LOSSY in strict mode. */
 static zr_status lossy_at(cv *c, const char *path, int64_t idx, const char *what) {
   char p[ZR_ERROR_PATH_MAX];
@@ -248,6 +257,10 @@ static zr_status build_struct(cv *c, const char *name, const zr_value **items, i
       if ((int64_t)j < nk && keys[j]->n.len == k->n.len && memcmp(keys[j]->u.str, k->u.str, k->n.len) == 0) found = 1;
       for (int64_t q = 0; q < nk && !found; q++)
         if (keys[q]->n.len == k->n.len && memcmp(keys[q]->u.str, k->u.str, k->n.len) == 0) found = 1;
+      if (!found && utf8_check(c, path, top ? i : -1, k, "a map key with invalid UTF-8 cannot be a field name") != ZR_OK) {
+        if (keys) zr__free(c->a, keys);
+        return ZR_ERR_UTF8;
+      }
       if (!found) {
         if (nk == capk) {
           capk = capk ? capk * 2 : 16;
@@ -312,12 +325,8 @@ static zr_status build(cv *c, const char *name, const zr_value **items, int64_t 
       if (first_sym < 0) first_sym = i;
     }
     if (cnt[k]++ == 0) first[k] = i;
-    if (k == ZR_KIND_STRING && items[i]->n.len && !zr__utf8_valid((const uint8_t *)items[i]->u.str, (size_t)items[i]->n.len, NULL)) {
-      /* an Arrow utf8 column must hold valid UTF-8 (readers validate): refuse, with the value path */
-      (void)type_err(c, path, i, "arrow: %s", "a string with invalid UTF-8 cannot go in a utf8 column");
-      if (c->err) c->err->code = ZR_ERR_UTF8;
-      return ZR_ERR_UTF8;
-    }
+    if (k == ZR_KIND_STRING)
+      ZR_TRY(utf8_check(c, path, i, items[i], "a string with invalid UTF-8 cannot go in a utf8 column"));
     if (k == ZR_KIND_INT && items[i]->u.i < 0) any_neg = 1;
     if (k == ZR_KIND_UINT && items[i]->u.u > (uint64_t)INT64_MAX) big_uint = 1;
     if (k == ZR_KIND_FLOAT && !(items[i]->flags & ZR_VF_F32)) all_f32 = 0;
@@ -512,6 +521,7 @@ zr_status zr_arrow_from_value(const zr_value *v, const zr_arrow_convert_opts *op
     for (uint64_t i = 0; i < v->n.len; i++) {
       const zr_value *k = &v->u.members[i].key, *col = &v->u.members[i].val;
       if (k->kind != ZR_KIND_STRING && k->kind != ZR_KIND_SYMBOL) return type_err(&c, "$", -1, "arrow: %s", "column names must be strings");
+      ZR_TRY(utf8_check(&c, "$", -1, k, "a column name with invalid UTF-8"));
       char p[ZR_ERROR_PATH_MAX];
       snprintf(p, sizeof p, "$.%.*s", (int)(k->n.len > 200 ? 200 : k->n.len), k->u.str);
       if (col->kind != ZR_KIND_LIST && col->kind != ZR_KIND_TUPLE) return type_err(&c, p, -1, "arrow: %s", "columns must be lists");
