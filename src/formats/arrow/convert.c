@@ -28,6 +28,15 @@ static zr_status type_err(cv *c, const char *path, int64_t idx, const char *fmt,
   return ZR_ERR_TYPE;
 }
 
+/* A NUL-terminated copy of the field name @p k (NULL when out of memory); free with zr__free. */
+static char *field_name(cv *c, const zr_value *k) {
+  char *nm = zr__malloc(c->a, (size_t)k->n.len + 1);
+  if (!nm) return NULL;
+  if (k->n.len) memcpy(nm, k->u.str, (size_t)k->n.len);
+  nm[k->n.len] = 0;
+  return nm;
+}
+
 /* Refuse text with invalid UTF-8 (Arrow utf8 values and field names must be valid: readers
  * validate) with ZR_ERR_UTF8 and the value path; ZR_OK for valid text. */
 static zr_status utf8_check(cv *c, const char *path, int64_t idx, const zr_value *v, const char *what) {
@@ -296,10 +305,14 @@ static zr_status build_struct(cv *c, const char *name, const zr_value **items, i
       else
         sub[i] = zr_map_get(m, k->u.str, k->n.len);
     }
-    char kname[256], cpath[ZR_ERROR_PATH_MAX + 300];
-    snprintf(kname, sizeof kname, "%.*s", (int)(k->n.len > 255 ? 255 : k->n.len), k->u.str);
-    snprintf(cpath, sizeof cpath, "%s%s%s", path, top ? "[*]." : ".", kname);
+    char *kname = field_name(c, k), cpath[ZR_ERROR_PATH_MAX + 300];
+    if (!kname) {
+      st = zr__err_nomem(c->err);
+      break;
+    }
+    snprintf(cpath, sizeof cpath, "%s%s%.*s", path, top ? "[*]." : ".", (int)(k->n.len > 255 ? 255 : k->n.len), kname);
     st = build(c, kname, sub, n, cpath, top, s->children[f], a->children[f], depth + 1);
+    zr__free(c->a, kname);
   }
   if (sub) zr__free(c->a, sub);
   if (keys) zr__free(c->a, keys);
@@ -544,10 +557,14 @@ zr_status zr_arrow_from_value(const zr_value *v, const zr_arrow_convert_opts *op
     for (uint64_t f = 0; !st && f < v->n.len; f++) {
       const zr_value *k = &v->u.members[f].key, *col = &v->u.members[f].val;
       for (int64_t i = 0; i < rows; i++) items[i] = &col->u.items[i];
-      char name[256], p[ZR_ERROR_PATH_MAX + 300];
-      snprintf(name, sizeof name, "%.*s", (int)(k->n.len > 255 ? 255 : k->n.len), k->u.str);
-      snprintf(p, sizeof p, "$.%s", name);
+      char *name = field_name(&c, k), p[ZR_ERROR_PATH_MAX + 300];
+      if (!name) {
+        st = zr__err_nomem(err);
+        break;
+      }
+      snprintf(p, sizeof p, "$.%.*s", (int)(k->n.len > 255 ? 255 : k->n.len), name);
       st = build(&c, name, items, rows, p, 1, out->schema.children[f], out->batches[0].children[f], 1);
+      zr__free(c.a, name);
     }
     if (items) zr__free(c.a, items);
   } else {
