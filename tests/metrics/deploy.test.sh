@@ -10,6 +10,14 @@ if ! command -v promtool >/dev/null 2>&1; then
   echo "SKIP: promtool is not installed (scripts/install-deps.sh installs the prometheus package)"
   exit 0
 fi
+# a bad address is a usage error (exit 2) naming what is wrong, for both servers
+for bad in "nonsense:HOST:PORT" "300.1.1.1:80:IPv4 HOST" "1.2.3.4:70000:HOST:PORT"; do
+  addr=${bad%%:[A-Z]*}; want=${bad#"$addr":}
+  rc=0; msg=$("$Z" serve --metrics "$addr" 2>&1) || rc=$?
+  [ "$rc" -eq 2 ] && grep -qF "$want" <<<"$msg" || { echo "serve --metrics $addr: rc $rc: $msg"; exit 1; }
+  rc=0; msg=$("$Z" schema serve "$addr" 2>&1) || rc=$?
+  [ "$rc" -eq 2 ] && grep -qF "$want" <<<"$msg" || { echo "schema serve $addr: rc $rc: $msg"; exit 1; }
+done
 T=$(mktemp -d)
 SERVE_PID=
 cleanup() {

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "zerial/codec.h"
 #include "zerial/envelope.h"
@@ -104,6 +105,10 @@ zr_status zr_cli_output_open(const char *path, zr_sink **out, zr_error *err);
 /** Give a finished output file the mode a shell user expects (0666 less the umask; the atomic
  * sink creates its temporary file 0600). */
 void zr_cli_output_mode(const char *path);
+
+/* Parse "HOST:PORT" (IPv4 HOST, empty HOST = 127.0.0.1; PORT 0..65535) into *sa.
+ * Returns 0, 1 when addr is not of the form HOST:PORT, 2 when HOST is not an IPv4 address. */
+int zr_cli_parse_ipv4_addr(const char *addr, struct sockaddr_in *sa);
 
 /* ---- misc ---- */
 

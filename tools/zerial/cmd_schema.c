@@ -322,23 +322,13 @@ static void on_signal(int sig) {
 }
 
 static int do_serve(const char *addr) {
-  char host[256];
-  unsigned port = 0;
-  const char *colon = strrchr(addr, ':');
-  if (!colon || sscanf(colon + 1, "%u", &port) != 1 || port > 65535 || (size_t)(colon - addr) >= sizeof host)
-    return zr_cli_usage(&cmd, "serve needs ADDR as HOST:PORT, not '%s'", addr);
-  memcpy(host, addr, (size_t)(colon - addr));
-  host[colon - addr] = '\0';
   struct sockaddr_in sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)port);
-  if (inet_pton(AF_INET, host[0] ? host : "127.0.0.1", &sa.sin_addr) != 1)
-    return zr_cli_usage(&cmd, "serve needs an IPv4 HOST, not '%s'", host);
+  int bad = zr_cli_parse_ipv4_addr(addr, &sa);
+  if (bad) return zr_cli_usage(&cmd, bad == 1 ? "serve needs ADDR as HOST:PORT, not '%s'" : "serve needs an IPv4 HOST, not '%s'", addr);
   server sv;
   if (open_registry(&sv.reg) != ZR_CLI_OK) return ZR_CLI_BAD_INPUT;
   pthread_mutex_init(&sv.lock, NULL);
-  struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL,
+  struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, ntohs(sa.sin_port), NULL, NULL,
                                           on_request, &sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                                           MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
                                           (unsigned)30, MHD_OPTION_END);

@@ -108,19 +108,9 @@ static int selftest(zr_ctx *ctx, long n) {
 }
 
 static int serve(const char *addr, const char *port_file, long self_n, const char *registry) {
-  char host[64];
-  unsigned port = 0;
-  const char *colon = strrchr(addr, ':');
-  if (!colon || sscanf(colon + 1, "%u", &port) != 1 || port > 65535 || (size_t)(colon - addr) >= sizeof host)
-    return zr_cli_usage(&cmd, "--metrics needs HOST:PORT, not '%s'", addr);
-  memcpy(host, addr, (size_t)(colon - addr));
-  host[colon - addr] = '\0';
   struct sockaddr_in sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)port);
-  if (inet_pton(AF_INET, host[0] ? host : "127.0.0.1", &sa.sin_addr) != 1)
-    return zr_cli_usage(&cmd, "--metrics needs an IPv4 HOST, not '%s'", host);
+  int bad = zr_cli_parse_ipv4_addr(addr, &sa);
+  if (bad) return zr_cli_usage(&cmd, bad == 1 ? "--metrics needs HOST:PORT, not '%s'" : "--metrics needs an IPv4 HOST, not '%s'", addr);
 
   server sv;
   memset(&sv, 0, sizeof sv);
@@ -139,7 +129,7 @@ static int serve(const char *addr, const char *port_file, long self_n, const cha
     zr_ctx_free(sv.ctx);
     return rc;
   }
-  struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, (uint16_t)port, NULL,
+  struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, ntohs(sa.sin_port), NULL,
                                           NULL, on_request, &sv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
   if (!d) {
@@ -148,7 +138,7 @@ static int serve(const char *addr, const char *port_file, long self_n, const cha
     return ZR_CLI_BAD_INPUT;
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-  unsigned bound = info ? info->port : port;
+  unsigned bound = info ? info->port : ntohs(sa.sin_port);
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   if (port_file) {
@@ -162,8 +152,9 @@ static int serve(const char *addr, const char *port_file, long self_n, const cha
       return ZR_CLI_BAD_INPUT;
     }
   }
-  fprintf(stderr, "zerial serve: listening on http://%s:%u (/metrics, /healthz, /readyz)\n",
-          host[0] ? host : "127.0.0.1", bound);
+  char host[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &sa.sin_addr, host, sizeof host);
+  fprintf(stderr, "zerial serve: listening on http://%s:%u (/metrics, /healthz, /readyz)\n", host, bound);
   while (!stop_flag) pause();
   MHD_stop_daemon(d);
   zr_ctx_free(sv.ctx);

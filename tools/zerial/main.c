@@ -1,5 +1,6 @@
 /* zerial CLI entry point: dispatches to the subcommands that registered themselves, and the
  * helpers declared in cli.h. */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +230,20 @@ void zr_cli_output_mode(const char *path) {
   mode_t m = umask(0);
   umask(m);
   (void)chmod(path, 0666 & ~m);
+}
+
+int zr_cli_parse_ipv4_addr(const char *addr, struct sockaddr_in *sa) {
+  char host[64];
+  unsigned port = 0;
+  const char *colon = strrchr(addr, ':');
+  if (!colon || sscanf(colon + 1, "%u", &port) != 1 || port > 65535 || (size_t)(colon - addr) >= sizeof host)
+    return 1;
+  memcpy(host, addr, (size_t)(colon - addr));
+  host[colon - addr] = '\0';
+  memset(sa, 0, sizeof *sa);
+  sa->sin_family = AF_INET;
+  sa->sin_port = htons((uint16_t)port);
+  return inet_pton(AF_INET, host[0] ? host : "127.0.0.1", &sa->sin_addr) == 1 ? 0 : 2;
 }
 
 int64_t zr_cli_now_ns(void) {
