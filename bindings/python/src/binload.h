@@ -20,6 +20,13 @@ enum {
 #define FK_SLOTS 256
 #define FK_MAX 32
 
+/* a cached map key: its bytes as two zero-padded words when ≤ 16 bytes (one compare, no memcmp) */
+typedef struct {
+  PyObject *s;
+  uint64_t w0, w1;
+  size_t n;
+} fkey;
+
 typedef struct {
   const uint8_t *base, *end;
   uint64_t elems;       /* values still allowed */
@@ -29,7 +36,7 @@ typedef struct {
   PyObject *holder;     /* keeps the input alive for tensor views */
   int64_t bias;         /* added to reported offsets (an object's offset inside a region) */
   int readonly;
-  PyObject *keys[FK_SLOTS];
+  fkey keys[FK_SLOTS];
 } fdec;
 
 #if defined(__GNUC__)
@@ -116,28 +123,40 @@ static PyObject *fd_str(fdec *d, const uint8_t *p, size_t n, const char *what) {
   return PyUnicode_DecodeUTF8((const char *)p, (Py_ssize_t)n, d->utf8 ? NULL : "surrogateescape");
 }
 
-/* A short string map key: one interned str per distinct key. */
+/* A short string map key: one interned str per distinct key. Keys of ≤ 16 bytes are compared as
+ * two words; longer ones (≤ FK_MAX) by their bytes. */
 static PyObject *fd_key(fdec *d, const uint8_t *p, size_t n) {
-  uint64_t h = (uint64_t)n * UINT64_C(0x9E3779B97F4A7C15);
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    memcpy(&w, p + i, 8);
-    h = (h ^ w) * UINT64_C(0x100000001B3);
+  uint64_t w0 = 0, w1 = 0;
+  if (n <= 16) {
+    if (n >= 8) {
+      memcpy(&w0, p, 8);
+      memcpy(&w1, p + n - 8, 8); /* overlapping tail: same bytes, same words for equal keys */
+    } else if (n >= 4) {
+      uint32_t a, b;
+      memcpy(&a, p, 4);
+      memcpy(&b, p + n - 4, 4);
+      w0 = (uint64_t)a | (uint64_t)b << 32;
+    } else if (n) {
+      w0 = (uint64_t)p[0] | (uint64_t)p[n / 2] << 8 | (uint64_t)p[n - 1] << 16;
+    }
+  } else {
+    memcpy(&w0, p, 8);
+    memcpy(&w1, p + n - 8, 8);
   }
-  if (i < n) {
-    uint64_t w = 0;
-    memcpy(&w, p + i, n - i);
-    h = (h ^ w) * UINT64_C(0x100000001B3);
-  }
-  PyObject **slot = &d->keys[(h ^ (h >> 29)) & (FK_SLOTS - 1)];
-  PyObject *s = *slot;
-  if (s && PyUnicode_IS_COMPACT_ASCII(s) && (size_t)PyUnicode_GET_LENGTH(s) == n && memcmp(PyUnicode_DATA(s), p, n) == 0)
-    return Py_NewRef(s);
+  uint64_t h = (w0 ^ (w1 * UINT64_C(0x9E3779B97F4A7C15)) ^ n) * UINT64_C(0xFF51AFD7ED558CCD);
+  fkey *slot = &d->keys[(h >> 40) & (FK_SLOTS - 1)];
+  if (slot->s && slot->n == n && slot->w0 == w0 && slot->w1 == w1 &&
+      (n <= 16 || memcmp(PyUnicode_DATA(slot->s), p, n) == 0))
+    return Py_NewRef(slot->s);
   PyObject *o = fd_str(d, p, n, "a string");
   if (!o) return NULL;
   PyUnicode_InternInPlace(&o);
-  if (PyUnicode_IS_COMPACT_ASCII(o)) Py_XSETREF(*slot, Py_NewRef(o));
+  if (PyUnicode_IS_COMPACT_ASCII(o)) {
+    Py_XSETREF(slot->s, Py_NewRef(o));
+    slot->n = n;
+    slot->w0 = w0;
+    slot->w1 = w1;
+  }
   return o;
 }
 
@@ -566,7 +585,7 @@ static PyObject *fast_binary_loads(const uint8_t *data, size_t len, const zr_dec
     Py_CLEAR(root);
     fd_fail(d, ZR_ERR_MALFORMED, p, "%lld trailing bytes after the root value", (long long)(d->end - p));
   }
-  for (int i = 0; i < FK_SLOTS; i++) Py_XDECREF(d->keys[i]);
+  for (int i = 0; i < FK_SLOTS; i++) Py_XDECREF(d->keys[i].s);
   PyMem_Free(d);
   return p ? root : NULL;
 }

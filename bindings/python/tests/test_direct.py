@@ -88,6 +88,26 @@ def test_key_cache_collisions_and_reuse():
     assert out[0] and next(iter(out[0])) is next(iter(out[7]))
 
 
+def test_key_cache_compares_every_byte():
+    # keys of every cached length (0..32) that differ in exactly one byte, at every position, so
+    # a cache that compared only part of a key (words, prefix, suffix) would hand back the wrong one
+    keys = []
+    for n in range(0, 33):
+        base = "".join(chr(97 + (i * 7) % 26) for i in range(n))
+        keys.append(base)
+        for pos in range(n):
+            keys.append(base[:pos] + "Z" + base[pos + 1:])
+    rnd = random.Random(3)
+    recs = []
+    for i in range(400):
+        ks = rnd.sample(keys, 6)
+        recs.append({k: j for j, k in enumerate(ks)})
+    data = zerial.dumps(recs, format="binary")
+    out = zerial.loads(data)
+    assert out == recs
+    assert [list(r) for r in out] == [list(r) for r in recs]
+
+
 def test_hostile_mutations_agree():
     rnd = random.Random(7)
     seeds = [zerial.dumps(v, format="binary") for v in VALUES[:32]]
