@@ -296,6 +296,8 @@ typedef struct zr_serialize_opts {
                                 lineage is carried over and its fingerprint becomes an input; or NULL */
   size_t parent_len;       /**< bytes at parent */
   const zr_allocator *alloc; /**< scratch memory (NULL: the context's allocator) */
+  int deterministic;       /**< -1: configuration; 1: deterministic encoding (ZR_ENC_DETERMINISTIC:
+                                map keys in a canonical order where the format allows); 0: off */
 } zr_serialize_opts;
 
 /** @brief Fill @p o with "use the configuration" for every field. */

@@ -16,13 +16,14 @@ void zr_serialize_opts_init(zr_serialize_opts *o) {
   o->envelope = -1;
   o->strict = -1;
   o->lineage = -1;
+  o->deterministic = -1;
 }
 
 /* ---- selection parameters from a configuration snapshot ---- */
 
 typedef struct plan {
   const char *format, *codec, *target, *producer;
-  int level, envelope, envelope_explicit, strict, lineage;
+  int level, envelope, envelope_explicit, strict, lineage, deterministic;
 } plan;
 
 static void resolve(const zr__config *cfg, const zr_serialize_opts *o, plan *p) {
@@ -35,6 +36,7 @@ static void resolve(const zr__config *cfg, const zr_serialize_opts *o, plan *p) 
   p->envelope = o && o->envelope >= 0 ? o->envelope : cfg->envelope;
   p->strict = o && o->strict >= 0 ? o->strict : cfg->strict;
   p->lineage = o && o->lineage >= 0 ? o->lineage : cfg->lineage;
+  p->deterministic = o && o->deterministic >= 0 ? o->deterministic : cfg->deterministic;
   /* Without an envelope the output is native bytes for third-party readers: an automatic codec
    * from the configuration does not wrap them in a compression frame; a named codec (in the
    * call or the configuration) still does. */
@@ -435,7 +437,7 @@ static zr_status serialize_impl(zr_ctx *ctx, const zr_value *v, const zr_seriali
   memset(&eo, 0, sizeof eo);
   eo.alloc = alloc;
   eo.level = pl.level;
-  eo.flags = (pl.strict ? ZR_ENC_STRICT : 0) | (cfg->deterministic ? ZR_ENC_DETERMINISTIC : 0);
+  eo.flags = (pl.strict ? ZR_ENC_STRICT : 0) | (pl.deterministic ? ZR_ENC_DETERMINISTIC : 0);
   const char *written = NULL;
   double t_enc = zr__now_ms();
   for (size_t i = 0; i < n_order; i++) {

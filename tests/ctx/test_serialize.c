@@ -547,9 +547,60 @@ static void test_failing_allocator(void **state) {
   zr_doc_free(d);
 }
 
+/* zr_serialize_opts.deterministic overrides the configuration: JSON map keys come out sorted */
+static void test_deterministic_option(void **state) {
+  (void)state;
+  zr_ctx *ctx = mock_ctx();
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value m = zr_map_new(d, 3);
+  zr_map_put_cstr(d, &m, "zeta", zr_int(1));
+  zr_map_put_cstr(d, &m, "alpha", zr_int(2));
+  zr_map_put_cstr(d, &m, "mid", zr_int(3));
+  const char *want[] = {"{\"zeta\":1,\"alpha\":2,\"mid\":3}", "{\"alpha\":2,\"mid\":3,\"zeta\":1}"};
+  for (int det = -1; det <= 1; det++) {
+    zr_serialize_opts o;
+    zr_serialize_opts_init(&o);
+    assert_int_equal(o.deterministic, -1);
+    o.format = "json";
+    o.codec = "none";
+    o.envelope = 0;
+    o.deterministic = det;
+    size_t n;
+    zr_serialize_result r;
+    zr_status st;
+    uint8_t *b = ser(ctx, &m, &o, &n, &r, &st, NULL);
+    assert_int_equal(st, ZR_OK);
+    const char *w = want[det == 1];
+    assert_true(n >= strlen(w));
+    assert_memory_equal(b, w, strlen(w));
+    free(b);
+  }
+  /* -1 follows the configuration */
+  assert_int_equal(zr_ctx_set(ctx, "deterministic", "true", NULL), ZR_OK);
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.format = "json";
+  o.codec = "none";
+  o.envelope = 0;
+  size_t n;
+  zr_serialize_result r;
+  zr_status st;
+  uint8_t *b = ser(ctx, &m, &o, &n, &r, &st, NULL);
+  assert_int_equal(st, ZR_OK);
+  assert_memory_equal(b, want[1], strlen(want[1]));
+  free(b);
+  o.deterministic = 0; /* the call wins over the configuration */
+  b = ser(ctx, &m, &o, &n, &r, &st, NULL);
+  assert_int_equal(st, ZR_OK);
+  assert_memory_equal(b, want[0], strlen(want[0]));
+  free(b);
+  zr_doc_free(d);
+  zr_ctx_free(ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_roundtrip_auto),   cmocka_unit_test(test_compression),
+      cmocka_unit_test(test_roundtrip_auto),   cmocka_unit_test(test_compression), cmocka_unit_test(test_deterministic_option),
       cmocka_unit_test(test_fallback),         cmocka_unit_test(test_lossy_warnings),
       cmocka_unit_test(test_detect_errors),    cmocka_unit_test(test_inspect),
       cmocka_unit_test(test_log_and_decisions), cmocka_unit_test(test_envelope_request),

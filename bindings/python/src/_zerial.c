@@ -1396,6 +1396,7 @@ static PyObject *py_dumps(PyObject *self, PyObject *args, PyObject *kw) {
     so.level = level;
     so.envelope = env == -1 ? 1 : env; /* compressed payloads travel in an envelope unless asked */
     so.strict = 1;
+    so.deterministic = deterministic;
     Py_BEGIN_ALLOW_THREADS st = zr_serialize(ctx, &v, &so, sink, NULL, &err);
     Py_END_ALLOW_THREADS
   } else if (st == ZR_OK) {

@@ -205,6 +205,20 @@ def test_dumps_compresses(codec):
     assert zerial.loads(raw) == recs
 
 
+@pytest.mark.parametrize("codec", [None, "zstd"])
+def test_deterministic_reaches_every_path(codec):
+    # with a codec dumps goes through zr_serialize; deterministic must reach the encoder there too
+    v = {"zeta": 1, "alpha": [{"y": 2, "b": 3}], "mid": 4}
+    plain = zerial.loads(zerial.dumps(v, format="json", compression=codec))
+    det = zerial.loads(zerial.dumps(v, format="json", compression=codec, deterministic=True))
+    assert plain == det == v
+    assert list(plain) == ["zeta", "alpha", "mid"]
+    assert list(det) == ["alpha", "mid", "zeta"] and list(det["alpha"][0]) == ["b", "y"]
+    a = zerial.dumps({"b": 1, "a": 2}, format="etf", compression=codec, deterministic=True, envelope=False)
+    b = zerial.dumps({"a": 2, "b": 1}, format="etf", compression=codec, deterministic=True, envelope=False)
+    assert a == b
+
+
 def test_compressed_tensor_and_levels():
     a = np.zeros((256, 256), np.float32)
     packed = zerial.dumps(a, compression="zstd", level=19)
