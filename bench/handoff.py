@@ -125,6 +125,15 @@ def records(a, results, zerial):
     """1M records, Python loads. CPU time (process_time: the machine is shared and loaded), the
     decoders interleaved rep by rep so load swings hit them alike; medians."""
     from zerial import _zerial
+
+    def loads_small_pages(data):
+        # the same decode with pymalloc's arenas on ordinary 4 KiB pages (ZERIAL_HUGEPAGES=0)
+        was = _zerial.set_hugepages(False)
+        try:
+            return zerial.loads(data)
+        finally:
+            _zerial.set_hugepages(was)
+
     n = a.records
     records = [{"id": i, "name": "user%d" % i, "score": i * 0.25, "active": i % 3 == 0} for i in range(n)]
     zb = zerial.dumps(records, format="binary")
@@ -133,6 +142,7 @@ def records(a, results, zerial):
     assert zerial.loads(zb) == records
     fns = {"zerial_loads_ms": lambda: zerial.loads(zb),
            "zerial_loads_tree_ms": lambda: _zerial.loads(zb, _tree=True),
+           "zerial_loads_small_pages_ms": lambda: loads_small_pages(zb),
            "pickle_loads_ms": lambda: pickle.loads(pb)}
     try:
         import msgpack
@@ -177,6 +187,8 @@ def report(a, results):
               "%.1f" % rec["msgpack_unpackb_ms"] if rec.get("msgpack_unpackb_ms") else "n/a"))
     print("  zerial.loads vs pickle %.2fx, vs msgpack %s" % (
         rec["speedup_vs_pickle"], "%.2fx" % rec["speedup_vs_msgpack"] if "speedup_vs_msgpack" in rec else "n/a"))
+    print("  with huge-page arenas off (ZERIAL_HUGEPAGES=0): zerial.loads %.1f ms, %.2fx pickle" % (
+        rec["zerial_loads_small_pages_ms"], rec["pickle_loads_ms"] / rec["zerial_loads_small_pages_ms"]))
     if "zerial_loads_columns_ms" in rec:
         print("  as columns (Arrow): zerial.loads %.2f ms, pickle.loads of the same columns %.1f ms" % (
             rec["zerial_loads_columns_ms"], rec["pickle_loads_columns_ms"]))

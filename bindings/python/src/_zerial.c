@@ -517,6 +517,7 @@ static PyObject *doc_to_py(const zr_value *root, PyObject *holder, int readonly)
   return r;
 }
 
+#include "hugearena.h"
 #include "binload.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1482,7 +1483,9 @@ static PyObject *py_loads(PyObject *self, PyObject *args, PyObject *kw) {
     Py_DECREF(h);
     return raise_zr(st, &err);
   }
+  ha_begin(n); /* hugearena.h */
   PyObject *res = doc_to_py(zr_doc_root(h->doc), (PyObject *)h, readonly);
+  ha_end();
   Py_DECREF(h);
   return res;
 }
@@ -2062,6 +2065,10 @@ static PyTypeObject RegionType = {
 static PyMethodDef module_methods[] = {
     {"dumps", (PyCFunction)(void (*)(void))py_dumps, METH_VARARGS | METH_KEYWORDS, "Serialize a value to bytes."},
     {"loads", (PyCFunction)(void (*)(void))py_loads, METH_VARARGS | METH_KEYWORDS, "Deserialize bytes-like input."},
+    {"set_hugepages", py_set_hugepages, METH_O,
+     "Large decodes take Python's object arenas from huge-page regions (True, the default unless "
+     "ZERIAL_HUGEPAGES=0) or not; returns the previous setting."},
+    {"_hugepage_stats", py_hugepage_stats, METH_NOARGS, "(installed, huge pages held, arenas live in them)"},
     {"inspect", (PyCFunction)py_inspect, METH_O, "Describe serialized input without decoding payloads."},
     {"formats", (PyCFunction)py_formats, METH_NOARGS, "Built-in formats: (name, id, summary) tuples."},
     {"release_cache", (PyCFunction)py_release_cache, METH_NOARGS,
@@ -2086,6 +2093,7 @@ static int add_exc(PyObject *m, PyObject **slot, const char *name, PyObject *bas
 }
 
 PyMODINIT_FUNC PyInit__zerial(void) {
+  ha_init_from_env();
   if (PyType_Ready(&DocType) < 0 || PyType_Ready(&TensorType) < 0 || PyType_Ready(&RegionType) < 0 ||
       PyType_Ready(&TableType) < 0)
     return NULL;

@@ -578,7 +578,9 @@ static PyObject *fast_binary_loads(const uint8_t *data, size_t len, const zr_dec
   PyObject *root = NULL;
   const uint8_t *p = NULL;
   if (Py_EnterRecursiveCall(" while decoding zerial binary") == 0) {
+    ha_begin(len); /* hugearena.h: large decodes fault their objects' memory in 2 MiB at a time */
     p = fd_value(d, data + 4, &root, 0, 0);
+    ha_end();
     Py_LeaveRecursiveCall();
   }
   if (p && p != d->end) {
