@@ -209,18 +209,22 @@ static size_t lz4_stream(job *j, unsigned w, const uint8_t *in, size_t n, uint8_
 
 /* Probing a stream before the fast compressor runs over it (fast levels only, streams of at least
  * PROBE_MIN_STREAM bytes): PROBES slices of PROBE bytes, spread through the stream, are compressed
- * first. When no slice shrinks at all the stream is stored as is without running LZ4 over it; when
- * they shrink by less than 1/PROBE_LOW_GAIN (a byte row of nearly random bits: the low bytes of
- * counters, of float mantissas) the stream is compressed with PROBE_ACCEL times the acceleration,
- * which costs a fraction of such a stream's small gain and skips most of LZ4's slow search on it.
+ * first. When they shrink by less than 1/PROBE_LOW_GAIN (a byte row of nearly random bits: the low
+ * bytes of counters, of float mantissas) the stream is compressed with PROBE_ACCEL times the
+ * acceleration, which costs a fraction of such a stream's small gain and skips most of LZ4's slow
+ * search on it. When no slice shrinks at all, LZ4 scans the stream at acceleration PROBE_SCAN_ACCEL:
+ * on random bytes it gives up after touching a few hundred positions (~1 µs for 128 KiB), yet it
+ * still finds repeats farther apart than the slices (a pattern of 4-32 KiB repeated compresses as
+ * well as at acceleration 1), so no stream is stored raw on the probes' word alone.
  * Writers are free to choose; readers see ordinary streams. */
 #define PROBE 4096u
 #define PROBES 2u
 #define PROBE_MIN_STREAM (16u << 10)
 #define PROBE_LOW_GAIN 10u /* gain below 10% */
 #define PROBE_ACCEL 4
+#define PROBE_SCAN_ACCEL 512
 
-/* Acceleration for stream sp[0..sn) (o: scratch of at least PROBE bytes): 0 = store raw. */
+/* Acceleration for stream sp[0..sn) (o: scratch of at least PROBE bytes). */
 static int lz4_probe(job *j, unsigned w, const uint8_t *sp, size_t sn, uint8_t *o) {
   if (j->level >= LZ4HC_CLEVEL_MIN || sn < PROBE_MIN_STREAM) return j->accel;
   size_t zsum = 0;
@@ -229,12 +233,10 @@ static int lz4_probe(job *j, unsigned w, const uint8_t *sp, size_t sn, uint8_t *
     size_t z = lz4_stream(j, w, sp + off, PROBE, o, PROBE - 1, j->accel);
     zsum += z ? z : PROBE;
   }
-  if (zsum >= (size_t)PROBES * PROBE) return 0;
-  if (zsum * PROBE_LOW_GAIN > (size_t)PROBES * PROBE * (PROBE_LOW_GAIN - 1)) {
-    long a = (long)j->accel * PROBE_ACCEL;
-    return a > 65537 ? 65537 : (int)a;
-  }
-  return j->accel;
+  long a = j->accel;
+  if (zsum >= (size_t)PROBES * PROBE) a = a > PROBE_SCAN_ACCEL ? a : PROBE_SCAN_ACCEL;
+  else if (zsum * PROBE_LOW_GAIN > (size_t)PROBES * PROBE * (PROBE_LOW_GAIN - 1)) a *= PROBE_ACCEL;
+  return a > 65537 ? 65537 : (int)a;
 }
 
 /* Compress one block as streams: [u32le stored size][bytes] per stream, a stream stored raw when
@@ -252,13 +254,8 @@ static size_t lz4_block(job *j, unsigned w, const uint8_t *in, size_t n, uint8_t
     if (pos + 4 > cap || pos + 4 >= n) return 0;
     size_t room = cap - pos - 4;
     if (room > sn - 1) room = sn ? sn - 1 : 0; /* LZ4 gives up as soon as the stream would not shrink */
-    size_t zn = 0;
-    if (room >= PROBE) {
-      int accel = lz4_probe(j, w, sp, sn, o + pos + 4);
-      if (accel) zn = lz4_stream(j, w, sp, sn, o + pos + 4, room, accel);
-    } else {
-      zn = lz4_stream(j, w, sp, sn, o + pos + 4, room, j->accel);
-    }
+    int accel = room >= PROBE ? lz4_probe(j, w, sp, sn, o + pos + 4) : j->accel;
+    size_t zn = lz4_stream(j, w, sp, sn, o + pos + 4, room, accel);
     if (zn == 0) {
       if (pos + 4 + sn > cap) return 0;
       memcpy(o + pos + 4, sp, sn);

@@ -199,7 +199,8 @@ static void test_versions(void **state) {
 
 /* LZ4 streams of at least 16 KiB are probed before compression: a byte row of random bits is stored
  * as is, a nearly random one and compressible ones are compressed; the stored payload's check is the
- * low 32 bits of XXH3-64 of the payload however it was hashed while writing. */
+ * low 32 bits of XXH3-64 of the payload however it was hashed while writing; repeats farther apart
+ * than the probes' slices are still found. */
 static void test_lz4_probe(void **state) {
   (void)state;
   const size_t n = 32768, len = n * 8; /* one 256 KiB block: 8 rows of 32 KiB */
@@ -251,6 +252,21 @@ static void test_lz4_probe(void **state) {
     free(back);
     free(z);
   }
+  /* repeats farther apart than the probes' slices: an 8 KiB random pattern repeated still compresses */
+  for (size_t i = 0; i < len; i++) in[i] = i < 8192 ? (uint8_t)zr_test_rand(&seed) : in[i - 8192];
+  zr_codec_opts o;
+  memset(&o, 0, sizeof o);
+  o.codec = ZR_CODEC_LZ4;
+  size_t zn = 0;
+  uint8_t *z = container(in, len, &o, &zn, NULL);
+  print_message("8 KiB pattern repeated: %zu of %zu bytes\n", zn, len);
+  assert_true(zn < len / 16);
+  uint8_t *back = malloc(len);
+  size_t bn = 0;
+  assert_int_equal(zr_codec_blocks_decompress(z, zn, 1, NULL, back, len, &bn, NULL), ZR_OK);
+  assert_memory_equal(back, in, len);
+  free(back);
+  free(z);
   free(in);
 }
 
