@@ -480,8 +480,10 @@ int main(int argc, char **argv) {
 #endif
   zr_codec_pool *pool = NULL;
   check(zr_codec_pool_new(2, NULL, &pool, NULL) == ZR_OK, "pool");
-  printf("zerial %s, %zu MiB per dataset, median of %d runs (gzip: %d), SIMD level %d\n", zr_version_string(), mib, RUNS,
-         RUNS < 3 ? RUNS : 3, (int)zr_simd_detect());
+  if (ab) printf("zerial %s, %zu MiB per dataset, %d runs (all codecs), SIMD level %d\n", zr_version_string(), mib, RUNS,
+                 (int)zr_simd_detect());
+  else printf("zerial %s, %zu MiB per dataset, median of %d runs (gzip: %d), SIMD level %d\n", zr_version_string(), mib,
+              RUNS, RUNS < 3 ? RUNS : 3, (int)zr_simd_detect());
   if (ab) {
     printf("interleaved A/B: per-run CPU-time ratios, median [min..max, IQR] of %d runs after a warm-up run;\n"
            "x > 1: the first variant is faster (for the overhead pairs, overhead = 1/x - 1)\n", RUNS);
