@@ -5,7 +5,9 @@
  *   records a record-like byte stream (JSON-ish rows with ids, names, scores, tags)
  * plus shuffle throughput against memcpy of the same buffer.
  *
- * Usage: bench_compress [--mib N] [--runs N] [--json PATH] [--only lz4|zstd|gzip]
+ * Usage: bench_compress [--mib N] [--runs N] [--json PATH] [--only lz4|zstd|gzip] [--ab]
+ * --ab: interleaved A/B runs instead of the table: zerial against the raw library without the
+ * shuffle, and zerial against c-blosc with it (see bench_ab()).
  * Speeds are given by wall clock and by CPU time of the process (the machine may be loaded).
  * Every figure is the median of --runs runs (default 5). Speeds are MB/s of uncompressed data. */
 #include <libdeflate.h>
@@ -300,6 +302,124 @@ static void bench_dataset(const char *ds, const uint8_t *in, size_t n, uint8_t *
   }
 }
 
+/* ---- --ab: interleaved A/B runs ----
+ * Every run times each variant once (CPU time of the process, compression then decompression), in
+ * an order rotated from run to run, after one warm-up run that is not counted. For each pair the
+ * per-run ratio of CPU times is taken and the median of those ratios is reported with its spread
+ * (min … max and the interquartile range), so that load changes between runs hit both sides. */
+enum { AB_RAW, AB_FRAME, AB_NONE, AB_BYTE, AB_BLOSC, AB_N };
+static const char *ab_names[AB_N] = {"raw", "zerial frame", "zerial blocks none", "zerial blocks byte", "blosc byte"};
+
+typedef struct ab_row {
+  char dataset[16], codec[8], what[48];
+  double c_med, c_lo, c_q1, c_q3, c_hi; /* per-run CPU-time ratio B/A (compression): > 1 means A is faster */
+  double d_med, d_lo, d_q1, d_q3, d_hi; /* same for decompression */
+  double ratio_a, ratio_b;
+} ab_row;
+static ab_row ab_rows[64];
+static int ab_nrows;
+
+static void ab_stats(double *v, int n, double *med, double *lo, double *q1, double *q3, double *hi) {
+  qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
+  *lo = v[0];
+  *hi = v[n - 1];
+  *q1 = v[(n - 1) / 4];
+  *q3 = v[n - 1 - (n - 1) / 4];
+  *med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void bench_ab(const char *ds, const uint8_t *in, size_t n, uint8_t *z, size_t zcap, uint8_t *back) {
+  struct {
+    int codec, level, blosc_clevel;
+    const char *blosc_name;
+  } cfg[] = {{ZR_CODEC_LZ4, 1, 5, "lz4"}, {ZR_CODEC_ZSTD, 1, 1, "zstd"}, {ZR_CODEC_GZIP, 6, 5, "zlib"}};
+  for (size_t ci = 0; ci < sizeof cfg / sizeof *cfg; ci++) {
+    int c = cfg[ci].codec, lv = cfg[ci].level;
+    const char *cn = zr_codec_info_get(c)->name;
+    if (ONLY && strcmp(ONLY, cn) != 0) continue;
+    int nv = AB_N;
+#ifndef ZR_HAVE_BLOSC
+    nv = AB_BLOSC;
+#endif
+    double ct[AB_N][16], dt[AB_N][16];
+    size_t zn[AB_N] = {0};
+    for (int r = -1; r < RUNS; r++) {
+      for (int k = 0; k < nv; k++) {
+        int v = (k + (r < 0 ? 0 : r)) % nv;
+        double c0 = cpu_now();
+        size_t m = 0;
+        switch (v) {
+          case AB_RAW:
+            m = c == ZR_CODEC_LZ4 ? raw_lz4(in, n, z, zcap, lv) : c == ZR_CODEC_ZSTD ? raw_zstd(in, n, z, zcap, lv)
+                                                                : raw_libdeflate(in, n, z, zcap, lv);
+            break;
+          case AB_FRAME: check(zr_codec_compress(c, lv, in, n, z, zcap, &m, NULL) == ZR_OK, "zr_codec_compress"); break;
+          case AB_NONE: m = zr_blocks(in, n, z, zcap, c, lv, ZR_FILTER_NONE, 1, NULL); break;
+          case AB_BYTE: m = zr_blocks(in, n, z, zcap, c, lv, ZR_FILTER_SHUFFLE, 1, NULL); break;
+#ifdef ZR_HAVE_BLOSC
+          case AB_BLOSC: {
+            int bz = blosc_compress_ctx(cfg[ci].blosc_clevel, 1, 8, n, in, z, zcap, cfg[ci].blosc_name, 0, 1);
+            check(bz > 0, "blosc_compress_ctx");
+            m = (size_t)bz;
+            break;
+          }
+#endif
+        }
+        double c1 = cpu_now();
+        size_t bn = 0;
+        switch (v) {
+          case AB_RAW:
+            if (c == ZR_CODEC_LZ4) raw_unlz4(z, m, back, n);
+            else if (c == ZR_CODEC_ZSTD) raw_unzstd(z, m, back, n);
+            else raw_unlibdeflate(z, m, back, n);
+            break;
+          case AB_FRAME:
+            check(zr_codec_decompress(c, z, m, back, n, &bn, NULL) == ZR_OK && bn == n, "zr_codec_decompress");
+            break;
+          case AB_NONE:
+          case AB_BYTE:
+            check(zr_codec_blocks_decompress(z, m, 1, NULL, back, n, &bn, NULL) == ZR_OK && bn == n, "blocks decompress");
+            break;
+#ifdef ZR_HAVE_BLOSC
+          case AB_BLOSC: check(blosc_decompress_ctx(z, back, n, 1) == (int)n, "blosc_decompress_ctx"); break;
+#endif
+        }
+        double c2 = cpu_now();
+        if (r < 0) check(memcmp(back, in, n) == 0, "round trip");
+        else {
+          ct[v][r] = c1 - c0;
+          dt[v][r] = c2 - c1;
+        }
+        zn[v] = m;
+      }
+    }
+    static const int pairs[][2] = {{AB_FRAME, AB_RAW}, {AB_NONE, AB_RAW}, {AB_BYTE, AB_BLOSC}};
+    for (size_t p = 0; p < sizeof pairs / sizeof *pairs; p++) {
+      int a = pairs[p][0], b = pairs[p][1];
+      if (b >= nv) continue;
+      ab_row *row = &ab_rows[ab_nrows++];
+      snprintf(row->dataset, sizeof row->dataset, "%s", ds);
+      snprintf(row->codec, sizeof row->codec, "%s", cn);
+      snprintf(row->what, sizeof row->what, "%s / %s", ab_names[a], ab_names[b]);
+      double rc[16], rd[16];
+      for (int r = 0; r < RUNS; r++) {
+        rc[r] = ct[b][r] / ct[a][r];
+        rd[r] = dt[b][r] / dt[a][r];
+      }
+      ab_stats(rc, RUNS, &row->c_med, &row->c_lo, &row->c_q1, &row->c_q3, &row->c_hi);
+      ab_stats(rd, RUNS, &row->d_med, &row->d_lo, &row->d_q1, &row->d_q3, &row->d_hi);
+      row->ratio_a = (double)n / (double)zn[a];
+      row->ratio_b = (double)n / (double)zn[b];
+      double mc_a = bench_median(ct[a], RUNS), mc_b = bench_median(ct[b], RUNS);
+      printf("%-8s %-5s %-40s ratio %7.3f vs %7.3f  compress speed x%.3f [%.3f..%.3f, IQR %.3f..%.3f] (cpu %5.0f vs %5.0f MB/s)"
+             "  decompress x%.3f [%.3f..%.3f]\n",
+             ds, cn, row->what, row->ratio_a, row->ratio_b, row->c_med, row->c_lo, row->c_hi, row->c_q1, row->c_q3,
+             (double)n / 1e6 / mc_a, (double)n / 1e6 / mc_b, row->d_med, row->d_lo, row->d_hi);
+      fflush(stdout);
+    }
+  }
+}
+
 static void naive_shuffle(size_t T, const uint8_t *s, uint8_t *d, size_t len) {
   size_t n = len / T;
   for (size_t i = 0; i < n; i++)
@@ -336,6 +456,7 @@ static void bench_shuffle(const uint8_t *in, size_t n, uint8_t *out) {
 int main(int argc, char **argv) {
   size_t mib = 64;
   const char *json = NULL;
+  int ab = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--mib") && i + 1 < argc) mib = (size_t)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--runs") && i + 1 < argc) RUNS = atoi(argv[++i]);
@@ -344,6 +465,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--accel") && i + 1 < argc) ACCEL = (unsigned)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--block") && i + 1 < argc) BLOCK_SIZE = (uint32_t)atoi(argv[++i]) << 10;
     else if (!strcmp(argv[i], "--small")) mib = 4, RUNS = 1;
+    else if (!strcmp(argv[i], "--ab")) ab = 1;
   }
   if (RUNS < 1) RUNS = 1;
   if (RUNS > 15) RUNS = 15;
@@ -358,8 +480,44 @@ int main(int argc, char **argv) {
 #endif
   zr_codec_pool *pool = NULL;
   check(zr_codec_pool_new(2, NULL, &pool, NULL) == ZR_OK, "pool");
-  printf("zerial %s, %zu MiB per dataset, median of %d runs (gzip: %d), SIMD level %d\n", zr_version_string(), mib, RUNS,
-         RUNS < 3 ? RUNS : 3, (int)zr_simd_detect());
+  if (ab) printf("zerial %s, %zu MiB per dataset, %d runs (all codecs), SIMD level %d\n", zr_version_string(), mib, RUNS,
+                 (int)zr_simd_detect());
+  else printf("zerial %s, %zu MiB per dataset, median of %d runs (gzip: %d), SIMD level %d\n", zr_version_string(), mib,
+              RUNS, RUNS < 3 ? RUNS : 3, (int)zr_simd_detect());
+  if (ab) {
+    printf("interleaved A/B: per-run CPU-time ratios, median [min..max, IQR] of %d runs after a warm-up run;\n"
+           "x > 1: the first variant is faster (for the overhead pairs, overhead = 1/x - 1)\n", RUNS);
+    void (*gens[3])(uint8_t *, size_t) = {gen_walk, gen_times, gen_records};
+    const char *names[3] = {"walk", "times", "records"};
+    for (int g = 0; g < 3; g++) {
+      gens[g](in, n);
+      bench_ab(names[g], in, n, z, zcap, back);
+    }
+    if (json) {
+      FILE *f = fopen(json, "w");
+      check(f != NULL, "open json");
+      fprintf(f, "{\n  \"benchmark\": \"compress --ab\",\n  \"mib_per_dataset\": %zu,\n  \"runs\": %d,\n  \"clock\": \"cpu\",\n"
+                 "  \"note\": \"speed_x = median over runs of cpu(b)/cpu(a); > 1 means a is faster\",\n  \"pairs\": [\n", mib, RUNS);
+      for (int i = 0; i < ab_nrows; i++) {
+        ab_row *r = &ab_rows[i];
+        fprintf(f, "    {\"dataset\": \"%s\", \"codec\": \"%s\", \"pair\": \"%s\", \"ratio_a\": %.3f, \"ratio_b\": %.3f, "
+                   "\"compress_speed_x\": %.3f, \"compress_min\": %.3f, \"compress_q1\": %.3f, \"compress_q3\": %.3f, \"compress_max\": %.3f, "
+                   "\"decompress_speed_x\": %.3f, \"decompress_min\": %.3f, \"decompress_max\": %.3f}%s\n",
+                r->dataset, r->codec, r->what, r->ratio_a, r->ratio_b, r->c_med, r->c_lo, r->c_q1, r->c_q3, r->c_hi, r->d_med,
+                r->d_lo, r->d_hi, i + 1 < ab_nrows ? "," : "");
+      }
+      fprintf(f, "  ]\n}\n");
+      fclose(f);
+    }
+    zr_codec_pool_free(pool);
+#ifdef ZR_HAVE_BLOSC
+    blosc_destroy();
+#endif
+    free(in);
+    free(z);
+    free(back);
+    return 0;
+  }
   gen_walk(in, n);
   bench_shuffle(in, n, back);
   bench_dataset("walk", in, n, z, zcap, back, pool);

@@ -8,6 +8,14 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <xxhash.h>
+#if defined(__x86_64__)
+/* libxxhash's run-time dispatch (AVX2 when the CPU has it); same hash values as XXH3_64bits_update */
+#include <xxh_x86dispatch.h>
+#define ZR_XXH3_UPDATE XXH3_64bits_update_dispatch
+#else
+#define ZR_XXH3_UPDATE XXH3_64bits_update
+#endif
 
 #include "codec/codec_internal.h"
 
@@ -160,6 +168,7 @@ typedef struct job {
   zr__dctx *dctx;
   uint8_t **scratch;
   void **lz4state;    /* per worker: LZ4 fast or HC state (FLAG_LZ4_STREAMS compression) */
+  XXH3_state_t **xxh; /* per worker: hash of the stored payload (FLAG_LZ4_STREAMS compression) */
   /* work distribution and errors */
   uint32_t next;
   int failed;
@@ -178,7 +187,7 @@ static void job_fail(job *j, zr_status st, const zr_error *e) {
   __atomic_store_n(&j->failed, 1, __ATOMIC_RELAXED);
 }
 
-static uint32_t raw_check(const uint8_t *p, size_t n) { return (uint32_t)zr_xxh3_64(p, n, 0); }
+static uint32_t raw_check(const uint8_t *p, size_t n) { return (uint32_t)XXH3_64bits_withSeed(p, n, 0); }
 
 /* Streams of a block of n bytes in a FLAG_LZ4_STREAMS container: one per byte row of a byte-shuffled
  * block (the last also takes the trailing bytes), else one. */
@@ -188,38 +197,76 @@ static unsigned block_streams(int filter, unsigned T, size_t n) {
 }
 
 /* LZ4 level → compression: levels below LZ4HC_CLEVEL_MIN are the fast compressor. */
-static size_t lz4_stream(job *j, unsigned w, const uint8_t *in, size_t n, uint8_t *out, size_t cap) {
+static size_t lz4_stream(job *j, unsigned w, const uint8_t *in, size_t n, uint8_t *out, size_t cap, int accel) {
   if (n == 0 || cap == 0 || n > (size_t)LZ4_MAX_INPUT_SIZE) return 0;
   int r;
   if (j->level >= LZ4HC_CLEVEL_MIN)
     r = LZ4_compress_HC_extStateHC(j->lz4state[w], (const char *)in, (char *)out, (int)n, (int)cap, j->level);
   else
-    r = LZ4_compress_fast_extState(j->lz4state[w], (const char *)in, (char *)out, (int)n, (int)cap, j->accel);
+    r = LZ4_compress_fast_extState(j->lz4state[w], (const char *)in, (char *)out, (int)n, (int)cap, accel);
   return r > 0 ? (size_t)r : 0;
 }
 
+/* Probing a stream before the fast compressor runs over it (fast levels only, streams of at least
+ * PROBE_MIN_STREAM bytes): PROBES slices of PROBE bytes, spread through the stream, are compressed
+ * first. When they shrink by less than 1/PROBE_LOW_GAIN (a byte row of nearly random bits: the low
+ * bytes of counters, of float mantissas) the stream is compressed with PROBE_ACCEL times the
+ * acceleration, which costs a fraction of such a stream's small gain and skips most of LZ4's slow
+ * search on it. When no slice shrinks at all, LZ4 scans the stream at acceleration PROBE_SCAN_ACCEL:
+ * on random bytes it gives up after touching a few hundred positions (~1 µs for 128 KiB), yet it
+ * still finds repeats farther apart than the slices (a pattern of 4-32 KiB repeated compresses as
+ * well as at acceleration 1), so no stream is stored raw on the probes' word alone.
+ * Writers are free to choose; readers see ordinary streams. */
+#define PROBE 4096u
+#define PROBES 2u
+#define PROBE_MIN_STREAM (16u << 10)
+#define PROBE_LOW_GAIN 10u /* gain below 10% */
+#define PROBE_ACCEL 4
+#define PROBE_SCAN_ACCEL 512
+
+/* Acceleration for stream sp[0..sn) (o: scratch of at least PROBE bytes). */
+static int lz4_probe(job *j, unsigned w, const uint8_t *sp, size_t sn, uint8_t *o) {
+  if (j->level >= LZ4HC_CLEVEL_MIN || sn < PROBE_MIN_STREAM) return j->accel;
+  size_t zsum = 0;
+  for (unsigned p = 0; p < PROBES; p++) {
+    size_t off = (sn - PROBE) / (2 * PROBES) * (2 * p + 1); /* centres of PROBES equal parts */
+    size_t z = lz4_stream(j, w, sp + off, PROBE, o, PROBE - 1, j->accel);
+    zsum += z ? z : PROBE;
+  }
+  long a = j->accel;
+  if (zsum >= (size_t)PROBES * PROBE) a = a > PROBE_SCAN_ACCEL ? a : PROBE_SCAN_ACCEL;
+  else if (zsum * PROBE_LOW_GAIN > (size_t)PROBES * PROBE * (PROBE_LOW_GAIN - 1)) a *= PROBE_ACCEL;
+  return a > 65537 ? 65537 : (int)a;
+}
+
 /* Compress one block as streams: [u32le stored size][bytes] per stream, a stream stored raw when
- * LZ4 does not shrink it (stored size == raw size). Returns the payload size, or 0 when the block
- * does not shrink as a whole (the caller stores it raw). */
-static size_t lz4_block(job *j, unsigned w, const uint8_t *in, size_t n, uint8_t *o, size_t cap) {
+ * LZ4 does not shrink it (stored size == raw size). The stored payload is hashed stream by stream
+ * while it is still in cache (*check: low 32 bits of XXH3-64 of the payload, seed 0). Returns the
+ * payload size, or 0 when the block does not shrink as a whole (the caller stores it raw). */
+static size_t lz4_block(job *j, unsigned w, const uint8_t *in, size_t n, uint8_t *o, size_t cap, uint32_t *check) {
   unsigned S = block_streams(j->filter, j->T, n);
   size_t m = n / S, pos = 0;
+  XXH3_state_t *h = j->xxh[w];
+  XXH3_64bits_reset(h);
   for (unsigned k = 0; k < S; k++) {
     const uint8_t *sp = in + (size_t)k * m;
     size_t sn = k + 1 < S ? m : n - (size_t)k * m;
     if (pos + 4 > cap || pos + 4 >= n) return 0;
     size_t room = cap - pos - 4;
     if (room > sn - 1) room = sn ? sn - 1 : 0; /* LZ4 gives up as soon as the stream would not shrink */
-    size_t zn = lz4_stream(j, w, sp, sn, o + pos + 4, room);
+    int accel = room >= PROBE ? lz4_probe(j, w, sp, sn, o + pos + 4) : j->accel;
+    size_t zn = lz4_stream(j, w, sp, sn, o + pos + 4, room, accel);
     if (zn == 0) {
       if (pos + 4 + sn > cap) return 0;
       memcpy(o + pos + 4, sp, sn);
       zn = sn;
     }
     zr__st32le(o + pos, (uint32_t)zn);
+    ZR_XXH3_UPDATE(h, o + pos, 4 + zn);
     pos += 4 + zn;
     if (pos >= n) return 0;
   }
+  *check = (uint32_t)XXH3_64bits_digest(h);
   return pos;
 }
 
@@ -244,9 +291,8 @@ static void compress_worker(void *arg, unsigned w) {
         in = j->scratch[w];
       }
       if (j->flags & FLAG_LZ4_STREAMS) {
-        zn = lz4_block(j, w, in, n, o, cap);
+        zn = lz4_block(j, w, in, n, o, cap, &check); /* check: of the stored payload */
         if (zn == 0) raw = 1;
-        else check = raw_check(o, zn); /* the stored payload: decoding is deterministic */
       } else {
         zr_error e;
         zr_status st = zr__cctx_compress(&j->cctx[w], j->codec, j->level, in, n, o, cap, &zn, &e);
@@ -275,11 +321,13 @@ static zr_status job_init(job *j, unsigned nworkers, size_t scratch, int compres
   j->nworkers = nworkers;
   if (compress && (j->flags & FLAG_LZ4_STREAMS)) {
     j->lz4state = calloc(nworkers, sizeof *j->lz4state);
-    if (!j->lz4state) return zr__err_nomem(err);
+    j->xxh = calloc(nworkers, sizeof *j->xxh);
+    if (!j->lz4state || !j->xxh) return zr__err_nomem(err);
     size_t ss = j->level >= LZ4HC_CLEVEL_MIN ? (size_t)LZ4_sizeofStateHC() : (size_t)LZ4_sizeofState();
     for (unsigned w = 0; w < nworkers; w++) {
       j->lz4state[w] = malloc(ss);
-      if (!j->lz4state[w]) return zr__err_nomem(err);
+      j->xxh[w] = XXH3_createState();
+      if (!j->lz4state[w] || !j->xxh[w]) return zr__err_nomem(err);
     }
   }
   pthread_mutex_init(&j->mu, NULL);
@@ -306,8 +354,10 @@ static void job_free(job *j) {
     if (j->dctx) zr__dctx_free(&j->dctx[w]);
     if (j->scratch) free(j->scratch[w]);
     if (j->lz4state) free(j->lz4state[w]);
+    if (j->xxh) XXH3_freeState(j->xxh[w]);
   }
   free(j->lz4state);
+  free(j->xxh);
   free(j->scratch);
   free(j->cctx);
   free(j->dctx);

@@ -197,6 +197,79 @@ static void test_versions(void **state) {
   free(in);
 }
 
+/* LZ4 streams of at least 16 KiB are probed before compression: a byte row of random bits is stored
+ * as is, a nearly random one and compressible ones are compressed; the stored payload's check is the
+ * low 32 bits of XXH3-64 of the payload however it was hashed while writing; repeats farther apart
+ * than the probes' slices are still found. */
+static void test_lz4_probe(void **state) {
+  (void)state;
+  const size_t n = 32768, len = n * 8; /* one 256 KiB block: 8 rows of 32 KiB */
+  uint8_t *in = malloc(len);
+  uint64_t seed = 11, t = 1000;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t r = zr_test_rand(&seed);
+    t += 1000 + r % 1000; /* rows 1-2: nearly random; rows 3-7: slow */
+    uint64_t v = (t << 8) | (r >> 56); /* row 0: random */
+    memcpy(in + 8 * i, &v, 8);
+  }
+  for (unsigned threads = 1; threads <= 2; threads++) {
+    zr_codec_opts o;
+    memset(&o, 0, sizeof o);
+    o.codec = ZR_CODEC_LZ4;
+    o.filter = ZR_FILTER_SHUFFLE;
+    o.typesize = 8;
+    o.threads = threads;
+    size_t zn = 0;
+    uint8_t *z = container(in, len, &o, &zn, NULL);
+    zr_blocks_info info;
+    assert_int_equal(zr_codec_blocks_info(z, zn, &info, NULL), ZR_OK);
+    assert_int_equal(info.nblocks, 1);
+    assert_int_equal(info.raw_blocks, 0);
+    const uint8_t *blk = z + ZR_BLOCKS_HEADER_SIZE + 8;
+    uint32_t stored, check;
+    memcpy(&stored, z + ZR_BLOCKS_HEADER_SIZE, 4);
+    memcpy(&check, z + ZR_BLOCKS_HEADER_SIZE + 4, 4);
+    assert_int_equal(check, (uint32_t)zr_xxh3_64(blk, stored, 0));
+    size_t pos = 0, sizes[8];
+    for (int k = 0; k < 8; k++) {
+      uint32_t s;
+      memcpy(&s, blk + pos, 4);
+      sizes[k] = s;
+      pos += 4 + s;
+    }
+    assert_int_equal(pos, stored);
+    print_message("lz4 streams:");
+    for (int k = 0; k < 8; k++) print_message(" %zu", sizes[k]);
+    print_message(" of %zu\n", n);
+    assert_int_equal(sizes[0], n);  /* random: stored as is */
+    for (int k = 1; k < 4; k++) assert_true(sizes[k] <= n); /* nearly random: compressed when that helps */
+    for (int k = 4; k < 8; k++) assert_true(sizes[k] < n / 8);
+    uint8_t *back = malloc(len);
+    size_t bn = 0;
+    zr_error e;
+    if (zr_codec_blocks_decompress(z, zn, threads, NULL, back, len, &bn, &e) != ZR_OK) fail_msg("%s", e.message);
+    assert_memory_equal(back, in, len);
+    free(back);
+    free(z);
+  }
+  /* repeats farther apart than the probes' slices: an 8 KiB random pattern repeated still compresses */
+  for (size_t i = 0; i < len; i++) in[i] = i < 8192 ? (uint8_t)zr_test_rand(&seed) : in[i - 8192];
+  zr_codec_opts o;
+  memset(&o, 0, sizeof o);
+  o.codec = ZR_CODEC_LZ4;
+  size_t zn = 0;
+  uint8_t *z = container(in, len, &o, &zn, NULL);
+  print_message("8 KiB pattern repeated: %zu of %zu bytes\n", zn, len);
+  assert_true(zn < len / 16);
+  uint8_t *back = malloc(len);
+  size_t bn = 0;
+  assert_int_equal(zr_codec_blocks_decompress(z, zn, 1, NULL, back, len, &bn, NULL), ZR_OK);
+  assert_memory_equal(back, in, len);
+  free(back);
+  free(z);
+  free(in);
+}
+
 static void test_auto(void **state) {
   (void)state;
   zr_codec_opts o;
@@ -347,6 +420,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_filter_gain), cmocka_unit_test(test_corruption),
       cmocka_unit_test(test_versions),  cmocka_unit_test(test_auto),      cmocka_unit_test(test_arrow),       cmocka_unit_test(test_deflate),
+      cmocka_unit_test(test_lz4_probe),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
