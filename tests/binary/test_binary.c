@@ -467,6 +467,62 @@ static const struct {
     {"depth_bomb", ZR_ERR_LIMIT, 516},
 };
 
+/* A compressed typed list (tag DA) or tensor (DB) whose header declares a huge element count
+ * before a bogus block container: the container is checked before anything is allocated for it
+ * (fuzz/regressions/binary_decode/oom-ctyped-alloc-before-container-check asked for 3.3 GB). */
+static size_t big_requests;
+static void *small_malloc(void *ud, size_t n) {
+  (void)ud;
+  if (n > (1u << 20)) {
+    big_requests++;
+    return NULL;
+  }
+  return malloc(n);
+}
+static void *small_realloc(void *ud, void *p, size_t n) {
+  (void)ud;
+  if (n > (1u << 20)) {
+    big_requests++;
+    return NULL;
+  }
+  return realloc(p, n);
+}
+static void small_free(void *ud, void *p) {
+  (void)ud;
+  free(p);
+}
+
+static void test_compressed_count_before_container(void **state) {
+  (void)state;
+  /* "ZRB" v2, DA, element code 4 (int64), count 0xFFD7 | 0xCB.. (varint), container length ... */
+  const uint8_t fuzz_input[] = {0x5a, 0x52, 0x42, 0x02, 0xda, 0x04, 0xd7, 0xff, 0xcb, 0xc1, 0x00, 0x00, 0x00, 0x00};
+  /* the same with a container length that fits the input but bytes that are no container */
+  const uint8_t bogus[] = {0x5a, 0x52, 0x42, 0x02, 0xda, 0x04, 0xff, 0xff, 0xff, 0x3f, 0x04, 'J', 'U', 'N', 'K'};
+  const zr_allocator small = {small_malloc, small_realloc, small_free, NULL};
+  const struct {
+    const uint8_t *p;
+    size_t n;
+  } cases[] = {{fuzz_input, sizeof fuzz_input}, {bogus, sizeof bogus}};
+  for (size_t i = 0; i < 2; i++) {
+    for (int copy = 0; copy < 2; copy++) {
+      zr_decode_opts o;
+      zr_decode_opts_init(&o);
+      o.alloc = &small;
+      o.copy = copy;
+      zr_doc *doc = NULL;
+      zr_error err;
+      zr_error_clear(&err);
+      big_requests = 0;
+      zr_status st = zr_binary_decode(cases[i].p, cases[i].n, &o, &doc, &err);
+      assert_true(st == ZR_ERR_TRUNCATED || st == ZR_ERR_MALFORMED || st == ZR_ERR_FORMAT);
+      assert_null(doc);
+      assert_int_equal(big_requests, 0);
+      assert_true(err.offset >= 6 && err.offset < (int64_t)cases[i].n);
+      assert_non_null(strstr(err.message, "a compressed typed list"));
+    }
+  }
+}
+
 static void test_malformed_corpus(void **state) {
   (void)state;
   for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
@@ -974,7 +1030,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_exact_bytes),      cmocka_unit_test(test_every_kind),
       cmocka_unit_test(test_decoded_kinds),    cmocka_unit_test(test_golden_v1),
-      cmocka_unit_test(test_malformed_corpus), cmocka_unit_test(test_truncation),
+      cmocka_unit_test(test_malformed_corpus), cmocka_unit_test(test_compressed_count_before_container), cmocka_unit_test(test_truncation),
       cmocka_unit_test(test_alignment),        cmocka_unit_test(test_limits),
       cmocka_unit_test(test_dup_keys),         cmocka_unit_test(test_encode_errors),
       cmocka_unit_test(test_large_tree_block),

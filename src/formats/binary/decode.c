@@ -225,19 +225,29 @@ static const uint8_t *dec_map_dups(dec *d, const uint8_t *p, zr_member *m, uint6
 
 static int typed_items(dec *d, const uint8_t *at, unsigned code, const uint8_t *p, uint64_t n, zr_value *out);
 
-/* Decompress a block container of `clen` bytes at p holding exactly `raw` bytes into dst (what: for
- * messages); error offsets are made absolute. */
-static const uint8_t *dec_container(dec *d, const uint8_t *p, uint64_t clen, uint64_t raw, void *dst, const char *what) {
+/* Check the header and block table of a block container of `clen` bytes at p against the `raw`
+ * bytes it must hold, before anything is allocated for it: a few bytes cannot make the decoder
+ * allocate what the container does not describe (what: for messages). */
+static const uint8_t *check_container(dec *d, const uint8_t *p, uint64_t clen, uint64_t raw, const char *what) {
   if (clen > (uint64_t)(d->end - p)) return truncated(d, p, what);
   zr_blocks_info info;
   zr_error e;
   zr_status st = zr_codec_blocks_info(p, (size_t)clen, &info, &e);
-  if (st == ZR_OK && (info.raw_len != raw || info.stored_len != clen))
+  if (st != ZR_OK)
+    return fail(d, st, p + (e.offset > 0 && (uint64_t)e.offset < clen ? e.offset : 0), "%s: %s", what, e.message);
+  if (info.raw_len != raw || info.stored_len != clen)
     return fail(d, ZR_ERR_MALFORMED, p, "%s: the container holds %llu bytes in %llu, expected %llu in %llu", what,
                 (unsigned long long)info.raw_len, (unsigned long long)info.stored_len, (unsigned long long)raw,
                 (unsigned long long)clen);
+  return p;
+}
+
+/* Decompress a block container already checked by check_container() into dst; error offsets are
+ * made absolute. */
+static const uint8_t *dec_container(dec *d, const uint8_t *p, uint64_t clen, uint64_t raw, void *dst, const char *what) {
+  zr_error e;
   size_t got = 0;
-  if (st == ZR_OK) st = zr_codec_blocks_decompress(p, (size_t)clen, 1, NULL, dst, (size_t)raw, &got, &e);
+  zr_status st = zr_codec_blocks_decompress(p, (size_t)clen, 1, NULL, dst, (size_t)raw, &got, &e);
   if (st != ZR_OK)
     return fail(d, st, p + (e.offset > 0 && (uint64_t)e.offset < clen ? e.offset : 0), "%s: %s", what, e.message);
   return p + clen;
@@ -258,10 +268,12 @@ static const uint8_t *dec_ctyped(dec *d, const uint8_t *at, const uint8_t *p, zr
   if (!q) return bad_varint(d, p, bad, "a compressed length");
   if (n > d->elems) return fail(d, ZR_ERR_LIMIT, at, "more values than max_elements");
   if (n > (SIZE_MAX / 2) / sizeof(zr_value)) return fail(d, ZR_ERR_LIMIT, at, "typed list too large");
+  if (!check_container(d, q, clen, n * w, "a compressed typed list")) return NULL;
   /* the items are allocated first (bounded by max_bytes), the raw elements are smaller */
   zr_value *items = n ? dalloc(d, (size_t)n * sizeof(zr_value), 8, at) : NULL;
   if (n && !items) return NULL;
-  uint8_t *raw = malloc(n ? (size_t)(n * w) : 1);
+  /* scratch for the raw elements through the caller's allocator (not charged: freed below) */
+  uint8_t *raw = zr__malloc(d->arena->alloc, n ? (size_t)(n * w) : 1);
   if (!raw) return fail(d, ZR_ERR_NOMEM, at, "out of memory");
   const uint8_t *end = dec_container(d, q, clen, n * w, raw, "a compressed typed list");
   if (end) {
@@ -272,7 +284,7 @@ static const uint8_t *dec_ctyped(dec *d, const uint8_t *at, const uint8_t *p, zr
     out->n.len = n;
     out->aux32 = (uint32_t)(n > UINT32_MAX ? UINT32_MAX : n);
   }
-  free(raw);
+  zr__free(d->arena->alloc, raw);
   return end;
 }
 
@@ -403,8 +415,8 @@ static const uint8_t *dec_tensor(dec *d, const uint8_t *at, const uint8_t *p, zr
     p = q;
     q = zrb_get_varint(p, d->end, &clen, &bad);
     if (!q) return bad_varint(d, p, bad, "a compressed length");
-    if (clen > (uint64_t)(d->end - q)) return truncated(d, q, "a compressed tensor");
     if (bytes > SIZE_MAX / 2) return fail(d, ZR_ERR_LIMIT, at, "tensor too large");
+    if (!check_container(d, q, clen, bytes, "a compressed tensor")) return NULL;
     t->nbytes = bytes;
     t->data = (void *)(uintptr_t)empty_anchor;
     if (bytes) {
