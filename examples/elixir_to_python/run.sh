@@ -14,5 +14,7 @@ worker=(env PYTHONPATH="$build/python" PYTHONDONTWRITEBYTECODE=1)
 if ldd "$module" | grep libasan >/dev/null; then
   worker+=(LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)" ASAN_OPTIONS=detect_leaks=0)
 fi
+# ZR_VG_RUN (the ZR_VALGRIND test build, see docs/coverage.md): the Python worker under valgrind
+[ -z "${ZR_VG_RUN:-}" ] || worker+=("$ZR_VG_RUN")
 worker+=(/usr/bin/python3 "$here/worker.py")
 exec elixir -pa "$ebin" "$here/producer.exs" "${worker[@]}"

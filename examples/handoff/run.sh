@@ -23,5 +23,7 @@ preload=""
 if ldd "$module" | grep libasan >/dev/null; then
   preload="LD_PRELOAD=$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so) ASAN_OPTIONS=detect_leaks=0"
 fi
-worker="env PYTHONPATH=$build/python $preload /usr/bin/python3 $here/worker.py"
-exec "$exe" "${args[@]}" --worker "$worker"
+# ZR_VG_RUN (the ZR_VALGRIND test build, see docs/coverage.md) runs both sides under valgrind
+vg="${ZR_VG_RUN:-}"
+worker="env PYTHONPATH=$build/python $preload $vg /usr/bin/python3 $here/worker.py"
+exec $vg "$exe" "${args[@]}" --worker "$worker"

@@ -18,7 +18,8 @@ zr_python() {
     env PYTHONPATH="$build/python" LD_PRELOAD="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)" \
       ASAN_OPTIONS=detect_leaks=0 /usr/bin/python3 "$@"
   else
-    env PYTHONPATH="$build/python" /usr/bin/python3 "$@"
+    # ZR_VG_RUN: valgrind prefix in the ZR_VALGRIND build (empty otherwise)
+    env PYTHONPATH="$build/python" ${ZR_VG_RUN:-} /usr/bin/python3 "$@"
   fi
 }
 # zr_md_block FILE LANG N: the N-th (1-based) fenced code block of language LANG in a Markdown file

@@ -21,7 +21,7 @@ for g in $guides; do
       case $lang in
         c) printf '%s\n' "$code" > "$dir/main.c"
            zr_cc "$dir/prog" "$dir/main.c" || { echo "$g.md: C block $i does not compile"; exit 1; }
-           (cd "$dir" && ./prog) > "$dir/out" 2>&1 || { cat "$dir/out"; echo "$g.md: C block $i failed"; exit 1; } ;;
+           (cd "$dir" && ${ZR_VG_RUN:-} ./prog) > "$dir/out" 2>&1 || { cat "$dir/out"; echo "$g.md: C block $i failed"; exit 1; } ;;
         python) printf '%s\n' "$code" > "$dir/main.py"
            (cd "$dir" && zr_python main.py) > "$dir/out" 2>&1 || { cat "$dir/out"; echo "$g.md: Python block $i failed"; exit 1; } ;;
         elixir)

@@ -29,10 +29,10 @@ int main(void) {
 C
 export PKG_CONFIG_PATH="$lib/pkgconfig"
 cc $san -o "$tmp/consumer_pc" "$tmp/consumer.c" $(pkg-config --cflags --libs zerial) -Wl,-rpath,"$lib"
-"$tmp/consumer_pc" | grep -q works; echo "ok - pkg-config consumer (shared)"
+${ZR_VG_RUN:-} "$tmp/consumer_pc" | grep -q works; echo "ok - pkg-config consumer (shared)"
 cc $san -o "$tmp/consumer_static" "$tmp/consumer.c" $(pkg-config --cflags zerial) "$lib/libzerial.a" \
   $(pkg-config --libs $(sed -n 's/^Requires.private: //p' "$lib/pkgconfig/zerial.pc")) -lpthread -lm -lrt
-"$tmp/consumer_static" | grep -q works; echo "ok - static consumer"
+${ZR_VG_RUN:-} "$tmp/consumer_static" | grep -q works; echo "ok - static consumer"
 mkdir -p "$tmp/cm"
 cp "$tmp/consumer.c" "$tmp/cm/"
 cat > "$tmp/cm/CMakeLists.txt" <<CM
@@ -46,5 +46,5 @@ target_link_options(consumer PRIVATE $san)
 CM
 cmake -S "$tmp/cm" -B "$tmp/cm/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/cm/build" >/dev/null
-LD_LIBRARY_PATH="$lib" "$tmp/cm/build/consumer" | grep -q works; echo "ok - CMake find_package(zerial) consumer"
+LD_LIBRARY_PATH="$lib" ${ZR_VG_RUN:-} "$tmp/cm/build/consumer" | grep -q works; echo "ok - CMake find_package(zerial) consumer"
 echo "install layout checks passed"
