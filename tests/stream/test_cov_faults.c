@@ -425,8 +425,38 @@ static void test_failing_source(void **state) {
   zr_doc_free(d);
 }
 
+/* every single-byte corruption of a stream is refused by the checksums (never a complete stream) */
+static void test_corruption(void **state) {
+  (void)state;
+  zr_doc *d = records();
+  zr_sink *sink = NULL;
+  assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), ZR_OK);
+  zr_error e;
+  assert_int_equal(write_all(NULL, sink, ZR_CODEC_ZSTD, ZR_STREAM_BINARY, zr_doc_root(d), NULL, &e), ZR_OK);
+  const uint8_t *b;
+  size_t len;
+  zr_sink_memory_data(sink, &b, &len);
+  uint8_t *c = malloc(len);
+  for (size_t i = 0; i < len; i++) {
+    memcpy(c, b, len);
+    c[i] ^= 0x24;
+    zr_source *src = NULL;
+    assert_int_equal(zr_source_memory_new(c, len, &src, NULL), ZR_OK);
+    read_result res;
+    zr_error_clear(&e);
+    zr_status st = read_all(NULL, src, ZR_STREAM_BINARY, &res, &e);
+    zr_source_free(src);
+    if (st == ZR_OK && res.complete) fail_msg("corruption at byte %zu read as a complete stream", i);
+    assert_true(e.message[0] != '\0');
+  }
+  free(c);
+  zr_sink_free(sink);
+  zr_doc_free(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_corruption),
       cmocka_unit_test(test_binary_codecs),
       cmocka_unit_test(test_arrow_payload),
       cmocka_unit_test(test_failing_sink),
