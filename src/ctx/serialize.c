@@ -792,6 +792,9 @@ static zr_status inspect_impl(zr_ctx *ctx, const uint8_t *data, size_t len, zr_s
       if (fst == ZR_OK && zr_sink_memory_data(fs, &fd, &fn) == ZR_OK && fn) {
         st = zr__buf_printf(&j, ",\"format_info\":");
         if (st == ZR_OK) st = zr__buf_append(&j, fd, fn);
+      } else if (fst == ZR_ERR_NOMEM) { /* not a finding about the input */
+        if (err) *err = ferr;
+        st = fst;
       } else if (fst != ZR_OK) {
         json_t *m = json_string(ferr.message);
         char *txt = m ? json_dumps(m, JSON_ENCODE_ANY) : NULL;

@@ -14,7 +14,7 @@ struct zr_compat_report {
   size_t n, cap;
 };
 
-zr_compat_report *zs_report_new(void) { return calloc(1, sizeof(zr_compat_report)); }
+zr_compat_report *zs_report_new(void) { return zs_calloc(1, sizeof(zr_compat_report)); }
 
 size_t zr_compat_report_count(const zr_compat_report *r) { return r ? r->n : 0; }
 const zr_compat_violation *zr_compat_report_at(const zr_compat_report *r, size_t i) {
@@ -23,9 +23,9 @@ const zr_compat_violation *zr_compat_report_at(const zr_compat_report *r, size_t
 
 void zr_compat_report_free(zr_compat_report *r) {
   if (!r) return;
-  for (size_t i = 0; i < r->n; i++) free(r->items[i].strings);
-  free(r->items);
-  free(r);
+  for (size_t i = 0; i < r->n; i++) zs_free(r->items[i].strings);
+  zs_free(r->items);
+  zs_free(r);
 }
 
 zr_status zs_report_add(zr_compat_report *r, const char *subject, int version, zr_compat_direction dir,
@@ -33,7 +33,7 @@ zr_status zs_report_add(zr_compat_report *r, const char *subject, int version, z
                             const char *fix) {
   if (r->n == r->cap) {
     size_t cap = r->cap ? r->cap * 2 : 8;
-    report_item *it = realloc(r->items, cap * sizeof *it);
+    report_item *it = zs_realloc(r->items, cap * sizeof *it);
     if (!it) return ZR_ERR_NOMEM;
     r->items = it;
     r->cap = cap;
@@ -41,7 +41,7 @@ zr_status zs_report_add(zr_compat_report *r, const char *subject, int version, z
   const char *src[6] = {subject ? subject : "", path, rule, wt ? wt : "-", rt ? rt : "-", fix ? fix : "-"};
   size_t len[6], total = 0;
   for (int i = 0; i < 6; i++) total += (len[i] = strlen(src[i])) + 1;
-  char *buf = malloc(total);
+  char *buf = zs_malloc(total);
   if (!buf) return ZR_ERR_NOMEM;
   const char *dst[6];
   char *p = buf;
@@ -58,14 +58,15 @@ zr_status zs_report_add(zr_compat_report *r, const char *subject, int version, z
 
 char *zr_compat_report_text(const zr_compat_report *r) {
   zr__buf b;
-  zr__buf_init(&b, NULL);
-  for (size_t i = 0; r && i < r->n; i++) {
+  zr__buf_init(&b, zs_alloc());
+  zr_status st = ZR_OK;
+  for (size_t i = 0; st == ZR_OK && r && i < r->n; i++) {
     const zr_compat_violation *v = &r->items[i].v;
-    zr__buf_printf(&b, "%s%s%sversion %d, %s: field %s (id %d): %s: writer %s, reader %s; fix: %s\n", v->subject,
+    st = zr__buf_printf(&b, "%s%s%sversion %d, %s: field %s (id %d): %s: writer %s, reader %s; fix: %s\n", v->subject,
                    *v->subject ? " " : "", "", v->version, v->direction == ZR_DIR_BACKWARD ? "BACKWARD" : "FORWARD",
                    v->path, v->field_id, v->rule, v->writer_type, v->reader_type, v->fix);
   }
-  if (zr__buf_push(&b, 0) != ZR_OK) {
+  if (st != ZR_OK || zr__buf_push(&b, 0) != ZR_OK) {
     zr__buf_free(&b);
     return NULL;
   }
@@ -76,12 +77,16 @@ char *zr_compat_report_json(const zr_compat_report *r) {
   json_t *a = json_array();
   for (size_t i = 0; a && r && i < r->n; i++) {
     const zr_compat_violation *v = &r->items[i].v;
-    json_array_append_new(a, json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "subject", v->subject, "version",
+    json_t *o = json_pack("{s:s,s:i,s:s,s:s,s:i,s:s,s:s,s:s,s:s}", "subject", v->subject, "version",
                                        v->version, "direction", v->direction == ZR_DIR_BACKWARD ? "BACKWARD" : "FORWARD",
                                        "path", v->path, "field_id", v->field_id, "rule", v->rule, "writer_type",
-                                       v->writer_type, "reader_type", v->reader_type, "fix", v->fix));
+                                       v->writer_type, "reader_type", v->reader_type, "fix", v->fix);
+    if (!o || json_array_append_new(a, o) != 0) {
+      json_decref(a);
+      a = NULL;
+    }
   }
-  char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
+  char *s = a ? zs_json_dumps(a, JSON_COMPACT) : NULL;
   json_decref(a);
   return s;
 }
@@ -95,10 +100,18 @@ typedef struct chk {
   zr_status st;
 } chk;
 
+/* readable text of @p t; out of memory stops the check */
+static const char *ttext(chk *c, zs_type *t) {
+  const char *s = zs_type_text(t);
+  if (s == zs_text_oom && c->st == ZR_OK) c->st = ZR_ERR_NOMEM;
+  return s;
+}
+
 static void violation(chk *c, const char *path, int32_t id, const char *rule, zs_type *w, zs_type *r, const char *fix) {
   if (c->st != ZR_OK) return;
-  c->st = zs_report_add(c->r, c->subject, c->version, c->dir, path, id, rule, w ? zs_type_text(w) : "-",
-                     r ? zs_type_text(r) : "-", fix);
+  const char *wt = w ? ttext(c, w) : "-", *rt = r ? ttext(c, r) : "-";
+  if (c->st != ZR_OK) return;
+  c->st = zs_report_add(c->r, c->subject, c->version, c->dir, path, id, rule, wt, rt, fix);
 }
 
 /* Is reading a writer value of numeric kind w as reader kind r a (lossless or documented lossy) widening? */
@@ -188,7 +201,9 @@ static void check_type(chk *c, zs_type *r, zs_type *w, const char *path, int32_t
       check_field_pair(c, r->elem, w->elem, path);
       return;
     case ZS_MAP: {
-      if (zs_type_text(r->key->type) && strcmp(zs_type_text(r->key->type), zs_type_text(w->key->type)) != 0) {
+      const char *rk = ttext(c, r->key->type), *wk = ttext(c, w->key->type);
+      if (c->st != ZR_OK) return;
+      if (strcmp(rk, wk) != 0) {
         violation(c, path, id, "MAP_KEY_CHANGED", w->key->type, r->key->type, "map key types never change");
         return;
       }
@@ -276,6 +291,7 @@ typedef struct id_entry {
 typedef struct id_index {
   id_entry *e;
   size_t n, cap;
+  int oom; /* an entry could not be stored: the index is incomplete */
 } id_index;
 
 static void index_type(id_index *ix, const zs_type *t, const char *path);
@@ -283,8 +299,11 @@ static void index_field(id_index *ix, const zs_field *f, const char *parent) {
   if (f->id >= 0) {
     if (ix->n == ix->cap) {
       size_t cap = ix->cap ? ix->cap * 2 : 16;
-      id_entry *e = realloc(ix->e, cap * sizeof *e);
-      if (!e) return;
+      id_entry *e = zs_realloc(ix->e, cap * sizeof *e);
+      if (!e) {
+        ix->oom = 1;
+        return;
+      }
       ix->e = e;
       ix->cap = cap;
     }
@@ -317,7 +336,8 @@ static void check_moves(chk *c, const zr_schema *reader, const zr_schema *writer
   id_index ri = {0}, wi = {0};
   index_type(&ri, reader->root, "");
   index_type(&wi, writer->root, "");
-  for (size_t i = 0; i < ri.n; i++) {
+  if ((ri.oom || wi.oom) && c->st == ZR_OK) c->st = ZR_ERR_NOMEM;
+  for (size_t i = 0; i < ri.n && c->st == ZR_OK; i++) {
     const id_entry *w = index_find(&wi, ri.e[i].id);
     if (w && strcmp(w->parent, ri.e[i].parent) != 0) {
       char p[ZR_ERROR_PATH_MAX];
@@ -326,8 +346,8 @@ static void check_moves(chk *c, const zr_schema *reader, const zr_schema *writer
                 "moving a field into or out of a struct is breaking; add a new field");
     }
   }
-  free(ri.e);
-  free(wi.e);
+  zs_free(ri.e);
+  zs_free(wi.e);
 }
 
 zr_status zr_schema_check_read(const zr_schema *reader, const zr_schema *writer, zr_compat_direction direction,
@@ -352,15 +372,21 @@ static zr_status check_id_reuse(const zr_schema *s, const zr_schema *const *hist
   index_type(&cur, s->root, "");
   index_type(&last, history[n - 1]->root, "");
   chk c = {r, subject, (int)n, ZR_DIR_BACKWARD, ZR_OK};
+  if (cur.oom || last.oom) c.st = ZR_ERR_NOMEM;
   for (size_t i = 0; i < cur.n && c.st == ZR_OK; i++) {
     const id_entry *e = &cur.e[i];
     if (index_find(&last, e->id)) continue; /* present in the latest: renames and type changes are checked pairwise */
     for (size_t h = n - 1; h-- > 0;) {
       id_index old = {0};
       index_type(&old, history[h]->root, "");
-      const id_entry *o = index_find(&old, e->id);
+      if (old.oom) c.st = ZR_ERR_NOMEM;
+      const id_entry *o = c.st == ZR_OK ? index_find(&old, e->id) : NULL;
       int reused = o && (strcmp(o->f->name, e->f->name) != 0 ||
-                         strcmp(zs_type_text(o->f->type), zs_type_text(e->f->type)) != 0);
+                         strcmp(ttext(&c, o->f->type), ttext(&c, e->f->type)) != 0);
+      if (c.st != ZR_OK) {
+        zs_free(old.e);
+        break;
+      }
       if (reused) {
         char p[ZR_ERROR_PATH_MAX];
         join(p, sizeof p, e->parent, e->f->name);
@@ -368,12 +394,12 @@ static zr_status check_id_reuse(const zr_schema *s, const zr_schema *const *hist
         violation(&c, p, e->id, "FIELD_ID_REUSED", o->f->type, e->f->type,
                   "ids are never reused: give the new field a fresh id");
       }
-      free(old.e);
+      zs_free(old.e);
       if (o) break; /* the newest version that had the id decides */
     }
   }
-  free(cur.e);
-  free(last.e);
+  zs_free(cur.e);
+  zs_free(last.e);
   return c.st;
 }
 

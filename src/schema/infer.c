@@ -49,7 +49,7 @@ static zr_status unify(inf *I, zs_type **a, zs_type *b, const char *name) {
           return st;
         }
       } else {
-        zs_field *nf = realloc(x->fields, (x->nfields + 1) * sizeof *nf);
+        zs_field *nf = zs_realloc(x->fields, (x->nfields + 1) * sizeof *nf);
         if (!nf) {
           zs_type_free(b);
           return zr__err_nomem(I->err);
@@ -61,7 +61,7 @@ static zr_status unify(inf *I, zs_type **a, zs_type *b, const char *name) {
         x->nfields++;
       }
     }
-    free(x->text);
+    zs_free(x->text);
     x->text = NULL;
     zs_type_free(b);
     return ZR_OK;
@@ -79,7 +79,7 @@ static zr_status unify(inf *I, zs_type **a, zs_type *b, const char *name) {
 }
 
 static char *dupn(const char *s, size_t n) {
-  char *d = malloc(n + 1);
+  char *d = zs_malloc(n + 1);
   if (d) {
     memcpy(d, s, n);
     d[n] = '\0';
@@ -90,7 +90,7 @@ static char *dupn(const char *s, size_t n) {
 static zr_status struct_of(inf *I, const zr_value *map, zs_type **out) {
   zs_type *t = zs_type_new(ZS_STRUCT);
   if (!t) return zr__err_nomem(I->err);
-  t->fields = calloc(map->n.len ? (size_t)map->n.len : 1, sizeof *t->fields);
+  t->fields = zs_calloc(map->n.len ? (size_t)map->n.len : 1, sizeof *t->fields);
   if (!t->fields) {
     zs_type_free(t);
     return zr__err_nomem(I->err);
@@ -170,7 +170,7 @@ static zr_status type_of(inf *I, const zr_value *v, zs_type **out, int *nullable
     case ZR_KIND_LIST:
     case ZR_KIND_TUPLE: {
       zs_type *t = zs_type_new(ZS_LIST);
-      if (!t || !(t->elem = calloc(1, sizeof *t->elem)) || !(t->elem->name = dupn("element", 7))) {
+      if (!t || !(t->elem = zs_calloc(1, sizeof *t->elem)) || !(t->elem->name = dupn("element", 7))) {
         zs_type_free(t);
         return zr__err_nomem(I->err);
       }
@@ -204,7 +204,7 @@ static zr_status type_of(inf *I, const zr_value *v, zs_type **out, int *nullable
         return zr__err(I->err, ZR_ERR_UNSUPPORTED, -1, "tensor dtype %s has no schema type", zr_dtype_name(x->dtype));
       }
       t->ndim = (int)x->ndim;
-      t->shape = calloc((size_t)t->ndim + 1, sizeof *t->shape);
+      t->shape = zs_calloc((size_t)t->ndim + 1, sizeof *t->shape);
       if (!t->shape) {
         zs_type_free(t);
         return zr__err_nomem(I->err);
@@ -296,7 +296,7 @@ static zr_status arrow_type(inf *I, const struct ArrowSchema *s, zs_type **out) 
       char c = fmt[1];
       if (c == 's') {
         t = zs_type_new(ZS_STRUCT);
-        if (!t || !(t->fields = calloc(s->n_children ? (size_t)s->n_children : 1, sizeof *t->fields))) {
+        if (!t || !(t->fields = zs_calloc(s->n_children ? (size_t)s->n_children : 1, sizeof *t->fields))) {
           zs_type_free(t);
           return zr__err_nomem(I->err);
         }
@@ -313,7 +313,7 @@ static zr_status arrow_type(inf *I, const struct ArrowSchema *s, zs_type **out) 
       }
       if ((c == 'l' || c == 'L' || c == 'w' || c == 'v') && s->n_children == 1) {
         t = zs_type_new(ZS_LIST);
-        if (!t || !(t->elem = calloc(1, sizeof *t->elem))) {
+        if (!t || !(t->elem = zs_calloc(1, sizeof *t->elem))) {
           zs_type_free(t);
           return zr__err_nomem(I->err);
         }
@@ -327,7 +327,7 @@ static zr_status arrow_type(inf *I, const struct ArrowSchema *s, zs_type **out) 
       }
       if (c == 'm' && s->n_children == 1 && s->children[0]->n_children == 2) {
         t = zs_type_new(ZS_MAP);
-        if (!t || !(t->key = calloc(1, sizeof *t->key)) || !(t->value = calloc(1, sizeof *t->value))) {
+        if (!t || !(t->key = zs_calloc(1, sizeof *t->key)) || !(t->value = zs_calloc(1, sizeof *t->value))) {
           zs_type_free(t);
           return zr__err_nomem(I->err);
         }
@@ -401,7 +401,7 @@ zr_status zr_schema_infer(const zr_value *v, zr_schema **out, zr_error *err) {
   int32_t id = 1;
   for (size_t i = 0; i < root->nfields; i++) root->fields[i].id = id++;
   for (size_t i = 0; i < root->nfields; i++) renumber(root->fields[i].type, &id);
-  zr_schema *s = calloc(1, sizeof *s);
+  zr_schema *s = zs_calloc(1, sizeof *s);
   if (!s) {
     zs_type_free(root);
     return zr__err_nomem(err);

@@ -35,11 +35,11 @@ static zr_status convert(mig *m, const zr_value *in, zs_type *wt, zs_type *rt, z
 
 /* A default from the schema (JSON) as a value in the target doc. */
 static zr_status default_value(mig *m, json_t *j, zs_type *rt, zr_value *out) {
-  char *text = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+  char *text = zs_json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
   if (!text) return zr__err_nomem(m->err);
   zr_doc *tmp = NULL;
   zr_status st = zr_value_from_json(text, strlen(text), 0, NULL, &tmp, m->err);
-  free(text);
+  zs_free(text);
   zr_value v;
   if (st == ZR_OK) st = zr_value_copy(m->doc, zr_doc_root(tmp), &v, m->err);
   zr_doc_free(tmp);

@@ -56,7 +56,7 @@ static int unit_by_name(const char *s) {
 }
 
 zs_type *zs_type_new(zs_kind k) {
-  zs_type *t = calloc(1, sizeof *t);
+  zs_type *t = zs_calloc(1, sizeof *t);
   if (t) {
     t->kind = k;
     t->unit = ZR_TU_MICRO;
@@ -67,39 +67,46 @@ zs_type *zs_type_new(zs_kind k) {
 
 void zs_field_clear(zs_field *f) {
   if (!f) return;
-  free(f->name);
-  for (size_t i = 0; i < f->naliases; i++) free(f->aliases[i]);
-  free(f->aliases);
+  zs_free(f->name);
+  for (size_t i = 0; i < f->naliases; i++) zs_free(f->aliases[i]);
+  zs_free(f->aliases);
   zs_type_free(f->type);
   if (f->initial_default) json_decref(f->initial_default);
   if (f->write_default) json_decref(f->write_default);
-  free(f->doc);
+  zs_free(f->doc);
   if (f->metadata) json_decref(f->metadata);
   memset(f, 0, sizeof *f);
 }
 
 static void field_free(zs_field *f) {
   zs_field_clear(f);
-  free(f);
+  zs_free(f);
 }
 
 void zs_type_free(zs_type *t) {
   if (!t) return;
-  free(t->tz);
+  zs_free(t->tz);
   if (t->elem) field_free(t->elem);
   if (t->key) field_free(t->key);
   if (t->value) field_free(t->value);
   for (size_t i = 0; i < t->nfields; i++) zs_field_clear(&t->fields[i]);
-  free(t->fields);
-  free(t->shape);
-  free(t->text);
-  free(t);
+  zs_free(t->fields);
+  zs_free(t->shape);
+  zs_free(t->text);
+  zs_free(t);
 }
 
 /* ---- readable type text ---- */
-static void text_append(zr__buf *b, const char *s) { zr__buf_append(b, s, strlen(s)); }
+/* a text being built; the first failed append is remembered (a cut text would name a wrong type) */
+typedef struct tbuf {
+  zr__buf b;
+  zr_status st;
+} tbuf;
+static void text_append(tbuf *b, const char *s) {
+  if (b->st == ZR_OK) b->st = zr__buf_append(&b->b, s, strlen(s));
+}
 
-static void type_text(const zs_type *t, zr__buf *b) {
+static void type_text(const zs_type *t, tbuf *b) {
   char tmp[64];
   switch (t->kind) {
     case ZS_DECIMAL:
@@ -167,17 +174,19 @@ static void type_text(const zs_type *t, zr__buf *b) {
   }
 }
 
+const char zs_text_oom[] = "?";
+
 const char *zs_type_text(zs_type *t) {
   if (!t) return "-";
   if (!t->text) {
-    zr__buf b;
-    zr__buf_init(&b, NULL);
+    tbuf b = {.st = ZR_OK};
+    zr__buf_init(&b.b, zs_alloc());
     type_text(t, &b);
-    if (zr__buf_push(&b, 0) != ZR_OK) {
-      zr__buf_free(&b);
-      return "?";
+    if (b.st != ZR_OK || zr__buf_push(&b.b, 0) != ZR_OK) {
+      zr__buf_free(&b.b);
+      return zs_text_oom;
     }
-    t->text = (char *)b.data;
+    t->text = (char *)b.b.data;
   }
   return t->text;
 }
@@ -191,7 +200,7 @@ static zr_status bad(zr_error *err, const char *path, const char *fmt, const cha
 
 static char *dupstr(const char *s) {
   size_t n = strlen(s) + 1;
-  char *d = malloc(n);
+  char *d = zs_malloc(n);
   if (d) memcpy(d, s, n);
   return d;
 }
@@ -216,12 +225,12 @@ static zr_status child_field(json_t *j, const char *type_key, const char *id_key
   subpath(sub, sizeof sub, path, ".%s", type_key);
   json_t *tj = json_object_get(j, type_key);
   if (!tj) return bad(err, path, "missing \"%s\"", type_key);
-  zs_field *f = calloc(1, sizeof *f);
+  zs_field *f = zs_calloc(1, sizeof *f);
   if (!f) return zr__err_nomem(err);
   f->id = -1;
   f->name = dupstr(name);
   if (!f->name) {
-    free(f);
+    zs_free(f);
     return zr__err_nomem(err);
   }
   zr_status st = zs_type_from_json(tj, &f->type, sub, err);
@@ -315,7 +324,7 @@ zr_status zs_type_from_json(json_t *j, zs_type **out, const char *path, zr_error
         break;
       }
       size_t n = json_array_size(fs);
-      t->fields = calloc(n ? n : 1, sizeof *t->fields);
+      t->fields = zs_calloc(n ? n : 1, sizeof *t->fields);
       if (!t->fields) {
         st = zr__err_nomem(err);
         break;
@@ -347,7 +356,7 @@ zr_status zs_type_from_json(json_t *j, zs_type **out, const char *path, zr_error
           break;
         }
         t->ndim = (int)json_array_size(sh);
-        t->shape = calloc((size_t)t->ndim + 1, sizeof *t->shape);
+        t->shape = zs_calloc((size_t)t->ndim + 1, sizeof *t->shape);
         if (!t->shape) {
           st = zr__err_nomem(err);
           break;
@@ -426,7 +435,7 @@ static zr_status field_from_json(json_t *j, zs_field *f, const char *path, zr_er
       zs_field_clear(f);
       return bad(err, path, "aliases must be an array of strings%s", "");
     }
-    f->aliases = calloc(json_array_size(al) + 1, sizeof *f->aliases);
+    f->aliases = zs_calloc(json_array_size(al) + 1, sizeof *f->aliases);
     if (!f->aliases) {
       zs_field_clear(f);
       return zr__err_nomem(err);
@@ -448,7 +457,10 @@ static zr_status field_from_json(json_t *j, zs_field *f, const char *path, zr_er
   json_t *d;
   if ((d = json_object_get(j, "initial-default"))) f->initial_default = json_incref(d);
   if ((d = json_object_get(j, "write-default"))) f->write_default = json_incref(d);
-  if ((d = json_object_get(j, "doc")) && json_is_string(d)) f->doc = dupstr(json_string_value(d));
+  if ((d = json_object_get(j, "doc")) && json_is_string(d) && !(f->doc = dupstr(json_string_value(d)))) {
+    zs_field_clear(f);
+    return zr__err_nomem(err);
+  }
   if ((d = json_object_get(j, "metadata")) && json_is_object(d)) f->metadata = json_incref(d);
   return ZR_OK;
 }
@@ -488,7 +500,7 @@ zr_status zr_schema_parse(const char *text, size_t len, zr_schema **out, zr_erro
   json_error_t je;
   json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
   if (!j) return zr__err(err, ZR_ERR_MALFORMED, je.position, "schema is not valid JSON: %s (line %d)", je.text, je.line);
-  zr_schema *s = calloc(1, sizeof *s);
+  zr_schema *s = zs_calloc(1, sizeof *s);
   if (!s) {
     json_decref(j);
     return zr__err_nomem(err);
@@ -499,7 +511,7 @@ zr_status zr_schema_parse(const char *text, size_t len, zr_schema **out, zr_erro
     tmp = json_deep_copy(j);
     if (!tmp) {
       json_decref(j);
-      free(s);
+      zs_free(s);
       return zr__err_nomem(err);
     }
     json_object_set_new(tmp, "type", json_string("struct"));
@@ -509,7 +521,8 @@ zr_status zr_schema_parse(const char *text, size_t len, zr_schema **out, zr_erro
   if (st == ZR_OK && s->root->kind != ZS_STRUCT) st = bad(err, "$", "a schema is a struct type%s", "");
   if (st == ZR_OK) {
     json_t *d;
-    if ((d = json_object_get(root, "doc")) && json_is_string(d)) s->doc = dupstr(json_string_value(d));
+    if ((d = json_object_get(root, "doc")) && json_is_string(d) && !(s->doc = dupstr(json_string_value(d))))
+      st = zr__err_nomem(err);
     if ((d = json_object_get(root, "metadata")) && json_is_object(d)) s->metadata = json_incref(d);
   }
   if (tmp) json_decref(tmp);
@@ -525,19 +538,26 @@ zr_status zr_schema_parse(const char *text, size_t len, zr_schema **out, zr_erro
 void zr_schema_free(zr_schema *s) {
   if (!s) return;
   zs_type_free(s->root);
-  free(s->doc);
+  zs_free(s->doc);
   if (s->metadata) json_decref(s->metadata);
-  free(s);
+  zs_free(s);
 }
 
-/* ---- to JSON ---- */
+/* ---- to JSON ----
+ * Every builder returns NULL when any part failed (out of memory): a JSON form with a part
+ * missing would describe another schema (and give another fingerprint). */
 static json_t *field_to_json(const zs_field *f, int canonical);
 
-static void set_child(json_t *o, const zs_field *f, const char *type_key, const char *id_key, const char *null_key,
-                      int canonical) {
-  json_object_set_new(o, type_key, zs_type_to_json(f->type, canonical));
-  if (f->id >= 0) json_object_set_new(o, id_key, json_integer(f->id));
-  if (null_key) json_object_set_new(o, null_key, json_boolean(f->nullable));
+/* o[k] = v (v stolen); 0 when v is NULL or the insertion failed */
+static int put(json_t *o, const char *k, json_t *v) { return v && json_object_set_new(o, k, v) == 0; }
+static int push(json_t *a, json_t *v) { return v && json_array_append_new(a, v) == 0; }
+
+static int set_child(json_t *o, const zs_field *f, const char *type_key, const char *id_key, const char *null_key,
+                     int canonical) {
+  if (!put(o, type_key, zs_type_to_json(f->type, canonical))) return 0;
+  if (f->id >= 0 && !put(o, id_key, json_integer(f->id))) return 0;
+  if (null_key && !put(o, null_key, json_boolean(f->nullable))) return 0;
+  return 1;
 }
 
 static int cmp_field_order(const void *a, const void *b) {
@@ -546,52 +566,62 @@ static int cmp_field_order(const void *a, const void *b) {
   return strcmp(x->name, y->name);
 }
 
+static json_t *fail(json_t *o) {
+  json_decref(o);
+  return NULL;
+}
+
 json_t *zs_type_to_json(const zs_type *t, int canonical) {
   switch (t->kind) {
     case ZS_DECIMAL: return json_pack("{s:s,s:i,s:i}", "type", "decimal", "precision", t->precision, "scale", t->scale);
     case ZS_TIMESTAMP: {
       json_t *o = json_pack("{s:s,s:s}", "type", "timestamp", "unit", zs_unit_name(t->unit));
-      if (o && t->tz) json_object_set_new(o, "tz", json_string(t->tz));
+      if (o && t->tz && !put(o, "tz", json_string(t->tz))) return fail(o);
       return o;
     }
     case ZS_TIME:
     case ZS_DURATION: return json_pack("{s:s,s:s}", "type", zs_kind_name(t->kind), "unit", zs_unit_name(t->unit));
     case ZS_LIST: {
       json_t *o = json_pack("{s:s}", "type", "list");
-      if (o) set_child(o, t->elem, "element", "element-id", "element-nullable", canonical);
+      if (o && !set_child(o, t->elem, "element", "element-id", "element-nullable", canonical)) return fail(o);
       return o;
     }
     case ZS_MAP: {
       json_t *o = json_pack("{s:s}", "type", "map");
-      if (o) {
-        set_child(o, t->key, "key", "key-id", NULL, canonical);
-        set_child(o, t->value, "value", "value-id", "value-nullable", canonical);
-      }
+      if (o && !(set_child(o, t->key, "key", "key-id", NULL, canonical) &&
+                 set_child(o, t->value, "value", "value-id", "value-nullable", canonical)))
+        return fail(o);
       return o;
     }
     case ZS_STRUCT: {
       json_t *o = json_pack("{s:s}", "type", "struct");
       json_t *arr = json_array();
-      const zs_field **order = calloc(t->nfields + 1, sizeof *order);
-      if (!o || !arr || !order) {
-        free(order);
-        json_decref(o);
-        json_decref(arr);
-        return NULL;
+      const zs_field **order = zs_calloc(t->nfields + 1, sizeof *order);
+      int ok = o && arr && order;
+      if (ok) {
+        for (size_t i = 0; i < t->nfields; i++) order[i] = &t->fields[i];
+        if (canonical) qsort(order, t->nfields, sizeof *order, cmp_field_order);
+        for (size_t i = 0; ok && i < t->nfields; i++) ok = push(arr, field_to_json(order[i], canonical));
       }
-      for (size_t i = 0; i < t->nfields; i++) order[i] = &t->fields[i];
-      if (canonical) qsort(order, t->nfields, sizeof *order, cmp_field_order);
-      for (size_t i = 0; i < t->nfields; i++) json_array_append_new(arr, field_to_json(order[i], canonical));
-      free(order);
-      json_object_set_new(o, "fields", arr);
-      return o;
+      zs_free(order);
+      if (ok) {
+        ok = put(o, "fields", arr);
+        arr = NULL; /* stolen */
+      }
+      json_decref(arr);
+      return ok ? o : fail(o);
     }
     case ZS_TENSOR: {
       json_t *o = json_pack("{s:s,s:s}", "type", "tensor", "dtype", zs_kind_name(t->dtype));
       if (o && t->shape) {
         json_t *sh = json_array();
-        for (int i = 0; i < t->ndim; i++) json_array_append_new(sh, json_integer(t->shape[i]));
-        json_object_set_new(o, "shape", sh);
+        int ok = sh != NULL;
+        for (int i = 0; ok && i < t->ndim; i++) ok = push(sh, json_integer(t->shape[i]));
+        if (!ok) {
+          json_decref(sh);
+          return fail(o);
+        }
+        if (!put(o, "shape", sh)) return fail(o);
       }
       return o;
     }
@@ -607,36 +637,40 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static json_t *field_to_json(const zs_field *f, int canonical) {
   json_t *o = json_object();
   if (!o) return NULL;
-  if (f->id >= 0) json_object_set_new(o, "id", json_integer(f->id));
-  json_object_set_new(o, "name", json_string(f->name));
-  json_object_set_new(o, "type", zs_type_to_json(f->type, canonical));
-  json_object_set_new(o, "nullable", json_boolean(f->nullable));
+  if (f->id >= 0 && !put(o, "id", json_integer(f->id))) return fail(o);
+  if (!put(o, "name", json_string(f->name)) || !put(o, "type", zs_type_to_json(f->type, canonical)) ||
+      !put(o, "nullable", json_boolean(f->nullable)))
+    return fail(o);
   if (f->naliases) {
     json_t *a = json_array();
-    char **sorted = calloc(f->naliases, sizeof *sorted);
-    if (sorted) {
+    char **sorted = zs_calloc(f->naliases, sizeof *sorted);
+    int ok = a && sorted;
+    if (ok) {
       memcpy(sorted, f->aliases, f->naliases * sizeof *sorted);
       if (canonical) qsort(sorted, f->naliases, sizeof *sorted, cmp_str);
-      for (size_t i = 0; i < f->naliases; i++) json_array_append_new(a, json_string(sorted[i]));
-      free(sorted);
+      for (size_t i = 0; ok && i < f->naliases; i++) ok = push(a, json_string(sorted[i]));
     }
-    json_object_set_new(o, "aliases", a);
+    zs_free(sorted);
+    if (!ok) {
+      json_decref(a);
+      return fail(o);
+    }
+    if (!put(o, "aliases", a)) return fail(o);
   }
-  if (f->initial_default) json_object_set(o, "initial-default", f->initial_default);
-  if (f->write_default) json_object_set(o, "write-default", f->write_default);
+  if (f->initial_default && json_object_set(o, "initial-default", f->initial_default) != 0) return fail(o);
+  if (f->write_default && json_object_set(o, "write-default", f->write_default) != 0) return fail(o);
   if (!canonical) {
-    if (f->doc) json_object_set_new(o, "doc", json_string(f->doc));
-    if (f->metadata) json_object_set(o, "metadata", f->metadata);
+    if (f->doc && !put(o, "doc", json_string(f->doc))) return fail(o);
+    if (f->metadata && json_object_set(o, "metadata", f->metadata) != 0) return fail(o);
   }
   return o;
 }
 
 static zr_status dump(json_t *j, size_t flags, char **out, zr_error *err) {
   if (!j) return zr__err_nomem(err);
-  char *s = json_dumps(j, flags | JSON_ENCODE_ANY);
+  char *s = zs_json_dumps(j, flags | JSON_ENCODE_ANY);
   json_decref(j);
   if (!s) return zr__err_nomem(err);
-  /* jansson allocates with malloc: zr_free() (free) releases it */
   *out = s;
   return ZR_OK;
 }
@@ -644,8 +678,8 @@ static zr_status dump(json_t *j, size_t flags, char **out, zr_error *err) {
 zr_status zr_schema_to_json(const zr_schema *s, int pretty, char **out, zr_error *err) {
   if (!s || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   json_t *j = zs_type_to_json(s->root, 0);
-  if (j && s->doc) json_object_set_new(j, "doc", json_string(s->doc));
-  if (j && s->metadata) json_object_set(j, "metadata", s->metadata);
+  if (j && s->doc && !put(j, "doc", json_string(s->doc))) j = fail(j);
+  if (j && s->metadata && json_object_set(j, "metadata", s->metadata) != 0) j = fail(j);
   return dump(j, pretty ? JSON_INDENT(2) : JSON_COMPACT, out, err);
 }
 
@@ -673,23 +707,31 @@ uint64_t zr_crc64_avro(const void *data, size_t len) {
   return fp;
 }
 
-uint64_t zr_schema_fingerprint64(const zr_schema *s) {
+zr_status zs_fingerprints(const zr_schema *s, uint64_t *fp64, char hex[65], zr_error *err) {
   char *c = NULL;
-  if (zr_schema_canonical(s, &c, NULL) != ZR_OK) return 0;
-  uint64_t fp = zr_crc64_avro(c, strlen(c));
-  free(c);
-  return fp;
+  ZR_TRY(zr_schema_canonical(s, &c, err));
+  if (fp64) *fp64 = zr_crc64_avro(c, strlen(c));
+  zr_status st = ZR_OK;
+  if (hex) {
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    hex[0] = '\0';
+    if (EVP_Digest(c, strlen(c), md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32)
+      for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    else
+      st = zr__err(err, ZR_ERR_INTERNAL, -1, "SHA-256 of the canonical form failed");
+  }
+  zs_free(c);
+  return st;
+}
+
+uint64_t zr_schema_fingerprint64(const zr_schema *s) {
+  uint64_t fp = 0;
+  return zs_fingerprints(s, &fp, NULL, NULL) == ZR_OK ? fp : 0;
 }
 
 void zr_schema_fingerprint_sha256(const zr_schema *s, char hex[65]) {
-  hex[0] = '\0';
-  char *c = NULL;
-  if (zr_schema_canonical(s, &c, NULL) != ZR_OK) return;
-  unsigned char md[32];
-  unsigned int mdlen = 0;
-  if (EVP_Digest(c, strlen(c), md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32)
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-  free(c);
+  if (zs_fingerprints(s, NULL, hex, NULL) != ZR_OK) hex[0] = '\0';
 }
 
 size_t zr_schema_field_count(const zr_schema *s) { return s ? s->root->nfields : 0; }

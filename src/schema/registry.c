@@ -34,12 +34,12 @@ static const char *const SCHEMA_SQL =
 
 zr_status zr_registry_open(const char *path, int busy_ms, zr_registry **out, zr_error *err) {
   if (!path || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
-  zr_registry *r = calloc(1, sizeof *r);
+  zr_registry *r = zs_calloc(1, sizeof *r);
   if (!r) return zr__err_nomem(err);
   if (strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0) {
     zr_status st = zs_remote_open(path, &r->remote, err);
     if (st != ZR_OK) {
-      free(r);
+      zs_free(r);
       return st;
     }
     *out = r;
@@ -78,7 +78,7 @@ void zr_registry_close(zr_registry *r) {
   if (!r) return;
   if (r->remote) zs_remote_close(r->remote);
   if (r->db) sqlite3_close_v2(r->db);
-  free(r);
+  zs_free(r);
 }
 
 static zr_status exec(zr_registry *r, const char *sql, zr_error *err) {
@@ -106,8 +106,8 @@ static zr_status load_history(zr_registry *r, const char *subject, zr_schema ***
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
     if (cnt == cap) {
       cap = cap ? cap * 2 : 8;
-      zr_schema **nl = realloc(list, cap * sizeof *nl);
-      int *nv = realloc(vers, cap * sizeof *nv);
+      zr_schema **nl = zs_realloc(list, cap * sizeof *nl);
+      int *nv = zs_realloc(vers, cap * sizeof *nv);
       if (nl) list = nl;
       if (nv) vers = nv;
       if (!nl || !nv) {
@@ -125,8 +125,8 @@ static zr_status load_history(zr_registry *r, const char *subject, zr_schema ***
   sqlite3_finalize(q);
   if (st != ZR_OK) {
     for (size_t i = 0; i < cnt; i++) zr_schema_free(list[i]);
-    free(list);
-    free(vers);
+    zs_free(list);
+    zs_free(vers);
     return st;
   }
   *out = list;
@@ -137,8 +137,8 @@ static zr_status load_history(zr_registry *r, const char *subject, zr_schema ***
 
 static void free_history(zr_schema **list, int *vers, size_t n) {
   for (size_t i = 0; i < n; i++) zr_schema_free(list[i]);
-  free(list);
-  free(vers);
+  zs_free(list);
+  zs_free(vers);
 }
 
 zr_status zr_registry_get_mode(zr_registry *r, const char *subject, zr_compat_mode *mode, zr_error *err) {
@@ -217,7 +217,7 @@ zr_status zr_registry_register(zr_registry *r, const char *subject, const zr_sch
   char fp[65];
   ZR_TRY(zr_schema_canonical(s, &canon, err));
   zr_status st = zr_schema_to_json(s, 0, &json, err);
-  zr_schema_fingerprint_sha256(s, fp);
+  if (st == ZR_OK) st = zs_fingerprints(s, NULL, fp, err);
   zr_compat_report *report = NULL;
   sqlite3_stmt *q = NULL;
   int in_tx = 0;
@@ -311,8 +311,8 @@ done:
       exec(r, "ROLLBACK", NULL);
     }
   }
-  free(canon);
-  free(json);
+  zs_free(canon);
+  zs_free(json);
   if (report_out && report && zr_compat_report_count(report)) *report_out = report;
   else zr_compat_report_free(report);
   if (st == ZR_OK && res) *res = out;
@@ -380,7 +380,7 @@ static zr_status json_list(zr_registry *r, sqlite3_stmt *q, int text, char **out
     json_decref(a);
     return dberr(r, err, "listing");
   }
-  *out = json_dumps(a, JSON_COMPACT);
+  *out = zs_json_dumps(a, JSON_COMPACT);
   json_decref(a);
   return *out ? ZR_OK : zr__err_nomem(err);
 }
@@ -462,7 +462,7 @@ zr_status zr__registry_lookup(zr_registry *r, const char *subject, const zr_sche
                               zr_error *err) {
   if (r->remote) return zr__err(err, ZR_ERR_UNSUPPORTED, -1, "lookup is served by the registry server itself");
   char fp[65];
-  zr_schema_fingerprint_sha256(s, fp);
+  ZR_TRY(zs_fingerprints(s, NULL, fp, err));
   sqlite3_stmt *q;
   ZR_TRY(prep(r, "SELECT v.version, s.id FROM zr_versions v JOIN zr_schemas s ON s.id = v.schema_id"
                  " WHERE v.subject = ?1 AND v.deleted = 0 AND s.fingerprint = ?2", &q, err));

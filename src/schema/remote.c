@@ -13,11 +13,15 @@ struct zs_remote {
 
 typedef struct body {
   zr__buf b;
+  int oom; /* the response did not fit in memory */
 } body;
 
 static size_t on_data(char *p, size_t sz, size_t n, void *ud) {
   body *b = ud;
-  if (zr__buf_append(&b->b, p, sz * n) != ZR_OK) return 0;
+  if (zr__buf_append(&b->b, p, sz * n) != ZR_OK) {
+    b->oom = 1;
+    return 0;
+  }
   return sz * n;
 }
 
@@ -26,9 +30,10 @@ static zr_status request(zs_remote *rm, const char *method, const char *path, js
                          json_t **json, zr_error *err) {
   char url[2048];
   snprintf(url, sizeof url, "%s%s", rm->base, path);
-  char *data = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
-  body b;
-  zr__buf_init(&b.b, NULL);
+  char *data = payload ? zs_json_dumps(payload, JSON_COMPACT) : NULL;
+  if (payload && !data) return zr__err_nomem(err);
+  body b = {.oom = 0};
+  zr__buf_init(&b.b, zs_alloc());
   struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: " ZR_REGISTRY_CONTENT_TYPE);
   hdr = curl_slist_append(hdr, "Accept: " ZR_REGISTRY_CONTENT_TYPE ", application/json");
   curl_easy_reset(rm->curl);
@@ -42,9 +47,10 @@ static zr_status request(zs_remote *rm, const char *method, const char *path, js
   if (data) curl_easy_setopt(rm->curl, CURLOPT_POSTFIELDS, data);
   CURLcode rc = curl_easy_perform(rm->curl);
   curl_slist_free_all(hdr);
-  free(data);
+  zs_free(data);
   if (rc != CURLE_OK) {
     zr__buf_free(&b.b);
+    if (b.oom) return zr__err_nomem(err);
     return zr__err(err, ZR_ERR_NETWORK, -1, "registry %s: %s", url, curl_easy_strerror(rc));
   }
   curl_easy_getinfo(rm->curl, CURLINFO_RESPONSE_CODE, status);
@@ -82,11 +88,11 @@ static void subject_path(zs_remote *rm, char *out, size_t cap, const char *fmt, 
 zr_status zs_remote_open(const char *url, zs_remote **out, zr_error *err) {
   static int curl_ready;
   if (!__atomic_exchange_n(&curl_ready, 1, __ATOMIC_ACQ_REL)) curl_global_init(CURL_GLOBAL_DEFAULT);
-  zs_remote *rm = calloc(1, sizeof *rm);
+  zs_remote *rm = zs_calloc(1, sizeof *rm);
   if (!rm) return zr__err_nomem(err);
   size_t n = strlen(url);
   while (n && url[n - 1] == '/') n--;
-  rm->base = malloc(n + 1);
+  rm->base = zs_malloc(n + 1);
   rm->curl = curl_easy_init();
   if (!rm->base || !rm->curl) {
     zs_remote_close(rm);
@@ -112,15 +118,15 @@ zr_status zs_remote_open(const char *url, zs_remote **out, zr_error *err) {
 void zs_remote_close(zs_remote *rm) {
   if (!rm) return;
   if (rm->curl) curl_easy_cleanup(rm->curl);
-  free(rm->base);
-  free(rm);
+  zs_free(rm->base);
+  zs_free(rm);
 }
 
 static json_t *schema_payload(const zr_schema *s, zr_error *err) {
   char *js = NULL;
   if (zr_schema_to_json(s, 0, &js, err) != ZR_OK) return NULL;
   json_t *p = json_pack("{s:s,s:s}", "schema", js, "schemaType", "ZERIAL");
-  free(js);
+  zs_free(js);
   return p;
 }
 
@@ -260,8 +266,8 @@ zr_status zs_remote_list(zs_remote *rm, const char *subject, char **json, zr_err
   json_t *j;
   ZR_TRY(request(rm, "GET", path, NULL, &status, &j, err));
   zr_status st = ZR_OK;
-  if (status == 200) *json = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-  else if (status == 404 && subject) *json = strdup("[]");
+  if (status == 200) *json = zs_json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+  else if (status == 404 && subject) *json = zs_strdup("[]");
   else st = remote_error(status, j, err);
   json_decref(j);
   if (st == ZR_OK && !*json) st = zr__err_nomem(err);

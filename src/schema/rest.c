@@ -45,9 +45,9 @@ static zr_status body_schema(const char *body, size_t len, zr_schema **out, zr_e
   if (json_is_string(s)) {
     st = zr_schema_parse(json_string_value(s), json_string_length(s), out, err);
   } else if (json_is_object(s)) {
-    char *t = json_dumps(s, JSON_COMPACT);
+    char *t = zs_json_dumps(s, JSON_COMPACT);
     st = t ? zr_schema_parse(t, strlen(t), out, err) : zr__err_nomem(err);
-    free(t);
+    zs_free(t);
   } else {
     st = zr__err(err, ZR_ERR_MALFORMED, -1, "request body needs a \"schema\"");
   }
@@ -82,18 +82,23 @@ static resp version_doc(zr_registry *r, const char *subject, int version) {
   if (st != ZR_OK) {
     if (st == ZR_ERR_NOT_FOUND) {
       char *vs = NULL;
-      int subject_exists = zr_registry_versions(r, subject, 0, &vs, NULL) == ZR_OK && vs && strcmp(vs, "[]") != 0;
-      free(vs);
+      zr_error ve;
+      zr_error_clear(&ve);
+      zr_status vst = zr_registry_versions(r, subject, 0, &vs, &ve);
+      if (vst != ZR_OK && vst != ZR_ERR_NOT_FOUND) return from_status(vst, &ve, 40401);
+      int subject_exists = vst == ZR_OK && vs && strcmp(vs, "[]") != 0;
+      zs_free(vs);
       return from_status(st, &e, subject_exists ? 40402 : 40401);
     }
     return from_status(st, &e, 40401);
   }
   char *js = NULL;
-  zr_schema_to_json(s, 0, &js, NULL);
+  st = zr_schema_to_json(s, 0, &js, &e);
   zr_schema_free(s);
+  if (st != ZR_OK) return from_status(st, &e, 40401);
   resp out = ok(json_pack("{s:s,s:i,s:I,s:s,s:s}", "subject", subject, "version", got, "id", (json_int_t)id, "schema",
-                          js ? js : "", "schemaType", "ZERIAL"));
-  free(js);
+                          js, "schemaType", "ZERIAL"));
+  zs_free(js);
   return out;
 }
 
@@ -121,7 +126,7 @@ static resp route(zr_registry *r, const char *method, char *path, const char *bo
     zr_status st = zr_registry_subjects(r, 0, &js, &e);
     if (st != ZR_OK) return from_status(st, &e, 40401);
     resp out = ok(raw_json(js));
-    free(js);
+    zs_free(js);
     return out;
   }
   if (n >= 2 && strcmp(seg[0], "subjects") == 0) {
@@ -142,11 +147,11 @@ static resp route(zr_registry *r, const char *method, char *path, const char *bo
       zr_status st = zr_registry_versions(r, subject, permanent, &before, &e);
       if (st == ZR_OK) st = zr_registry_delete(r, subject, -1, permanent, &e);
       if (st != ZR_OK) {
-        free(before);
+        zs_free(before);
         return from_status(st, &e, 40401);
       }
       resp out = ok(raw_json(before));
-      free(before);
+      zs_free(before);
       return out;
     }
     if (n >= 3 && strcmp(seg[2], "versions") == 0) {
@@ -155,11 +160,11 @@ static resp route(zr_registry *r, const char *method, char *path, const char *bo
         zr_status st = zr_registry_versions(r, subject, 0, &js, &e);
         if (st != ZR_OK) return from_status(st, &e, 40401);
         if (strcmp(js, "[]") == 0) {
-          free(js);
+          zs_free(js);
           return error(404, 40401, "Subject not found.");
         }
         resp out = ok(raw_json(js));
-        free(js);
+        zs_free(js);
         return out;
       }
       if (n == 3 && is_post) {
@@ -172,8 +177,8 @@ static resp route(zr_registry *r, const char *method, char *path, const char *bo
         zr_schema_free(s);
         if (st == ZR_ERR_INCOMPATIBLE) {
           char *txt = zr_compat_report_text(rep);
-          resp out = error(409, 409, txt ? txt : e.message);
-          free(txt);
+          resp out = txt ? error(409, 409, txt) : (resp){500, NULL}; /* NULL body: out of memory */
+          zs_free(txt);
           zr_compat_report_free(rep);
           return out;
         }
@@ -189,7 +194,8 @@ static resp route(zr_registry *r, const char *method, char *path, const char *bo
           if (v < 0) {
             int got = 0;
             zr_schema *s;
-            if (zr_registry_get(r, subject, -1, &s, NULL, &got, &e) != ZR_OK) return from_status(ZR_ERR_NOT_FOUND, &e, 40401);
+            zr_status gst = zr_registry_get(r, subject, -1, &s, NULL, &got, &e);
+            if (gst != ZR_OK) return from_status(gst, &e, 40401);
             zr_schema_free(s);
             v = got;
           }
@@ -208,10 +214,11 @@ static resp route(zr_registry *r, const char *method, char *path, const char *bo
     zr_status st = zr_registry_get_by_id(r, id, &s, &e);
     if (st != ZR_OK) return from_status(st, &e, 40403);
     char *js = NULL;
-    zr_schema_to_json(s, 0, &js, NULL);
+    st = zr_schema_to_json(s, 0, &js, &e);
     zr_schema_free(s);
-    resp out = ok(json_pack("{s:s,s:s}", "schema", js ? js : "", "schemaType", "ZERIAL"));
-    free(js);
+    if (st != ZR_OK) return from_status(st, &e, 40403);
+    resp out = ok(json_pack("{s:s,s:s}", "schema", js, "schemaType", "ZERIAL"));
+    zs_free(js);
     return out;
   }
   if (n == 5 && strcmp(seg[0], "compatibility") == 0 && strcmp(seg[1], "subjects") == 0 && strcmp(seg[3], "versions") == 0 &&
@@ -258,8 +265,8 @@ static resp route(zr_registry *r, const char *method, char *path, const char *bo
       json_array_append_new(msgs, json_string(line));
     }
     resp out = ok(json_pack("{s:b,s:o,s:o}", "is_compatible", zr_compat_report_count(rep) == 0, "messages", msgs,
-                            "violations", rj ? raw_json(rj) : json_array()));
-    free(rj);
+                            "violations", rj ? raw_json(rj) : NULL)); /* NULL: out of memory */
+    zs_free(rj);
     zr_compat_report_free(rep);
     return out;
   }
@@ -292,14 +299,14 @@ zr_status zr_registry_http(zr_registry *r, const char *method, const char *path,
                            int *http_status, char **body_out) {
   if (!r || !method || !path || !http_status || !body_out) return ZR_ERR_INVALID_ARG;
   size_t n = strlen(path);
-  char *p = malloc(n + 1);
+  char *p = zs_malloc(n + 1);
   if (!p) return ZR_ERR_NOMEM;
   memcpy(p, path, n + 1);
   resp out = route(r, method, p, body, body_len);
-  free(p);
+  zs_free(p);
   if (!out.body) return ZR_ERR_NOMEM;
   *http_status = out.status;
-  *body_out = json_dumps(out.body, JSON_COMPACT | JSON_ENCODE_ANY);
+  *body_out = zs_json_dumps(out.body, JSON_COMPACT | JSON_ENCODE_ANY);
   json_decref(out.body);
   return *body_out ? ZR_OK : ZR_ERR_NOMEM;
 }

@@ -7,6 +7,25 @@
 #include "core/internal.h"
 #include "zerial/schema.h"
 
+/* ---- memory ----
+ * Every block the schema module allocates itself (types, fields, reports, registry handles,
+ * lists, and the strings it returns to callers) comes from zs_alloc(): the C library's allocator,
+ * so callers free returned strings with zr_free(), unless zr__schema_set_allocator() installed
+ * another. jansson values use jansson's own allocator (json_set_alloc_funcs). */
+const zr_allocator *zs_alloc(void);
+#define zs_malloc(n) zr__malloc(zs_alloc(), (n))
+#define zs_realloc(p, n) zr__realloc(zs_alloc(), (p), (n))
+#define zs_free(p) zr__free(zs_alloc(), (p))
+void *zs_calloc(size_t n, size_t size);
+char *zs_strdup(const char *s);
+char *zs_strndup(const char *s, size_t n);
+/* @p j as text (json_dumps flags) in memory of zs_alloc(); NULL when out of memory */
+char *zs_json_dumps(const json_t *j, size_t flags);
+/* Test seam: make the schema module allocate with @p a (NULL: the C library again). Install it
+ * while no schema object exists (objects are freed with the allocator current at free time);
+ * memory returned to the caller then comes from @p a too. */
+void zr__schema_set_allocator(const zr_allocator *a);
+
 typedef enum zs_kind {
   ZS_NULL, ZS_BOOL,
   ZS_INT8, ZS_INT16, ZS_INT32, ZS_INT64,
@@ -58,13 +77,16 @@ int zs_is_int(zs_kind k);
 int zs_is_uint(zs_kind k);
 int zs_is_float(zs_kind k);
 int zs_int_bits(zs_kind k);
-const char *zs_type_text(zs_type *t); /* cached readable string; "?" on OOM */
+const char *zs_type_text(zs_type *t); /* cached readable string; zs_text_oom when out of memory */
+extern const char zs_text_oom[];
 zs_type *zs_type_new(zs_kind k);
 void zs_type_free(zs_type *t);
 void zs_field_clear(zs_field *f);
 zr_status zs_type_from_json(json_t *j, zs_type **out, const char *path, zr_error *err);
 json_t *zs_type_to_json(const zs_type *t, int canonical);
 const char *zs_unit_name(int unit);
+/* CRC-64-AVRO and SHA-256 (hex) of the canonical form (either may be NULL); ZR_ERR_NOMEM when out of memory */
+zr_status zs_fingerprints(const zr_schema *s, uint64_t *fp64, char hex[65], zr_error *err);
 /* writer field matching reader field rf: by id when both carry ids, else name, then alias */
 zs_field *zs_match(zs_field *rf, zs_type *writer);
 

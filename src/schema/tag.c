@@ -36,22 +36,23 @@ static void tag_release(struct ArrowSchema *s) {
   s->private_data = o->private_data;
   s->release = o->release;
   s->metadata = o->old_metadata;
-  free(o->metadata);
-  free(o);
+  zs_free(o->metadata);
+  zs_free(o);
   if (s->release) s->release(s);
 }
 
 zr_status zr_schema_tag_table(zr_table *t, const zr_schema *s, const char *subject, int version, zr_error *err) {
   if (!t || !s || !t->schema.release) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL or released table");
   char fp[32], sha[65], ver[16];
-  snprintf(fp, sizeof fp, "%016llx", (unsigned long long)zr_schema_fingerprint64(s));
-  zr_schema_fingerprint_sha256(s, sha);
+  uint64_t fp64 = 0;
+  ZR_TRY(zs_fingerprints(s, &fp64, sha, err));
+  snprintf(fp, sizeof fp, "%016llx", (unsigned long long)fp64);
   snprintf(ver, sizeof ver, "%d", version);
   const char *keys[4] = {"zerial.schema.fingerprint", "zerial.schema.sha256", "zerial.schema.subject",
                          "zerial.schema.version"};
   const char *vals[4] = {fp, sha, subject, version > 0 ? ver : NULL};
   zr__buf b;
-  zr__buf_init(&b, NULL);
+  zr__buf_init(&b, zs_alloc());
   int32_t n = 0;
   zr_status st = zr__buf_append(&b, &n, 4);
   /* keep the existing entries that are not ours */
@@ -76,7 +77,7 @@ zr_status zr_schema_tag_table(zr_table *t, const zr_schema *s, const char *subje
     if (st == ZR_OK) st = zr__buf_append(&b, vals[i], (size_t)vl);
     n++;
   }
-  tag_owner *o = st == ZR_OK ? calloc(1, sizeof *o) : NULL;
+  tag_owner *o = st == ZR_OK ? zs_calloc(1, sizeof *o) : NULL;
   if (!o) {
     zr__buf_free(&b);
     return zr__err_nomem(err);
@@ -120,8 +121,8 @@ zr_status zr_schema_table_tag(const zr_table *t, uint64_t *fingerprint, char *su
 zr_status zr_schema_envelope_tag(const zr_schema *s, const char *subject, int version, zr_envelope_meta *meta,
                                  zr_envelope_kv kv[2], char version_buf[16], size_t *n_kv) {
   if (!s || !meta || !kv || !version_buf || !n_kv) return ZR_ERR_INVALID_ARG;
+  ZR_TRY(zs_fingerprints(s, &meta->schema_fingerprint, NULL, NULL));
   meta->has_schema_fingerprint = 1;
-  meta->schema_fingerprint = zr_schema_fingerprint64(s);
   size_t n = 0;
   if (subject) {
     kv[n].key = (zr_envelope_str){"zerial.schema.subject", 21};

@@ -208,7 +208,9 @@ static zr_status read_trailer(zr_stream_reader *r, const zr__st_frame *f, uint64
   if (!r->mem) {
     uint8_t extra;
     size_t g = 0;
-    if (zr_source_read(r->src, &extra, 1, &g, err) == ZR_OK && g) {
+    zr_status rst = zr_source_read(r->src, &extra, 1, &g, err);
+    if (rst != ZR_OK) return stick(r, rst, err); /* whether more follows is not known */
+    if (g) {
       zr_error_set(err, ZR_ERR_MALFORMED, (int64_t)r->pos, "bytes after the trailer");
       return stick(r, ZR_ERR_MALFORMED, err);
     }

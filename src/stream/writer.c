@@ -618,16 +618,23 @@ static zr_status precheck(zr_stream_writer *w, int payload, zr_error *err) {
   return ZR_OK;
 }
 
+/* empty the scratch sink and give its memory back (taking an empty sink would allocate) */
+static void scratch_reset(zr_stream_writer *w) {
+  const uint8_t *held;
+  size_t len;
+  uint8_t *taken = NULL;
+  if (zr_sink_memory_data(w->scratch, &held, &len) == ZR_OK && held &&
+      zr_sink_memory_take(w->scratch, &taken, &len, NULL) == ZR_OK)
+    zr__free(w->alloc, taken);
+}
+
 zr_status zr_stream_writer_write_value(zr_stream_writer *w, const zr_value *v, zr_error *err) {
   ZR_TRY(precheck(w, ZR_STREAM_BINARY, err));
   if (!v) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "value is NULL");
   /* encode into the scratch sink first (value errors are not sticky) */
   const uint8_t *enc;
   size_t elen;
-  uint8_t *taken = NULL;
-  size_t tlen = 0;
-  zr_sink_memory_take(w->scratch, &taken, &tlen, NULL);
-  if (taken) zr__free(w->alloc, taken);
+  scratch_reset(w);
   ZR_TRY(zr_binary_encode(v, NULL, w->scratch, err));
   zr_sink_memory_data(w->scratch, &enc, &elen);
   if ((uint64_t)elen + 4 > ZR_STREAM_MAX_CHUNK)
@@ -661,10 +668,7 @@ zr_status zr_stream_writer_write_batch(zr_stream_writer *w, const struct ArrowSc
   if (!schema || !batch || !schema->release || !batch->release)
     return zr__err(err, ZR_ERR_INVALID_ARG, -1, "schema or batch is NULL or released");
   if (w->cur.len) ZR_TRY(seal(w, err)); /* WOULD_BLOCK: the batch is not taken */
-  uint8_t *taken = NULL;
-  size_t tlen = 0;
-  zr_sink_memory_take(w->scratch, &taken, &tlen, NULL);
-  if (taken) zr__free(w->alloc, taken);
+  scratch_reset(w);
   zr_arrow_write_opts ao;
   memset(&ao, 0, sizeof ao);
   ao.alloc = w->o.alloc;
