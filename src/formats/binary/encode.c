@@ -754,29 +754,28 @@ ZR_INLINE void copy_short(uint8_t *dst, const void *src, size_t n) {
 /* Room wr_fast() needs: a tag and 31 bytes of string, or a tag and 8 bytes. */
 #define ZRB_FAST_MAX 40u
 
-/* Write the common scalars without a call (room for ZRB_FAST_MAX bytes checked by the caller);
- * 0 when the value needs wr_value(). */
-ZR_INLINE int wr_fast(enc *e, const zr_value *v) {
-  uint8_t *p = e->p;
+/* Write the common scalars at p without a call (room for ZRB_FAST_MAX bytes checked by the
+ * caller) and return the end of what was written; NULL when the value needs wr_value(). The
+ * callers keep the write position in a register across a container's items and store it back
+ * to the encoder only around slower calls. */
+ZR_INLINE uint8_t *wr_fast(const zr_value *v, uint8_t *p) {
+  if (ZR_LIKELY(v->kind == ZR_KIND_STRING)) { /* keys: the most common kind by far */
+    uint64_t n = v->n.len;
+    if (n >= 32 || (n && !v->u.str)) return NULL;
+    *p = (uint8_t)(ZRB_FIXSTR | n);
+    copy_short(p + 1, v->u.str, (size_t)n);
+    return p + 1 + n;
+  }
   switch (v->kind) {
-    case ZR_KIND_NULL: *p = ZRB_NULL; e->p = p + 1; return 1;
-    case ZR_KIND_BOOL: *p = v->u.b ? ZRB_TRUE : ZRB_FALSE; e->p = p + 1; return 1;
-    case ZR_KIND_INT: e->p = put_int(p, v->u.i); return 1;
+    case ZR_KIND_NULL: *p = ZRB_NULL; return p + 1;
+    case ZR_KIND_BOOL: *p = v->u.b ? ZRB_TRUE : ZRB_FALSE; return p + 1;
+    case ZR_KIND_INT: return put_int(p, v->u.i);
     case ZR_KIND_FLOAT:
-      if (v->flags & ZR_VF_F32) return 0;
+      if (v->flags & ZR_VF_F32) return NULL;
       *p = ZRB_F64;
       zr__st64le(p + 1, v->u.u);
-      e->p = p + 9;
-      return 1;
-    case ZR_KIND_STRING: {
-      uint64_t n = v->n.len;
-      if (n >= 32 || (n && !v->u.str)) return 0;
-      *p = (uint8_t)(ZRB_FIXSTR | n);
-      copy_short(p + 1, v->u.str, (size_t)n);
-      e->p = p + 1 + n;
-      return 1;
-    }
-    default: return 0;
+      return p + 9;
+    default: return NULL;
   }
 }
 
@@ -784,38 +783,72 @@ static zr_status wr_value(enc *e, const zr_value *v, unsigned depth);
 
 /* Items of a list or tuple (path segments recorded on a value error). */
 static zr_status wr_items(enc *e, const zr_value *it, uint64_t n, unsigned depth) {
+  uint8_t *p = e->p, *end = e->end;
   for (uint64_t i = 0; i < n; i++) {
-    if (ZR_UNLIKELY((size_t)(e->end - e->p) < ZRB_FAST_MAX)) ZR_TRY(enc_room(e, ZRB_FAST_MAX));
-    if (ZR_LIKELY(wr_fast(e, &it[i]))) continue;
+    if (ZR_UNLIKELY((size_t)(end - p) < ZRB_FAST_MAX)) {
+      e->p = p;
+      ZR_TRY(enc_room(e, ZRB_FAST_MAX));
+      p = e->p;
+      end = e->end;
+    }
+    uint8_t *q = wr_fast(&it[i], p);
+    if (ZR_LIKELY(q != NULL)) {
+      p = q;
+      continue;
+    }
+    e->p = p;
     zr_status st = wr_value(e, &it[i], depth);
     if (ZR_UNLIKELY(st != ZR_OK)) {
       path_add(&e->path, NULL, i);
       return st;
     }
+    p = e->p;
+    end = e->end;
   }
+  e->p = p;
   return ZR_OK;
 }
 
 static zr_status wr_members(enc *e, const zr_member *m, uint64_t n, unsigned depth) {
+  uint8_t *p = e->p, *end = e->end;
   for (uint64_t i = 0; i < n; i++) {
     /* room for a fast key and a fast value at once */
-    if (ZR_UNLIKELY((size_t)(e->end - e->p) < 2 * ZRB_FAST_MAX)) ZR_TRY(enc_room(e, 2 * ZRB_FAST_MAX));
+    if (ZR_UNLIKELY((size_t)(end - p) < 2 * ZRB_FAST_MAX)) {
+      e->p = p;
+      ZR_TRY(enc_room(e, 2 * ZRB_FAST_MAX));
+      p = e->p;
+      end = e->end;
+    }
     zr_status st;
-    if (ZR_UNLIKELY(!wr_fast(e, &m[i].key))) {
+    uint8_t *q = wr_fast(&m[i].key, p);
+    if (ZR_LIKELY(q != NULL)) {
+      p = q;
+    } else {
+      e->p = p;
       st = wr_value(e, &m[i].key, depth);
       if (ZR_UNLIKELY(st != ZR_OK)) {
         path_add(&e->path, NULL, i); /* a key failed: index the entry */
         return st;
       }
       ZR_TRY(need(e, ZRB_FAST_MAX));
+      p = e->p;
+      end = e->end;
     }
-    if (ZR_LIKELY(wr_fast(e, &m[i].val))) continue;
+    q = wr_fast(&m[i].val, p);
+    if (ZR_LIKELY(q != NULL)) {
+      p = q;
+      continue;
+    }
+    e->p = p;
     st = wr_value(e, &m[i].val, depth);
     if (ZR_UNLIKELY(st != ZR_OK)) {
       path_add(&e->path, &m[i].key, i);
       return st;
     }
+    p = e->p;
+    end = e->end;
   }
+  e->p = p;
   return ZR_OK;
 }
 
