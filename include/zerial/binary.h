@@ -59,11 +59,13 @@ ZR_API zr_status zr_binary_encoded_size(const zr_value *v, const zr_encode_opts 
 /**
  * @brief Encode @p v to @p sink.
  *
- * When the sink can reserve memory (zr_sink_can_reserve()), the exact size is computed first and
- * the encoding is written once, in place, into the reservation; nothing is committed on failure.
- * Otherwise bytes go through a staging buffer of 64 KiB (allocated with opts->alloc) in large
- * writes, and large payloads are written straight from the value; on a sink failure the bytes
- * already written stay in the sink. The sink is not flushed or finished: call zr_sink_flush() or
+ * When the sink can reserve memory (zr_sink_can_reserve(): memory and fixed-memory sinks), the
+ * value is read once and written in place into a reservation that grows with the encoding (a
+ * fixed sink is filled up to its capacity; ::ZR_ERR_NOSPACE when the encoding does not fit); the
+ * bytes are committed only when the whole value is written, so nothing is committed on failure.
+ * Otherwise the exact size is computed first (a bad value writes nothing), then bytes go through
+ * a staging buffer of 64 KiB (allocated with opts->alloc) in large writes, and large payloads are
+ * written straight from the value; on a sink failure the bytes already written stay in the sink. The sink is not flushed or finished: call zr_sink_flush() or
  * zr_sink_finish() when done. A ::ZR_WOULD_BLOCK from a callback sink is not an error (the sink
  * keeps the bytes; flush later).
  *

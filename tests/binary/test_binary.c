@@ -963,6 +963,90 @@ static void test_sinks(void **state) {
   zr_doc_free(d);
 }
 
+/* callback sink collecting into a zr_test buffer: the staging path (size pass first) */
+typedef struct collect {
+  uint8_t *buf;
+  size_t len, cap;
+} collect;
+
+static zr_status collect_write(void *ud, const void *data, size_t len, size_t *written) {
+  collect *c = ud;
+  if (c->len + len > c->cap) {
+    c->cap = (c->len + len) * 2;
+    c->buf = realloc(c->buf, c->cap);
+  }
+  memcpy(c->buf + c->len, data, len);
+  c->len += len;
+  *written = len;
+  return ZR_OK;
+}
+
+/* The one-pass encoder (memory and fixed sinks, reservations grown as needed, the last bytes of a
+ * fixed sink through the tail buffer) writes exactly the bytes of the staging path; a fixed sink
+ * one byte too small fails with NOSPACE and commits nothing, at every capacity near the end. */
+static void test_fixed_sink_every_capacity(void **state) {
+  (void)state;
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value vs[8] = {build_scalars(d), build_strings(d), build_containers(d), build_typed(d),
+                    build_tensors(d), build_time_ext(d), build_records(d, 60), zr_list_new(d, 0)};
+  for (int i = 0; i < 7; i++) zr_list_push(d, &vs[7], vs[i]);
+  assert_int_equal(zr_doc_status(d), ZR_OK);
+  for (size_t i = 0; i < 8; i++) {
+    collect c = {NULL, 0, 0};
+    zr_sink *s = NULL;
+    assert_int_equal(zr_sink_callback_new(collect_write, &c, &s, NULL), ZR_OK);
+    assert_int_equal(zr_binary_encode(&vs[i], NULL, s, NULL), ZR_OK);
+    assert_int_equal(zr_sink_flush(s, NULL), ZR_OK);
+    zr_sink_free(s);
+    enc_out m = encode_ok(&vs[i]);
+    assert_int_equal(m.len, c.len);
+    assert_memory_equal(m.data, c.buf, c.len);
+    zr_free(m.data);
+    uint8_t *mem = malloc(c.len + 300);
+    for (size_t pre = 0; pre < 4; pre += 3) { /* an empty fixed sink and one holding 3 bytes */
+      size_t lo = c.len > 200 ? c.len - 200 : 0;
+      for (size_t cap = lo; cap <= c.len + 200; cap++) {
+        memset(mem, 0xEE, c.len + 300);
+        assert_int_equal(zr_sink_fixed_new(mem, cap + pre, &s, NULL), ZR_OK);
+        if (pre) assert_int_equal(zr_sink_write(s, "abc", 3, NULL), ZR_OK);
+        zr_error err;
+        zr_status st = zr_binary_encode(&vs[i], NULL, s, &err);
+        if (cap < c.len) {
+          assert_int_equal(st, ZR_ERR_NOSPACE);
+          assert_int_equal(zr_sink_size(s), pre);
+        } else {
+          assert_int_equal(st, ZR_OK);
+          assert_int_equal(zr_sink_size(s), pre + c.len);
+          assert_memory_equal(mem + pre, c.buf, c.len);
+          assert_int_equal(mem[pre + cap], 0xEE); /* nothing written past the sink */
+        }
+        zr_sink_free(s);
+      }
+    }
+    free(mem);
+    free(c.buf);
+  }
+  /* a value error into a fixed sink: the path, nothing committed */
+  zr_value rows = zr_list_new(d, 0);
+  zr_table tbl;
+  memset(&tbl, 0, sizeof tbl);
+  for (int i = 0; i < 3000; i++) zr_list_push(d, &rows, i == 2500 ? zr_table_value(d, &tbl) : vs[6]);
+  uint8_t *mem = malloc(1 << 20);
+  zr_sink *s = NULL;
+  for (size_t cap = 100; cap <= (1u << 20); cap <<= 4) { /* the error before or after NOSPACE */
+    assert_int_equal(zr_sink_fixed_new(mem, cap, &s, NULL), ZR_OK);
+    zr_error err;
+    zr_error_clear(&err);
+    zr_status st = zr_binary_encode(&rows, NULL, s, &err);
+    if (st == ZR_ERR_TYPE) assert_string_equal(err.path, "$[2500]");
+    else assert_int_equal(st, ZR_ERR_NOSPACE);
+    assert_int_equal(zr_sink_size(s), 0);
+    zr_sink_free(s);
+  }
+  free(mem);
+  zr_doc_free(d);
+}
+
 /* ---- detect, inspect, the format table ---- */
 
 static void test_detect_inspect_table(void **state) {
@@ -1034,7 +1118,7 @@ int main(void) {
       cmocka_unit_test(test_alignment),        cmocka_unit_test(test_limits),
       cmocka_unit_test(test_dup_keys),         cmocka_unit_test(test_encode_errors),
       cmocka_unit_test(test_large_tree_block),
-      cmocka_unit_test(test_sinks),            cmocka_unit_test(test_detect_inspect_table),
+      cmocka_unit_test(test_sinks),            cmocka_unit_test(test_fixed_sink_every_capacity),            cmocka_unit_test(test_detect_inspect_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

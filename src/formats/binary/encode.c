@@ -1,13 +1,20 @@
-/* zerial binary format: encoder. Two passes: an exact size pass (which also validates and
- * records the value path of the first problem), then a write pass into either a reservation of
- * the sink (in place) or a staging buffer flushed in large writes. */
+/* zerial binary format: encoder.
+ *
+ * Sinks that own memory (memory, fixed): one pass. The value is validated and written in place
+ * into a reservation of the sink that grows as the encoding does (nothing in the format needs a
+ * length before its contents: containers carry counts, and alignment padding depends only on the
+ * offset so far); the bytes are committed once, at the end, so nothing is committed on failure.
+ * Other sinks (fd, file, callback) and compression: an exact size pass first (which validates,
+ * so a bad value writes nothing), then the write pass through a staging buffer flushed in large
+ * writes. */
+#include <stddef.h>
 #include <stdio.h>
 
 #include "formats/binary/binary_internal.h"
 #include "zerial/codec.h"
 
 #define ZRB_STAGE_SIZE (64u * 1024u)
-#define ZRB_SLACK 64u /* bytes beyond the exact size reserved so small writes need no check */
+#define ZRB_SLACK 256u /* staging: bytes beyond the exact size, so need() always finds room after a flush */
 
 /* ---------------------------------------------------------------------------------------------
  * Error paths: built while unwinding, so the happy path pays nothing. */
@@ -283,11 +290,30 @@ zr_status zr_binary_encoded_size(const zr_value *v, const zr_encode_opts *opts, 
 
 /* ---------------------------------------------------------------------------------------------
  * Write pass */
+/* How the write window is backed. */
+enum {
+  ENC_WINDOW,  /* caller memory of the exact size: running out is an internal error */
+  ENC_STAGE,   /* staging buffer flushed to a sink without reserve/commit */
+  ENC_RESERVE, /* a reservation of the sink, grown as needed, committed at the end */
+  ENC_TAIL     /* the sink's memory ran out of room for a need(): the last bytes go to e->tail */
+};
+
+/* The most any need() asks for at once; a reservation at its limit with less room than that
+ * continues in e->tail, which therefore holds twice as much. */
+#define ZRB_NEED_MAX 96u
+/* First reservation of a one-pass encoding (it doubles from there). */
+#define ZRB_RESERVE_FIRST 4096u
+
 typedef struct enc {
   uint8_t *p, *end; /* write window: p .. end */
   uint8_t *start;   /* window start */
   uint64_t base;    /* encoding offset of start */
-  zr_sink *sink;    /* staging mode: flush the window to it */
+  int mode;         /* ENC_* */
+  int bad;          /* a value error (not a sink error): the path is reported */
+  zr_sink *sink;    /* staging: flushed to it; reserve: reserved from it */
+  uint8_t *win;     /* reserve/tail: the reservation (encoding offset 0) */
+  size_t resv;      /* reserve/tail: its size */
+  int maxed;        /* reserve: the sink granted all it has (a fixed sink) */
   uint32_t align;
   zr_error *err;
   /* compression of typed lists and tensors (version 2), when opts->codec asks for it */
@@ -296,7 +322,12 @@ typedef struct enc {
   const zr_allocator *alloc;
   const uint8_t *czhdr;    /* tag and header fields written before a compressed payload */
   size_t czhdr_len;
+  enc_path path;           /* filled while unwinding from a value error */
+  uint8_t tail[2 * ZRB_NEED_MAX];
 } enc;
+
+/* A value error: recorded so that the path is reported with it. */
+#define ENC_BAD(e, ...) ((e)->bad = 1, zr__err((e)->err, __VA_ARGS__))
 
 /* Payloads below this size are never compressed (too little to gain). */
 #define ZRB_CZ_MIN 4096u
@@ -305,7 +336,7 @@ ZR_INLINE uint64_t enc_pos(const enc *e) { return e->base + (uint64_t)(e->p - e-
 
 static zr_status enc_flush(enc *e) {
   size_t n = (size_t)(e->p - e->start);
-  if (!e->sink) return zr__err(e->err, ZR_ERR_INTERNAL, -1, "binary encoder overran its reservation");
+  if (e->mode != ENC_STAGE) return zr__err(e->err, ZR_ERR_INTERNAL, -1, "binary encoder overran its reservation");
   if (n) {
     zr_status st = zr_sink_write(e->sink, e->start, n, e->err);
     if (st != ZR_OK && st != ZR_WOULD_BLOCK) return st;
@@ -315,13 +346,85 @@ static zr_status enc_flush(enc *e) {
   return ZR_OK;
 }
 
-/* make room for n ≤ ZRB_SLACK bytes */
-ZR_INLINE zr_status need(enc *e, size_t n) {
-  if (ZR_LIKELY((size_t)(e->end - e->p) >= n)) return ZR_OK;
+static zr_status enc_full(enc *e) {
+  return zr__err(e->err, ZR_ERR_NOSPACE, -1, "sink full: the encoding needs more than the %zu bytes it has room for", e->resv);
+}
+
+/* Reserve mode: make room for n more bytes after e->p by asking the sink for a reservation twice
+ * as large. The bytes written so far stay: a fixed sink's reservation starts where it did, and a
+ * memory sink's grows by realloc, which keeps its whole capacity (uncommitted bytes included;
+ * tests/binary covers encodings of many reservations). A sink that refuses (ZR_ERR_NOSPACE: fixed
+ * memory) is asked for the largest reservation it grants; once at that limit, a need() without
+ * room continues in e->tail, copied into place at the end when it fits. */
+static zr_status enc_grow(enc *e, size_t n) {
+  if (e->mode == ENC_TAIL) return enc_full(e);
+  size_t used = (size_t)(e->p - e->start);
+  if (!e->maxed) {
+    size_t want = e->resv <= SIZE_MAX / 2 ? e->resv * 2 : SIZE_MAX;
+    if (n > SIZE_MAX - used - ZRB_NEED_MAX) return zr__err_nomem(e->err);
+    if (want < used + n + ZRB_NEED_MAX) want = used + n + ZRB_NEED_MAX;
+    if (want < ZRB_RESERVE_FIRST) want = ZRB_RESERVE_FIRST;
+    void *mem = NULL;
+    zr_error tmp;
+    zr_status st = zr_sink_reserve(e->sink, want, &mem, &tmp);
+    if (st == ZR_ERR_NOSPACE) {
+      size_t lo = e->resv, hi = want; /* lo is granted (it was before), hi is not */
+      while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (zr_sink_reserve(e->sink, mid, &mem, NULL) == ZR_OK) lo = mid;
+        else hi = mid;
+      }
+      st = zr_sink_reserve(e->sink, lo, &mem, &tmp);
+      want = lo;
+      e->maxed = 1;
+    }
+    if (st != ZR_OK) {
+      if (e->err) *e->err = tmp;
+      return st;
+    }
+    e->win = e->start = mem;
+    e->p = e->start + used;
+    e->end = e->start + want;
+    e->resv = want;
+    if ((size_t)(e->end - e->p) >= n) return ZR_OK;
+  }
+  /* at the sink's limit: what is left is less than n, so a write of n bytes does not fit; a
+   * need() of up to ZRB_NEED_MAX may still be satisfied by fewer bytes than it asks room for */
+  if (n > ZRB_NEED_MAX) return enc_full(e);
+  e->mode = ENC_TAIL;
+  e->base = used;
+  e->start = e->p = e->tail;
+  e->end = e->tail + sizeof e->tail;
+  return ZR_OK;
+}
+
+/* Reserve mode: commit the encoding (tail bytes copied into place first). */
+static zr_status enc_commit(enc *e) {
+  size_t total = (size_t)enc_pos(e);
+  if (total > e->resv) return enc_full(e);
+  if (e->mode == ENC_TAIL) memcpy(e->win + e->base, e->tail, (size_t)(e->p - e->start));
+  return zr_sink_commit(e->sink, total, e->err);
+}
+
+/* make room for n bytes (slow path of need() and put_bytes()) */
+static zr_status enc_room(enc *e, size_t n) {
+  if (e->mode == ENC_RESERVE || e->mode == ENC_TAIL) return enc_grow(e, n);
   return enc_flush(e);
 }
 
+/* make room for n ≤ ZRB_NEED_MAX bytes */
+ZR_INLINE zr_status need(enc *e, size_t n) {
+  if (ZR_LIKELY((size_t)(e->end - e->p) >= n)) return ZR_OK;
+  return enc_room(e, n);
+}
+
 static zr_status put_bytes_slow(enc *e, const void *src, size_t n) {
+  if (e->mode != ENC_STAGE) {
+    ZR_TRY(enc_room(e, n));
+    memcpy(e->p, src, n);
+    e->p += n;
+    return ZR_OK;
+  }
   ZR_TRY(enc_flush(e));
   if (n >= (size_t)(e->end - e->start) / 2) {
     zr_status st = zr_sink_write(e->sink, src, n, e->err);
@@ -336,7 +439,7 @@ static zr_status put_bytes_slow(enc *e, const void *src, size_t n) {
 
 ZR_INLINE zr_status put_bytes(enc *e, const void *src, size_t n) {
   if (ZR_LIKELY((size_t)(e->end - e->p) >= n)) {
-    memcpy(e->p, src, n);
+    if (n) memcpy(e->p, src, n);
     e->p += n;
     return ZR_OK;
   }
@@ -402,8 +505,6 @@ ZR_INLINE uint8_t *put_int(uint8_t *p, int64_t i) {
   zr__st64le(p + 1, (uint64_t)i);
   return p + 9;
 }
-
-static zr_status wr_value(enc *e, const zr_value *v);
 
 static zr_status wr_pad(enc *e, uint64_t after_padbyte_align) {
   size_t a = (size_t)after_padbyte_align;
@@ -548,6 +649,7 @@ static zr_status wr_tensor_cz(enc *e, const zr_tensor *t, uint64_t count, uint64
       g.start = g.p = tmp;
       g.end = tmp + bytes;
       g.sink = NULL;
+      g.mode = ENC_WINDOW;
       g.base = 0;
       st = gather_tensor(&g, t, count);
       raw = tmp;
@@ -567,7 +669,11 @@ static zr_status wr_tensor_cz(enc *e, const zr_tensor *t, uint64_t count, uint64
 
 static zr_status wr_tensor(enc *e, const zr_tensor *t) {
   uint64_t count, bytes;
-  ZR_TRY(tensor_check(t, e->err, &count, &bytes));
+  zr_status cst = tensor_check(t, e->err, &count, &bytes);
+  if (cst != ZR_OK) {
+    e->bad = 1;
+    return cst;
+  }
   if (e->cz && bytes >= ZRB_CZ_MIN && bytes < SIZE_MAX / 2) {
     int done = 0;
     ZR_TRY(wr_tensor_cz(e, t, count, bytes, &done));
@@ -613,33 +719,140 @@ static zr_status gather_tensor(enc *e, const zr_tensor *t, uint64_t count) {
   return ZR_OK;
 }
 
-/* Write the common scalars without a call (room for 40 bytes checked by the caller); 0 when the
- * value needs wr_value(). */
-ZR_INLINE int wr_fast(enc *e, const zr_value *v) {
-  uint8_t *p = e->p;
-  switch (v->kind) {
-    case ZR_KIND_NULL: *p = ZRB_NULL; e->p = p + 1; return 1;
-    case ZR_KIND_BOOL: *p = v->u.b ? ZRB_TRUE : ZRB_FALSE; e->p = p + 1; return 1;
-    case ZR_KIND_INT: e->p = put_int(p, v->u.i); return 1;
-    case ZR_KIND_FLOAT:
-      if (v->flags & ZR_VF_F32) return 0;
-      *p = ZRB_F64;
-      zr__st64le(p + 1, v->u.u);
-      e->p = p + 9;
-      return 1;
-    case ZR_KIND_STRING: {
-      uint64_t n = v->n.len;
-      if (n >= 32) return 0;
-      *p = (uint8_t)(ZRB_FIXSTR | n);
-      memcpy(p + 1, v->u.str, n);
-      e->p = p + 1 + n;
-      return 1;
+/* Copy n < 32 bytes with a few fixed-size moves instead of a call to memcpy: two overlapping
+ * loads of 16, 8 or 4 bytes (or three single bytes), never reading outside src[0..n). */
+ZR_INLINE void copy_short(uint8_t *dst, const void *src, size_t n) {
+  const uint8_t *s = src;
+  if (n >= 8) {
+    if (n >= 16) {
+      uint8_t a[16], b[16];
+      memcpy(a, s, 16);
+      memcpy(b, s + n - 16, 16);
+      memcpy(dst, a, 16);
+      memcpy(dst + n - 16, b, 16);
+    } else {
+      uint64_t a, b;
+      memcpy(&a, s, 8);
+      memcpy(&b, s + n - 8, 8);
+      memcpy(dst, &a, 8);
+      memcpy(dst + n - 8, &b, 8);
     }
-    default: return 0;
+  } else if (n >= 4) {
+    uint32_t a, b;
+    memcpy(&a, s, 4);
+    memcpy(&b, s + n - 4, 4);
+    memcpy(dst, &a, 4);
+    memcpy(dst + n - 4, &b, 4);
+  } else if (n) {
+    uint8_t a = s[0], b = s[n / 2], c = s[n - 1];
+    dst[0] = a;
+    dst[n / 2] = b;
+    dst[n - 1] = c;
   }
 }
 
-static zr_status wr_value(enc *e, const zr_value *v) {
+/* Room wr_fast() needs: a tag and 31 bytes of string, or a tag and 8 bytes. */
+#define ZRB_FAST_MAX 40u
+
+/* Write the common scalars at p without a call (room for ZRB_FAST_MAX bytes checked by the
+ * caller) and return the end of what was written; NULL when the value needs wr_value(). The
+ * callers keep the write position in a register across a container's items and store it back
+ * to the encoder only around slower calls. */
+ZR_INLINE uint8_t *wr_fast(const zr_value *v, uint8_t *p) {
+  if (ZR_LIKELY(v->kind == ZR_KIND_STRING)) { /* keys: the most common kind by far */
+    uint64_t n = v->n.len;
+    if (n >= 32 || (n && !v->u.str)) return NULL;
+    *p = (uint8_t)(ZRB_FIXSTR | n);
+    copy_short(p + 1, v->u.str, (size_t)n);
+    return p + 1 + n;
+  }
+  switch (v->kind) {
+    case ZR_KIND_NULL: *p = ZRB_NULL; return p + 1;
+    case ZR_KIND_BOOL: *p = v->u.b ? ZRB_TRUE : ZRB_FALSE; return p + 1;
+    case ZR_KIND_INT: return put_int(p, v->u.i);
+    case ZR_KIND_FLOAT:
+      if (v->flags & ZR_VF_F32) return NULL;
+      *p = ZRB_F64;
+      zr__st64le(p + 1, v->u.u);
+      return p + 9;
+    default: return NULL;
+  }
+}
+
+static zr_status wr_value(enc *e, const zr_value *v, unsigned depth);
+
+/* Items of a list or tuple (path segments recorded on a value error). */
+static zr_status wr_items(enc *e, const zr_value *it, uint64_t n, unsigned depth) {
+  uint8_t *p = e->p, *end = e->end;
+  for (uint64_t i = 0; i < n; i++) {
+    if (ZR_UNLIKELY((size_t)(end - p) < ZRB_FAST_MAX)) {
+      e->p = p;
+      ZR_TRY(enc_room(e, ZRB_FAST_MAX));
+      p = e->p;
+      end = e->end;
+    }
+    uint8_t *q = wr_fast(&it[i], p);
+    if (ZR_LIKELY(q != NULL)) {
+      p = q;
+      continue;
+    }
+    e->p = p;
+    zr_status st = wr_value(e, &it[i], depth);
+    if (ZR_UNLIKELY(st != ZR_OK)) {
+      path_add(&e->path, NULL, i);
+      return st;
+    }
+    p = e->p;
+    end = e->end;
+  }
+  e->p = p;
+  return ZR_OK;
+}
+
+static zr_status wr_members(enc *e, const zr_member *m, uint64_t n, unsigned depth) {
+  uint8_t *p = e->p, *end = e->end;
+  for (uint64_t i = 0; i < n; i++) {
+    /* room for a fast key and a fast value at once */
+    if (ZR_UNLIKELY((size_t)(end - p) < 2 * ZRB_FAST_MAX)) {
+      e->p = p;
+      ZR_TRY(enc_room(e, 2 * ZRB_FAST_MAX));
+      p = e->p;
+      end = e->end;
+    }
+    zr_status st;
+    uint8_t *q = wr_fast(&m[i].key, p);
+    if (ZR_LIKELY(q != NULL)) {
+      p = q;
+    } else {
+      e->p = p;
+      st = wr_value(e, &m[i].key, depth);
+      if (ZR_UNLIKELY(st != ZR_OK)) {
+        path_add(&e->path, NULL, i); /* a key failed: index the entry */
+        return st;
+      }
+      ZR_TRY(need(e, ZRB_FAST_MAX));
+      p = e->p;
+      end = e->end;
+    }
+    q = wr_fast(&m[i].val, p);
+    if (ZR_LIKELY(q != NULL)) {
+      p = q;
+      continue;
+    }
+    e->p = p;
+    st = wr_value(e, &m[i].val, depth);
+    if (ZR_UNLIKELY(st != ZR_OK)) {
+      path_add(&e->path, &m[i].key, i);
+      return st;
+    }
+    p = e->p;
+    end = e->end;
+  }
+  e->p = p;
+  return ZR_OK;
+}
+
+static zr_status wr_value(enc *e, const zr_value *v, unsigned depth) {
   uint64_t n = v->n.len;
   ZR_TRY(need(e, 24));
   uint8_t *p = e->p;
@@ -665,37 +878,36 @@ static zr_status wr_value(enc *e, const zr_value *v) {
       e->p = p + 9;
       return ZR_OK;
     case ZR_KIND_STRING:
+      if (n && !v->u.str) return ENC_BAD(e, ZR_ERR_INVALID_ARG, -1, "string without bytes");
       if (n < 32) {
         *p = (uint8_t)(ZRB_FIXSTR | n);
-        p++;
-        if ((size_t)(e->end - p) >= 32) { /* common case: room without a check per byte count */
-          memcpy(p, v->u.str, n);
-          e->p = p + n;
-          return ZR_OK;
-        }
-        e->p = p;
-        return put_bytes(e, v->u.str, (size_t)n);
+        e->p = p + 1;
+      } else {
+        *p = ZRB_STR;
+        e->p = zrb_put_varint(p + 1, n);
       }
-      *p = ZRB_STR;
-      e->p = zrb_put_varint(p + 1, n);
       return put_bytes(e, v->u.str, (size_t)n);
     case ZR_KIND_BIGINT:
+      if (n && !v->u.bin) return ENC_BAD(e, ZR_ERR_INVALID_ARG, -1, "bigint without bytes");
       p[0] = ZRB_BIGINT;
       p[1] = (v->flags & ZR_VF_NEGATIVE) ? 1 : 0;
       e->p = zrb_put_varint(p + 2, n);
       return put_bytes(e, v->u.bin, (size_t)n);
     case ZR_KIND_BINARY:
     case ZR_KIND_SYMBOL:
+      if (n && !v->u.bin) return ENC_BAD(e, ZR_ERR_INVALID_ARG, -1, "%s without bytes", zr_kind_name((zr_kind)v->kind));
       *p = v->kind == ZR_KIND_BINARY ? ZRB_BIN : ZRB_SYM;
       e->p = zrb_put_varint(p + 1, n);
       return put_bytes(e, v->u.bin, (size_t)n);
     case ZR_KIND_EXT:
+      if (n && !v->u.bin) return ENC_BAD(e, ZR_ERR_INVALID_ARG, -1, "ext without bytes");
       *p = ZRB_EXT;
       p = zrb_put_varint(p + 1, v->aux32);
       p = zrb_put_varint(p, v->aux16);
       e->p = zrb_put_varint(p, n);
       return put_bytes(e, v->u.bin, (size_t)n);
     case ZR_KIND_TIMESTAMP: {
+      if (v->aux16 > ZR_TU_GENERIC) return ENC_BAD(e, ZR_ERR_INVALID_ARG, -1, "timestamp has an unknown unit %u", v->aux16);
       size_t tz = v->n.tz ? strlen(v->n.tz) : 0;
       p[0] = ZRB_TIMESTAMP;
       p[1] = (uint8_t)v->aux16;
@@ -708,8 +920,13 @@ static zr_status wr_value(enc *e, const zr_value *v) {
     }
     case ZR_KIND_LIST:
     case ZR_KIND_TUPLE: {
-      unsigned code = zr__binary_typed_code(v);
-      if (code) return wr_typed(e, v, code);
+      if (n && !v->u.items) return ENC_BAD(e, ZR_ERR_INVALID_ARG, -1, "container without items");
+      if (depth >= ZRB_ENC_MAX_DEPTH)
+        return ENC_BAD(e, ZR_ERR_LIMIT, -1, "nesting deeper than %u (or a cycle)", ZRB_ENC_MAX_DEPTH);
+      if (v->kind == ZR_KIND_LIST && n >= ZRB_TYPED_MIN) {
+        unsigned code = zr__binary_typed_code(v);
+        if (code) return wr_typed(e, v, code);
+      }
       if (v->kind == ZR_KIND_LIST && n < 16) {
         *p = (uint8_t)(ZRB_FIXLIST | n);
         e->p = p + 1;
@@ -717,15 +934,12 @@ static zr_status wr_value(enc *e, const zr_value *v) {
         *p = v->kind == ZR_KIND_LIST ? ZRB_LIST : ZRB_TUPLE;
         e->p = zrb_put_varint(p + 1, n);
       }
-      const zr_value *it = v->u.items;
-      for (uint64_t i = 0; i < n; i++) {
-        ZR_TRY(need(e, 40));
-        if (ZR_LIKELY(wr_fast(e, &it[i]))) continue;
-        ZR_TRY(wr_value(e, &it[i]));
-      }
-      return ZR_OK;
+      return wr_items(e, v->u.items, n, depth + 1);
     }
     case ZR_KIND_MAP: {
+      if (n && !v->u.members) return ENC_BAD(e, ZR_ERR_INVALID_ARG, -1, "map without members");
+      if (depth >= ZRB_ENC_MAX_DEPTH)
+        return ENC_BAD(e, ZR_ERR_LIMIT, -1, "nesting deeper than %u (or a cycle)", ZRB_ENC_MAX_DEPTH);
       if (n < 16) {
         *p = (uint8_t)(ZRB_FIXMAP | n);
         e->p = p + 1;
@@ -733,20 +947,13 @@ static zr_status wr_value(enc *e, const zr_value *v) {
         *p = ZRB_MAP;
         e->p = zrb_put_varint(p + 1, n);
       }
-      const zr_member *m = v->u.members;
-      for (uint64_t i = 0; i < n; i++) {
-        ZR_TRY(need(e, 40));
-        if (!wr_fast(e, &m[i].key)) ZR_TRY(wr_value(e, &m[i].key));
-        ZR_TRY(need(e, 40));
-        if (ZR_LIKELY(wr_fast(e, &m[i].val))) continue;
-        ZR_TRY(wr_value(e, &m[i].val));
-      }
-      return ZR_OK;
+      return wr_members(e, v->u.members, n, depth + 1);
     }
     case ZR_KIND_TENSOR: return wr_tensor(e, v->u.tensor);
-    case ZR_KIND_TABLE: break;
+    case ZR_KIND_TABLE:
+      return ENC_BAD(e, ZR_ERR_TYPE, -1, "tables cannot be written in the binary format (tables travel as Arrow)");
   }
-  return zr__err(e->err, ZR_ERR_INTERNAL, -1, "value changed between the size and write passes");
+  return ENC_BAD(e, ZR_ERR_INVALID_ARG, -1, "unknown value kind %u", v->kind);
 }
 
 static void wr_header(uint8_t *p, int version) {
@@ -780,51 +987,52 @@ static zr_status opts_codec(const zr_encode_opts *opts, enc *e, zr_error *err) {
   return ZR_OK;
 }
 
+/* The write pass from the root; the path of a value error goes to err. */
+static zr_status wr_root(enc *e, const zr_value *v) {
+  zr_status st = wr_value(e, v, 0);
+  if (st != ZR_OK && e->bad) path_emit(&e->path, e->err);
+  return st;
+}
+
 zr_status zr_binary_encode(const zr_value *v, const zr_encode_opts *opts, zr_sink *sink, zr_error *err) {
   if (!v || !sink) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   uint32_t align;
   ZR_TRY(opts_align(opts, &align, err));
-  uint64_t size;
-  ZR_TRY(size_pass(v, align, &size, err));
-  if (size > SIZE_MAX - ZRB_SLACK) return zr__err(err, ZR_ERR_NOMEM, -1, "encoding of %llu bytes does not fit in memory", (unsigned long long)size);
-
   enc e;
-  memset(&e, 0, sizeof e);
+  memset(&e, 0, offsetof(enc, path)); /* the path and the tail are filled before they are read */
+  e.path.n = 0;
   e.align = align;
   e.err = err;
   e.alloc = zr__alloc_or_default(opts ? opts->alloc : NULL);
   ZR_TRY(opts_codec(opts, &e, err));
-  /* compression makes the size unknown up front: staging only, version 2 */
+
+  /* one pass, in place, into a growing reservation (compression: staging only, version 2) */
   if (!e.cz && zr_sink_can_reserve(sink)) {
-    void *mem = NULL;
-    zr_error tmp;
-    zr_status st = zr_sink_reserve(sink, (size_t)size + ZRB_SLACK, &mem, &tmp);
-    if (st == ZR_OK) {
-      e.start = e.p = mem;
-      e.end = e.start + size + ZRB_SLACK;
-      wr_header(e.p, 1);
-      e.p += ZR_BINARY_HEADER_SIZE;
-      ZR_TRY(wr_value(&e, v));
-      if (enc_pos(&e) != size) return zr__err(err, ZR_ERR_INTERNAL, -1, "binary encoder wrote %llu bytes, expected %llu", (unsigned long long)enc_pos(&e), (unsigned long long)size);
-      return zr_sink_commit(sink, (size_t)size, err);
-    }
-    if (st != ZR_ERR_NOSPACE) {
-      if (err) *err = tmp;
-      return st;
-    }
-    /* a fixed sink without room for the slack: fall through to staging (it still fails
-     * cleanly if the exact size does not fit either) */
+    e.mode = ENC_RESERVE;
+    e.sink = sink;
+    e.start = e.p = e.end = e.tail; /* nothing reserved yet */
+    ZR_TRY(enc_grow(&e, ZR_BINARY_HEADER_SIZE));
+    wr_header(e.p, 1);
+    e.p += ZR_BINARY_HEADER_SIZE;
+    ZR_TRY(wr_root(&e, v));
+    return enc_commit(&e);
   }
-  const zr_allocator *a = zr__alloc_or_default(opts ? opts->alloc : NULL);
+
+  /* size pass (validates before anything is written), then staging */
+  uint64_t size;
+  ZR_TRY(size_pass(v, align, &size, err));
+  if (size > SIZE_MAX - ZRB_SLACK) return zr__err(err, ZR_ERR_NOMEM, -1, "encoding of %llu bytes does not fit in memory", (unsigned long long)size);
+  const zr_allocator *a = e.alloc;
   size_t cap = size + ZRB_SLACK < ZRB_STAGE_SIZE ? (size_t)size + ZRB_SLACK : ZRB_STAGE_SIZE;
   uint8_t *stage = zr__malloc(a, cap);
   if (!stage) return zr__err_nomem(err);
+  e.mode = ENC_STAGE;
   e.start = e.p = stage;
   e.end = stage + cap;
   e.sink = sink;
   wr_header(e.p, e.cz ? 2 : 1);
   e.p += ZR_BINARY_HEADER_SIZE;
-  zr_status st = wr_value(&e, v);
+  zr_status st = wr_root(&e, v);
   if (st == ZR_OK) st = enc_flush(&e);
   if (st == ZR_OK && !e.cz && e.base != size)
     st = zr__err(err, ZR_ERR_INTERNAL, -1, "binary encoder wrote %llu bytes, expected %llu", (unsigned long long)e.base, (unsigned long long)size);
