@@ -133,6 +133,9 @@ static zr_status seq_add(pr *r, pobj *s, pobj *item) {
   return ZR_OK;
 }
 
+/* the stack slots from index i on (NULL while no stack was allocated: no pointer arithmetic on NULL) */
+static pobj **stack_at(pr *r, size_t i) { return r->stack ? r->stack + i : NULL; }
+
 static pobj *make_seq(pr *r, po_type t, pobj **items, size_t n) {
   pobj *o = newobj(r, t);
   if (!o) return NULL;
@@ -738,21 +741,21 @@ static zr_status run(pr *r, pobj **result) {
         size_t n = (size_t)(op - PK_TUPLE1 + 1);
         size_t floor = r->nmarks ? r->marks[r->nmarks - 1] : 0;
         if (r->sp - floor < n) return perr(r, ZR_ERR_MALFORMED, "pickle: stack underflow%s", "");
-        o = make_seq(r, PO_TUPLE, r->stack + r->sp - n, n);
+        o = make_seq(r, PO_TUPLE, stack_at(r, r->sp - n), n);
         r->sp -= n;
         ZR_TRY(push(r, o));
         break;
       }
       case PK_TUPLE: case PK_LIST:
         ZR_TRY(pop_mark(r, &first));
-        o = make_seq(r, op == PK_TUPLE ? PO_TUPLE : PO_LIST, r->stack + first, r->sp - first);
+        o = make_seq(r, op == PK_TUPLE ? PO_TUPLE : PO_LIST, stack_at(r, first), r->sp - first);
         r->sp = first;
         ZR_TRY(push(r, o));
         break;
       case PK_DICT:
         ZR_TRY(pop_mark(r, &first));
         if ((r->sp - first) % 2) return perr(r, ZR_ERR_MALFORMED, "pickle: odd number of dict items%s", "");
-        o = make_seq(r, PO_DICT, r->stack + first, r->sp - first);
+        o = make_seq(r, PO_DICT, stack_at(r, first), r->sp - first);
         r->sp = first;
         ZR_TRY(push(r, o));
         break;
