@@ -444,11 +444,13 @@ zr_status zr_npy_element_f64(const zr_tensor *t, const int64_t *index, double *o
   if (!t || !out || (t->ndim && !index)) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   if (t->dtype == ZR_DT_LONGDOUBLE)
     return zr__err(err, ZR_ERR_UNSUPPORTED, -1, "long double (descr '%s') is carried as raw bytes only; convert it to float64 in NumPy first", t->descr ? t->descr : "?");
-  const uint8_t *p = t->data;
+  int64_t off = 0;
   for (uint32_t d = 0; d < t->ndim; d++) {
     if (index[d] < 0 || index[d] >= t->shape[d]) return zr__err(err, ZR_ERR_RANGE, -1, "index %lld out of range in dimension %u", (long long)index[d], d);
-    p += index[d] * t->strides[d];
+    off += index[d] * t->strides[d];
   }
+  /* no arithmetic on a NULL data pointer (a zero-size element type has none) */
+  const uint8_t *p = t->data ? (const uint8_t *)t->data + off : NULL;
   uint8_t raw[8];
   size_t sz = zr_dtype_size(t->dtype);
   if (!sz || !p) return zr__err(err, ZR_ERR_TYPE, -1, "%s elements are not numeric", zr_dtype_name(t->dtype));
