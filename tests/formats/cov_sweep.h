@@ -13,6 +13,7 @@
  * goes through the same checks. */
 #ifndef ZR_COV_SWEEP_H
 #define ZR_COV_SWEEP_H
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,13 @@ static inline zr_status cs_decode_once(const char *what, cs_dec_fn fn, void *ud,
   /* a private copy, so reads past @p len are caught by ASan */
   uint8_t *copy = malloc(len ? len : 1);
   if (len) memcpy(copy, data, len);
+  if (getenv("COV_SWEEP_TRACE")) { /* keep the input of the decode in progress, for crashes */
+    FILE *tf = fopen(getenv("COV_SWEEP_TRACE"), "wb");
+    if (tf) {
+      fwrite(copy, 1, len, tf);
+      fclose(tf);
+    }
+  }
   zr_status st = fn(ud, copy, len, o, &d, &err);
   cs_total.decodes++;
   if (st == ZR_OK) {
@@ -259,6 +267,7 @@ static inline uint8_t *cs_encode_sweep(const char *what, cs_enc_fn fn, void *ud,
     } else {
       if (st != ZR_ERR_NOMEM) fprintf(stderr, "%s: encode fail_at %llu: %s (%s)\n", what, (unsigned long long)k, zr_strerror(st), err.message);
       assert_int_equal(st, ZR_ERR_NOMEM);
+      if (err.code != st) fprintf(stderr, "%s: encode fail_at %llu: error record not filled\n", what, (unsigned long long)k);
       assert_int_equal(err.code, st);
     }
     zr_sink_free(s);
@@ -347,6 +356,39 @@ static inline void cs_roundtrip_sweep(const char *what, const zr_format *f, cons
 static inline void cs_report(const char *what) {
   fprintf(stderr, "%s: %lu decodes, %lu ok, %lu failed (%lu without a byte offset)\n", what, cs_total.decodes,
           cs_total.ok, cs_total.failed, cs_total.no_offset);
+}
+
+/* ------------------------------------------------------------------ corpus files */
+
+static inline int cs_is_named(const char *n) {
+  size_t l = strlen(n);
+  if (l != 40) return 1;
+  for (size_t i = 0; i < l; i++)
+    if (!((n[i] >= '0' && n[i] <= '9') || (n[i] >= 'a' && n[i] <= 'f'))) return 1;
+  return 0;
+}
+
+static inline int cs_cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* the named (not fuzzer-generated) files of a corpus folder, sorted */
+static inline size_t cs_list_named(const char *dir, char **names, size_t cap) {
+  DIR *d = opendir(zr_test_src_path(dir));
+  assert_non_null(d);
+  size_t n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL && n < cap)
+    if (e->d_name[0] != '.' && cs_is_named(e->d_name)) names[n++] = strdup(e->d_name);
+  closedir(d);
+  qsort(names, n, sizeof *names, cs_cmp_str);
+  return n;
+}
+
+static inline uint8_t *cs_load(const char *dir, const char *name, size_t *len) {
+  char rel[512];
+  snprintf(rel, sizeof rel, "%s/%s", dir, name);
+  uint8_t *b = zr_test_read_file(zr_test_src_path(rel), len);
+  assert_non_null(b);
+  return b;
 }
 
 #endif
