@@ -41,6 +41,9 @@ typedef struct cs_stats {
   unsigned long decodes, ok, failed, no_offset;
 } cs_stats;
 static cs_stats cs_total;
+/* Offsets may go up to this instead of the input length (0: the input length). Compressed ETF
+ * terms report offsets inside the inflated term (documented in etf_decode.c). */
+static int64_t cs_offset_limit;
 
 /* one decode of possibly hostile bytes: OK, or a filled error with an offset inside the input */
 static inline zr_status cs_decode_once(const char *what, cs_dec_fn fn, void *ud, const uint8_t *data, size_t len,
@@ -66,14 +69,15 @@ static inline zr_status cs_decode_once(const char *what, cs_dec_fn fn, void *ud,
     zr_doc_free(d);
   } else {
     cs_total.failed++;
-    if (st >= 0 || err.code != st || err.message[0] == 0 || err.offset < -1 || err.offset > (int64_t)len) {
+    int64_t lim = cs_offset_limit ? cs_offset_limit : (int64_t)len;
+    if (st >= 0 || err.code != st || err.message[0] == 0 || err.offset < -1 || err.offset > lim) {
       fprintf(stderr, "%s (len %zu): status %d (%s), error record code %d offset %lld: %s\n", what, len, st,
               zr_strerror(st), err.code, (long long)err.offset, err.message);
     }
     assert_true(st < 0);
     assert_int_equal(err.code, st);
     assert_true(err.message[0] != 0);
-    assert_true(err.offset >= -1 && err.offset <= (int64_t)len);
+    assert_true(err.offset >= -1 && err.offset <= lim);
     if (err.offset < 0) cs_total.no_offset++;
     assert_null(d);
   }
