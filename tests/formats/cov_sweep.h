@@ -14,6 +14,9 @@
 #ifndef ZR_COV_SWEEP_H
 #define ZR_COV_SWEEP_H
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +47,32 @@ static cs_stats cs_total;
 /* Offsets may go up to this instead of the input length (0: the input length). Compressed ETF
  * terms report offsets inside the inflated term (documented in etf_decode.c). */
 static int64_t cs_offset_limit;
+/* how many truncations and corrupted positions a sweep tries at most (long inputs are sampled) */
+static size_t cs_budget_trunc = 1500, cs_budget_corrupt = 1000;
+
+/* With COV_SWEEP_TRACE=file, a crash (SIGSEGV, SIGBUS, SIGABRT from a sanitizer) writes the input
+ * of the decode in progress to that file. */
+static const uint8_t *volatile cs_cur;
+static volatile size_t cs_cur_len;
+static inline void cs_crash(int sig) {
+  const char *p = getenv("COV_SWEEP_TRACE");
+  if (p && cs_cur) {
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      ssize_t w = write(fd, (const void *)cs_cur, cs_cur_len);
+      (void)w;
+      close(fd);
+    }
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+static inline void cs_trace_crashes(void) {
+  if (!getenv("COV_SWEEP_TRACE")) return;
+  signal(SIGSEGV, cs_crash);
+  signal(SIGBUS, cs_crash);
+  signal(SIGABRT, cs_crash);
+}
 
 /* one decode of possibly hostile bytes: OK, or a filled error with an offset inside the input */
 static inline zr_status cs_decode_once(const char *what, cs_dec_fn fn, void *ud, const uint8_t *data, size_t len,
@@ -54,14 +83,10 @@ static inline zr_status cs_decode_once(const char *what, cs_dec_fn fn, void *ud,
   /* a private copy, so reads past @p len are caught by ASan */
   uint8_t *copy = malloc(len ? len : 1);
   if (len) memcpy(copy, data, len);
-  if (getenv("COV_SWEEP_TRACE")) { /* keep the input of the decode in progress, for crashes */
-    FILE *tf = fopen(getenv("COV_SWEEP_TRACE"), "wb");
-    if (tf) {
-      fwrite(copy, 1, len, tf);
-      fclose(tf);
-    }
-  }
+  cs_cur = copy;
+  cs_cur_len = len;
   zr_status st = fn(ud, copy, len, o, &d, &err);
+  cs_cur = NULL;
   cs_total.decodes++;
   if (st == ZR_OK) {
     cs_total.ok++;
@@ -130,13 +155,13 @@ static inline void cs_decode_sweep(const char *what, cs_dec_fn fn, void *ud, con
   }
   zr_doc_free(ref);
   /* truncation at every length */
-  size_t step = cs_step(len, 1500);
+  size_t step = cs_step(len, cs_budget_trunc);
   for (size_t n = 0; n < len; n += (n < 64 ? 1 : step)) cs_decode_once(what, fn, ud, data, n, &o);
   /* single-byte corruption at every position */
   uint8_t *buf = malloc(len ? len : 1);
   memcpy(buf, data, len);
   static const uint8_t xors[] = {0xff, 0x01, 0x80, 0x10};
-  step = cs_step(len, 1000);
+  step = cs_step(len, cs_budget_corrupt);
   for (size_t i = 0; i < len; i += step) {
     uint8_t orig = buf[i];
     for (size_t x = 0; x < sizeof xors; x++) {
@@ -179,11 +204,11 @@ static inline void cs_decode_hostile(const char *what, cs_dec_fn fn, void *ud, c
   zr_decode_opts o;
   zr_decode_opts_init(&o);
   cs_decode_once(what, fn, ud, data, len, &o);
-  size_t step = cs_step(len, 1500);
+  size_t step = cs_step(len, cs_budget_trunc);
   for (size_t n = 0; n < len; n += (n < 64 ? 1 : step)) cs_decode_once(what, fn, ud, data, n, &o);
   uint8_t *buf = malloc(len ? len : 1);
   memcpy(buf, data, len);
-  step = cs_step(len, 1000);
+  step = cs_step(len, cs_budget_corrupt);
   for (size_t i = 0; i < len; i += step) {
     uint8_t orig = buf[i];
     buf[i] = (uint8_t)(orig ^ 0xff);
