@@ -67,6 +67,17 @@ static inline void cs_crash(int sig) {
   signal(sig, SIG_DFL);
   raise(sig);
 }
+/* after a test failed inside a decode (cmocka catches the signal and jumps out): keep its input */
+static inline void cs_dump_unfinished(void) {
+  const char *p = getenv("COV_SWEEP_TRACE");
+  if (!p || !cs_cur) return;
+  FILE *f = fopen(p, "wb");
+  if (f) {
+    fwrite((const void *)cs_cur, 1, cs_cur_len, f);
+    fclose(f);
+  }
+  fprintf(stderr, "input of the unfinished decode (%zu bytes) written to %s\n", (size_t)cs_cur_len, p);
+}
 static inline void cs_trace_crashes(void) {
   if (!getenv("COV_SWEEP_TRACE")) return;
   signal(SIGSEGV, cs_crash);
