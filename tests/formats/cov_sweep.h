@@ -49,6 +49,19 @@ static cs_stats cs_total;
 static int64_t cs_offset_limit;
 /* how many truncations and corrupted positions a sweep tries at most (long inputs are sampled) */
 static size_t cs_budget_trunc = 1500, cs_budget_corrupt = 1000;
+/* Under AddressSanitizer every decode costs far more (arena poisoning, quarantine): the sweeps
+ * sample CS_SCALE times fewer positions there, so the suite stays fast; the coverage build runs
+ * them in full. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CS_SCALE 30
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CS_SCALE 30
+#endif
+#endif
+#ifndef CS_SCALE
+#define CS_SCALE 1
+#endif
 
 /* With COV_SWEEP_TRACE=file, a crash (SIGSEGV, SIGBUS, SIGABRT from a sanitizer) writes the input
  * of the decode in progress to that file. */
@@ -121,7 +134,10 @@ static inline zr_status cs_decode_once(const char *what, cs_dec_fn fn, void *ud,
   return st;
 }
 
-static inline size_t cs_step(size_t len, size_t budget) { return len <= budget ? 1 : (len + budget - 1) / budget; }
+static inline size_t cs_step(size_t len, size_t budget) {
+  budget = budget / CS_SCALE ? budget / CS_SCALE : 1;
+  return len <= budget ? 1 : (len + budget - 1) / budget;
+}
 
 /* Failing allocator at every n for a valid input; then truncations, corruptions and limits. */
 static inline void cs_decode_sweep(const char *what, cs_dec_fn fn, void *ud, const uint8_t *data, size_t len,
@@ -167,7 +183,7 @@ static inline void cs_decode_sweep(const char *what, cs_dec_fn fn, void *ud, con
   zr_doc_free(ref);
   /* truncation at every length */
   size_t step = cs_step(len, cs_budget_trunc);
-  for (size_t n = 0; n < len; n += (n < 64 ? 1 : step)) cs_decode_once(what, fn, ud, data, n, &o);
+  for (size_t n = 0; n < len; n += (n < 64 / CS_SCALE ? 1 : step)) cs_decode_once(what, fn, ud, data, n, &o);
   /* single-byte corruption at every position */
   uint8_t *buf = malloc(len ? len : 1);
   memcpy(buf, data, len);
@@ -216,7 +232,7 @@ static inline void cs_decode_hostile(const char *what, cs_dec_fn fn, void *ud, c
   zr_decode_opts_init(&o);
   cs_decode_once(what, fn, ud, data, len, &o);
   size_t step = cs_step(len, cs_budget_trunc);
-  for (size_t n = 0; n < len; n += (n < 64 ? 1 : step)) cs_decode_once(what, fn, ud, data, n, &o);
+  for (size_t n = 0; n < len; n += (n < 64 / CS_SCALE ? 1 : step)) cs_decode_once(what, fn, ud, data, n, &o);
   uint8_t *buf = malloc(len ? len : 1);
   memcpy(buf, data, len);
   step = cs_step(len, cs_budget_corrupt);
@@ -318,7 +334,7 @@ static inline uint8_t *cs_encode_sweep(const char *what, cs_enc_fn fn, void *ud,
   /* a fixed sink too small at every length */
   uint8_t *mem = malloc(len ? len : 1);
   size_t step = cs_step(len, 800);
-  for (size_t cap = 0; cap < len; cap += (cap < 64 ? 1 : step)) {
+  for (size_t cap = 0; cap < len; cap += (cap < 64 / CS_SCALE ? 1 : step)) {
     zr_sink *s = NULL;
     assert_int_equal(zr_sink_fixed_new(mem, cap, &s, NULL), ZR_OK);
     zr_error_clear(&err);
