@@ -153,7 +153,7 @@ static void test_streams(void **state) {
     zr_doc_free(vd);
     /* the table through the other formats that take tables */
     static const char *others[] = {"binary", "pickle", "npz", "json", "etf", "npy"};
-    for (size_t k = 0; k < sizeof others / sizeof *others; k++) {
+    for (size_t k = 0; k < sizeof others / sizeof *others && (CS_SCALE == 1 || i % 3 == 0); k++) {
       const zr_format *of = zr_format_by_name(others[k]);
       uint8_t *w = NULL;
       if (cs_encode_mem(cs_fmt_encode, (void *)of, tv, NULL, &w, &wlen, &err) != ZR_OK) continue;
