@@ -159,8 +159,9 @@ static zr_status build_strings(cv *c, const char *name, const zr_value **items, 
         if (!dv) st = zr__err_nomem(c->err);
         for (int64_t k = 0; !st && k < distinct; k++) dv[k] = items[first[k]];
         struct ArrowSchema tmp;
+        memset(&tmp, 0, sizeof tmp);
         if (!st) st = build_strings(c, NULL, dv, distinct, ARROW_FLAG_NULLABLE, NULL, 0, &tmp, a->dictionary);
-        if (!st) tmp.release(&tmp);
+        if (tmp.release) tmp.release(&tmp); /* made even when a later step failed */
         if (dv) zr__free(c->a, dv);
       }
       zr__free(c->a, first);
@@ -573,6 +574,8 @@ zr_status zr_arrow_from_value(const zr_value *v, const zr_arrow_convert_opts *op
   }
   za_store_unref(c.st);
   if (st) zr_table_release(out);
+  /* the Arrow node builders report ZR_ERR_NOMEM without the error record */
+  if (st == ZR_ERR_NOMEM) zr__err_nomem(err);
   return st;
 }
 
@@ -841,8 +844,20 @@ static zr_status elem(tv *t, const struct ArrowSchema *s, const struct ArrowArra
   return ZR_OK;
 }
 
+static zr_status to_value(const zr_table *tb, zr_doc *doc, zr_value *out, zr_error *err);
+
 zr_status zr_arrow_to_value(const zr_table *tb, zr_doc *doc, zr_value *out, zr_error *err) {
   if (!tb || !doc || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow: NULL argument");
+  zr_status st = to_value(tb, doc, out, err);
+  /* the doc ran out of memory (or hit its limit): containers it could not make then refuse items
+   * with ZR_ERR_TYPE; report the doc's status instead */
+  zr_status ds = zr_doc_status(doc);
+  if (st != ZR_OK && ds != ZR_OK && st != ds)
+    st = zr__err(err, ds, -1, "arrow: %s while building values", ds == ZR_ERR_NOMEM ? "out of memory" : "doc limit reached");
+  return st;
+}
+
+static zr_status to_value(const zr_table *tb, zr_doc *doc, zr_value *out, zr_error *err) {
   tv t = {doc, err};
   *out = zr_list_new(doc, (size_t)zr_table_num_rows(tb));
   for (int64_t b = 0; b < tb->n_batches; b++) {

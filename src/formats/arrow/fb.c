@@ -21,6 +21,7 @@ void zr__fb_fail(zr__fb *fb, uint32_t pos, zr_status code, const char *why) {
 }
 
 static int bad(zr__fb *fb, uint64_t pos, const char *why) {
+  if (pos > fb->len) pos = fb->len; /* a position pointed to outside: report the end of the buffer */
   zr__fb_fail(fb, (uint32_t)(pos > UINT32_MAX ? UINT32_MAX : pos), ZR_ERR_MALFORMED, why);
   return 0;
 }

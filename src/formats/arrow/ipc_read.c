@@ -262,7 +262,13 @@ static zr_status parse_field(rd *r, zr__fb *fb, const zr__fbt *f, struct ArrowSc
   if (nm && nm != nbuf) zr__free(zr__alloc_or_default(r->o.alloc), nm);
   zr__buf_free(&md);
   if (st) return st == ZR_ERR_NOMEM ? zr__err_nomem(r->err) : st;
-  return parse_children(r, fb, &kids, vs, depth);
+  ZR_TRY(parse_children(r, fb, &kids, vs, depth));
+  /* a map's entries are a struct of exactly two fields (key, value) */
+  if (tt == ZA_FB_MAP && (vs->n_children != 1 || !vs->children[0]->format || strcmp(vs->children[0]->format, "+s") != 0 ||
+                          vs->children[0]->n_children != 2))
+    return FAIL(r, ZR_ERR_MALFORMED, fb->base + f->pos, "arrow: map field '%.*s' whose entries are not a struct of key and value",
+                (int)(nl > 64 ? 64 : nl), name ? name : "");
+  return ZR_OK;
 }
 
 static zr_status register_dicts(rd *r, const struct ArrowSchema *s) {

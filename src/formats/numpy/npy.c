@@ -323,6 +323,12 @@ zr_status zr_npy_parse(const uint8_t *data, size_t len, const zr_npy_opts *nopts
   }
   st = zr__pylit_parse(txt.len ? (const char *)txt.data : "", txt.len, doc, &dict, (int64_t)pre, err);
   zr__buf_free(&txt);
+  if (st != ZR_OK && err && major != 3 && err->offset > (int64_t)pre) {
+    /* the parser counts bytes of the UTF-8 text; bytes >= 0x80 of a latin-1 header took two */
+    uint64_t want = (uint64_t)(err->offset - (int64_t)pre), at = 0, i = 0;
+    while (i < hlen && at + (h[i] < 0x80 ? 1u : 2u) <= want) at += h[i++] < 0x80 ? 1u : 2u;
+    err->offset = (int64_t)(pre + i);
+  }
   ZR_TRY(st);
   if (dict.kind != ZR_KIND_MAP) return zr__err(err, ZR_ERR_MALFORMED, (int64_t)pre, "npy: header is not a dict");
   const zr_value *descr = zr_map_get(&dict, "descr", 5), *fo = zr_map_get(&dict, "fortran_order", 13),

@@ -105,7 +105,7 @@ static zr_status read_entry(const uint8_t *d, size_t len, size_t *pos, size_t cd
   if (e->method != 0 && e->method != 8)
     return zr__err(err, ZR_ERR_UNSUPPORTED, (int64_t)p, "npz: member '%.*s' uses compression method %u (only stored and deflate)", (int)(nl > 80 ? 80 : nl), e->name, e->method);
   uint64_t lo = e->local_off;
-  if (lo > len || len - lo < 30 || zr__ld32le(d + lo) != SIG_LOCAL) return zr__err(err, ZR_ERR_MALFORMED, (int64_t)lo, "npz: bad local header");
+  if (lo > len || len - lo < 30 || zr__ld32le(d + lo) != SIG_LOCAL) return zr__err(err, ZR_ERR_MALFORMED, (int64_t)(lo > len ? p : lo), "npz: bad local header");
   uint64_t start = lo + 30 + zr__ld16le(d + lo + 26) + zr__ld16le(d + lo + 28);
   if (start > len || e->csize > len - start) return zr__err(err, ZR_ERR_TRUNCATED, (int64_t)lo, "npz: member data outside the input");
   if (e->method == 0 && e->csize != e->usize) return zr__err(err, ZR_ERR_MALFORMED, (int64_t)p, "npz: stored member sizes disagree");
