@@ -44,6 +44,8 @@ grep -q "^# users" "$tmp/doc.md" && grep -q "| email |" "$tmp/doc.md" && grep -q
 [ "$("$Z" schema mode users)" = "FULL_TRANSITIVE" ]; ok "mode"
 set +e; "$Z" schema mode users SIDEWAYS 2>/dev/null; rc=$?; set -e
 [ $rc -eq 2 ]; ok "bad mode is a usage error"
+set +e; "$Z" schema --json 2>"$tmp/err"; rc=$?; set -e
+[ $rc -eq 2 ] && grep -q "missing subcommand" "$tmp/err"; ok "options without a subcommand are a usage error"
 
 # over HTTP
 for attempt in 1 2 3 4 5; do

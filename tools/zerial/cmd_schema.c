@@ -372,6 +372,7 @@ static int run(int argc, char **argv) {
       return zr_cli_usage(&cmd, "too many arguments");
     }
   }
+  if (npos == 0) return zr_cli_usage(&cmd, "missing subcommand");
   const char *sub = pos[0];
   zr_error e;
   zr_error_clear(&e);
