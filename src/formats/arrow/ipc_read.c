@@ -1139,6 +1139,14 @@ static json_t *msg_json(rd *r, msg *m) {
   return o;
 }
 
+/* add a batch's declared row count to the running total of an inspection (counts come from the
+ * input: the sum may not overflow) */
+static zr_status add_rows(rd *r, int64_t *rows, json_t *batch) {
+  json_int_t n = json_integer_value(json_object_get(batch, "rows"));
+  if (__builtin_add_overflow(*rows, (int64_t)n, rows)) return FAIL(r, ZR_ERR_MALFORMED, 0, "arrow: the batches' row counts add up to more than 2^63");
+  return ZR_OK;
+}
+
 zr_status zr__arrow_inspect(const uint8_t *data, size_t len, zr_sink *out, zr_error *err) {
   rd r;
   rd_init(&r, data, len, NULL, err);
@@ -1159,7 +1167,7 @@ zr_status zr__arrow_inspect(const uint8_t *data, size_t len, zr_sink *out, zr_er
         st = block_msg(&r, &f, v, i, &m);
         if (st) break;
         json_t *j = msg_json(&r, &m);
-        rows += pass ? json_integer_value(json_object_get(j, "rows")) : 0;
+        if (pass) st = add_rows(&r, &rows, j);
         json_array_append_new(pass ? batches : dicts, j);
       }
     }
@@ -1175,7 +1183,7 @@ zr_status zr__arrow_inspect(const uint8_t *data, size_t len, zr_sink *out, zr_er
       if (st || m.eos) break;
       json_t *j = msg_json(&r, &m);
       if (m.htype == ZA_MSG_BATCH) {
-        rows += json_integer_value(json_object_get(j, "rows"));
+        st = add_rows(&r, &rows, j);
         json_array_append_new(batches, j);
       } else {
         json_array_append_new(dicts, j);
