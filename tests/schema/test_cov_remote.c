@@ -69,33 +69,7 @@ static void serve_one(int c) {
   (void)w;
 }
 
-static void *server(void *arg) {
-  int s = *(int *)arg;
-  for (;;) {
-    int c = accept(s, NULL, NULL);
-    if (c < 0) continue;
-    serve_one(c);
-    close(c);
-  }
-  return NULL;
-}
-
-static int start_server(void) {
-  static int s;
-  s = socket(AF_INET, SOCK_STREAM, 0);
-  if (s < 0) return -1;
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t al = sizeof a;
-  if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 8) || getsockname(s, (struct sockaddr *)&a, &al)) return -1;
-  port = ntohs(a.sin_port);
-  pthread_t t;
-  if (pthread_create(&t, NULL, server, &s)) return -1;
-  pthread_detach(t);
-  return 0;
-}
+#include "loopback_server.h"
 
 #define SCHEMA_JSON "{\"fields\":[{\"id\":1,\"name\":\"a\",\"type\":\"int32\"}]}"
 #define SCHEMA_STR "\"{\\\"fields\\\":[{\\\"id\\\":1,\\\"name\\\":\\\"a\\\",\\\"type\\\":\\\"int32\\\"}]}\""
