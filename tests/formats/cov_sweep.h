@@ -247,6 +247,17 @@ static inline void cs_decode_hostile(const char *what, cs_dec_fn fn, void *ud, c
   free(buf);
 }
 
+/* The whole sweep when @p data decodes with default options, the hostile part otherwise. */
+static inline void cs_decode_any(const char *what, cs_dec_fn fn, void *ud, const uint8_t *data, size_t len) {
+  zr_doc *out = NULL;
+  if (fn(ud, data, len, NULL, &out, NULL) == ZR_OK) {
+    zr_doc_free(out);
+    cs_decode_sweep(what, fn, ud, data, len, NULL);
+  } else {
+    cs_decode_hostile(what, fn, ud, data, len);
+  }
+}
+
 /* ------------------------------------------------------------------ encoders */
 
 typedef struct cs_cb {

@@ -80,13 +80,7 @@ static void test_npy(void **state) {
     uint8_t *b = cs_load("fuzz/corpus/npy_decode", names[i], &len);
     char what[96];
     snprintf(what, sizeof what, "npy file %s", names[i]);
-    zr_doc *out = NULL;
-    if (f->decode(b, len, NULL, &out, NULL) == ZR_OK) {
-      zr_doc_free(out);
-      cs_decode_sweep(what, cs_fmt_decode, (void *)f, b, len, NULL);
-    } else {
-      cs_decode_hostile(what, cs_fmt_decode, (void *)f, b, len);
-    }
+    cs_decode_any(what, cs_fmt_decode, (void *)f, b, len);
     cs_decode_hostile(what, dec_npy_small_header, NULL, b, len);
     free(b);
     free(names[i]);
@@ -229,13 +223,7 @@ static void test_pickle(void **state) {
     uint8_t *fb = cs_load("fuzz/corpus/pickle_decode", names[i], &flen);
     char what[96];
     snprintf(what, sizeof what, "pickle file %s", names[i]);
-    zr_doc *out = NULL;
-    if (f->decode(fb, flen, NULL, &out, NULL) == ZR_OK) {
-      zr_doc_free(out);
-      cs_decode_sweep(what, cs_fmt_decode, (void *)f, fb, flen, NULL);
-    } else {
-      cs_decode_hostile(what, cs_fmt_decode, (void *)f, fb, flen);
-    }
+    cs_decode_any(what, cs_fmt_decode, (void *)f, fb, flen);
     if (f->inspect) {
       zr_sink *s = NULL;
       assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
