@@ -469,7 +469,7 @@ static const struct {
 
 /* A compressed typed list (tag DA) or tensor (DB) whose header declares a huge element count
  * before a bogus block container: the container is checked before anything is allocated for it
- * (fuzz/regressions/binary_decode/oom-ctyped-alloc-before-container-check asked for 3.3 GB). */
+ * (fuzz/regressions/binary_decode/ctyped-alloc-before-container-check-3gb.zrb asked for 3.3 GB). */
 static size_t big_requests;
 static void *small_malloc(void *ud, size_t n) {
   (void)ud;
