@@ -49,13 +49,13 @@ static cs_stats cs_total;
 static int64_t cs_offset_limit;
 /* how many truncations and corrupted positions a sweep tries at most (long inputs are sampled) */
 static size_t cs_budget_trunc = 1500, cs_budget_corrupt = 1000;
-/* Under AddressSanitizer every decode costs far more (arena poisoning, quarantine): the sweeps
- * sample CS_SCALE times fewer positions there, so the suite stays fast; the coverage build runs
- * them in full. */
-#if defined(__SANITIZE_ADDRESS__)
+/* Under AddressSanitizer or ThreadSanitizer every decode costs far more (shadow memory, arena
+ * poisoning, quarantine): the sweeps sample CS_SCALE times fewer positions there, so the suites
+ * stay fast; the coverage build runs them in full. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define CS_SCALE 30
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define CS_SCALE 30
 #endif
 #endif
