@@ -7,11 +7,37 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 static void serve_one(int c);
+
+/* Read one HTTP request from @p c into @p req (NUL-terminated; cap bytes, headers must fit) and
+ * drain its body (Content-Length). 0 on a whole request, -1 when the peer closed early. */
+static int read_request(int c, char *req, size_t cap) {
+  size_t got = 0;
+  char *end = NULL;
+  while (got < cap - 1) {
+    ssize_t r = recv(c, req + got, cap - 1 - got, 0);
+    if (r <= 0) return -1;
+    got += (size_t)r;
+    req[got] = '\0';
+    if ((end = strstr(req, "\r\n\r\n"))) break;
+  }
+  if (!end) return -1;
+  const char *cl = strcasestr(req, "Content-Length:");
+  size_t body = cl && cl < end ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
+  size_t have = got - (size_t)(end + 4 - req);
+  while (have < body) {
+    char sink[4096];
+    ssize_t r = recv(c, sink, sizeof sink, 0);
+    if (r <= 0) return -1;
+    have += (size_t)r;
+  }
+  return 0;
+}
 
 static void *server(void *arg) {
   int s = *(int *)arg;

@@ -620,27 +620,11 @@ static const char *route_answer(const char *line, int *status) {
   return "{\"error_code\":404,\"message\":\"no route\"}";
 }
 
+#include "loopback_server.h"
+
 static void serve_one(int c) {
   char req[8192];
-  size_t got = 0;
-  char *end = NULL;
-  while (got < sizeof req - 1) {
-    ssize_t r = recv(c, req + got, sizeof req - 1 - got, 0);
-    if (r <= 0) return;
-    got += (size_t)r;
-    req[got] = '\0';
-    if ((end = strstr(req, "\r\n\r\n"))) break;
-  }
-  if (!end) return;
-  const char *cl = strcasestr(req, "Content-Length:");
-  size_t body = cl && cl < end ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
-  size_t have = got - (size_t)(end + 4 - req);
-  while (have < body) {
-    char sink[4096];
-    ssize_t r = recv(c, sink, sizeof sink, 0);
-    if (r <= 0) return;
-    have += (size_t)r;
-  }
+  if (read_request(c, req, sizeof req) < 0) return;
   int status;
   const char *ans = route_answer(req, &status);
   char resp[8192];
@@ -651,7 +635,6 @@ static void serve_one(int c) {
   (void)w;
 }
 
-#include "loopback_server.h"
 
 static zr_status op_remote(void *ud, char **answer, zr_error *err) {
   (void)ud;

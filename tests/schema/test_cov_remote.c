@@ -33,27 +33,11 @@ static void play(int n, const answer *a) {
   pthread_mutex_unlock(&mu);
 }
 
+#include "loopback_server.h"
+
 static void serve_one(int c) {
   char req[8192];
-  size_t got = 0;
-  char *end = NULL;
-  while (got < sizeof req - 1) {
-    ssize_t r = recv(c, req + got, sizeof req - 1 - got, 0);
-    if (r <= 0) return;
-    got += (size_t)r;
-    req[got] = '\0';
-    if ((end = strstr(req, "\r\n\r\n"))) break;
-  }
-  if (!end) return;
-  const char *cl = strcasestr(req, "Content-Length:");
-  size_t body = cl && cl < end ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
-  size_t have = got - (size_t)(end + 4 - req);
-  while (have < body) {
-    char sink[4096];
-    ssize_t r = recv(c, sink, sizeof sink, 0);
-    if (r <= 0) return;
-    have += (size_t)r;
-  }
+  if (read_request(c, req, sizeof req) < 0) return;
   pthread_mutex_lock(&mu);
   if (n_seen < 8) {
     size_t l = (size_t)(strstr(req, "\r\n") - req);
@@ -69,7 +53,6 @@ static void serve_one(int c) {
   (void)w;
 }
 
-#include "loopback_server.h"
 
 #define SCHEMA_JSON "{\"fields\":[{\"id\":1,\"name\":\"a\",\"type\":\"int32\"}]}"
 #define SCHEMA_STR "\"{\\\"fields\\\":[{\\\"id\\\":1,\\\"name\\\":\\\"a\\\",\\\"type\\\":\\\"int32\\\"}]}\""
