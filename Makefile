@@ -70,6 +70,7 @@ install: build
 coverage: deps
 	cmake -S . -B $(B)/coverage -DCMAKE_BUILD_TYPE=Debug -DZR_COVERAGE=ON -DZR_WERROR=OFF
 	cmake --build $(B)/coverage -j$(JOBS)
+	find $(B)/coverage -name '*.gcda' -delete
 	cd $(B)/coverage && ctest -j$(JOBS) $(CTEST_EXCLUDE) || true
 	gcovr -r . --filter src/ $(B)/coverage --print-summary --html-details -o $(B)/coverage/index.html
 

@@ -32,8 +32,10 @@
 
 /* ---- allocation ---- */
 const zr_allocator *zr__alloc_or_default(const zr_allocator *a);
-ZR_INLINE void *zr__malloc(const zr_allocator *a, size_t n) { return a->malloc_fn(a->ud, n ? n : 1); }
-ZR_INLINE void *zr__realloc(const zr_allocator *a, void *p, size_t n) { return a->realloc_fn(a->ud, p, n ? n : 1); }
+/* A request of 0 bytes asks for 1 (allocators never see 0); `n + (n == 0)` says so without a branch
+ * at every call site. */
+ZR_INLINE void *zr__malloc(const zr_allocator *a, size_t n) { return a->malloc_fn(a->ud, n + (n == 0)); }
+ZR_INLINE void *zr__realloc(const zr_allocator *a, void *p, size_t n) { return a->realloc_fn(a->ud, p, n + (n == 0)); }
 ZR_INLINE void zr__free(const zr_allocator *a, void *p) { a->free_fn(a->ud, p); }
 
 /* ---- errors ---- */
