@@ -70,8 +70,9 @@ static _Thread_local tls_state tl;
 static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
 static char fnames[MF][32] = {[0] = "unknown", [MF - 1] = "other"};
 static atomic_uint n_fnames = 1;
-static char snames[MS][24] = {[MS - 1] = "other"};
-static atomic_uint n_snames = 0;
+/* slot 0 is the empty shape (a serialize that did not analyze), as slot 0 of the formats */
+static char snames[MS][24] = {[0] = "unknown", [MS - 1] = "other"};
+static atomic_uint n_snames = 1;
 
 /* gauges */
 static _Atomic int64_t shm_regions, shm_bytes;
@@ -532,7 +533,7 @@ static zr_status write_all(zr__buf *b, const merged *m) {
         ZR_TRY(zr__buf_printf(b, "zerial_format_decisions_total{"));
         ZR_TRY(put_label(b, "format", fnames[f], 1));
         ZR_TRY(put_label(b, "codec", codec_names[c], 0));
-        ZR_TRY(put_label(b, "shape", snames[k][0] ? snames[k] : "unknown", 0));
+        ZR_TRY(put_label(b, "shape", snames[k], 0));
         ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)m->dec[f][c][k]));
       }
 
