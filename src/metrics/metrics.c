@@ -397,18 +397,10 @@ static zr_status put_label(zr__buf *b, const char *name, const char *v, int firs
   return zr__buf_push(b, '"');
 }
 
-/* HELP text escaping: backslash and line feed. */
+/* HELP and TYPE lines. The help texts are constants of this file without backslash or line feed,
+ * the two characters the text format would need escaped there. */
 static zr_status family(zr__buf *b, const char *name, const char *type, const char *help) {
-  ZR_TRY(zr__buf_printf(b, "# HELP %s ", name));
-  for (const char *p = help; *p; p++) {
-    if (*p == '\\')
-      ZR_TRY(zr__buf_append(b, "\\\\", 2));
-    else if (*p == '\n')
-      ZR_TRY(zr__buf_append(b, "\\n", 2));
-    else
-      ZR_TRY(zr__buf_push(b, (uint8_t)*p));
-  }
-  return zr__buf_printf(b, "\n# TYPE %s %s\n", name, type);
+  return zr__buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static int fmt_used(unsigned f, unsigned nf) { return f < nf || f == MF - 1; }
