@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "zerial/format.h"
@@ -135,7 +136,13 @@ static void test_writer_states(void **state) {
   void *p = NULL;
   EXPECT(zr_shm_reserve(w, "x", 8, NULL, &e), ZR_ERR_INVALID_ARG, "ptr is NULL");
   EXPECT(zr_shm_reserve(w, "x", UINT64_MAX - 8, &p, &e), ZR_ERR_OVERFLOW, "object size overflows");
+  EXPECT(zr_shm_reserve(w, "x", UINT64_MAX - 896 - 10, &p, &e), ZR_ERR_OVERFLOW, "object size overflows");
   EXPECT(zr_shm_reserve(w, NULL, 8, &p, &e), ZR_ERR_INVALID_ARG, "object name is NULL");
+  char n64[65];
+  memset(n64, 'n', 64);
+  n64[64] = 0;
+  EXPECT(zr_shm_reserve(w, n64, 8, &p, &e), ZR_ERR_INVALID_ARG, "object name must be 1 to 63 bytes, not 64");
+  EXPECT(zr_shm_grow(w, (uint64_t)INT64_MAX + 64, &e), ZR_ERR_OVERFLOW, "region size too large");
   EXPECT(zr_shm_commit(w, 0, 0, 0, &e), ZR_ERR_STATE, "nothing reserved to commit");
   EXPECT(zr_shm_check(w, &e), ZR_ERR_STATE, "is not published");
   EXPECT(zr_shm_verify(w, NULL, &e), ZR_ERR_STATE, "checksums exist once the region is published");
@@ -180,6 +187,17 @@ static void test_writer_states(void **state) {
   src.byte_order = ZR_ORDER_BIG; /* meaningless for single bytes */
   assert_int_equal(zr_shm_put_tensor(w, "u8", &src, 0, &e), ZR_OK);
   int64_t zero = 0;
+  zr_shm_close(w);
+  zr_shm_unlink(nm, NULL);
+  assert_int_equal(zr_shm_create(nm, &co, &w, &e), ZR_OK);
+  int64_t scalar = 77;
+  assert_int_equal(zr_tensor_init(&src, ZR_DT_INT64, 8, 0, NULL, &scalar, &e), ZR_OK);
+  assert_int_equal(zr_shm_put_tensor(w, "scalar", &src, 0, &e), ZR_OK);
+  assert_int_equal(zr_shm_reserve_tensor(w, "s0", ZR_DT_INT16, 0, 0, NULL, &t, &e), ZR_OK);
+  EXPECT(zr_shm_commit(w, ZR_FORMAT_ID_BINARY, 2, 0, &e), ZR_ERR_INVALID_ARG, "a raw tensor commits as format 0");
+  zr_shm_abort(w);
+  assert_int_equal(zr_shm_put_tensor(w, "pad1", &src, 0, &e), ZR_OK);
+  assert_int_equal(zr_shm_put_tensor(w, "pad2", &src, 0, &e), ZR_OK);
   assert_int_equal(zr_tensor_init(&src, ZR_DT_FLOAT64, 8, 1, &zero, NULL, &e), ZR_OK);
   assert_int_equal(zr_shm_put_tensor(w, "empty", &src, 0, &e), ZR_OK);
   EXPECT(zr_shm_put_tensor(w, "full", &src, 0, &e), ZR_ERR_LIMIT, "has room for 4 objects");
@@ -193,6 +211,9 @@ static void test_writer_states(void **state) {
   EXPECT(zr_shm_put_value(w, "v", 999, &sv, NULL, 0, &e), ZR_ERR_FORMAT, "no encoder for format id 999");
   assert_int_not_equal(zr_shm_put_value(w, "v", ZR_FORMAT_ID_NPY, &sv, NULL, 0, &e), ZR_OK);
   assert_int_equal(zr_shm_count(w), 0);
+  zr_value iv = zr_int(5);
+  assert_int_equal(zr_shm_put_value(w, "dup", ZR_FORMAT_ID_BINARY, &iv, NULL, 0, &e), ZR_OK);
+  EXPECT(zr_shm_put_value(w, "dup", ZR_FORMAT_ID_BINARY, &iv, NULL, 0, &e), ZR_ERR_EXISTS, "object 'dup' already exists");
   assert_int_equal(zr_shm_reserve(w, "garbage", 16, &p, &e), ZR_OK);
   memset(p, 0xff, 16);
   assert_int_equal(zr_shm_commit(w, ZR_FORMAT_ID_BINARY, 16, 0, &e), ZR_OK);
@@ -213,6 +234,7 @@ static void test_writer_states(void **state) {
 
   /* reader */
   zr_shm *r = NULL;
+  zr_doc *d0 = NULL;
   assert_int_equal(zr_shm_open(nm, ZR_SHM_WRITE, NULL, &r, &e), ZR_OK);
   assert_true(zr_shm_writable(r));
   assert_int_equal(zr_shm_generation(r), 1);
@@ -220,12 +242,19 @@ static void test_writer_states(void **state) {
   EXPECT(zr_shm_reserve(r, "x", 8, &p, &e), ZR_ERR_STATE, "is not open for writing");
   EXPECT(zr_shm_publish(r, &e), ZR_ERR_STATE, "is not open for writing");
   zr_shm_object ob;
-  EXPECT(zr_shm_object_at(r, 4, &ob, &e), ZR_ERR_RANGE, "object index 4 out of range (4 objects)");
+  EXPECT(zr_shm_object_at(r, 5, &ob, &e), ZR_ERR_RANGE, "object index 5 out of range (5 objects)");
   EXPECT(zr_shm_object_at(r, 0, NULL, &e), ZR_ERR_INVALID_ARG, "NULL argument");
-  assert_int_equal(zr_shm_object_at(r, 3, &ob, &e), ZR_OK);
+  assert_int_equal(zr_shm_object_at(r, 4, &ob, &e), ZR_OK);
   assert_string_equal(ob.name, "unsum");
   assert_false(ob.has_checksum);
   EXPECT(zr_shm_find(r, NULL, &ob, &e), ZR_ERR_INVALID_ARG, "NULL argument");
+  EXPECT(zr_shm_find(r, "bytes", NULL, &e), ZR_ERR_INVALID_ARG, "NULL argument");
+  EXPECT(zr_shm_get_tensor(r, NULL, &t, &e), ZR_ERR_INVALID_ARG, "NULL argument");
+  EXPECT(zr_shm_get_tensor(r, "f", NULL, &e), ZR_ERR_INVALID_ARG, "NULL argument");
+  EXPECT(zr_shm_get_value(r, NULL, NULL, &d0, &e), ZR_ERR_INVALID_ARG, "NULL argument");
+  EXPECT(zr_shm_get_value(r, "f", NULL, NULL, &e), ZR_ERR_INVALID_ARG, "NULL argument");
+  assert_int_not_equal(zr_shm_get_value(r, "garbage", NULL, &d0, NULL), ZR_OK); /* no error record */
+  assert_null(d0);
   EXPECT(zr_shm_verify(r, "nope", &e), ZR_ERR_NOT_FOUND, "no object 'nope'");
   assert_int_equal(zr_shm_verify(r, "bytes", &e), ZR_OK);
   zr_tensor t2;
@@ -290,9 +319,94 @@ static void test_writer_states(void **state) {
   zr_shm *rv = NULL;
   EXPECT(zr_shm_open(nm, ZR_SHM_VERIFY, NULL, &rv, &e), ZR_ERR_CHECKSUM, "object 'bytes': checksum mismatch");
   assert_null(rv);
+  /* an entry whose format this build does not know (directory rewritten with its checksum) opens,
+   * and decoding it says why */
+  const uint8_t *mb;
+  zr_shm_mapping(r, &mb, NULL);
+  uint8_t *m = (uint8_t *)(uintptr_t)mb;
+  uint32_t n;
+  memcpy(&n, m + 44, 4);
+  size_t gi = 0;
+  while (gi < n && strcmp((const char *)m + 128 + gi * 192, "garbage") != 0) gi++;
+  assert_true(gi < n);
+  uint16_t fid = 999;
+  memcpy(m + 128 + gi * 192 + 88, &fid, 2);
+  uint64_t gen, h;
+  memcpy(&gen, m + 16, 8);
+  h = zr_xxh3_64(m + 24, 40, gen);
+  h = zr_xxh3_64(m + 128, (size_t)n * 192, h);
+  memcpy(m + 64, &h, 8);
+  assert_int_equal(zr_shm_open(nm, 0, NULL, &rv, &e), ZR_OK);
+  EXPECT(zr_shm_get_value(rv, "garbage", NULL, &d, &e), ZR_ERR_FORMAT, "format id 999, which this build cannot decode");
+  zr_shm_close(rv);
+  /* a writer starting over (state back to writing) is seen by the handles */
+  uint32_t writing = 1;
+  memcpy(m + 12, &writing, 4);
+  EXPECT(zr_shm_check(r, &e), ZR_ERR_STATE, "is no longer the generation 1 this handle opened");
+  EXPECT(zr_shm_open(nm, 0, NULL, &rv, &e), ZR_ERR_STATE, "still being written");
   zr_shm_close(r);
   zr_shm_close(w);
   assert_int_equal(zr_shm_unlink(nm, &e), ZR_OK);
+}
+
+/* Growth when the pages after the mapping are taken: refused while a view holds the mapping,
+ * moved (and the directory's pointers with it) when nothing does. A size the system cannot map
+ * fails creation without leaving the region behind. */
+static void test_grow_moves(void **state) {
+  (void)state;
+  zr_error e;
+  char nm[96];
+  snprintf(nm, sizeof nm, "%s", rname("g"));
+  zr_shm_create_opts co;
+  memset(&co, 0, sizeof co);
+  co.flags = ZR_SHM_NO_PREALLOCATE;
+  zr_shm *w = NULL;
+  assert_int_equal(zr_shm_create(nm, &co, &w, &e), ZR_OK);
+  void *p;
+  assert_int_equal(zr_shm_reserve(w, "a", 100, &p, &e), ZR_OK);
+  memset(p, 0x42, 100);
+  assert_int_equal(zr_shm_commit(w, ZR_SHM_FORMAT_RAW, 100, 0, &e), ZR_OK);
+  const uint8_t *base;
+  uint64_t size;
+  zr_shm_mapping(w, &base, &size);
+  /* occupy the page after the mapping (if something already does, growth in place fails too) */
+  long pg = sysconf(_SC_PAGESIZE);
+  uint8_t *after = (uint8_t *)(uintptr_t)base + ((size + (uint64_t)pg - 1) / (uint64_t)pg) * (uint64_t)pg;
+  void *blk = mmap(after, (size_t)pg, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (blk != MAP_FAILED && blk != after) {
+    munmap(blk, (size_t)pg);
+    blk = MAP_FAILED;
+  }
+  zr_shm_ref(w); /* a view */
+  EXPECT(zr_shm_grow(w, size + 64 * 1024, &e), ZR_ERR_BUSY, "while views of it are alive");
+  zr_shm_close(w);
+  assert_int_equal(zr_shm_grow(w, size + 64 * 1024, &e), ZR_OK);
+  const uint8_t *nb;
+  uint64_t ns;
+  zr_shm_mapping(w, &nb, &ns);
+  assert_int_equal(ns, size + 64 * 1024);
+  assert_ptr_not_equal(nb, base);
+  zr_shm_object ob;
+  assert_int_equal(zr_shm_find(w, "a", &ob, &e), ZR_OK);
+  assert_ptr_equal(ob.data, nb + ob.offset);
+  assert_int_equal(ob.data[99], 0x42);
+  assert_int_equal(zr_shm_publish(w, &e), ZR_OK);
+  if (blk != MAP_FAILED) munmap(blk, (size_t)pg);
+  zr_shm_close(w);
+  zr_shm *r = NULL;
+  assert_int_equal(zr_shm_open(nm, ZR_SHM_VERIFY, NULL, &r, &e), ZR_OK);
+  zr_shm_mapping(r, NULL, &ns);
+  assert_int_equal(ns, size + 64 * 1024);
+  zr_shm_close(r);
+  zr_shm_unlink(nm, NULL);
+
+  co.size = (uint64_t)INT64_MAX + 1;
+  EXPECT(zr_shm_create(nm, &co, &w, &e), ZR_ERR_OVERFLOW, "region size too large");
+  co.size = UINT64_C(1) << 61; /* sparse on tmpfs, but no address space holds it */
+  zr_status st = zr_shm_create(nm, &co, &w, &e);
+  assert_int_not_equal(st, ZR_OK);
+  assert_null(w);
+  assert_int_equal(zr_shm_open(nm, 0, NULL, &r, NULL), ZR_ERR_NOT_FOUND);
 }
 
 /* ---- the directory parser, entry fields damaged behind a valid checksum ---- */
@@ -398,6 +512,7 @@ int main(void) {
       cmocka_unit_test(test_names_and_args),
       cmocka_unit_test(test_writer_states),
       cmocka_unit_test(test_entries),
+      cmocka_unit_test(test_grow_moves),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
