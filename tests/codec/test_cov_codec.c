@@ -308,6 +308,70 @@ static void test_content_size_and_oneshot(void **state) {
   free(g);
 }
 
+typedef struct bsrc {
+  const uint8_t *p;
+  size_t len, pos;
+  int fail_after; /* reads that succeed before an I/O error (-1: never) */
+} bsrc;
+static zr_status bsrc_read(void *ud, void *buf, size_t cap, size_t *got) {
+  bsrc *b = ud;
+  *got = 0;
+  if (b->fail_after == 0) return ZR_ERR_IO;
+  if (b->fail_after > 0) b->fail_after--;
+  size_t n = b->len - b->pos < cap ? b->len - b->pos : cap;
+  if (n > 7) n = 7; /* a few bytes at a time */
+  memcpy(buf, b->p + b->pos, n);
+  b->pos += n;
+  *got = n;
+  return ZR_OK;
+}
+
+/* Bytes after a frame are a second frame to the decoders: refused with the offset where it starts;
+ * an empty input is a truncated frame; a failing source's error comes back. */
+static void test_trailing_and_sources(void **state) {
+  (void)state;
+  zr_error e;
+  uint8_t out[1100];
+  size_t got = 0;
+  static const int ids[] = {ZR_CODEC_ZSTD, ZR_CODEC_LZ4};
+  for (int k = 0; k < 2; k++) {
+    size_t fn = 0;
+    uint8_t *f = frame(ids[k], mixed, 1000, &fn);
+    uint8_t *t = malloc(fn + 8);
+    memcpy(t, f, fn);
+    memcpy(t + fn, "GARBAGE!", 8);
+    EXPECT(zr_codec_decompress(ids[k], t, fn + 8, out, sizeof out, &got, &e), ZR_ERR_MALFORMED, "not a");
+    assert_int_equal(e.offset, (int64_t)fn); /* where the second "frame" starts */
+    uint8_t *buf = NULL;
+    EXPECT(zr_codec_decompress_alloc(ids[k], t, fn + 8, 0, NULL, &buf, &got, &e), ZR_ERR_MALFORMED, "not a");
+    assert_null(buf);
+    /* streamed from a source a few bytes at a time: the same bytes come out */
+    bsrc b = {f, fn, 0, -1};
+    zr_source *src = NULL;
+    assert_int_equal(zr_source_callback_new(bsrc_read, &b, &src, NULL), ZR_OK);
+    zr_sink *s = NULL;
+    assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
+    assert_int_equal(zr_codec_decompress_stream(ZR_CODEC_DETECT, src, 0, s, &e), ZR_OK);
+    const uint8_t *o;
+    size_t ol;
+    zr_sink_memory_data(s, &o, &ol);
+    assert_int_equal(ol, 1000);
+    assert_memory_equal(o, mixed, 1000);
+    zr_sink_free(s);
+    zr_source_free(src);
+    b.pos = 0;
+    b.fail_after = 3;
+    assert_int_equal(zr_source_callback_new(bsrc_read, &b, &src, NULL), ZR_OK);
+    assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
+    assert_int_equal(zr_codec_decompress_stream(ids[k], src, 0, s, &e), ZR_ERR_IO);
+    zr_sink_free(s);
+    zr_source_free(src);
+    free(t);
+    free(f);
+    EXPECT(zr_codec_decompress(ids[k], NULL, 0, out, sizeof out, &got, &e), ZR_ERR_TRUNCATED, "input truncated at byte 0");
+  }
+}
+
 static void test_exact_frames(void **state) {
   (void)state;
   zr_error e;
@@ -639,6 +703,7 @@ int main(void) {
       cmocka_unit_test(test_dstream_edges),          cmocka_unit_test(test_content_size_and_oneshot),
       cmocka_unit_test(test_exact_frames),           cmocka_unit_test(test_arrow_and_deflate),
       cmocka_unit_test(test_choose),                 cmocka_unit_test(test_filters),
+      cmocka_unit_test(test_trailing_and_sources),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
