@@ -381,6 +381,10 @@ static void test_health_checks(void **state) {
   assert_int_equal(last->status, ZR_HEALTH_FAIL);
   assert_int_equal(strlen(last->message), sizeof last->message - 1);
   assert_int_equal(lc.health, 1);
+  /* without a context the same verdict, nothing to log to */
+  assert_int_equal(zr_ctx_health(NULL, &ho, &hr, NULL), ZR_OK);
+  assert_int_equal(hr.status, ZR_HEALTH_FAIL);
+  assert_int_equal(lc.health, 1);
   /* an empty registry path is "not configured" */
   ho.registry = "";
   assert_int_equal(zr_ctx_health(ctx, &ho, &hr, NULL), ZR_OK);

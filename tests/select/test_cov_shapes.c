@@ -280,12 +280,12 @@ static void test_walk_edges(void **state) {
 /* ---- ranking ---- */
 
 typedef struct env {
-  int no_npy, no_zstd, lookups;
+  int no_npy, no_zstd, none, lookups;
   zr__sel_stats st;
 } env;
 static int fmt_avail(void *ud, const char *name) {
   env *e = ud;
-  return !(e->no_npy && strcmp(name, "npy") == 0);
+  return !e->none && !(e->no_npy && strcmp(name, "npy") == 0);
 }
 static env *cur_env;
 static int codec_avail(const char *name) { return !(cur_env->no_zstd && strcmp(name, "zstd") == 0); }
@@ -409,6 +409,40 @@ static void test_rank(void **state) {
   zr__select_rank(&q, &dc);
   assert_string_equal(dc.format, "binary");
   assert_non_null(strstr(cand(&dc, "json")->reasons, "cannot represent a custom-type ext value"));
+  /* a configured gzip is predicted too; incompressible samples and small values get no codec */
+  p.codec = "gzip";
+  snprintf(dc.ch.shape, sizeof dc.ch.shape, "tensor");
+  zr__select_rank(&p, &dc);
+  assert_string_equal(dc.codec, "gzip");
+  p.codec = NULL;
+  zr_characteristics inc = dc.ch;
+  inc.entropy = 7.9;
+  inc.compressibility = 0.01;
+  why[0] = 0;
+  assert_string_equal(zr__select_codec(&p, &inc, "npy", why, sizeof why), "none");
+  assert_string_equal(why, "no compression: sampled bytes look incompressible (entropy 7.90 bits/byte)");
+  inc.size_estimate = 100;
+  why[0] = 0;
+  assert_string_equal(zr__select_codec(&p, &inc, "npy", why, sizeof why), "none");
+  assert_string_equal(why, "no compression: about 100 B is under compression.min_size 1024 B");
+  /* nothing available: no format, the reason says so */
+  e.none = 1;
+  zr__select_rank(&p, &dc);
+  assert_string_equal(dc.format, "");
+  assert_string_equal(dc.codec, "none");
+  assert_string_equal(dc.reason, "no available format can represent a tensor");
+  e.none = 0;
+  /* calibration: measurements that make no finite factor, or no lookup at all, give 1 */
+  p.learning = 1;
+  e.st.ns_per_byte = INFINITY;
+  e.st.n = 3;
+  zr__select_calibrate(&p, &dc.ch);
+  assert_true(p.calib == 1.0);
+  p.lookup = NULL;
+  p.calib = 0.5;
+  zr__select_calibrate(&p, &dc.ch);
+  assert_true(p.calib == 1.0);
+  p.lookup = lookup;
   /* small reason buffers are cut like snprintf, never written past */
   char small[3] = "";
   p.codec = "zstd";
