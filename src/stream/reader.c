@@ -284,10 +284,12 @@ zr_status zr_stream_reader_next_chunk(zr_stream_reader *r, zr_stream_chunk *out,
       st = zr_codec_decompress(f.codec, p, f.stored, r->raw.data, f.raw, &olen, &e);
       if (st == ZR_OK && olen != f.raw) st = ZR_ERR_MALFORMED;
       if (st != ZR_OK) {
-        zr_error_set(err, st == ZR_ERR_LIMIT ? ZR_ERR_MALFORMED : st, (int64_t)foff,
-                     "chunk %llu at byte %llu does not decompress to its %u bytes: %s", (unsigned long long)f.seq,
-                     (unsigned long long)foff, f.raw, e.message[0] ? e.message : "size mismatch");
-        return stick(r, err ? err->code : ZR_ERR_MALFORMED, err);
+        /* a payload larger than its raw length is malformed input, not an output limit */
+        zr_status code = st == ZR_ERR_LIMIT || st == ZR_ERR_NOSPACE ? ZR_ERR_MALFORMED : st;
+        zr_error_set(err, code, (int64_t)foff, "chunk %llu at byte %llu does not decompress to its %u bytes: %s",
+                     (unsigned long long)f.seq, (unsigned long long)foff, f.raw,
+                     e.message[0] ? e.message : "size mismatch");
+        return stick(r, code, err);
       }
       r->raw.len = olen;
       data = r->raw.data;
@@ -367,10 +369,11 @@ zr_status zr_stream_reader_next_table(zr_stream_reader *r, zr_table *out, zr_err
     if (err) err->offset = (int64_t)c.offset;
     return stick(r, st, err);
   }
-  if ((uint64_t)zr_table_num_rows(out) != c.records) {
+  int64_t rows = zr_table_num_rows(out);
+  if ((uint64_t)rows != c.records) {
     zr_table_release(out);
     zr_error_set(err, ZR_ERR_MALFORMED, (int64_t)c.offset, "chunk %llu holds %lld rows, its header says %llu",
-                 (unsigned long long)c.seq, (long long)zr_table_num_rows(out), (unsigned long long)c.records);
+                 (unsigned long long)c.seq, (long long)rows, (unsigned long long)c.records);
     return stick(r, ZR_ERR_MALFORMED, err);
   }
   return ZR_OK;
