@@ -745,6 +745,11 @@ zr_status zr_stream_writer_flush(zr_stream_writer *w, zr_error *err) {
 zr_status zr_stream_writer_finish(zr_stream_writer *w, zr_error *err) {
   if (!w) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "writer is NULL");
   if (w->finished) return ZR_OK;
+  /* a failure (also of the trailer itself) is final: never report a later finish as done */
+  if (w->sticky) {
+    if (err) *err = w->sticky_err;
+    return w->sticky;
+  }
   if (!w->trailer_written) {
     zr_status st = zr_stream_writer_flush(w, err);
     if (st != ZR_OK) return st;

@@ -797,12 +797,212 @@ static void test_checkpoint_files(void **state) {
   unlink(path);
 }
 
+/* the resume scan: the last whole chunk before any cut or damage; complete only with a trailer
+ * that matches */
+static void test_scan(void **state) {
+  (void)state;
+  sb b;
+  sb_header(&b, ZR_STREAM_BINARY, 0, 31);
+  uint8_t p[50];
+  size_t ends[4];
+  for (int i = 0; i < 3; i++) {
+    memset(p, 'a' + i, sizeof p);
+    sb_chunk(&b, 0, p, sizeof p, sizeof p, 2);
+    ends[i] = b.len;
+  }
+  uint64_t running = b.running;
+  sb_trailer(&b);
+  zr_stream_checkpoint cp;
+  int complete, payload;
+  zr_error e;
+  for (size_t cut = 0; cut <= b.len; cut++) {
+    zr_error_clear(&e);
+    assert_int_equal(zr__st_scan(b.d, cut, &cp, &complete, &payload, &e), ZR_OK);
+    uint64_t whole = 0;
+    while (whole < 3 && ends[whole] <= cut) whole++;
+    assert_int_equal(cp.chunks, whole);
+    assert_int_equal(cp.records, 2 * whole);
+    assert_int_equal(cp.offset, cut < ZR_STREAM_HEADER_SIZE ? 0 : whole ? ends[whole - 1] : ZR_STREAM_HEADER_SIZE);
+    assert_int_equal(cp.position, ZR_STREAM_POSITION_UNKNOWN);
+    assert_int_equal(complete, cut == b.len);
+    if (cut >= ZR_STREAM_HEADER_SIZE) assert_int_equal(cp.fingerprint, 31);
+  }
+  assert_int_equal(cp.checksum, running);
+  assert_int_equal(payload, ZR_STREAM_BINARY);
+  /* damage in the second chunk: its header, its sequence number, its payload */
+  for (int k = 0; k < 3; k++) {
+    sb c = b;
+    c.d = malloc(b.len);
+    memcpy(c.d, b.d, b.len);
+    uint8_t *h = c.d + ends[0];
+    if (k == 0) h[4] = 7;
+    if (k == 1) {
+      zr__st64le(h + 8, 9);
+      zr__st_frame fr;
+      uint64_t seed;
+      assert_int_equal(zr__st_frame_get(h, 0, &fr, &seed, NULL), ZR_OK);
+      zr__st64le(h + 32, zr_xxh3_64(h + ZR_STREAM_FRAME_HEADER_SIZE, fr.stored, seed));
+    }
+    if (k == 2) h[ZR_STREAM_FRAME_HEADER_SIZE + 3] ^= 1;
+    assert_int_equal(zr__st_scan(c.d, c.len, &cp, &complete, &payload, &e), ZR_OK);
+    assert_int_equal(cp.chunks, 1);
+    assert_int_equal(cp.offset, ends[0]);
+    assert_false(complete);
+    free(c.d);
+  }
+  /* a stored length past the end of the data */
+  sb c = b;
+  c.d = malloc(b.len);
+  memcpy(c.d, b.d, b.len);
+  zr__st32le(c.d + ends[1] + 16, 5000);
+  zr__st32le(c.d + ends[1] + 20, 5000);
+  assert_int_equal(zr__st_scan(c.d, c.len, &cp, &complete, &payload, &e), ZR_OK);
+  assert_int_equal(cp.chunks, 2);
+  free(c.d);
+  /* trailers that do not match the chunks: not complete, every chunk kept */
+  static const tr lies[] = {{5, -1, -1, -1, -1, 0}, {-1, 9, -1, -1, -1, 0}, {-1, -1, 3, -1, -1, 0}, {-1, -1, -1, -1, -1, 1}};
+  for (size_t i = 0; i < sizeof lies / sizeof *lies; i++) {
+    sb t;
+    sb_header(&t, ZR_STREAM_ARROW, 0, 0);
+    sb_chunk(&t, 0, p, sizeof p, sizeof p, 4);
+    sb_trailer_x(&t, lies[i]);
+    assert_int_equal(zr__st_scan(t.d, t.len, &cp, &complete, &payload, &e), ZR_OK);
+    assert_false(complete);
+    assert_int_equal(cp.chunks, 1);
+    assert_int_equal(payload, ZR_STREAM_ARROW);
+    free(t.d);
+  }
+  /* a damaged header is the caller's error, with or without an error struct */
+  b.d[4] = 9;
+  assert_int_equal(zr__st_scan(b.d, b.len, &cp, &complete, &payload, &e), ZR_ERR_VERSION);
+  assert_int_equal(e.offset, 4);
+  assert_int_equal(zr__st_scan(b.d, b.len, &cp, &complete, &payload, NULL), ZR_ERR_VERSION);
+  /* the header check fills only what is asked for */
+  uint8_t h[ZR_STREAM_HEADER_SIZE];
+  zr__st_header_put(h, ZR_STREAM_ARROW, ZR_CODEC_LZ4, 5);
+  assert_int_equal(zr__st_header_get(h, NULL, NULL, NULL, NULL), ZR_OK);
+  free(b.d);
+}
+
+/* errors met without an error struct are still sticky, and a later call with one gets a message */
+static void test_errors_without_err(void **state) {
+  (void)state;
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value one = zr_str_copy(d, "one", 3);
+  sb p = {0};
+  rec_append(&p, &one);
+  p.len--;
+  zr__st32le(p.d, (uint32_t)p.len - 4); /* the record cut short: a decode error */
+  for (int codec = 0; codec <= ZR_CODEC_LZ4; codec += ZR_CODEC_LZ4) {
+    sb b;
+    sb_header(&b, ZR_STREAM_BINARY, codec, 0);
+    if (codec) {
+      uint8_t c[256];
+      size_t cl = 0;
+      assert_int_equal(zr_codec_compress(codec, 0, p.d, p.len, c, sizeof c, &cl, NULL), ZR_OK);
+      sb_chunk(&b, codec, c, (uint32_t)cl, (uint32_t)p.len, 1);
+    } else {
+      sb_chunk(&b, 0, p.d, (uint32_t)p.len, (uint32_t)p.len, 1);
+    }
+    sb_trailer(&b);
+    zr_source *src;
+    zr_stream_reader *r = open_mem(&b, NULL, &src);
+    zr_doc *out = NULL;
+    zr_status st = zr_stream_reader_next_value(r, NULL, &out, NULL);
+    assert_int_not_equal(st, ZR_OK);
+    zr_error e;
+    assert_int_equal(zr_stream_reader_next_value(r, NULL, &out, &e), st);
+    assert_true(e.message[0] != 0);
+    zr_stream_reader_free(r);
+    zr_source_free(src);
+    free(b.d);
+  }
+  /* a truncated stream and a bad chunk, first seen without an error struct */
+  sb b;
+  sb_header(&b, ZR_STREAM_BINARY, 0, 0);
+  sb_chunk(&b, 0, "abcd", 4, 4, 1);
+  size_t full = b.len;
+  b.len = full - 1;
+  zr_source *src;
+  zr_stream_reader *r = open_mem(&b, NULL, &src);
+  zr_stream_chunk ch;
+  assert_int_equal(zr_stream_reader_next_chunk(r, &ch, NULL), ZR_ERR_TRUNCATED);
+  zr_error e;
+  assert_int_equal(zr_stream_reader_next_chunk(r, &ch, &e), ZR_ERR_TRUNCATED);
+  assert_int_equal(e.offset, 32); /* the full error, as if the first call had asked for it */
+  assert_string_equal(e.message, "stream truncated at byte 32: 0 good chunks (0 records), no trailer");
+  zr_stream_reader_free(r);
+  zr_source_free(src);
+  free(b.d);
+  /* an Arrow chunk that is not IPC, seen by next_table without an error struct */
+  sb_header(&b, ZR_STREAM_ARROW, 0, 0);
+  sb_chunk(&b, 0, "nope", 4, 4, 1);
+  sb_trailer(&b);
+  r = open_mem(&b, NULL, &src);
+  zr_table t;
+  zr_status st = zr_stream_reader_next_table(r, &t, NULL);
+  assert_int_not_equal(st, ZR_OK);
+  assert_int_equal(zr_stream_reader_next_table(r, &t, &e), st);
+  zr_stream_reader_free(r);
+  zr_source_free(src);
+  free(b.d);
+  free(p.d);
+  zr_doc_free(d);
+}
+
+/* chunks that are almost an Arrow IPC stream */
+static void test_ipc_shapes(void **state) {
+  (void)state;
+  sb a, longer;
+  ipc_of("x", 3, &a);
+  ipc_of("a_much_longer_field_name", 3, &longer);
+  uint32_t sl = zr__ld32le(a.d + 4) + 8; /* the schema message */
+  uint8_t huge[16] = {0xFF, 0xFF, 0xFF, 0xFF, 0xF0, 0xFF, 0xFF, 0x00};
+  struct {
+    const uint8_t *p;
+    uint32_t n;
+  } bad[] = {
+      {(const uint8_t *)"\xFF\xFF", 2},   /* shorter than a message prefix */
+      {huge, sizeof huge},                 /* a message longer than the chunk */
+      {a.d, sl},                           /* the schema alone, no end marker */
+      {a.d, sl + 4},                       /* … and half a marker */
+  };
+  zr_error e;
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    sb b;
+    sb_header(&b, ZR_STREAM_ARROW, 0, 0);
+    sb_chunk(&b, 0, bad[i].p, bad[i].n, bad[i].n, 1);
+    sb_trailer(&b);
+    zr_sink *sink;
+    assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), ZR_OK);
+    assert_int_equal(to_arrow(&b, sink, &e), ZR_ERR_MALFORMED);
+    assert_string_equal(e.message, "chunk 0 is not a complete Arrow IPC stream");
+    zr_sink_free(sink);
+    free(b.d);
+  }
+  /* a second schema of another length */
+  sb b;
+  sb_header(&b, ZR_STREAM_ARROW, 0, 0);
+  sb_chunk(&b, 0, a.d, (uint32_t)a.len, (uint32_t)a.len, 3);
+  sb_chunk(&b, 0, longer.d, (uint32_t)longer.len, (uint32_t)longer.len, 3);
+  sb_trailer(&b);
+  zr_sink *sink;
+  assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), ZR_OK);
+  assert_int_equal(to_arrow(&b, sink, &e), ZR_ERR_INCOMPATIBLE);
+  zr_sink_free(sink);
+  free(b.d);
+  free(a.d);
+  free(longer.d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_header_checks),     cmocka_unit_test(test_frame_checks),
       cmocka_unit_test(test_trailer_checks),    cmocka_unit_test(test_callback_source),
       cmocka_unit_test(test_record_checks),     cmocka_unit_test(test_decompress_checks),
       cmocka_unit_test(test_arrow_chunks),      cmocka_unit_test(test_checkpoint_files),
+      cmocka_unit_test(test_scan),              cmocka_unit_test(test_errors_without_err),
+      cmocka_unit_test(test_ipc_shapes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,6 +71,10 @@ static void test_options(void **state) {
   o.mem_budget = 4000;
   assert_int_equal(zr_stream_writer_new(sink, &o, &w, &e), ZR_OK);
   zr_stream_writer_free(w);
+  memset(&o, 0, sizeof o); /* every field zero: every default */
+  assert_int_equal(zr_stream_writer_new(sink, &o, &w, &e), ZR_OK);
+  assert_int_equal(zr_stream_writer_finish(w, &e), ZR_OK);
+  zr_stream_writer_free(w);
   assert_int_equal(zr_stream_writer_new(NULL, NULL, &w, &e), ZR_ERR_INVALID_ARG);
   assert_string_equal(e.message, "sink or out is NULL");
   assert_int_equal(zr_stream_writer_new(sink, NULL, NULL, &e), ZR_ERR_INVALID_ARG);
@@ -140,6 +144,9 @@ static void test_misuse(void **state) {
   assert_int_equal(zr_stream_writer_write_batch(w, &sch, NULL, &e), ZR_ERR_INVALID_ARG);
   assert_int_equal(zr_stream_writer_write_batch(w, &sch, &arr, &e), ZR_ERR_INVALID_ARG);
   assert_string_equal(e.message, "schema or batch is NULL or released");
+  sch.release = (void (*)(struct ArrowSchema *))1; /* never called: the batch is refused first */
+  assert_int_equal(zr_stream_writer_write_batch(w, &sch, &arr, &e), ZR_ERR_INVALID_ARG);
+  sch.release = NULL;
   /* an empty Arrow stream: header and trailer only */
   assert_int_equal(zr_stream_writer_finish(w, &e), ZR_OK);
   zr_stream_writer_free(w);
@@ -336,6 +343,109 @@ static void test_threads_small_ring(void **state) {
   assert_int_equal(got, 100);
   assert_true(ok);
   zr_sink_free(sink);
+}
+
+/* a sink that blocks, then fails: the parked bytes cannot go out, the error is sticky; a sink
+ * failing the header or the trailer of an empty stream */
+typedef struct bf {
+  int mode; /* 0: take, 1: would block, 2: fail */
+  unsigned calls, fail_at;
+} bf;
+
+static zr_status bf_write(void *ud, const void *data, size_t len, size_t *written) {
+  (void)data;
+  bf *b = ud;
+  b->calls++;
+  *written = 0;
+  if (b->fail_at && b->calls == b->fail_at) return ZR_ERR_IO;
+  if (b->mode == 1) return ZR_WOULD_BLOCK;
+  if (b->mode == 2) return ZR_ERR_IO;
+  *written = len;
+  return ZR_OK;
+}
+
+static void test_sink_faults(void **state) {
+  (void)state;
+  bf b = {1, 0, 0};
+  zr_sink *sink;
+  assert_int_equal(zr_sink_callback_new(bf_write, &b, &sink, NULL), ZR_OK);
+  zr_stream_opts o;
+  zr_stream_opts_init(&o);
+  o.chunk_records = 1;
+  zr_stream_writer *w;
+  zr_error e;
+  assert_int_equal(zr_stream_writer_new(sink, &o, &w, &e), ZR_OK);
+  assert_int_equal(st_write_range(w, 0, 3, &e), ZR_OK);
+  assert_int_equal(zr_stream_writer_poll(w, &e), ZR_WOULD_BLOCK);
+  b.mode = 2;
+  assert_int_equal(zr_stream_writer_poll(w, &e), ZR_ERR_IO);
+  assert_string_equal(e.message, "sink callback failed: input/output error");
+  assert_int_equal(zr_stream_writer_poll(w, NULL), ZR_ERR_IO);
+  zr_error e2;
+  assert_int_equal(zr_stream_writer_flush(w, &e2), ZR_ERR_IO);
+  assert_string_equal(e2.message, e.message);
+  zr_stream_writer_free(w);
+  zr_sink_free(sink);
+  /* an empty stream: the header (call 1) or the trailer (call 2) fails at finish */
+  for (unsigned at = 1; at <= 2; at++) {
+    bf f = {0, 0, at};
+    assert_int_equal(zr_sink_callback_new(bf_write, &f, &sink, NULL), ZR_OK);
+    assert_int_equal(zr_stream_writer_new(sink, NULL, &w, &e), ZR_OK);
+    assert_int_equal(zr_stream_writer_finish(w, &e), ZR_ERR_IO);
+    /* a second finish does not claim success for a stream without its trailer */
+    assert_int_equal(zr_stream_writer_finish(w, &e2), ZR_ERR_IO);
+    assert_string_equal(e2.message, e.message);
+    assert_int_equal(f.calls, at);
+    zr_stream_writer_free(w);
+    zr_sink_free(sink);
+  }
+}
+
+/* the writer's own allocations fail one by one, also with compression threads and without an
+ * error struct: ZR_ERR_NOMEM, nothing left allocated, no thread left running */
+static void test_writer_nomem(void **state) {
+  (void)state;
+  for (unsigned threads = 0; threads <= 2; threads += 2) {
+    for (uint64_t n = 1;; n++) {
+      zr_test_failalloc fa;
+      zr_test_failalloc_init(&fa, n);
+      zr_sink *sink;
+      assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), ZR_OK);
+      zr_stream_opts o;
+      zr_stream_opts_init(&o);
+      o.alloc = &fa.a;
+      o.threads = threads;
+      o.chunk_records = 4;
+      o.codec = threads ? ZR_CODEC_LZ4 : ZR_CODEC_NONE;
+      zr_stream_writer *w = NULL;
+      zr_error e;
+      zr_error_clear(&e);
+      zr_status st = zr_stream_writer_new(sink, &o, &w, &e);
+      if (st == ZR_OK) {
+        st = st_write_range(w, 0, 10, NULL); /* no error struct */
+        if (st == ZR_OK) st = zr_stream_writer_finish(w, NULL);
+        if (st != ZR_OK) {
+          /* a sticky error still has a message for a caller asking later (a record that could
+           * not be encoded was only not taken) */
+          zr_status st2 = zr_stream_writer_flush(w, &e);
+          assert_true(st2 == ZR_OK || st2 == st);
+          if (st2 != ZR_OK) assert_string_equal(e.message, "out of memory");
+        }
+      } else {
+        assert_null(w);
+        assert_string_equal(e.message, "out of memory");
+      }
+      zr_stream_writer_free(w);
+      zr_sink_free(sink);
+      assert_int_equal(fa.live, 0);
+      if (st == ZR_OK) {
+        assert_true(fa.calls < n);
+        break;
+      }
+      assert_int_equal(st, ZR_ERR_NOMEM);
+      assert_true(n < 1000);
+    }
+  }
 }
 
 /* ---- file writers ---- */
@@ -597,12 +707,154 @@ static void test_checkpoint_failure(void **state) {
   unlink(g_ckpt);
 }
 
+/* a device that refuses every byte (ENOSPC): flush, checkpoints and finish report it; a device
+ * cannot be truncated for append; a directory cannot be opened */
+static void test_devices(void **state) {
+  (void)state;
+  zr_error e;
+  zr_stream_writer *w;
+  zr_stream_opts o;
+  char dir[600];
+  snprintf(dir, sizeof dir, "%s", zr_test_tmpdir());
+  assert_int_equal(zr_stream_writer_open_file(dir, NULL, 0, &w, NULL, &e), ZR_ERR_IO);
+  assert_non_null(strstr(e.message, "Is a directory"));
+  struct stat sb;
+  if (stat("/dev/full", &sb) != 0 || !S_ISCHR(sb.st_mode)) {
+    print_message("no /dev/full: skipped\n");
+    return;
+  }
+  for (int k = 0; k < 2; k++) {
+    file_opts(&o);
+    o.checkpoint_every = k ? 1 : 1000;
+    assert_int_equal(zr_stream_writer_open_file("/dev/full", &o, 0, &w, NULL, &e), ZR_OK);
+    zr_status st = st_write_range(w, 0, k ? 12 : 5, &e);
+    if (st == ZR_OK) st = zr_stream_writer_flush(w, &e);
+    assert_int_equal(st, ZR_ERR_NOSPACE);
+    assert_non_null(strstr(e.message, "No space left on device"));
+    assert_int_equal(zr_stream_writer_finish(w, &e), ZR_ERR_NOSPACE);
+    zr_stream_writer_free(w);
+  }
+  file_opts(&o);
+  assert_int_equal(zr_stream_writer_open_file("/dev/full", &o, 1, &w, NULL, &e), ZR_ERR_IO);
+  assert_non_null(strstr(e.message, "truncate /dev/full"));
+}
+
+/* checkpoints that cannot be used (before the header, past the end), a damaged trailer at the
+ * checkpoint's cut, Arrow files continued (their schema hash kept) and refused for binary */
+static void test_resume_edges(void **state) {
+  (void)state;
+  zr_stream_checkpoint ck, cp;
+  zr_error e;
+  for (int k = 0; k < 2; k++) {
+    set_path("cov_edges.zrs");
+    write_unfinished(25, 1, 1);
+    assert_int_equal(zr_stream_checkpoint_read(g_ckpt, &ck, &e), ZR_OK);
+    ck.offset = k ? file_size(g_path) - 2 : 10;
+    assert_int_equal(zr__st_ckpt_write(g_ckpt, &ck, 0, &e), ZR_OK);
+    resume_and_check(30, &cp);
+    assert_int_equal(cp.from_checkpoint, 0);
+    assert_int_equal(cp.chunks, 3);
+  }
+  /* a finished stream whose trailer is damaged (payload, or the frame type) at the checkpoint's cut:
+   * the trailer is cut away and the stream continued */
+  for (int k = 0; k < 2; k++) {
+    set_path("cov_edges.zrs");
+    zr_stream_opts o;
+    file_opts(&o);
+    o.checkpoint_every = 1;
+    zr_stream_writer *w;
+    assert_int_equal(zr_stream_writer_open_file(g_path, &o, 0, &w, NULL, &e), ZR_OK);
+    for (uint64_t i = 0; i < 20; i++) {
+      assert_int_equal(st_write_range(w, i, i + 1, &e), ZR_OK);
+      zr_stream_writer_set_position(w, i + 1);
+    }
+    assert_int_equal(zr_stream_writer_flush(w, &e), ZR_OK);
+    size_t cklen;
+    uint8_t *ckb = zr_test_read_file(g_ckpt, &cklen);
+    assert_int_equal(zr_stream_writer_finish(w, &e), ZR_OK);
+    zr_stream_writer_free(w);
+    put_bytes(g_ckpt, ckb, cklen);
+    free(ckb);
+    size_t len;
+    uint8_t *data = zr_test_read_file(g_path, &len);
+    if (k == 0) data[len - 1] ^= 1;
+    else data[len - ZR_STREAM_FRAME_HEADER_SIZE - ZR__ST_TRAILER_PAYLOAD + 4] = ZR__ST_TYPE_CHUNK;
+    put_bytes(g_path, data, len);
+    free(data);
+    resume_and_check(26, &cp);
+    assert_int_equal(cp.from_checkpoint, 1);
+    assert_int_equal(cp.position, 20);
+  }
+  /* Arrow: a file writer continued keeps the first schema's hash; binary cannot be appended */
+  set_path("cov_arrow.zrs");
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value rows = zr_list_new(d, 0);
+  for (int i = 0; i < 5; i++) {
+    zr_value m = zr_map_new(d, 1);
+    zr_map_put_cstr(d, &m, "v", zr_int(i));
+    zr_list_push(d, &rows, m);
+  }
+  zr_table t;
+  assert_int_equal(zr_arrow_from_value(&rows, NULL, &t, NULL, &e), ZR_OK);
+  zr_stream_opts o;
+  file_opts(&o);
+  o.payload = ZR_STREAM_ARROW;
+  o.checkpoint_every = 1;
+  zr_stream_writer *w;
+  assert_int_equal(zr_stream_writer_open_file(g_path, &o, 0, &w, NULL, &e), ZR_OK);
+  assert_int_equal(zr_stream_writer_write_batch(w, &t.schema, &t.batches[0], &e), ZR_OK);
+  assert_int_equal(zr_stream_writer_write_batch(w, &t.schema, &t.batches[0], &e), ZR_OK);
+  assert_int_equal(zr_stream_writer_flush(w, &e), ZR_OK);
+  zr_stream_writer_free(w);
+  zr_stream_reader *r;
+  zr_stream_info info;
+  assert_int_equal(zr_stream_reader_open_file(g_path, NULL, &r, &e), ZR_OK);
+  zr_stream_reader_info(r, &info);
+  uint64_t fp = info.fingerprint;
+  assert_int_not_equal(fp, 0);
+  zr_stream_reader_free(r);
+  file_opts(&o);
+  refuse_append(&o, ZR_ERR_INCOMPATIBLE, "holds arrow chunks; cannot append binary chunks");
+  o.payload = ZR_STREAM_ARROW;
+  o.schema_fingerprint = fp; /* the same fingerprint: fine */
+  assert_int_equal(zr_stream_writer_open_file(g_path, &o, 1, &w, &cp, &e), ZR_OK);
+  assert_int_equal(cp.chunks, 2);
+  assert_int_equal(zr_stream_writer_write_batch(w, &t.schema, &t.batches[0], &e), ZR_OK);
+  assert_int_equal(zr_stream_writer_finish(w, &e), ZR_OK);
+  zr_stream_writer_free(w);
+  assert_int_equal(zr_stream_reader_open_file(g_path, NULL, &r, &e), ZR_OK);
+  zr_table back;
+  int batches = 0;
+  while (zr_stream_reader_next_table(r, &back, &e) == ZR_OK) {
+    assert_int_equal(zr_table_num_rows(&back), 5);
+    zr_table_release(&back);
+    batches++;
+  }
+  assert_int_equal(e.code, ZR_ERR_EOF);
+  zr_stream_reader_info(r, &info);
+  assert_int_equal(info.fingerprint, fp);
+  assert_true(info.complete);
+  zr_stream_reader_free(r);
+  assert_int_equal(batches, 3);
+  /* a reader over a file that is not a stream */
+  put_bytes(g_path, "not a stream at all, not at all", 31);
+  r = (zr_stream_reader *)&e;
+  assert_int_equal(zr_stream_reader_open_file(g_path, NULL, &r, &e), ZR_ERR_FORMAT);
+  assert_null(r);
+  assert_int_equal(zr_stream_reader_open_file(g_path, NULL, NULL, &e), ZR_ERR_INVALID_ARG);
+  unlink(g_path);
+  zr_table_release(&t);
+  zr_doc_free(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_options),          cmocka_unit_test(test_misuse),
       cmocka_unit_test(test_sticky_sink_error), cmocka_unit_test(test_raw_chunks),
       cmocka_unit_test(test_budget_backpressure), cmocka_unit_test(test_threads_small_ring),
       cmocka_unit_test(test_file_resume),      cmocka_unit_test(test_checkpoint_failure),
+      cmocka_unit_test(test_sink_faults),      cmocka_unit_test(test_writer_nomem),
+      cmocka_unit_test(test_devices),          cmocka_unit_test(test_resume_edges),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
