@@ -387,11 +387,131 @@ static void test_writer_params(void **state) {
   assert_true(zr_envelope_detect((const uint8_t *)ZR_ENVELOPE_MAGIC, 8));
 }
 
+/* The writer's buffer growing at every kind of metadata entry, with the allocator failing each
+ * growth in turn: ZR_ERR_NOMEM, nothing written, nothing left allocated. */
+static void test_write_nomem(void **state) {
+  (void)state;
+  static char text[6000];
+  memset(text, 'p', sizeof text);
+  static const size_t plens[] = {0, 50, 200, 1000, 5000};
+  static const size_t nkvs[] = {0, 1, 3, 20};
+  zr_envelope_kv kv[20];
+  for (int i = 0; i < 20; i++) {
+    kv[i].key = (zr_envelope_str){text, (size_t)(1 + i * 7)};
+    kv[i].value = (zr_envelope_str){text, (size_t)(i * 13)};
+  }
+  uint64_t ins[3] = {1, 2, 3};
+  zr_envelope_lineage lin[2] = {{{"op", 2}, {text, 300}, 5, ins, 3}, {{text, 40}, {"me", 2}, 6, ins, 1}};
+  unsigned failures = 0;
+  for (size_t a = 0; a < 5; a++)
+    for (size_t b = 0; b < 4; b++)
+      for (size_t c = 0; c < 3; c++) {
+        zr_envelope_meta meta;
+        memset(&meta, 0, sizeof meta);
+        meta.has_schema_fingerprint = (a + b) % 2;
+        meta.has_created_at = (b + c) % 2;
+        meta.producer = (zr_envelope_str){plens[a] ? text : NULL, plens[a]};
+        meta.kv = kv;
+        meta.n_kv = nkvs[b];
+        meta.lineage = lin;
+        meta.n_lineage = c;
+        for (uint64_t n = 1;; n++) {
+          zr_test_failalloc fa;
+          zr_test_failalloc_init(&fa, n);
+          zr_envelope_params p;
+          memset(&p, 0, sizeof p);
+          p.alloc = &fa.a;
+          p.meta = &meta;
+          zr_sink *s;
+          assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
+          zr_error e;
+          zr_error_clear(&e);
+          zr_status st = zr_envelope_write(s, &p, "payload", 7, &e);
+          size_t written = zr_sink_size(s);
+          zr_sink_free(s);
+          assert_int_equal(fa.live, 0);
+          if (st == ZR_OK) break;
+          assert_int_equal(st, ZR_ERR_NOMEM);
+          assert_string_equal(e.message, "out of memory");
+          assert_int_equal(written, 0);
+          failures++;
+          assert_true(n < 100);
+        }
+      }
+  assert_true(failures > 60);
+}
+
+/* The metadata reader with big strings and many entries (each its own arena block), the
+ * allocator failing each block in turn */
+static void test_parse_nomem(void **state) {
+  (void)state;
+  static char big[9000];
+  memset(big, 'b', sizeof big);
+  static zr_envelope_kv kv[700];
+  for (int i = 0; i < 700; i++) {
+    kv[i].key = (zr_envelope_str){"k", 1};
+    kv[i].value = (zr_envelope_str){"v", 1};
+  }
+  kv[0].key = (zr_envelope_str){big, sizeof big};
+  kv[1].value = (zr_envelope_str){big, sizeof big};
+  static uint64_t ins[2000];
+  static zr_envelope_lineage lin[700];
+  for (int i = 0; i < 700; i++) lin[i] = (zr_envelope_lineage){{"op", 2}, {"pr", 2}, i, NULL, 0};
+  lin[0].operation = (zr_envelope_str){big, sizeof big};
+  lin[1].producer = (zr_envelope_str){big, sizeof big};
+  lin[2].inputs = ins;
+  lin[2].n_inputs = 2000;
+  for (int shape = 0; shape < 3; shape++) {
+    zr_envelope_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.producer = (zr_envelope_str){big, shape == 0 ? sizeof big : 5};
+    meta.kv = kv;
+    meta.n_kv = shape == 1 ? 700 : 2;
+    meta.lineage = lin;
+    meta.n_lineage = shape == 2 ? 700 : 3;
+    zr_envelope_params p;
+    memset(&p, 0, sizeof p);
+    p.meta = &meta;
+    zr_sink *s;
+    assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
+    assert_int_equal(zr_envelope_write(s, &p, "x", 1, NULL), ZR_OK);
+    const uint8_t *b;
+    size_t n;
+    zr_sink_memory_data(s, &b, &n);
+    unsigned failures = 0;
+    for (uint64_t k = 1;; k++) {
+      zr_test_failalloc fa;
+      zr_test_failalloc_init(&fa, k);
+      zr_envelope env;
+      zr_error e;
+      zr_error_clear(&e);
+      zr_status st = zr_envelope_parse(b, n, &fa.a, &env, &e);
+      if (st == ZR_OK) {
+        assert_int_equal(env.meta.n_kv, meta.n_kv);
+        assert_int_equal(env.meta.lineage[2].n_inputs, 2000);
+        assert_int_equal(env.meta.kv[1].value.len, sizeof big);
+        zr_envelope_clear(&env);
+        assert_int_equal(fa.live, 0);
+        break;
+      }
+      assert_int_equal(fa.live, 0);
+      assert_true(st == ZR_ERR_NOMEM || st == ZR_ERR_LIMIT);
+      assert_null(env.priv_);
+      failures++;
+      assert_true(k < 200);
+    }
+    assert_true(failures >= 4);
+    zr_sink_free(s);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_header_fields),
       cmocka_unit_test(test_metadata_entries),
       cmocka_unit_test(test_writer_params),
+      cmocka_unit_test(test_write_nomem),
+      cmocka_unit_test(test_parse_nomem),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
