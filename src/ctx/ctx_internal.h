@@ -122,6 +122,7 @@ typedef struct zr__env_in {
   const uint8_t *parent; /* bytes this value was read from (lineage parent), or NULL */
   size_t parent_len;
   uint64_t raw_size;
+  const zr_allocator *alloc; /* scratch memory (NULL: default) */
 } zr__env_in;
 int zr__eg_available(void);
 int zr__eg_detect(const uint8_t *data, size_t len);

@@ -34,7 +34,7 @@ static int64_t now_ns(void) {
 zr_status zr__eg_write(const zr__env_in *in, const uint8_t *payload, size_t n, zr_sink *sink, zr_error *err) {
   int cid = codec_id(in->codec);
   if (cid < 0) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "codec '%s' has no envelope id", in->codec);
-  const zr_allocator *a = zr__alloc_or_default(NULL);
+  const zr_allocator *a = zr__alloc_or_default(in->alloc);
   zr_envelope_meta meta;
   memset(&meta, 0, sizeof meta);
   meta.has_created_at = 1;
@@ -59,9 +59,15 @@ zr_status zr__eg_write(const zr__env_in *in, const uint8_t *payload, size_t n, z
   if (in->lineage) {
     /* the parent's history (when it is an envelope), then this step */
     size_t n_prev = 0;
-    if (in->parent && zr_envelope_detect(in->parent, in->parent_len) &&
-        zr_envelope_read_meta(in->parent, in->parent_len, NULL, &parent, NULL) == ZR_OK)
-      n_prev = parent.meta.n_lineage;
+    if (in->parent && zr_envelope_detect(in->parent, in->parent_len)) {
+      /* a damaged parent has no history to carry; running out of memory is not that */
+      zr_status pst = zr_envelope_read_meta(in->parent, in->parent_len, a, &parent, NULL);
+      if (pst == ZR_ERR_NOMEM) {
+        st = zr__err_nomem(err);
+        goto out;
+      }
+      if (pst == ZR_OK) n_prev = parent.meta.n_lineage;
+    }
     size_t n_in = in->n_inputs + (in->parent ? 1 : 0);
     lin = zr__malloc(a, (n_prev + 1) * sizeof *lin);
     inputs = zr__malloc(a, (n_in ? n_in : 1) * sizeof *inputs);
@@ -89,6 +95,7 @@ zr_status zr__eg_write(const zr__env_in *in, const uint8_t *payload, size_t n, z
   p.codec = (uint8_t)cid;
   p.raw_len = in->raw_size;
   p.meta = &meta;
+  p.alloc = a;
   st = zr_envelope_write(sink, &p, payload, n, err);
 out:
   zr_envelope_clear(&parent);

@@ -524,6 +524,7 @@ static zr_status serialize_impl(zr_ctx *ctx, const zr_value *v, const zr_seriali
     ei.parent = opts ? opts->parent : NULL;
     ei.parent_len = opts ? opts->parent_len : 0;
     ei.raw_size = enc.len;
+    ei.alloc = alloc;
     st = zr__eg_write(&ei, payload, payload_len, sink, err);
     r->envelope = 1;
   } else {

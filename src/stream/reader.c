@@ -42,11 +42,12 @@ void zr_stream_read_opts_init(zr_stream_read_opts *o) {
   o->max_chunk_bytes = UINT64_C(256) << 20;
 }
 
+/* Record the first error (err is never NULL here: the entry points give a local one, so that
+ * a caller passing NULL first still gets the full message and offset from a later call). */
 static zr_status stick(zr_stream_reader *r, zr_status st, zr_error *err) {
-  if (st != ZR_OK && r->sticky == ZR_OK) {
+  if (r->sticky == ZR_OK) {
     r->sticky = st;
-    if (err) r->sticky_err = *err;
-    else zr_error_set(&r->sticky_err, st, (int64_t)r->pos, "%s", zr_strerror(st));
+    r->sticky_err = *err;
   }
   return st;
 }
@@ -217,18 +218,20 @@ static zr_status read_trailer(zr_stream_reader *r, const zr__st_frame *f, uint64
   }
   r->complete = 1;
   zr_error_set(err, ZR_ERR_EOF, (int64_t)r->pos, "end of stream");
-  r->sticky = ZR_ERR_EOF;
-  r->sticky_err = err ? *err : r->sticky_err;
-  if (!err) zr_error_set(&r->sticky_err, ZR_ERR_EOF, (int64_t)r->pos, "end of stream");
-  return ZR_ERR_EOF;
+  return stick(r, ZR_ERR_EOF, err);
 }
 
 zr_status zr_stream_reader_next_chunk(zr_stream_reader *r, zr_stream_chunk *out, zr_error *err) {
   if (!r || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "reader or out is NULL");
+  zr_error local;
+  if (!err) {
+    zr_error_clear(&local);
+    err = &local;
+  }
   r->have_cur = 0;
   for (;;) {
     if (r->sticky) {
-      if (err) *err = r->sticky_err;
+      *err = r->sticky_err;
       return r->sticky;
     }
     uint64_t foff = r->pos;
@@ -284,10 +287,12 @@ zr_status zr_stream_reader_next_chunk(zr_stream_reader *r, zr_stream_chunk *out,
       st = zr_codec_decompress(f.codec, p, f.stored, r->raw.data, f.raw, &olen, &e);
       if (st == ZR_OK && olen != f.raw) st = ZR_ERR_MALFORMED;
       if (st != ZR_OK) {
-        zr_error_set(err, st == ZR_ERR_LIMIT ? ZR_ERR_MALFORMED : st, (int64_t)foff,
-                     "chunk %llu at byte %llu does not decompress to its %u bytes: %s", (unsigned long long)f.seq,
-                     (unsigned long long)foff, f.raw, e.message[0] ? e.message : "size mismatch");
-        return stick(r, err ? err->code : ZR_ERR_MALFORMED, err);
+        /* a payload larger than its raw length is malformed input, not an output limit */
+        zr_status code = st == ZR_ERR_LIMIT || st == ZR_ERR_NOSPACE ? ZR_ERR_MALFORMED : st;
+        zr_error_set(err, code, (int64_t)foff, "chunk %llu at byte %llu does not decompress to its %u bytes: %s",
+                     (unsigned long long)f.seq, (unsigned long long)foff, f.raw,
+                     e.message[0] ? e.message : "size mismatch");
+        return stick(r, code, err);
       }
       r->raw.len = olen;
       data = r->raw.data;
@@ -314,6 +319,11 @@ zr_status zr_stream_reader_next_chunk(zr_stream_reader *r, zr_stream_chunk *out,
 zr_status zr_stream_reader_next_value(zr_stream_reader *r, const zr_decode_opts *opts, zr_doc **out, zr_error *err) {
   if (!r || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "reader or out is NULL");
   *out = NULL;
+  zr_error local;
+  if (!err) {
+    zr_error_clear(&local);
+    err = &local;
+  }
   if (r->payload != ZR_STREAM_BINARY) return zr__err(err, ZR_ERR_STATE, -1, "the stream holds Arrow batches");
   while (!r->have_cur || r->cur_idx == r->cur.records) {
     if (r->have_cur && r->cur_pos != r->cur.len) {
@@ -343,8 +353,8 @@ zr_status zr_stream_reader_next_value(zr_stream_reader *r, const zr_decode_opts 
   const uint8_t *p = r->cur.data + r->cur_pos + 4;
   zr_status st = zr_binary_decode(p, n, opts, out, err);
   if (st != ZR_OK) {
-    if (err && !r->cur.codec && err->offset >= 0) err->offset += base + (int64_t)r->cur_pos + 4;
-    else if (err) err->offset = base;
+    if (!r->cur.codec && err->offset >= 0) err->offset += base + (int64_t)r->cur_pos + 4;
+    else err->offset = base;
     return stick(r, st, err);
   }
   r->cur_pos += 4 + (size_t)n;
@@ -355,6 +365,11 @@ zr_status zr_stream_reader_next_value(zr_stream_reader *r, const zr_decode_opts 
 zr_status zr_stream_reader_next_table(zr_stream_reader *r, zr_table *out, zr_error *err) {
   if (!r || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "reader or out is NULL");
   memset(out, 0, sizeof *out);
+  zr_error local;
+  if (!err) {
+    zr_error_clear(&local);
+    err = &local;
+  }
   if (r->payload != ZR_STREAM_ARROW) return zr__err(err, ZR_ERR_STATE, -1, "the stream holds binary records");
   zr_stream_chunk c;
   ZR_TRY(zr_stream_reader_next_chunk(r, &c, err));
@@ -364,13 +379,14 @@ zr_status zr_stream_reader_next_table(zr_stream_reader *r, zr_table *out, zr_err
   ao.copy = 1;
   zr_status st = zr_arrow_read(c.data, c.len, &ao, out, err);
   if (st != ZR_OK) {
-    if (err) err->offset = (int64_t)c.offset;
+    err->offset = (int64_t)c.offset;
     return stick(r, st, err);
   }
-  if ((uint64_t)zr_table_num_rows(out) != c.records) {
+  int64_t rows = zr_table_num_rows(out);
+  if ((uint64_t)rows != c.records) {
     zr_table_release(out);
     zr_error_set(err, ZR_ERR_MALFORMED, (int64_t)c.offset, "chunk %llu holds %lld rows, its header says %llu",
-                 (unsigned long long)c.seq, (long long)zr_table_num_rows(out), (unsigned long long)c.records);
+                 (unsigned long long)c.seq, (long long)rows, (unsigned long long)c.records);
     return stick(r, ZR_ERR_MALFORMED, err);
   }
   return ZR_OK;
@@ -386,6 +402,11 @@ static size_t first_message_len(const uint8_t *p, size_t n) {
 
 zr_status zr_stream_reader_to_arrow(zr_stream_reader *r, zr_sink *sink, zr_error *err) {
   if (!r || !sink) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "reader or sink is NULL");
+  zr_error local;
+  if (!err) {
+    zr_error_clear(&local);
+    err = &local;
+  }
   if (r->payload != ZR_STREAM_ARROW) return zr__err(err, ZR_ERR_STATE, -1, "the stream holds binary records");
   static const uint8_t eos[8] = {0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0};
   for (;;) {

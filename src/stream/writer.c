@@ -386,7 +386,8 @@ static zr_status cur_room(zr_stream_writer *w, size_t more) {
 
 /* ---- construction ---- */
 
-static zr_status writer_create(zr_sink *sink, const zr_stream_opts *opts, zr_stream_writer **out, zr_error *err) {
+/* Options with their defaults filled in, checked (ZR_ERR_CONFIG names the first bad one). */
+static zr_status resolve_opts(const zr_stream_opts *opts, zr_stream_opts *out, zr_error *err) {
   zr_stream_opts o;
   zr_stream_opts_init(&o);
   if (opts) {
@@ -413,6 +414,13 @@ static zr_status writer_create(zr_sink *sink, const zr_stream_opts *opts, zr_str
   if (o.mem_budget < 4 * o.chunk_bytes)
     return zr__err(err, ZR_ERR_CONFIG, -1, "mem_budget %zu is below four chunks (%zu bytes each)", o.mem_budget,
                    o.chunk_bytes);
+  *out = o;
+  return ZR_OK;
+}
+
+static zr_status writer_create(zr_sink *sink, const zr_stream_opts *opts, zr_stream_writer **out, zr_error *err) {
+  zr_stream_opts o;
+  ZR_TRY(resolve_opts(opts, &o, err));
   const zr_allocator *a = zr__alloc_or_default(o.alloc);
   zr_stream_writer *w = zr__malloc(a, sizeof *w);
   if (!w) return zr__err_nomem(err);
@@ -499,38 +507,52 @@ static zr_status find_cut(int fd, const char *ckpt, zr_stream_checkpoint *cp, in
   *complete = 0;
   zr_stream_checkpoint c;
   uint8_t h[ZR_STREAM_HEADER_SIZE];
-  int have_header = size >= sizeof h && pread(fd, h, sizeof h, 0) == (ssize_t)sizeof h;
+  memset(cp, 0, sizeof *cp);
+  cp->position = ZR_STREAM_POSITION_UNKNOWN;
+  if (size < sizeof h) {
+    /* empty, or a torn header (our header goes out in one write): start over; anything that does
+     * not begin like a stream header is someone else's file */
+    size_t n = (size_t)size < 4 ? (size_t)size : 4;
+    if (n && (pread(fd, h, n, 0) != (ssize_t)n || memcmp(h, ZR_STREAM_MAGIC, n) != 0))
+      return zr__err(err, ZR_ERR_FORMAT, 0, "the existing output is not a zerial stream; refusing to append");
+    return ZR_OK;
+  }
+  if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h) return io_fail(err, "read", "stream output");
   uint64_t fp = 0, hsum = 0;
   int pl = 0;
-  if (have_header && zr__st_header_get(h, &pl, &fp, &hsum, NULL) != ZR_OK) have_header = 0;
-  if (have_header && zr_stream_checkpoint_read(ckpt, &c, NULL) == ZR_OK && c.offset <= size &&
+  zr_error he;
+  zr_status hst = zr__st_header_get(h, &pl, &fp, &hsum, &he);
+  /* a whole header that is not ours, damaged or of another version: never truncate it away */
+  if (hst == ZR_ERR_FORMAT)
+    return zr__err(err, hst, 0, "the existing output is not a zerial stream; refusing to append");
+  if (hst != ZR_OK)
+    return zr__err(err, hst, he.offset, "the existing output's stream header: %s; refusing to append", he.message);
+  if (zr_stream_checkpoint_read(ckpt, &c, NULL) == ZR_OK && c.offset <= size &&
       c.offset >= ZR_STREAM_HEADER_SIZE && c.fingerprint == fp) {
     /* the checkpoint must sit on a frame boundary: either the end of data or a frame magic */
     uint8_t m[4];
     if (c.offset == size || (pread(fd, m, 4, (off_t)c.offset) == 4 && memcmp(m, ZR__ST_FRAME_MAGIC, 4) == 0)) {
-      *cp = c;
-      *payload = pl;
-      /* a valid trailer right at the cut means the stream is complete */
+      int trusted = 1;
+      /* a valid trailer right at the cut means the stream is complete; one whose stream checksum
+       * is not the checkpoint's says the checkpoint belongs to another stream: scan instead */
       if (size - c.offset == FH + ZR__ST_TRAILER_PAYLOAD) {
         uint8_t t[FH + ZR__ST_TRAILER_PAYLOAD];
         zr__st_frame f = {0};
         uint64_t seed = 0;
         if (pread(fd, t, sizeof t, (off_t)c.offset) == (ssize_t)sizeof t &&
             zr__st_frame_get(t, c.offset, &f, &seed, NULL) == ZR_OK && f.type == ZR__ST_TYPE_TRAILER &&
-            zr_xxh3_64(t + FH, ZR__ST_TRAILER_PAYLOAD, seed) == f.checksum && zr__ld64le(t + FH + 24) == c.checksum)
-          *complete = 1;
+            zr_xxh3_64(t + FH, ZR__ST_TRAILER_PAYLOAD, seed) == f.checksum) {
+          if (zr__ld64le(t + FH + 24) == c.checksum) *complete = 1;
+          else trusted = 0;
+        }
       }
-      return ZR_OK;
+      if (trusted) {
+        *cp = c;
+        *payload = pl;
+        return ZR_OK;
+      }
     }
   }
-  if (!have_header) {
-    memset(cp, 0, sizeof *cp);
-    cp->position = ZR_STREAM_POSITION_UNKNOWN;
-    if (size >= sizeof h && memcmp(h, ZR_STREAM_MAGIC, 4) != 0)
-      return zr__err(err, ZR_ERR_FORMAT, 0, "the existing output is not a zerial stream; refusing to append");
-    return ZR_OK; /* empty or torn header: start over */
-  }
-  if (size == 0) return ZR_OK;
   void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (m == MAP_FAILED) return io_fail(err, "mmap", "stream output");
   zr_status st = zr__st_scan(m, (size_t)size, cp, complete, payload, err);
@@ -542,6 +564,9 @@ zr_status zr_stream_writer_open_file(const char *path, const zr_stream_opts *opt
                                      zr_stream_checkpoint *resume, zr_error *err) {
   if (!path || !out) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "path or out is NULL");
   *out = NULL;
+  /* bad options must not cost an existing file its contents (open truncates without append) */
+  zr_stream_opts checked;
+  ZR_TRY(resolve_opts(opts, &checked, err));
   size_t n = strlen(path);
   char *ckpt = malloc(n + 6);
   if (!ckpt) return zr__err_nomem(err);
@@ -706,6 +731,13 @@ zr_status zr_stream_writer_flush(zr_stream_writer *w, zr_error *err) {
   if (!w) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "writer is NULL");
   zr_status st = seal(w, err);
   if (st == ZR_OK) st = drain(w, 1, err);
+  if (st == ZR_OK && w->own_sink) {
+    /* a file writer's sink is its own: flushed chunks reach the file (a process crash keeps them) */
+    zr_error e;
+    zr_error_clear(&e);
+    st = zr_sink_flush(w->sink, &e);
+    if (st != ZR_OK) return fail(w, st, &e, err);
+  }
   if (st == ZR_WOULD_BLOCK) w->stats.would_block++;
   return st;
 }
@@ -713,6 +745,11 @@ zr_status zr_stream_writer_flush(zr_stream_writer *w, zr_error *err) {
 zr_status zr_stream_writer_finish(zr_stream_writer *w, zr_error *err) {
   if (!w) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "writer is NULL");
   if (w->finished) return ZR_OK;
+  /* a failure (also of the trailer itself) is final: never report a later finish as done */
+  if (w->sticky) {
+    if (err) *err = w->sticky_err;
+    return w->sticky;
+  }
   if (!w->trailer_written) {
     zr_status st = zr_stream_writer_flush(w, err);
     if (st != ZR_OK) return st;
