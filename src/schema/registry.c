@@ -72,8 +72,9 @@ zr_status zr_registry_open(const char *path, int busy_ms, zr_registry **out, zr_
   int rc = sqlite3_step(q);
   const char *fmt = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
   int ok = fmt && strcmp(fmt, "zerial-registry-1") == 0;
-  /* a failed step, or a NULL text from a row (out of memory), is not an answer about the file */
-  zr_status st = (rc != SQLITE_ROW && rc != SQLITE_DONE) || (rc == SQLITE_ROW && !fmt) ? dberr(r, err, path) : ZR_OK;
+  /* a failed step, or no text for a value that is there (out of memory), is not an answer about the file */
+  int lost = rc == SQLITE_ROW && !fmt && sqlite3_column_type(q, 0) != SQLITE_NULL;
+  zr_status st = (rc != SQLITE_ROW && rc != SQLITE_DONE) || lost ? dberr(r, err, path) : ZR_OK;
   sqlite3_finalize(q);
   if (st != ZR_OK) {
     zr_registry_close(r);
