@@ -352,7 +352,7 @@ static char *inspect(const char *fmt, const uint8_t *p, size_t n, zr_status *st)
   size_t jl;
   zr_sink_memory_data(s, &j, &jl);
   char *out = malloc(jl + 1);
-  memcpy(out, j, jl);
+  if (jl) memcpy(out, j, jl);
   out[jl] = 0;
   zr_sink_free(s);
   return out;

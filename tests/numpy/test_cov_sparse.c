@@ -335,8 +335,8 @@ static void test_from_dense(void **state) {
     assert_int_equal(s.data.shape[0], 1);
     assert_int_equal(((const uint8_t *)s.data.data)[80], 1);
   }
-  /* more rows than int32 holds (no columns, so nothing stored): int64 indices */
-  int64_t tall[2] = {(int64_t)INT32_MAX + 1, 0};
+  /* more columns than int32 holds (no rows, so nothing stored): int64 indices */
+  int64_t tall[2] = {0, (int64_t)INT32_MAX + 1};
   assert_int_equal(zr_tensor_init(&t, ZR_DT_FLOAT64, 8, 2, tall, NULL, NULL), ZR_OK);
   assert_int_equal(zr_sparse_from_dense(&t, ZR_SPARSE_COO, d, &s, &e), ZR_OK);
   assert_int_equal(s.indices.dtype, ZR_DT_INT64);
