@@ -109,6 +109,7 @@ static ERL_NIF_TERM make_error(ErlNifEnv *env, zr_status st, const zr_error *e) 
 
 static ERL_NIF_TERM badarg_error(ErlNifEnv *env, const char *what) {
   zr_error e;
+  zr_error_clear(&e); /* zr_error_set leaves the path alone: make_error would read it uninitialised */
   zr_error_set(&e, ZR_ERR_INVALID_ARG, -1, "%s", what);
   return make_error(env, ZR_ERR_INVALID_ARG, &e);
 }
@@ -139,6 +140,7 @@ static ERL_NIF_TERM encode_impl(ErlNifEnv *env, int argc, const ERL_NIF_TERM arg
   const zr_format *fmt = zr_format_by_name(fmt_name);
   if (!fmt || !fmt->encode) {
     zr_error e;
+    zr_error_clear(&e);
     zr_error_set(&e, ZR_ERR_NOT_FOUND, -1, "no format named \"%s\" in this build", fmt_name);
     return make_error(env, ZR_ERR_NOT_FOUND, &e);
   }
@@ -260,7 +262,10 @@ static int to_term(conv *c, const zr_value *v, ERL_NIF_TERM *out, zr_status *st,
       *out = enif_make_double(env, v->u.f);
       return 1;
     case ZR_KIND_STRING:
-    case ZR_KIND_BINARY: return bytes_term(c, v->u.bin, (size_t)v->n.len, out);
+    case ZR_KIND_BINARY:
+      if (bytes_term(c, v->u.bin, (size_t)v->n.len, out)) return 1;
+      *st = ZR_ERR_NOMEM; /* enif_alloc_resource failed (was reported as "internal") */
+      return 0;
     case ZR_KIND_SYMBOL: {
       size_t n = (size_t)v->n.len;
       int ascii = n <= 255;

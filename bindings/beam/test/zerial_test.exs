@@ -1,6 +1,5 @@
 # ExUnit suite for the Elixir Zerial module (run by ctest: beam_exunit).
-# ZR_BEAM_TEST_TIMEOUT (ms): longer per-test timeouts when the VM runs under valgrind
-ExUnit.start(timeout: String.to_integer(System.get_env("ZR_BEAM_TEST_TIMEOUT", "60000")))
+ExUnit.start()
 
 defmodule ZerialTest do
   use ExUnit.Case, async: true
@@ -37,7 +36,7 @@ defmodule ZerialTest do
     end
   end
 
-  @tag timeout: max(120_000, String.to_integer(System.get_env("ZR_BEAM_TEST_TIMEOUT", "0")))
+  @tag timeout: 120_000
   test "end to end: Elixir -> shm (Arrow rows, npy tensor) -> Python worker -> shm -> Elixir" do
     py_path = System.get_env("ZR_PY_PATH")
 
