@@ -366,11 +366,151 @@ static void test_malformed_arrays(void **state) {
   (void)ALLV;
 }
 
+
+/* read back what write1 wrote */
+static zr_status read_back(zr_sink *sink, zr_table *t, zr_error *e) {
+  const uint8_t *p;
+  size_t n;
+  assert_int_equal(zr_sink_memory_data(sink, &p, &n), ZR_OK);
+  return zr_arrow_read(p, n, NULL, t, e);
+}
+
+static struct ArrowSchema chain[210];
+static struct ArrowSchema *chain_kid[210];
+
+static void test_round_trips(void **state) {
+  (void)state;
+  zr_sink *sink;
+  zr_error e;
+  zr_table t;
+  /* a batch at offset 1: large strings and lists rebased, a bitmap shifted, a bool column */
+  static const int64_t LOFF[4] = {0, 1, 3, 6};
+  static const uint8_t LDATA[6] = {'a', 'b', 'c', 'd', 'e', 'f'};
+  static const int64_t LLOFF[4] = {0, 0, 2, 3};
+  static const int32_t I3[3] = {7, 8, 9};
+  static const uint8_t V110[1] = {0x3}, B011[1] = {0x6};
+  reset();
+  struct ArrowSchema *root = S("+s", "", 0, 4, S("U", "s", ARROW_FLAG_NULLABLE, 0), S("+L", "l", 0, 1, S("i", "item", 0, 0)),
+                               S("i", "v", ARROW_FLAG_NULLABLE, 0), S("b", "b", 0, 0));
+  struct ArrowArray *b = A(2, 0, 1, NULL, NULL, NULL, 4, A(3, 0, 3, NULL, LOFF, LDATA, 0),
+                           A(3, 0, 2, NULL, LLOFF, NULL, 1, A(3, 0, 2, NULL, I3, NULL, 0)), A(3, 1, 2, V110, I3, NULL, 0),
+                           A(3, 0, 2, NULL, B011, NULL, 0));
+  b->offset = 1;
+  assert_int_equal(write1(root, b, &sink, &e), ZR_OK);
+  assert_int_equal(read_back(sink, &t, &e), ZR_OK);
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value rows;
+  assert_int_equal(zr_arrow_to_value(&t, d, &rows, &e), ZR_OK);
+  assert_int_equal(rows.n.len, 2);
+  const zr_value *s0 = zr_map_get(&rows.u.items[0], "s", 1), *s1 = zr_map_get(&rows.u.items[1], "s", 1);
+  assert_int_equal(s0->n.len, 2);
+  assert_memory_equal(s0->u.str, "bc", 2);
+  assert_int_equal(s1->n.len, 3);
+  assert_memory_equal(s1->u.str, "def", 3);
+  const zr_value *l0 = zr_map_get(&rows.u.items[0], "l", 1);
+  assert_int_equal(l0->n.len, 2);
+  assert_int_equal(l0->u.items[1].u.i, 8);
+  assert_int_equal(zr_map_get(&rows.u.items[0], "v", 1)->u.i, 8);
+  assert_int_equal(zr_map_get(&rows.u.items[1], "v", 1)->kind, ZR_KIND_NULL);
+  assert_true(zr_map_get(&rows.u.items[0], "b", 1)->u.b);
+  assert_true(zr_map_get(&rows.u.items[1], "b", 1)->u.b);
+  zr_doc_free(d);
+  zr_table_release(&t);
+  zr_sink_free(sink);
+  /* a 300-byte field name and 300 metadata pairs (all kept) */
+  static char longname[301];
+  memset(longname, 'n', 300);
+  static char md[300 * 20 + 4];
+  size_t k = 0;
+  int32_t cnt = 300;
+  memcpy(md, &cnt, 4), k = 4;
+  for (int i = 0; i < 300; i++) {
+    char key[8];
+    int32_t kl = snprintf(key, sizeof key, "k%d", i), vl = 1;
+    memcpy(md + k, &kl, 4), k += 4;
+    memcpy(md + k, key, (size_t)kl), k += (size_t)kl;
+    memcpy(md + k, &vl, 4), k += 4;
+    md[k++] = 'v';
+  }
+  reset();
+  struct ArrowSchema *f = S("i", longname, 0, 0);
+  f->metadata = md;
+  root = S("+s", "", 0, 1, f);
+  assert_int_equal(write1(root, NULL, &sink, &e), ZR_OK);
+  assert_int_equal(read_back(sink, &t, &e), ZR_OK);
+  assert_string_equal(t.schema.children[0]->name, longname);
+  int32_t got;
+  memcpy(&got, t.schema.children[0]->metadata, 4);
+  assert_int_equal(got, 300);
+  zr_table_release(&t);
+  zr_sink_free(sink);
+  /* nine dictionary-encoded fields (the reader's table of dictionaries grows) */
+  reset();
+  struct ArrowSchema *nine[9];
+  for (int i = 0; i < 9; i++) {
+    nine[i] = S("i", "d", 0, 0);
+    nine[i]->dictionary = S("u", NULL, 0, 0);
+  }
+  root = S("+s", "", 0, 4, nine[0], nine[1], nine[2], nine[3]);
+  root->n_children = 9;
+  struct ArrowSchema *kids9[9];
+  memcpy(kids9, nine, sizeof kids9);
+  root->children = kids9;
+  assert_int_equal(write1(root, NULL, &sink, &e), ZR_OK);
+  assert_int_equal(read_back(sink, &t, &e), ZR_OK);
+  assert_int_equal(t.schema.n_children, 9);
+  assert_non_null(t.schema.children[8]->dictionary);
+  zr_table_release(&t);
+  zr_sink_free(sink);
+  /* a map whose entries are not a struct of two fields: written, refused by the reader */
+  static const char *entries[] = {"i", "+s"};
+  for (int i = 0; i < 2; i++) {
+    reset();
+    root = S("+s", "", 0, 1, S("+m", "m", 0, 1, S(entries[i], "entries", 0, 0)));
+    assert_int_equal(write1(root, NULL, &sink, &e), ZR_OK);
+    assert_int_equal(read_back(sink, &t, &e), ZR_ERR_MALFORMED);
+    assert_string_equal(e.message, "arrow: map field 'm' whose entries are not a struct of key and value");
+    zr_sink_free(sink);
+  }
+  /* a schema nested deeper than the writer goes */
+  for (int i = 0; i < 210; i++) {
+    chain[i].format = i == 209 ? "i" : "+l";
+    chain[i].name = "c";
+    chain[i].n_children = i == 209 ? 0 : 1;
+    chain_kid[i] = &chain[i + 1 < 210 ? i + 1 : i];
+    chain[i].children = i == 209 ? NULL : &chain_kid[i];
+    chain[i].release = s_release;
+  }
+  reset();
+  expect_write_fails(S("+s", "", 0, 1, &chain[0]), NULL, ZR_ERR_LIMIT, "arrow: schema nested too deeply");
+  /* codec levels */
+  for (int codec = 1; codec <= 2; codec++) {
+    reset();
+    root = S("+s", "", 0, 1, S("i", "x", 0, 0));
+    b = A(3, 0, 1, NULL, NULL, NULL, 1, A(3, 0, 2, NULL, I3, NULL, 0));
+    assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), ZR_OK);
+    zr_arrow_write_opts o;
+    memset(&o, 0, sizeof o);
+    o.codec = codec;
+    o.level = codec == 1 ? 1 : 5;
+    zr_arrow_writer *w;
+    assert_int_equal(zr_arrow_writer_new(sink, root, &o, &w, &e), ZR_OK);
+    assert_int_equal(zr_arrow_writer_write(w, b, &e), ZR_OK);
+    assert_int_equal(zr_arrow_writer_finish(w, &e), ZR_OK);
+    zr_arrow_writer_free(w);
+    assert_int_equal(read_back(sink, &t, &e), ZR_OK);
+    assert_int_equal(((const int32_t *)t.batches[0].children[0]->buffers[1])[2], 9);
+    zr_table_release(&t);
+    zr_sink_free(sink);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_format_strings),
       cmocka_unit_test(test_malformed_schemas),
       cmocka_unit_test(test_malformed_arrays),
+      cmocka_unit_test(test_round_trips),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,7 +161,7 @@ static int64_t count_nulls(const void *bm, int64_t off, int64_t len) {
 }
 
 static zr_status validity(zr_arrow_writer *w, const struct ArrowArray *a, int64_t start, int64_t len, int64_t *nulls) {
-  const void *bm = a->n_buffers > 0 ? a->buffers[0] : NULL;
+  const void *bm = a->buffers[0]; /* check_array: every layout with a validity bitmap has its slot */
   *nulls = a->null_count == 0 ? 0 : count_nulls(bm, a->offset + start, len);
   ZR_TRY(add_node(w, len, *nulls));
   if (*nulls == 0) return add_buf(w, NULL, 0);
@@ -319,22 +319,28 @@ static zr_status write_field(zr_arrow_writer *w, const struct ArrowSchema *s, co
 
 /* ---------------------------------------------------------------- metadata */
 
+/* Every pair of a metadata blob (the writer's own copy: za_schema_make checked its lengths). Pairs
+ * beyond 256 were dropped before: now the vector holds them all. */
 static zr__fbref fb_metadata(zr__fbb *b, const char *md) {
   int32_t n = za_md_count(md);
-  if (!md) return 0;
-  zr__fbref refs[256];
-  if (n > 256) n = 256;
+  zr__fbref *refs = zr__malloc(b->alloc, (size_t)(n ? n : 1) * sizeof *refs);
+  if (!refs) {
+    if (!b->status) b->status = ZR_ERR_NOMEM; /* reported by emit() */
+    return 0;
+  }
   for (int32_t i = 0; i < n; i++) {
-    const char *k, *v;
-    int32_t kl, vl;
-    if (!za_md_get(md, i, &k, &kl, &v, &vl)) return 0;
+    const char *k = "", *v = "";
+    int32_t kl = 0, vl = 0;
+    za_md_get(md, i, &k, &kl, &v, &vl);
     zr__fbref kr = zr__fbb_string(b, k, (size_t)kl), vr = zr__fbb_string(b, v, (size_t)vl);
     zr__fbb_start(b);
     zr__fbb_add_ref(b, 0, kr);
     zr__fbb_add_ref(b, 1, vr);
     refs[i] = zr__fbb_end(b);
   }
-  return zr__fbb_vec_refs(b, refs, (size_t)n);
+  zr__fbref out = zr__fbb_vec_refs(b, refs, (size_t)n);
+  zr__free(b->alloc, refs);
+  return out;
 }
 
 static int64_t dict_id_of(zr_arrow_writer *w, const struct ArrowSchema *s) {
