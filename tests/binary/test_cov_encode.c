@@ -485,10 +485,17 @@ static zr_value boundary_value(zr_doc *d, size_t shift, int kind, int count) {
   static char pad[200];
   memset(pad, 'p', sizeof pad);
   static int16_t small[6] = {1, 2, 3, 4, 5, 6};
-  static zr_tensor tt;
+  static zr_tensor tt, tw;
   int64_t sh[2] = {2, 3};
   zr_tensor_init(&tt, ZR_DT_INT16, 2, 2, sh, small, NULL);
   tt.descr = "<i2";
+  /* a long header: 20 dimensions, a long descr; no elements */
+  int64_t wide[20];
+  for (int k = 0; k < 20; k++) wide[k] = k == 0 ? 0 : 5;
+  static char longdescr[120];
+  memset(longdescr, 'D', sizeof longdescr - 1);
+  assert_int_equal(zr_tensor_init(&tw, ZR_DT_UINT8, 1, 20, wide, NULL, NULL), ZR_OK);
+  tw.descr = longdescr;
   zr_value l = zr_list_new(d, (size_t)count + 1);
   zr_list_push(d, &l, zr_str_copy(d, pad, shift));
   for (int i = 0; i < count; i++) {
@@ -508,6 +515,8 @@ static zr_value boundary_value(zr_doc *d, size_t shift, int kind, int count) {
         break;
       }
       case 4: x = zr_ext(d, 300, 2, pad, 50); break;
+      case 6: x = zr_tensor_value(d, &tw); break;
+      case 7: x = zr_timestamp(d, -5, ZR_TU_NANO, "America/Argentina/ComodRivadavia/and/a/long/zone/name/of/more/than/ninety/six/bytes!!"); break;
       default: x = zr_sym_copy(d, pad, 40 + (size_t)(i % 7)); break;
     }
     zr_list_push(d, &l, x);
@@ -517,7 +526,7 @@ static zr_value boundary_value(zr_doc *d, size_t shift, int kind, int count) {
 
 static void test_boundary_sweep(void **state) {
   (void)state;
-  for (int kind = 0; kind < 6; kind++) {
+  for (int kind = 0; kind < 8; kind++) {
     for (size_t shift = 0; shift < 100; shift++) {
       zr_doc *d = zr_doc_new(NULL);
       /* staging: > 64 KiB so that the window is flushed mid-way, into a failing sink */
