@@ -613,11 +613,53 @@ static void test_inspect_and_detect(void **state) {
   zr_doc_free(d);
 }
 
+/* a term nested far deeper than any limit, decoded with max_depth at its maximum: refused at the
+ * decoder's ceiling of 1024 levels (was: a stack overflow); a term at the ceiling reads back */
+static void test_deep_terms(void **state) {
+  (void)state;
+  size_t depth = 100000, n = 1 + 5 * depth + 1 + depth;
+  uint8_t *b = malloc(n);
+  size_t p = 0;
+  b[p++] = 131;
+  for (size_t i = 0; i < depth; i++) {
+    static const uint8_t one[5] = {108, 0, 0, 0, 1}; /* LIST_EXT of one element */
+    memcpy(b + p, one, 5);
+    p += 5;
+  }
+  b[p++] = 106;
+  for (size_t i = 0; i < depth; i++) b[p++] = 106; /* the tails */
+  zr_decode_opts o;
+  zr_decode_opts_init(&o);
+  o.max_depth = UINT32_MAX;
+  o.max_bytes = UINT64_C(1) << 34;
+  zr_doc *d = NULL;
+  zr_error e;
+  assert_int_equal(zr_etf_decode(b, p, &o, 0, &d, &e), ZR_ERR_LIMIT);
+  assert_string_equal(e.message, "ETF: nesting deeper than max_depth (1024)");
+  assert_null(d);
+  free(b);
+  zr_doc *src = zr_doc_new(NULL);
+  zr_value v = zr_int(1);
+  for (int i = 0; i < 1024; i++) {
+    zr_value c = zr_list_new(src, 1);
+    zr_list_push(src, &c, v);
+    v = c;
+  }
+  size_t en = 0;
+  uint8_t *eb = enc(&v, NULL, 0, &en);
+  assert_int_equal(zr_etf_decode(eb, en, &o, 0, &d, &e), ZR_OK);
+  assert_true(zr_value_equal(zr_doc_root(d), &v));
+  zr_doc_free(d);
+  free(eb);
+  zr_doc_free(src);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_term_order),          cmocka_unit_test(test_tagged_tuples),
       cmocka_unit_test(test_scalars_and_refusals), cmocka_unit_test(test_windowed_writers),
       cmocka_unit_test(test_compressed),          cmocka_unit_test(test_inspect_and_detect),
+      cmocka_unit_test(test_deep_terms),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

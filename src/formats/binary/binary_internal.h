@@ -62,8 +62,10 @@ enum {
 
 /* Deepest nesting the encoder accepts (cycles hit it too). */
 #define ZRB_ENC_MAX_DEPTH 4096u
-/* Deepest nesting the decoder accepts whatever opts->max_depth says (bounds its stack). */
-#define ZRB_DEC_MAX_DEPTH 10000u
+/* Deepest nesting the decoder accepts whatever opts->max_depth says (bounds its stack): the
+ * encoder's limit, so everything zerial writes reads back. (10000 overflowed an 8 MiB stack in
+ * an unoptimised build at about 8600 levels.) */
+#define ZRB_DEC_MAX_DEPTH ZRB_ENC_MAX_DEPTH
 
 ZR_INLINE size_t zrb_el_size(unsigned code) {
   static const uint8_t sz[8] = {0, 1, 2, 4, 8, 4, 8, 8};
