@@ -279,7 +279,7 @@ static void probe_leader(job *j, unsigned w, uint32_t L, unsigned S, size_t m, u
 }
 
 /* Acceleration of each of the S streams of block i (in: the filtered block, n bytes; o: scratch of at
- * least PROBE bytes). Full byte-shuffled blocks are taken in groups of PROBE_GROUP: the group's first
+ * least PROBE bytes, NULL: no probes). Full byte-shuffled blocks are taken in groups of PROBE_GROUP: the group's first
  * block is probed row by row and its decisions are reused for the rest of the group (rows of a typed
  * array keep their character from one block to the next; the probes cost ~6 % of LZ4's time on a
  * compressible row), except that a row the first block found incompressible is probed again in every
@@ -288,7 +288,7 @@ static void probe_leader(job *j, unsigned w, uint32_t L, unsigned S, size_t m, u
 static void lz4_accels(job *j, unsigned w, uint32_t i, const uint8_t *in, size_t n, unsigned S, uint8_t *o, int *acc) {
   size_t m = n / S;
   int scan;
-  if (j->level >= LZ4HC_CLEVEL_MIN) {
+  if (j->level >= LZ4HC_CLEVEL_MIN || !o) { /* o: NULL when the output has no room for a probe */
     for (unsigned k = 0; k < S; k++) acc[k] = j->accel;
     return;
   }
@@ -319,8 +319,7 @@ static size_t lz4_block(job *j, unsigned w, uint32_t i, const uint8_t *in, size_
   unsigned S = block_streams(j->filter, j->T, n);
   size_t m = n / S, pos = 0;
   int acc[SPLIT_MAX_T];
-  if (cap < PROBE) return 0;
-  lz4_accels(j, w, i, in, n, S, o, acc);
+  lz4_accels(j, w, i, in, n, S, cap >= PROBE ? o : NULL, acc);
   XXH3_state_t *h = j->xxh[w];
   XXH3_64bits_reset(h);
   for (unsigned k = 0; k < S; k++) {
@@ -403,7 +402,7 @@ static zr_status job_init(job *j, unsigned nworkers, size_t scratch, int compres
       j->xxh[w] = XXH3_createState();
       if (!j->lz4state[w] || !j->xxh[w]) return zr__err_nomem(err);
     }
-    if (j->filter == ZR_FILTER_SHUFFLE && j->T >= 2 && j->T <= SPLIT_MAX_T) {
+    if (j->filter == ZR_FILTER_SHUFFLE && j->T >= 2 && j->T <= SPLIT_MAX_T && j->level < LZ4HC_CLEVEL_MIN) {
       j->memo = calloc(nworkers, sizeof *j->memo);
       if (!j->memo) return zr__err_nomem(err);
       for (unsigned w = 0; w < nworkers; w++) {

@@ -130,6 +130,29 @@ static void test_groups(void **state) {
     assert_memory_equal(back, in, part);
     zr_sink_free(s);
   }
+  /* blocks too small for a probe are still compressed */
+  {
+    zr_codec_opts o;
+    memset(&o, 0, sizeof o);
+    o.codec = ZR_CODEC_LZ4;
+    o.filter = ZR_FILTER_SHUFFLE;
+    o.typesize = T;
+    o.block_size = 256;
+    size_t zn = 0, bn = 0;
+    uint8_t *z = NULL;
+    zr_sink *s = NULL;
+    assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
+    assert_int_equal(zr_codec_blocks_compress(in + ROW * T, 16384, &o, NULL, s, &zn, NULL, NULL), ZR_OK);
+    assert_int_equal(zr_sink_memory_take(s, &z, &zn, NULL), ZR_OK);
+    zr_sink_free(s);
+    zr_blocks_info info;
+    assert_int_equal(zr_codec_blocks_info(z, zn, &info, NULL), ZR_OK);
+    assert_int_equal(info.nblocks, 64);
+    assert_int_equal(info.raw_blocks, 0);
+    assert_int_equal(zr_codec_blocks_decompress(z, zn, 1, NULL, back, 16384, &bn, NULL), ZR_OK);
+    assert_memory_equal(back, in + ROW * T, 16384);
+    free(z);
+  }
   free(back);
   free(z1);
   free(in);
