@@ -141,6 +141,14 @@ static void pool_run(zr_codec_pool *p, void (*fn)(void *, unsigned), void *arg) 
 /* ------------------------------------------------------------------------------------------ */
 /* Shared job state */
 
+/* Probe decisions of the first block of a group of blocks (see lz4_accels()). */
+typedef struct lz4_memo {
+  uint32_t leader;           /* the block they come from (UINT32_MAX: none yet) */
+  int accel[SPLIT_MAX_T];    /* acceleration per row */
+  int scan[SPLIT_MAX_T];     /* the row looked incompressible */
+  uint8_t *gather;           /* PROBE elements of a block, shuffled (PROBE * SPLIT_MAX_T bytes) */
+} lz4_memo;
+
 typedef struct job {
   /* input / output */
   const uint8_t *src;
@@ -169,6 +177,7 @@ typedef struct job {
   uint8_t **scratch;
   void **lz4state;    /* per worker: LZ4 fast or HC state (FLAG_LZ4_STREAMS compression) */
   XXH3_state_t **xxh; /* per worker: hash of the stored payload (FLAG_LZ4_STREAMS compression) */
+  struct lz4_memo *memo; /* per worker: probe decisions of a block group (byte-shuffled LZ4 compression) */
   /* work distribution and errors */
   uint32_t next;
   int failed;
@@ -221,31 +230,96 @@ static size_t lz4_stream(job *j, unsigned w, const uint8_t *in, size_t n, uint8_
 #define PROBES 2u
 #define PROBE_MIN_STREAM (16u << 10)
 #define PROBE_LOW_GAIN 10u /* gain below 10% */
-#define PROBE_ACCEL 4
+#define PROBE_ACCEL 8
 #define PROBE_SCAN_ACCEL 512
 
-/* Acceleration for stream sp[0..sn) (o: scratch of at least PROBE bytes). */
-static int lz4_probe(job *j, unsigned w, const uint8_t *sp, size_t sn, uint8_t *o) {
-  if (j->level >= LZ4HC_CLEVEL_MIN || sn < PROBE_MIN_STREAM) return j->accel;
-  size_t zsum = 0;
-  for (unsigned p = 0; p < PROBES; p++) {
-    size_t off = (sn - PROBE) / (2 * PROBES) * (2 * p + 1); /* centres of PROBES equal parts */
-    size_t z = lz4_stream(j, w, sp + off, PROBE, o, PROBE - 1, j->accel);
-    zsum += z ? z : PROBE;
-  }
+#define PROBE_GROUP 8u /* full blocks that share the probes of their group's first block */
+
+/* Acceleration from the total compressed size of a stream's PROBES slices; *scan: no slice shrank. */
+static int probe_accel(const job *j, size_t zsum, int *scan) {
   long a = j->accel;
-  if (zsum >= (size_t)PROBES * PROBE) a = a > PROBE_SCAN_ACCEL ? a : PROBE_SCAN_ACCEL;
+  *scan = zsum >= (size_t)PROBES * PROBE;
+  if (*scan) a = a > PROBE_SCAN_ACCEL ? a : PROBE_SCAN_ACCEL;
   else if (zsum * PROBE_LOW_GAIN > (size_t)PROBES * PROBE * (PROBE_LOW_GAIN - 1)) a *= PROBE_ACCEL;
   return a > 65537 ? 65537 : (int)a;
+}
+
+/* Offset of probe slice p in a stream of sn >= PROBE bytes: the centres of PROBES equal parts. */
+static size_t probe_off(size_t sn, unsigned p) { return (sn - PROBE) / (2 * PROBES) * (2 * p + 1); }
+
+/* Acceleration for stream sp[0..sn) (o: scratch of at least PROBE bytes). */
+static int lz4_probe(job *j, unsigned w, const uint8_t *sp, size_t sn, uint8_t *o, int *scan) {
+  *scan = 0;
+  if (sn < PROBE_MIN_STREAM) return j->accel;
+  size_t zsum = 0;
+  for (unsigned p = 0; p < PROBES; p++) {
+    size_t z = lz4_stream(j, w, sp + probe_off(sn, p), PROBE, o, PROBE - 1, j->accel);
+    zsum += z ? z : PROBE;
+  }
+  return probe_accel(j, zsum, scan);
+}
+
+/* Probe decisions for the S = T rows of full block L, from its unfiltered bytes: the slice at row
+ * offset off of every row is the shuffle of elements [off, off + PROBE), so shuffling those PROBE
+ * elements into the worker's gather buffer yields exactly the slices lz4_probe() reads from the
+ * shuffled block (same bytes, same decisions whichever worker computes them). */
+static void probe_leader(job *j, unsigned w, uint32_t L, unsigned S, size_t m, uint8_t *o) {
+  lz4_memo *mm = &j->memo[w];
+  const uint8_t *blk = j->src + (size_t)L * j->bs;
+  size_t zsum[SPLIT_MAX_T] = {0};
+  for (unsigned p = 0; p < PROBES; p++) {
+    zr__filter_apply(ZR_FILTER_SHUFFLE, S, blk + probe_off(m, p) * S, mm->gather, (size_t)PROBE * S);
+    for (unsigned k = 0; k < S; k++) {
+      size_t z = lz4_stream(j, w, mm->gather + (size_t)k * PROBE, PROBE, o, PROBE - 1, j->accel);
+      zsum[k] += z ? z : PROBE;
+    }
+  }
+  for (unsigned k = 0; k < S; k++) mm->accel[k] = probe_accel(j, zsum[k], &mm->scan[k]);
+  mm->leader = L;
+}
+
+/* Acceleration of each of the S streams of block i (in: the filtered block, n bytes; o: scratch of at
+ * least PROBE bytes, NULL: no probes). Full byte-shuffled blocks are taken in groups of PROBE_GROUP: the group's first
+ * block is probed row by row and its decisions are reused for the rest of the group (rows of a typed
+ * array keep their character from one block to the next; the probes cost ~6 % of LZ4's time on a
+ * compressible row), except that a row the first block found incompressible is probed again in every
+ * block (cheap on random bytes; and a row that turned compressible must not be scanned at
+ * acceleration 512). The decisions depend only on the data, never on which worker runs which block. */
+static void lz4_accels(job *j, unsigned w, uint32_t i, const uint8_t *in, size_t n, unsigned S, uint8_t *o, int *acc) {
+  size_t m = n / S;
+  int scan;
+  if (j->level >= LZ4HC_CLEVEL_MIN || !o) { /* o: NULL when the output has no room for a probe */
+    for (unsigned k = 0; k < S; k++) acc[k] = j->accel;
+    return;
+  }
+  if (S > 1 && n == j->bs && m >= PROBE_MIN_STREAM && j->memo) {
+    lz4_memo *mm = &j->memo[w];
+    uint32_t L = i - i % PROBE_GROUP;
+    if (mm->leader != L) {
+      if (L == i) {
+        for (unsigned k = 0; k < S; k++) mm->accel[k] = lz4_probe(j, w, in + (size_t)k * m, m, o, &mm->scan[k]);
+        mm->leader = L;
+      } else {
+        probe_leader(j, w, L, S, m, o);
+      }
+    }
+    for (unsigned k = 0; k < S; k++)
+      acc[k] = mm->scan[k] && L != i ? lz4_probe(j, w, in + (size_t)k * m, m, o, &scan) : mm->accel[k];
+    return;
+  }
+  for (unsigned k = 0; k < S; k++) acc[k] = lz4_probe(j, w, in + (size_t)k * m, k + 1 < S ? m : n - (size_t)k * m, o, &scan);
 }
 
 /* Compress one block as streams: [u32le stored size][bytes] per stream, a stream stored raw when
  * LZ4 does not shrink it (stored size == raw size). The stored payload is hashed stream by stream
  * while it is still in cache (*check: low 32 bits of XXH3-64 of the payload, seed 0). Returns the
  * payload size, or 0 when the block does not shrink as a whole (the caller stores it raw). */
-static size_t lz4_block(job *j, unsigned w, const uint8_t *in, size_t n, uint8_t *o, size_t cap, uint32_t *check) {
+static size_t lz4_block(job *j, unsigned w, uint32_t i, const uint8_t *in, size_t n, uint8_t *o, size_t cap,
+                        uint32_t *check) {
   unsigned S = block_streams(j->filter, j->T, n);
   size_t m = n / S, pos = 0;
+  int acc[SPLIT_MAX_T];
+  lz4_accels(j, w, i, in, n, S, cap >= PROBE ? o : NULL, acc);
   XXH3_state_t *h = j->xxh[w];
   XXH3_64bits_reset(h);
   for (unsigned k = 0; k < S; k++) {
@@ -254,8 +328,7 @@ static size_t lz4_block(job *j, unsigned w, const uint8_t *in, size_t n, uint8_t
     if (pos + 4 > cap || pos + 4 >= n) return 0;
     size_t room = cap - pos - 4;
     if (room > sn - 1) room = sn ? sn - 1 : 0; /* LZ4 gives up as soon as the stream would not shrink */
-    int accel = room >= PROBE ? lz4_probe(j, w, sp, sn, o + pos + 4) : j->accel;
-    size_t zn = lz4_stream(j, w, sp, sn, o + pos + 4, room, accel);
+    size_t zn = lz4_stream(j, w, sp, sn, o + pos + 4, room, acc[k]);
     if (zn == 0) {
       if (pos + 4 + sn > cap) return 0;
       memcpy(o + pos + 4, sp, sn);
@@ -291,7 +364,7 @@ static void compress_worker(void *arg, unsigned w) {
         in = j->scratch[w];
       }
       if (j->flags & FLAG_LZ4_STREAMS) {
-        zn = lz4_block(j, w, in, n, o, cap, &check); /* check: of the stored payload */
+        zn = lz4_block(j, w, i, in, n, o, cap, &check); /* check: of the stored payload */
         if (zn == 0) raw = 1;
       } else {
         zr_error e;
@@ -329,6 +402,15 @@ static zr_status job_init(job *j, unsigned nworkers, size_t scratch, int compres
       j->xxh[w] = XXH3_createState();
       if (!j->lz4state[w] || !j->xxh[w]) return zr__err_nomem(err);
     }
+    if (j->filter == ZR_FILTER_SHUFFLE && j->T >= 2 && j->T <= SPLIT_MAX_T && j->level < LZ4HC_CLEVEL_MIN) {
+      j->memo = calloc(nworkers, sizeof *j->memo);
+      if (!j->memo) return zr__err_nomem(err);
+      for (unsigned w = 0; w < nworkers; w++) {
+        j->memo[w].leader = UINT32_MAX;
+        j->memo[w].gather = malloc((size_t)PROBE * SPLIT_MAX_T);
+        if (!j->memo[w].gather) return zr__err_nomem(err);
+      }
+    }
   }
   pthread_mutex_init(&j->mu, NULL);
   j->st = ZR_OK;
@@ -355,7 +437,9 @@ static void job_free(job *j) {
     if (j->scratch) free(j->scratch[w]);
     if (j->lz4state) free(j->lz4state[w]);
     if (j->xxh) XXH3_freeState(j->xxh[w]);
+    if (j->memo) free(j->memo[w].gather);
   }
+  free(j->memo);
   free(j->lz4state);
   free(j->xxh);
   free(j->scratch);
