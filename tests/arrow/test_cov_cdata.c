@@ -505,12 +505,200 @@ static void test_round_trips(void **state) {
   }
 }
 
+/* more malformed arrays; a replaced dictionary that grew; NULL names in table differences */
+static void test_more_arrays(void **state) {
+  (void)state;
+  static const int32_t NEGOFF[3] = {-1, 0, 1}, DECOFF[2] = {3, 1};
+  static const uint8_t DATA[4] = {'a', 'b', 'c', 'd'};
+  reset();
+  struct ArrowSchema *root = S("+s", "", 0, 1, S("u", "s", 0, 0));
+  expect_write_fails(root, A(2, 0, 1, NULL, NULL, NULL, 1, A(2, 0, 3, NULL, NEGOFF, DATA, 0)), ZR_ERR_MALFORMED,
+                     "arrow: field 's': offsets [-1, 1] without their data");
+  reset();
+  root = S("+s", "", 0, 1, S("u", "s", 0, 0));
+  expect_write_fails(root, A(1, 0, 1, NULL, NULL, NULL, 1, A(1, 0, 3, NULL, DECOFF, DATA, 0)), ZR_ERR_MALFORMED,
+                     "arrow: field 's': offsets [3, 1] without their data");
+  /* a zero-width fixed-size binary needs no data buffer */
+  reset();
+  root = S("+s", "", 0, 1, S("w:0", "z", 0, 0));
+  zr_sink *sink;
+  zr_error e;
+  assert_int_equal(write1(root, A(2, 0, 1, NULL, NULL, NULL, 1, A(2, 0, 2, NULL, NULL, NULL, 0)), &sink, &e), ZR_OK);
+  zr_sink_free(sink);
+  /* fewer rows than the run-end encoded column has */
+  static const int32_t RE[1] = {3}, V[1] = {4};
+  reset();
+  root = S("+s", "", 0, 1, S("+r", "x", 0, 2, S("i", "run_ends", 0, 0), S("i", "values", 0, 0)));
+  expect_write_fails(root,
+                     A(2, 0, 1, NULL, NULL, NULL, 1, A(3, 0, 0, NULL, NULL, NULL, 2, A(1, 0, 2, NULL, RE, NULL, 0), A(1, 0, 2, NULL, V, NULL, 0))),
+                     ZR_ERR_UNSUPPORTED, "arrow: writing a slice of a run-end encoded array");
+  /* a codec level out of range: refused when the writer is made */
+  reset();
+  root = S("+s", "", 0, 0);
+  assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), ZR_OK);
+  zr_arrow_write_opts o;
+  memset(&o, 0, sizeof o);
+  o.codec = ZR_ARROW_CODEC_ZSTD;
+  o.level = 1000;
+  zr_arrow_writer *w;
+  assert_int_equal(zr_arrow_writer_new(sink, root, &o, &w, &e), ZR_ERR_RANGE);
+  assert_non_null(strstr(e.message, "level 1000 is outside"));
+  o.codec = ZR_ARROW_CODEC_LZ4;
+  assert_int_equal(zr_arrow_writer_new(sink, root, &o, &w, &e), ZR_ERR_RANGE);
+  zr_sink_free(sink);
+  /* a dictionary replaced by a longer one that does not extend it (a stream: a replacement) */
+  static const int32_t IDX[2] = {0, 1}, DO2[3] = {0, 1, 2}, DO3[4] = {0, 1, 2, 3};
+  static const uint8_t D2[2] = {'p', 'q'}, D3[3] = {'x', 'q', 'r'};
+  reset();
+  struct ArrowSchema *f = S("i", "k", 0, 0);
+  f->dictionary = S("u", NULL, 0, 0);
+  root = S("+s", "", 0, 1, f);
+  struct ArrowArray *c1 = A(2, 0, 2, NULL, IDX, NULL, 0), *c2 = A(2, 0, 2, NULL, IDX, NULL, 0);
+  c1->dictionary = A(2, 0, 3, NULL, DO2, D2, 0);
+  c2->dictionary = A(3, 0, 3, NULL, DO3, D3, 0);
+  assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), ZR_OK);
+  assert_int_equal(zr_arrow_writer_new(sink, root, NULL, &w, &e), ZR_OK);
+  assert_int_equal(zr_arrow_writer_write(w, A(2, 0, 1, NULL, NULL, NULL, 1, c1), &e), ZR_OK);
+  assert_int_equal(zr_arrow_writer_write(w, A(2, 0, 1, NULL, NULL, NULL, 1, c2), &e), ZR_OK);
+  assert_int_equal(zr_arrow_writer_finish(w, &e), ZR_OK);
+  zr_arrow_writer_free(w);
+  zr_table t;
+  const uint8_t *p;
+  size_t n;
+  assert_int_equal(zr_sink_memory_data(sink, &p, &n), ZR_OK);
+  assert_int_equal(zr_arrow_read(p, n, NULL, &t, &e), ZR_OK);
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value rows;
+  assert_int_equal(zr_arrow_to_value(&t, d, &rows, &e), ZR_OK);
+  assert_memory_equal(zr_map_get(&rows.u.items[0], "k", 1)->u.str, "p", 1);
+  assert_memory_equal(zr_map_get(&rows.u.items[2], "k", 1)->u.str, "x", 1);
+  zr_doc_free(d);
+  zr_table_release(&t);
+  zr_sink_free(sink);
+  /* differences between tables whose fields have no names, with and without room for the why */
+  static const int32_t I2[2] = {1, 2}, J2[2] = {1, 3};
+  static const uint8_t V01[1] = {0x2};
+  static const struct {
+    const char *fa, *fb;
+    int64_t flb;
+    const void *va, *vb;
+    const char *want;
+  } c[] = {
+      {"i", "l", 0, I2, I2, "field '': type i vs l"},
+      {"i", "i", ARROW_FLAG_NULLABLE, I2, I2, "field '': flags 0 vs 2"},
+      {"i", "i", 0, I2, J2, "batch 0 column 0: field '': values differ at 1"},
+      {"i", "i", 0, I2, NULL, "batch 0 column 0: field '': validity differs at 0"},
+      {"q", "q", 0, I2, I2, "batch 0 column 0: field '': unsupported format 'q'"},
+  };
+  for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+    reset();
+    zr_table ta, tb;
+    memset(&ta, 0, sizeof ta);
+    memset(&tb, 0, sizeof tb);
+    ta.schema = *S("+s", "", 0, 1, S(c[i].fa, NULL, 0, 0));
+    tb.schema = *S("+s", "", 0, 1, S(c[i].fb, NULL, c[i].flb, 0));
+    ta.n_batches = tb.n_batches = 1;
+    ta.batches = A(2, 0, 1, NULL, NULL, NULL, 1, A(2, 0, 2, NULL, c[i].va, NULL, 0));
+    tb.batches = A(2, 0, 1, NULL, NULL, NULL, 1, c[i].vb ? A(2, 0, 2, NULL, c[i].vb, NULL, 0) : A(2, 1, 2, V01, I2, NULL, 0));
+    char why[200] = "untouched";
+    assert_int_equal(zr_arrow_table_diff(&ta, &tb, why, 0), 0);
+    assert_string_equal(why, "untouched");
+    assert_int_equal(zr_arrow_table_diff(&ta, &tb, why, sizeof why), 0);
+    assert_string_equal(why, c[i].want);
+  }
+  /* batches and lengths with a zero-sized description */
+  reset();
+  zr_table ta, tb;
+  memset(&ta, 0, sizeof ta);
+  memset(&tb, 0, sizeof tb);
+  ta.schema = *S("+s", "", 0, 1, S("i", NULL, 0, 0));
+  tb.schema = *S("+s", "", 0, 1, S("i", NULL, 0, 0));
+  ta.n_batches = 1;
+  ta.batches = A(2, 0, 1, NULL, NULL, NULL, 1, A(2, 0, 2, NULL, I2, NULL, 0));
+  tb.n_batches = 1;
+  tb.batches = A(1, 0, 1, NULL, NULL, NULL, 1, A(1, 0, 2, NULL, I2, NULL, 0));
+  char why[16] = "untouched";
+  assert_int_equal(zr_arrow_table_diff(&ta, &tb, why, 0), 0);
+  tb.batches->length = 2;
+  assert_int_equal(zr_arrow_table_diff(&ta, &tb, why, 0), 0);
+  tb.n_batches = 0;
+  assert_int_equal(zr_arrow_table_diff(&ta, &tb, why, 0), 0);
+  assert_string_equal(why, "untouched");
+}
+
+/* the writer under a failing allocator: every failure is NOMEM with the error record filled and
+ * nothing live; the first success writes the reference bytes */
+static void test_writer_alloc_failures(void **state) {
+  (void)state;
+  static const int64_t LOFF[4] = {0, 1, 3, 6};
+  static const uint8_t LDATA[6] = {'a', 'b', 'c', 'd', 'e', 'f'};
+  static const int32_t I3[3] = {7, 8, 9}, IDX[3] = {0, 1, 0}, DO[3] = {0, 1, 2};
+  static const uint8_t V110[1] = {0x3}, DD[2] = {'x', 'y'};
+  /* one pair a=b: count, key length, key, value length, value */
+  static const char md[14] = {1, 0, 0, 0, 1, 0, 0, 0, 'a', 1, 0, 0, 0, 'b'};
+  for (int big = 0; big < 2; big++) {
+    reset();
+    struct ArrowSchema *k = S("i", "k", ARROW_FLAG_NULLABLE, 0);
+    k->dictionary = S("u", NULL, 0, 0);
+    struct ArrowSchema *root = S("+s", "", 0, 3, S("U", "s", 0, 0), S("i", "v", ARROW_FLAG_NULLABLE, 0), k);
+    root->metadata = md;
+    struct ArrowArray *kc = A(3, 0, 2, NULL, IDX, NULL, 0);
+    kc->dictionary = A(2, 0, 3, NULL, DO, DD, 0);
+    struct ArrowArray *b = A(2, 0, 1, NULL, NULL, NULL, 3, A(3, 0, 3, NULL, LOFF, LDATA, 0), A(3, 1, 2, V110, I3, NULL, 0), kc);
+    b->offset = 1;
+    zr_table t;
+    memset(&t, 0, sizeof t);
+    t.schema = *root;
+    t.n_batches = 1;
+    t.batches = b;
+    zr_arrow_write_opts o;
+    memset(&o, 0, sizeof o);
+    o.big_endian = big;
+    o.codec = big ? ZR_ARROW_CODEC_LZ4 : ZR_ARROW_CODEC_ZSTD;
+    o.file = big;
+    zr_sink *ref;
+    zr_error e;
+    assert_int_equal(zr_sink_memory_new(NULL, &ref, NULL), ZR_OK);
+    assert_int_equal(zr_arrow_write(&t, &o, ref, &e), ZR_OK);
+    const uint8_t *rp;
+    size_t rn;
+    assert_int_equal(zr_sink_memory_data(ref, &rp, &rn), ZR_OK);
+    int ok = 0;
+    for (uint64_t n = 1; n < 300 && !ok; n++) {
+      zr_test_failalloc fa;
+      zr_test_failalloc_init(&fa, n);
+      o.alloc = &fa.a;
+      zr_sink *s;
+      assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
+      zr_error_clear(&e);
+      zr_status st = zr_arrow_write(&t, &o, s, &e);
+      if (st == ZR_OK) {
+        ok = 1;
+        const uint8_t *p;
+        size_t len;
+        assert_int_equal(zr_sink_memory_data(s, &p, &len), ZR_OK);
+        assert_int_equal(len, rn);
+        assert_memory_equal(p, rp, rn);
+      } else {
+        if (st != ZR_ERR_NOMEM) fail_msg("alloc %llu: %d %s", (unsigned long long)n, st, e.message);
+        assert_int_equal(e.code, ZR_ERR_NOMEM);
+      }
+      zr_sink_free(s);
+      assert_int_equal(fa.live, 0);
+    }
+    assert_true(ok);
+    zr_sink_free(ref);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_format_strings),
       cmocka_unit_test(test_malformed_schemas),
       cmocka_unit_test(test_malformed_arrays),
       cmocka_unit_test(test_round_trips),
+      cmocka_unit_test(test_more_arrays),
+      cmocka_unit_test(test_writer_alloc_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

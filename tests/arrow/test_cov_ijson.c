@@ -339,8 +339,8 @@ static char *dict_json(const dcase *c, const char *dict, const char *idx) {
   snprintf(b, 4096,
            "{'schema':{'fields':[{'name':'x','nullable':true,'type':%s,'children':%s,'dictionary':{'id':0,'indexType':" I32 "}}]},"
            "'dictionaries':[{'id':0,'data':{'count':0,'columns':[%s]}}],"
-           "'batches':[{'count':2,'columns':[{'name':'x','count':2,'VALIDITY':[1,1],'DATA':[%s]}]}]}",
-           c->type, c->kids, dict, idx);
+           "'batches':[{'count':%d,'columns':[{'name':'x','count':%d,'VALIDITY':[%s],'DATA':[%s]}]}]}",
+           c->type, c->kids, dict, idx[0] ? 2 : 0, idx[0] ? 2 : 0, idx[0] ? "1,1" : "", idx);
   return b;
 }
 
@@ -377,10 +377,28 @@ static void test_delta_dictionaries(void **state) {
        "{'count':2,'VALIDITY':[1,1],'OFFSET':[0,1,1],'children':[{'name':'i','count':1,'VALIDITY':[1],'OFFSET':[0],'SIZE':[1],"
        "'children':[{'name':'j','count':1,'VALIDITY':[1],'DATA':[1]}]}]}",
        "arrow: delta dictionaries of type +vl are not supported"},
+      {"{'name':'fixedsizelist','listSize':1}", "[{'name':'i','nullable':true,'type':{'name':'utf8view'}}]",
+       "{'count':1,'VALIDITY':[1],'children':[{'name':'i','count':1,'VALIDITY':[1],'VIEWS':[{'SIZE':1,'INLINED':'a'}],'VARIADIC_DATA_BUFFERS':[]}]}",
+       "{'count':2,'VALIDITY':[1,1],'children':[{'name':'i','count':2,'VALIDITY':[1,1],'VIEWS':[{'SIZE':1,'INLINED':'a'},"
+       "{'SIZE':1,'INLINED':'b'}],'VARIADIC_DATA_BUFFERS':[]}]}",
+       "arrow: delta dictionaries of type vu are not supported"},
+      {"{'name':'struct'}", "[{'name':'a','nullable':true,'type':" I32 "},{'name':'v','nullable':true,'type':{'name':'binaryview'}}]",
+       "{'count':1,'VALIDITY':[1],'children':[{'name':'a','count':1,'VALIDITY':[1],'DATA':[1]},"
+       "{'name':'v','count':1,'VALIDITY':[1],'VIEWS':[{'SIZE':0,'INLINED':''}],'VARIADIC_DATA_BUFFERS':[]}]}",
+       "{'count':2,'VALIDITY':[1,1],'children':[{'name':'a','count':2,'VALIDITY':[1,1],'DATA':[1,2]},"
+       "{'name':'v','count':2,'VALIDITY':[1,1],'VIEWS':[{'SIZE':0,'INLINED':''},{'SIZE':0,'INLINED':''}],'VARIADIC_DATA_BUFFERS':[]}]}",
+       "arrow: delta dictionaries of type vz are not supported"},
+      /* the first dictionary empty: everything comes in the delta */
+      {"{'name':'utf8'}", "[]", "{'count':0,'VALIDITY':[],'DATA':[]}", "{'count':2,'VALIDITY':[1,1],'DATA':['a','b']}", NULL},
+      {"{'name':'list'}", "[{'name':'i','nullable':true,'type':" I32 "}]",
+       "{'count':0,'OFFSET':[0],'children':[{'name':'i','count':0,'DATA':[]}]}",
+       "{'count':2,'VALIDITY':[1,1],'OFFSET':[0,1,2],'children':[{'name':'i','count':2,'VALIDITY':[1,1],'DATA':[5,6]}]}", NULL},
+      {I32, "[]", "{'count':0,'DATA':[]}", "{'count':2,'VALIDITY':[1,1],'DATA':[4,5]}", NULL},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const dcase *c = &cases[i];
-    zr_table a = load(dict_json(c, c->d1, "0,0")), b = load(dict_json(c, c->d2, "1,0"));
+    int empty1 = strstr(c->d1, "'count':0") != NULL; /* no index may point into an empty dictionary */
+    zr_table a = load(dict_json(c, c->d1, empty1 ? "" : "0,0")), b = load(dict_json(c, c->d2, "1,0"));
     zr_sink *sink;
     assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), ZR_OK);
     zr_arrow_writer *w;
@@ -415,6 +433,23 @@ static void test_delta_dictionaries(void **state) {
       assert_int_equal(back.batches[1].children[0]->dictionary->length, back.batches[1].children[0]->dictionary->length);
       zr_table_release(&want);
       zr_table_release(&back);
+      /* every memory limit up to enough: refused with a limit or out of memory, never more */
+      int limited = 0;
+      for (uint64_t lim = 128; lim < 8192; lim += 64) {
+        zr_arrow_read_opts o;
+        zr_arrow_read_opts_init(&o);
+        o.max_bytes = lim;
+        zr_error_clear(&e);
+        st = zr_arrow_read(p, n, &o, &back, &e);
+        if (st == ZR_OK) {
+          zr_table_release(&back);
+          break;
+        }
+        if (st != ZR_ERR_NOMEM && st != ZR_ERR_LIMIT) fail_msg("case %zu limit %llu: %d %s", i, (unsigned long long)lim, st, e.message);
+        assert_int_equal(e.code, st);
+        limited++;
+      }
+      if (strcmp(c->type, "{'name':'null'}") != 0) assert_true(limited > 0); /* null arrays take no memory */
     }
     zr_sink_free(sink);
     zr_table_release(&a);

@@ -576,7 +576,10 @@ static int64_t idx_at(const za_type *t, const struct ArrowArray *a, int64_t i) {
 static int eq_range(const struct ArrowSchema *s, const struct ArrowArray *a, int64_t ai,
                     const struct ArrowArray *b, int64_t bi, int64_t n, char *why, size_t cap) {
   za_type t;
-  if (za_parse_format(s->format, &t, NULL)) return 0;
+  if (za_parse_format(s->format, &t, NULL)) {
+    WHY("field '%s': unsupported format '%s'", s->name ? s->name : "", s->format ? s->format : "");
+    return 0;
+  }
   for (int64_t k = 0; k < n; k++) {
     int64_t i = ai + k, j = bi + k;
     if (t.layout != ZA_L_NULL && t.layout != ZA_L_SUNION && t.layout != ZA_L_DUNION && t.layout != ZA_L_REE) {

@@ -167,17 +167,6 @@ int zr__fb_vec_table(zr__fb *fb, const zr__fbv *v, uint32_t i, zr__fbt *out) {
   return table_at(fb, target, out);
 }
 
-const char *zr__fb_vec_str(zr__fb *fb, const zr__fbv *v, uint32_t i, uint32_t *len) {
-  if (len) *len = 0;
-  if (i >= v->n) {
-    bad(fb, v->pos, "flatbuffer: vector index out of range");
-    return NULL;
-  }
-  uint32_t target = deref(fb, v->pos + 4 * i);
-  if (!target) return NULL;
-  return str_at(fb, target, len);
-}
-
 /* ---------------------------------------------------------------- builder */
 
 void zr__fbb_init(zr__fbb *b, const zr_allocator *alloc) {
@@ -298,14 +287,6 @@ void zr__fbb_add_ref(zr__fbb *b, unsigned id, zr__fbref r) {
   uint8_t *p = prepend(b, 4);
   if (!p) return;
   zr__st32le(p, (uint32_t)(b->used - r));
-  note(b, id);
-}
-
-void zr__fbb_add_struct(zr__fbb *b, unsigned id, const void *data, size_t size, size_t align) {
-  pre_align(b, size, align);
-  uint8_t *p = prepend(b, size);
-  if (!p) return;
-  memcpy(p, data, size);
   note(b, id);
 }
 

@@ -46,9 +46,8 @@ int zr__fb_table(zr__fb *fb, const zr__fbt *t, unsigned id, zr__fbt *out);
 const char *zr__fb_str(zr__fb *fb, const zr__fbt *t, unsigned id, uint32_t *len);
 /* Vector of inline elements of elem_size bytes aligned to align; n = 0 when absent. */
 int zr__fb_vec(zr__fb *fb, const zr__fbt *t, unsigned id, uint32_t elem_size, uint32_t align, zr__fbv *out);
-/* Element i of a vector of tables / strings. */
+/* Element i of a vector of tables. */
 int zr__fb_vec_table(zr__fb *fb, const zr__fbv *v, uint32_t i, zr__fbt *out);
-const char *zr__fb_vec_str(zr__fb *fb, const zr__fbv *v, uint32_t i, uint32_t *len);
 /* Record a semantic failure at the given table (keeps the first). */
 void zr__fb_fail(zr__fb *fb, uint32_t pos, zr_status code, const char *why);
 
@@ -82,8 +81,6 @@ void zr__fbb_add_i16(zr__fbb *b, unsigned id, int16_t v);
 void zr__fbb_add_i32(zr__fbb *b, unsigned id, int32_t v);
 void zr__fbb_add_i64(zr__fbb *b, unsigned id, int64_t v);
 void zr__fbb_add_ref(zr__fbb *b, unsigned id, zr__fbref r);
-/* Inline struct field (size bytes, aligned to align). */
-void zr__fbb_add_struct(zr__fbb *b, unsigned id, const void *data, size_t size, size_t align);
 zr__fbref zr__fbb_end(zr__fbb *b);
 /* Finish with @p root; the bytes are b->buf + b->cap - b->used, b->used long (a multiple of 8). */
 zr_status zr__fbb_finish(zr__fbb *b, zr__fbref root);

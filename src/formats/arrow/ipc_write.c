@@ -50,6 +50,7 @@ struct zr_arrow_writer {
   uint64_t body_len;
   scratch *scr;
   zr__cctx cz; /* body compression through the codec registry (contexts reused across buffers) */
+  int level;   /* the codec level, resolved and checked when the writer is made */
 };
 
 #define WFAIL(w, code, ...) zr__err((w)->err, code, -1, __VA_ARGS__)
@@ -91,14 +92,13 @@ static zr_status add_buf_sw(zr_arrow_writer *w, const void *p, uint64_t len, int
     p = d;
   }
   if (w->o.codec && len > 0) {
-    int id = w->o.codec == ZR_ARROW_CODEC_LZ4 ? ZR_CODEC_LZ4 : ZR_CODEC_ZSTD, level = 0;
+    int id = w->o.codec == ZR_ARROW_CODEC_LZ4 ? ZR_CODEC_LZ4 : ZR_CODEC_ZSTD;
     size_t cap = zr_codec_bound(id, len);
     if (!cap) return zr__err_nomem(w->err);
     uint8_t *dst = scr_alloc(w, cap + 8);
     if (!dst) return zr__err_nomem(w->err);
-    ZR_TRY(zr_codec_level(id, w->o.level ? w->o.level : (id == ZR_CODEC_ZSTD ? 3 : 0), &level, w->err));
     size_t clen = 0;
-    ZR_TRY(zr__cctx_compress(&w->cz, id, level, p, len, dst + 8, cap, &clen, w->err));
+    ZR_TRY(zr__cctx_compress(&w->cz, id, w->level, p, len, dst + 8, cap, &clen, w->err));
     if (clen < len) {
       zr__st64le(dst, len);
       p = dst;
@@ -644,6 +644,13 @@ zr_status zr_arrow_writer_new(zr_sink *sink, const struct ArrowSchema *schema, c
   if (o.alignment == 0) o.alignment = 8;
   if (o.alignment != 8 && o.alignment != 64) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow: alignment must be 8 or 64");
   if (o.codec < 0 || o.codec > 2) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "arrow: unknown codec %d", o.codec);
+  /* a level out of the codec's range is refused here (it was only noticed at the first non-empty
+   * buffer, so a table without data was written with it) */
+  int level = 0;
+  if (o.codec) {
+    int id = o.codec == ZR_ARROW_CODEC_LZ4 ? ZR_CODEC_LZ4 : ZR_CODEC_ZSTD;
+    ZR_TRY(zr_codec_level(id, o.level ? o.level : (id == ZR_CODEC_ZSTD ? 3 : 0), &level, err));
+  }
   const zr_allocator *a = zr__alloc_or_default(o.alloc);
   zr_arrow_writer *w = zr__malloc(a, sizeof *w);
   if (!w) return zr__err_nomem(err);
@@ -651,6 +658,7 @@ zr_status zr_arrow_writer_new(zr_sink *sink, const struct ArrowSchema *schema, c
   w->a = a;
   w->sink = sink;
   w->o = o;
+  w->level = level;
   w->err = err;
   zr__buf_init(&w->dblocks, a);
   zr__buf_init(&w->bblocks, a);
