@@ -233,7 +233,11 @@ static resp route(zr_registry *r, const char *method, char *path, const char *bo
     if (st != ZR_OK) return from_status(st, &e, 40403);
     zr_compat_report *rep = NULL;
     if (v < 0) {
-      st = zr_registry_check(r, subject, s, &rep, &e);
+      /* like the named versions: a subject without live versions is not found (not "compatible") */
+      zr_schema *latest = NULL;
+      st = zr_registry_get(r, subject, -1, &latest, NULL, NULL, &e);
+      zr_schema_free(latest);
+      if (st == ZR_OK) st = zr_registry_check(r, subject, s, &rep, &e);
     } else {
       zr_schema *old;
       zr_compat_mode mode;

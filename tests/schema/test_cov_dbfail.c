@@ -283,11 +283,117 @@ static void test_table_tags(void **state) {
   zr_schema_free(s);
 }
 
+/* ---- the REST handler's routes and refusals, the Confluent frame ---- */
+static void http(zr_registry *r, const char *method, const char *path, const char *body, int want_status,
+                 const char *want_in_body) {
+  int st = 0;
+  char *out = NULL;
+  assert_int_equal(zr_registry_http(r, method, path, body, body ? strlen(body) : 0, &st, &out), ZR_OK);
+  if (st != want_status || !strstr(out, want_in_body))
+    fail_msg("%s %s: %d %s, expected %d with %s", method, path, st, out, want_status, want_in_body);
+  zr_free(out);
+}
+
+static void test_rest_routes(void **state) {
+  (void)state;
+  zr_registry *r = NULL;
+  zr_error e;
+  assert_int_equal(zr_registry_open(":memory:", 0, &r, &e), ZR_OK);
+  const char *sch = "{\"schema\":{\"fields\":[{\"id\":1,\"name\":\"a\",\"type\":\"int32\"}]}}";
+  const char *sch2 = "{\"schema\":{\"fields\":[{\"id\":1,\"name\":\"a\",\"type\":\"int64\"}]}}";
+  http(r, "GET", "/", NULL, 200, "{}");
+  http(r, "PUT", "/", NULL, 404, "HTTP 404 Not Found");
+  http(r, "PATCH", "/subjects/s/versions", NULL, 404, "HTTP 404 Not Found");
+  http(r, "GET", "/subjects?deleted=true", NULL, 200, "[]");
+  http(r, "POST", "/subjects/s/versions", NULL, 422, "request body is not JSON");
+  http(r, "POST", "/subjects/s/versions", "{}", 422, "request body needs a \\\"schema\\\"");
+  http(r, "POST", "/subjects/s/versions", "{\"schema\":\"nope\"}", 422, "schema is not valid JSON");
+  http(r, "POST", "/subjects/s/versions", "{\"schema\":{\"fields\":3}}", 422, "42201");
+  http(r, "GET", "/subjects/s/versions/1", NULL, 404, "40401");
+  http(r, "POST", "/subjects/s/versions", sch, 200, "{\"id\":1}");
+  http(r, "POST", "/subjects/s/versions", sch2, 200, "{\"id\":2}");
+  http(r, "GET", "/subjects/s/versions/abc", NULL, 422, "not a valid version id");
+  http(r, "GET", "/subjects/s/versions/0", NULL, 422, "42202");
+  http(r, "GET", "/subjects/s/versions/99999999999", NULL, 422, "42202");
+  http(r, "GET", "/subjects/s/versions/-1", NULL, 200, "\"version\":2");
+  http(r, "GET", "/subjects/s/versions/7", NULL, 404, "40402");
+  http(r, "DELETE", "/subjects/nosuch/versions/latest", NULL, 404, "40401");
+  http(r, "DELETE", "/subjects/s/versions/5", NULL, 404, "40402");
+  http(r, "DELETE", "/subjects/nosuch", NULL, 404, "nothing to delete in nosuch");
+  http(r, "POST", "/subjects/s", "{\"schema\":{\"fields\":[{\"id\":9,\"name\":\"z\",\"type\":\"utf8\"}]}}", 404, "40403");
+  http(r, "POST", "/subjects/s", "[", 422, "request body is not JSON");
+  http(r, "GET", "/schemas/ids/abc", NULL, 404, "40403");
+  http(r, "GET", "/schemas/ids/0", NULL, 404, "Schema not found");
+  http(r, "GET", "/schemas/ids/99", NULL, 404, "schema id 99 not found");
+  http(r, "POST", "/compatibility/subjects/s/versions/abc", sch, 422, "42202");
+  http(r, "POST", "/compatibility/subjects/s/versions/latest", "{}", 422, "42201");
+  http(r, "POST", "/compatibility/subjects/nosuch/versions/latest", sch, 404, "40401");
+  http(r, "POST", "/compatibility/subjects/s/versions/1", sch2, 200, "\"is_compatible\":true");
+  http(r, "PUT", "/config", "{\"compatibilityLevel\":\"full\"}", 200, "{\"compatibility\":\"FULL\"}");
+  http(r, "GET", "/config", NULL, 200, "{\"compatibilityLevel\":\"FULL\"}");
+  http(r, "PUT", "/config/s", "{\"compatibility\":\"bogus\"}", 422, "42203");
+  http(r, "PUT", "/config/s", "{\"compatibility\":1}", 422, "42203");
+  http(r, "PUT", "/config/s", NULL, 422, "Invalid compatibility level");
+  http(r, "PUT", "/config/s", "[", 422, "42203");
+  http(r, "DELETE", "/config", NULL, 404, "HTTP 404 Not Found");
+  http(r, "DELETE", "/subjects/s/versions/1", NULL, 200, "1");
+  http(r, "GET", "/subjects/s/versions", NULL, 200, "[2]");
+  http(r, "DELETE", "/subjects/s", NULL, 200, "[2]");
+  http(r, "GET", "/subjects/s/versions", NULL, 404, "Subject not found.");
+  http(r, "POST", "/compatibility/subjects/s/versions/latest", sch, 404, "40401");
+  http(r, "DELETE", "/subjects/s?permanent=true", NULL, 200, "[1,2]");
+  http(r, "DELETE", "/subjects/s?permanent=true", NULL, 404, "nothing soft-deleted to purge in s");
+  int st;
+  char *out;
+  assert_int_equal(zr_registry_http(NULL, "GET", "/", NULL, 0, &st, &out), ZR_ERR_INVALID_ARG);
+  assert_int_equal(zr_registry_http(r, NULL, "/", NULL, 0, &st, &out), ZR_ERR_INVALID_ARG);
+  assert_int_equal(zr_registry_http(r, "GET", NULL, NULL, 0, &st, &out), ZR_ERR_INVALID_ARG);
+  assert_int_equal(zr_registry_http(r, "GET", "/", NULL, 0, NULL, &out), ZR_ERR_INVALID_ARG);
+  assert_int_equal(zr_registry_http(r, "GET", "/", NULL, 0, &st, NULL), ZR_ERR_INVALID_ARG);
+  zr_registry_close(r);
+}
+
+static void test_confluent(void **state) {
+  (void)state;
+  uint8_t mem[16];
+  zr_sink *s = NULL;
+  zr_error e;
+  assert_int_equal(zr_sink_fixed_new(mem, 3, &s, NULL), ZR_OK);
+  assert_int_equal(zr_confluent_frame(7, "ab", 2, s, &e), ZR_ERR_NOSPACE); /* the header does not fit */
+  zr_sink_free(s);
+  assert_int_equal(zr_sink_fixed_new(mem, 6, &s, NULL), ZR_OK);
+  assert_int_equal(zr_confluent_frame(7, "ab", 2, s, &e), ZR_ERR_NOSPACE); /* the payload does not */
+  zr_sink_free(s);
+  assert_int_equal(zr_sink_fixed_new(mem, sizeof mem, &s, NULL), ZR_OK);
+  assert_int_equal(zr_confluent_frame(0x01020304, "ab", 2, s, &e), ZR_OK);
+  zr_sink_free(s);
+  static const uint8_t want[] = {0, 1, 2, 3, 4, 'a', 'b'};
+  assert_memory_equal(mem, want, sizeof want);
+  uint32_t id = 0;
+  const uint8_t *pl = NULL;
+  size_t pn = 0;
+  assert_int_equal(zr_confluent_unframe(mem, 7, &id, &pl, &pn, &e), ZR_OK);
+  assert_int_equal(id, 0x01020304);
+  assert_int_equal(pn, 2);
+  assert_ptr_equal(pl, mem + 5);
+  assert_int_equal(zr_confluent_unframe(NULL, 7, &id, &pl, &pn, &e), ZR_ERR_INVALID_ARG);
+  assert_int_equal(zr_confluent_unframe(mem, 7, NULL, &pl, &pn, &e), ZR_ERR_INVALID_ARG);
+  assert_int_equal(zr_confluent_unframe(mem, 7, &id, NULL, &pn, &e), ZR_ERR_INVALID_ARG);
+  assert_int_equal(zr_confluent_unframe(mem, 7, &id, &pl, NULL, &e), ZR_ERR_INVALID_ARG);
+  assert_int_equal(zr_confluent_unframe(mem, 4, &id, &pl, &pn, &e), ZR_ERR_TRUNCATED);
+  assert_int_equal(e.offset, 4);
+  assert_string_equal(e.message, "Confluent frame needs 5 bytes, got 4");
+  mem[0] = 9;
+  assert_int_equal(zr_confluent_unframe(mem, 7, &id, &pl, &pn, &e), ZR_ERR_MALFORMED);
+  assert_int_equal(e.offset, 0);
+  assert_string_equal(e.message, "Confluent frame magic byte is 9, expected 0");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bad_args),      cmocka_unit_test(test_not_a_database), cmocka_unit_test(test_other_program),
       cmocka_unit_test(test_corrupt),       cmocka_unit_test(test_locked),         cmocka_unit_test(test_envelope_tags),
-      cmocka_unit_test(test_table_tags),
+      cmocka_unit_test(test_table_tags),    cmocka_unit_test(test_rest_routes),    cmocka_unit_test(test_confluent),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
