@@ -870,8 +870,9 @@ zr_status zr__dctx_decompress_exact(zr__dctx *d, int id, const void *src, size_t
       /* precise diagnostic through zlib */
       size_t n = 0;
       zr_status st = stream_into(ZR_CODEC_GZIP, s, len, dst, expect, expect, &n, err);
+      /* offsets relative to the frame here, shifted by base below (once) */
       if (st == ZR_OK && n != expect)
-        st = zr__err(err, ZR_ERR_MALFORMED, base, "gzip: %zu bytes decoded, %zu expected", n, expect);
+        st = zr__err(err, ZR_ERR_MALFORMED, 0, "gzip: %zu bytes decoded, %zu expected", n, expect);
       if (st != ZR_OK && err && err->offset >= 0) err->offset += base;
       return st == ZR_OK ? zr__err(err, ZR_ERR_MALFORMED, base, "gzip: corrupt member") : st;
     }

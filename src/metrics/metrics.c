@@ -70,8 +70,9 @@ static _Thread_local tls_state tl;
 static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
 static char fnames[MF][32] = {[0] = "unknown", [MF - 1] = "other"};
 static atomic_uint n_fnames = 1;
-static char snames[MS][24] = {[MS - 1] = "other"};
-static atomic_uint n_snames = 0;
+/* slot 0 is the empty shape (a serialize that did not analyze), as slot 0 of the formats */
+static char snames[MS][24] = {[0] = "unknown", [MS - 1] = "other"};
+static atomic_uint n_snames = 1;
 
 /* gauges */
 static _Atomic int64_t shm_regions, shm_bytes;
@@ -396,18 +397,10 @@ static zr_status put_label(zr__buf *b, const char *name, const char *v, int firs
   return zr__buf_push(b, '"');
 }
 
-/* HELP text escaping: backslash and line feed. */
+/* HELP and TYPE lines. The help texts are constants of this file without backslash or line feed,
+ * the two characters the text format would need escaped there. */
 static zr_status family(zr__buf *b, const char *name, const char *type, const char *help) {
-  ZR_TRY(zr__buf_printf(b, "# HELP %s ", name));
-  for (const char *p = help; *p; p++) {
-    if (*p == '\\')
-      ZR_TRY(zr__buf_append(b, "\\\\", 2));
-    else if (*p == '\n')
-      ZR_TRY(zr__buf_append(b, "\\n", 2));
-    else
-      ZR_TRY(zr__buf_push(b, (uint8_t)*p));
-  }
-  return zr__buf_printf(b, "\n# TYPE %s %s\n", name, type);
+  return zr__buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static int fmt_used(unsigned f, unsigned nf) { return f < nf || f == MF - 1; }
@@ -532,7 +525,7 @@ static zr_status write_all(zr__buf *b, const merged *m) {
         ZR_TRY(zr__buf_printf(b, "zerial_format_decisions_total{"));
         ZR_TRY(put_label(b, "format", fnames[f], 1));
         ZR_TRY(put_label(b, "codec", codec_names[c], 0));
-        ZR_TRY(put_label(b, "shape", snames[k][0] ? snames[k] : "unknown", 0));
+        ZR_TRY(put_label(b, "shape", snames[k], 0));
         ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)m->dec[f][c][k]));
       }
 

@@ -48,3 +48,11 @@ char *zs_json_dumps(const json_t *j, size_t flags) {
   }
   return (char *)d.b.data;
 }
+
+json_t *zs_json_loadb(const char *text, size_t len, size_t flags, json_error_t *je, int *oom) {
+  memset(je, 0, sizeof *je);
+  json_t *j = json_loadb(text, len, flags, je);
+  /* jansson fails its first allocation before it sets an error text, later ones with the code */
+  *oom = !j && (je->text[0] == '\0' || json_error_code(je) == json_error_out_of_memory);
+  return j;
+}

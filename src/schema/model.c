@@ -498,25 +498,24 @@ zr_status zr_schema_parse(const char *text, size_t len, zr_schema **out, zr_erro
   if (json_text_depth(text, len, ZR_SCHEMA_MAX_DEPTH, &deep_at) > ZR_SCHEMA_MAX_DEPTH)
     return zr__err(err, ZR_ERR_LIMIT, (int64_t)deep_at, "schema JSON nested deeper than %u", ZR_SCHEMA_MAX_DEPTH);
   json_error_t je;
-  json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+  int oom = 0;
+  json_t *j = zs_json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je, &oom);
+  if (oom) return zr__err_nomem(err);
   if (!j) return zr__err(err, ZR_ERR_MALFORMED, je.position, "schema is not valid JSON: %s (line %d)", je.text, je.line);
   zr_schema *s = zs_calloc(1, sizeof *s);
   if (!s) {
     json_decref(j);
     return zr__err_nomem(err);
   }
-  json_t *root = j;
-  json_t *tmp = NULL;
-  if (json_is_object(j) && !json_object_get(j, "type") && json_object_get(j, "fields")) {
-    tmp = json_deep_copy(j);
-    if (!tmp) {
-      json_decref(j);
-      zs_free(s);
-      return zr__err_nomem(err);
-    }
-    json_object_set_new(tmp, "type", json_string("struct"));
-    root = tmp;
+  /* a bare {"fields": [...]} is a struct: the parsed tree is ours, so it takes the type in place
+   * (a deep copy would be one more allocation whose failure jansson does not always report) */
+  if (json_is_object(j) && !json_object_get(j, "type") && json_object_get(j, "fields") &&
+      json_object_set_new(j, "type", json_string("struct")) != 0) {
+    json_decref(j);
+    zs_free(s);
+    return zr__err_nomem(err);
   }
+  json_t *root = j;
   zr_status st = zs_type_from_json(root, &s->root, "$", err);
   if (st == ZR_OK && s->root->kind != ZS_STRUCT) st = bad(err, "$", "a schema is a struct type%s", "");
   if (st == ZR_OK) {
@@ -525,7 +524,6 @@ zr_status zr_schema_parse(const char *text, size_t len, zr_schema **out, zr_erro
       st = zr__err_nomem(err);
     if ((d = json_object_get(root, "metadata")) && json_is_object(d)) s->metadata = json_incref(d);
   }
-  if (tmp) json_decref(tmp);
   json_decref(j);
   if (st != ZR_OK) {
     zr_schema_free(s);

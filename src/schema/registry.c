@@ -13,9 +13,12 @@ struct zr_registry {
 };
 
 static zr_status dberr(zr_registry *r, zr_error *err, const char *what) {
-  int code = r && r->db ? sqlite3_errcode(r->db) : SQLITE_ERROR;
-  const char *msg = r && r->db ? sqlite3_errmsg(r->db) : "no database";
+  /* r->db is NULL only when sqlite3_open_v2 could not allocate the handle: SQLite answers
+   * SQLITE_NOMEM and "out of memory" for a NULL handle */
+  int code = sqlite3_errcode(r->db);
+  const char *msg = sqlite3_errmsg(r->db);
   zr_status st = ZR_ERR_DATABASE;
+  if (code == SQLITE_NOMEM) return zr__err(err, ZR_ERR_NOMEM, -1, "%s: %s", what, msg);
   if (code == SQLITE_BUSY || code == SQLITE_LOCKED) st = ZR_ERR_BUSY;
   if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
     return zr__err(err, ZR_ERR_DATABASE, -1, "%s: the registry file is corrupt or not a database (%s)", what, msg);
@@ -61,10 +64,21 @@ zr_status zr_registry_open(const char *path, int busy_ms, zr_registry **out, zr_
     return st;
   }
   sqlite3_stmt *q;
-  int ok = 0;
-  if (sqlite3_prepare_v2(r->db, "SELECT value FROM zr_meta WHERE key='format'", -1, &q, NULL) == SQLITE_OK) {
-    if (sqlite3_step(q) == SQLITE_ROW) ok = strcmp((const char *)sqlite3_column_text(q, 0), "zerial-registry-1") == 0;
-    sqlite3_finalize(q);
+  if (sqlite3_prepare_v2(r->db, "SELECT value FROM zr_meta WHERE key='format'", -1, &q, NULL) != SQLITE_OK) {
+    zr_status st = dberr(r, err, path);
+    zr_registry_close(r);
+    return st;
+  }
+  int rc = sqlite3_step(q);
+  const char *fmt = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+  int ok = fmt && strcmp(fmt, "zerial-registry-1") == 0;
+  /* a failed step, or no text for a value that is there (out of memory), is not an answer about the file */
+  int lost = rc == SQLITE_ROW && !fmt && sqlite3_column_type(q, 0) != SQLITE_NULL;
+  zr_status st = (rc != SQLITE_ROW && rc != SQLITE_DONE) || lost ? dberr(r, err, path) : ZR_OK;
+  sqlite3_finalize(q);
+  if (st != ZR_OK) {
+    zr_registry_close(r);
+    return st;
   }
   if (!ok) {
     zr_registry_close(r);
@@ -86,6 +100,22 @@ static zr_status exec(zr_registry *r, const char *sql, zr_error *err) {
   return ZR_OK;
 }
 
+/* End the open transaction. ROLLBACK itself can fail to allocate: it is tried again, and begin()
+ * ends what is still open at the next call, so a handle never stays inside a transaction. */
+static void rollback(zr_registry *r) {
+  for (int i = 0; i < 3 && !sqlite3_get_autocommit(r->db); i++) sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Start a transaction (@p sql: BEGIN or BEGIN IMMEDIATE). The API keeps none open between calls
+ * and a handle is used by one thread at a time, so one open here is a leftover of a failed
+ * ROLLBACK: it is ended first. */
+static zr_status begin(zr_registry *r, const char *sql, zr_error *err) {
+  rollback(r);
+  return exec(r, sql, err);
+}
+
+/* Parameters are bound SQLITE_STATIC: every bound string outlives its statement, so binding copies
+ * nothing and cannot run out of memory (a failed copy would bind NULL and answer "not found"). */
 static zr_status prep(zr_registry *r, const char *sql, sqlite3_stmt **q, zr_error *err) {
   if (sqlite3_prepare_v2(r->db, sql, -1, q, NULL) != SQLITE_OK) return dberr(r, err, "prepare");
   return ZR_OK;
@@ -97,7 +127,7 @@ static zr_status load_history(zr_registry *r, const char *subject, zr_schema ***
   sqlite3_stmt *q;
   ZR_TRY(prep(r, "SELECT v.version, s.json FROM zr_versions v JOIN zr_schemas s ON s.id = v.schema_id"
                  " WHERE v.subject = ?1 AND v.deleted = 0 ORDER BY v.version", &q, err));
-  sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
   zr_schema **list = NULL;
   int *vers = NULL;
   size_t cnt = 0, cap = 0;
@@ -117,7 +147,7 @@ static zr_status load_history(zr_registry *r, const char *subject, zr_schema ***
     }
     const char *js = (const char *)sqlite3_column_text(q, 1);
     vers[cnt] = sqlite3_column_int(q, 0);
-    st = zr_schema_parse(js, strlen(js), &list[cnt], err);
+    st = js ? zr_schema_parse(js, strlen(js), &list[cnt], err) : dberr(r, err, "reading versions");
     if (st != ZR_OK) break;
     cnt++;
   }
@@ -141,6 +171,22 @@ static void free_history(zr_schema **list, int *vers, size_t n) {
   zs_free(vers);
 }
 
+/* The mode in the one row of @p q (finalized here), *found = 0 when there is no row. A failed
+ * step is an error, not the default mode. */
+static zr_status read_mode(zr_registry *r, sqlite3_stmt *q, zr_compat_mode *mode, int *found, zr_error *err) {
+  int rc = sqlite3_step(q);
+  const char *name = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+  zr_status st = ZR_OK;
+  if (rc == SQLITE_ROW && name) {
+    zr_compat_mode_parse(name, mode);
+    *found = 1;
+  } else if (rc != SQLITE_DONE) {
+    st = dberr(r, err, "reading the mode");
+  }
+  sqlite3_finalize(q);
+  return st;
+}
+
 zr_status zr_registry_get_mode(zr_registry *r, const char *subject, zr_compat_mode *mode, zr_error *err) {
   if (r && r->remote && mode) return zs_remote_get_mode(r->remote, subject, mode, err);
   if (!r || !mode) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
@@ -148,18 +194,14 @@ zr_status zr_registry_get_mode(zr_registry *r, const char *subject, zr_compat_mo
   sqlite3_stmt *q;
   if (subject) {
     ZR_TRY(prep(r, "SELECT mode FROM zr_subjects WHERE name = ?1 AND mode IS NOT NULL", &q, err));
-    sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(q) == SQLITE_ROW) {
-      zr_compat_mode_parse((const char *)sqlite3_column_text(q, 0), mode);
-      sqlite3_finalize(q);
-      return ZR_OK;
-    }
-    sqlite3_finalize(q);
+    sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
+    int found = 0;
+    zr_status st = read_mode(r, q, mode, &found, err);
+    if (st != ZR_OK || found) return st;
   }
   ZR_TRY(prep(r, "SELECT value FROM zr_meta WHERE key = 'mode'", &q, err));
-  if (sqlite3_step(q) == SQLITE_ROW) zr_compat_mode_parse((const char *)sqlite3_column_text(q, 0), mode);
-  sqlite3_finalize(q);
-  return ZR_OK;
+  int found = 0;
+  return read_mode(r, q, mode, &found, err);
 }
 
 zr_status zr_registry_set_mode(zr_registry *r, const char *subject, zr_compat_mode mode, zr_error *err) {
@@ -168,7 +210,7 @@ zr_status zr_registry_set_mode(zr_registry *r, const char *subject, zr_compat_mo
   sqlite3_stmt *q;
   if (subject) {
     ZR_TRY(prep(r, "INSERT INTO zr_subjects(name, mode) VALUES(?1, ?2) ON CONFLICT(name) DO UPDATE SET mode = ?2", &q, err));
-    sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
   } else {
     ZR_TRY(prep(r, "INSERT INTO zr_meta(key, value) VALUES('mode', ?2) ON CONFLICT(key) DO UPDATE SET value = ?2", &q, err));
   }
@@ -201,9 +243,10 @@ zr_status zr_registry_check(zr_registry *r, const char *subject, const zr_schema
   if (r && r->remote && subject && s && report) return zs_remote_check(r->remote, subject, s, report, err);
   if (!r || !subject || !s || !report) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
   *report = NULL;
-  ZR_TRY(exec(r, "BEGIN", err));
+  ZR_TRY(begin(r, "BEGIN", err));
   zr_status st = check_locked(r, subject, s, report, err);
-  exec(r, "COMMIT", NULL);
+  /* a read transaction: when COMMIT fails, ROLLBACK ends it so the connection stays usable */
+  if (exec(r, "COMMIT", NULL) != ZR_OK) rollback(r);
   return st;
 }
 
@@ -223,18 +266,23 @@ zr_status zr_registry_register(zr_registry *r, const char *subject, const zr_sch
   int in_tx = 0;
   if (st != ZR_OK) goto done;
   /* IMMEDIATE takes the write lock now: concurrent registrations serialise (busy timeout waits) */
-  if ((st = exec(r, "BEGIN IMMEDIATE", err)) != ZR_OK) goto done;
+  if ((st = begin(r, "BEGIN IMMEDIATE", err)) != ZR_OK) goto done;
   in_tx = 1;
   /* deduplicate: the same canonical schema already live in this subject */
   if ((st = prep(r, "SELECT v.version, s.id FROM zr_versions v JOIN zr_schemas s ON s.id = v.schema_id"
                     " WHERE v.subject = ?1 AND v.deleted = 0 AND s.fingerprint = ?2", &q, err)) != ZR_OK)
     goto done;
-  sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(q, 2, fp, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(q) == SQLITE_ROW) {
+  sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, fp, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) {
     out.version = sqlite3_column_int(q, 0);
     out.id = sqlite3_column_int64(q, 1);
     out.existing = 1;
+    goto done;
+  }
+  if (rc != SQLITE_DONE) { /* not "absent": checking it as new would answer for another question */
+    st = dberr(r, err, "looking for the schema");
     goto done;
   }
   sqlite3_finalize(q);
@@ -249,16 +297,16 @@ zr_status zr_registry_register(zr_registry *r, const char *subject, const zr_sch
   }
   if ((st = prep(r, "INSERT OR IGNORE INTO zr_schemas(fingerprint, canonical, json) VALUES(?1, ?2, ?3)", &q, err)) != ZR_OK)
     goto done;
-  sqlite3_bind_text(q, 1, fp, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(q, 2, canon, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(q, 3, json, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 1, fp, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, canon, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 3, json, -1, SQLITE_STATIC);
   if (sqlite3_step(q) != SQLITE_DONE) {
     st = dberr(r, err, "storing the schema");
     goto done;
   }
   sqlite3_finalize(q);
   if ((st = prep(r, "SELECT id FROM zr_schemas WHERE fingerprint = ?1", &q, err)) != ZR_OK) goto done;
-  sqlite3_bind_text(q, 1, fp, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 1, fp, -1, SQLITE_STATIC);
   if (sqlite3_step(q) != SQLITE_ROW) {
     st = dberr(r, err, "reading the schema id");
     goto done;
@@ -267,26 +315,31 @@ zr_status zr_registry_register(zr_registry *r, const char *subject, const zr_sch
   sqlite3_finalize(q);
   /* versions are never reused, even after a permanent delete: max over everything ever stored */
   if ((st = prep(r, "SELECT COALESCE(MAX(version), 0) + 1 FROM zr_versions WHERE subject = ?1", &q, err)) != ZR_OK) goto done;
-  sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
-  sqlite3_step(q);
+  sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
+  if (sqlite3_step(q) != SQLITE_ROW) {
+    st = dberr(r, err, "numbering the version");
+    goto done;
+  }
   out.version = sqlite3_column_int(q, 0);
   sqlite3_finalize(q);
+  q = NULL;
   {
     sqlite3_stmt *m;
     if ((st = prep(r, "SELECT value FROM zr_meta WHERE key = ?1", &m, err)) != ZR_OK) goto done;
     char key[600];
     snprintf(key, sizeof key, "maxversion:%s", subject);
-    sqlite3_bind_text(m, 1, key, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(m) == SQLITE_ROW) {
-      int maxv = atoi((const char *)sqlite3_column_text(m, 0));
-      if (maxv + 1 > out.version) out.version = maxv + 1;
-    }
+    sqlite3_bind_text(m, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(m);
+    const char *maxs = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(m, 0) : NULL;
+    if (maxs && atoi(maxs) + 1 > out.version) out.version = atoi(maxs) + 1;
+    if ((rc == SQLITE_ROW && !maxs) || (rc != SQLITE_ROW && rc != SQLITE_DONE)) st = dberr(r, err, "numbering the version");
     sqlite3_finalize(m);
+    if (st != ZR_OK) goto done;
   }
   if ((st = prep(r, "INSERT INTO zr_versions(subject, version, schema_id, created) VALUES(?1, ?2, ?3, datetime('now'))",
                  &q, err)) != ZR_OK)
     goto done;
-  sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
   sqlite3_bind_int(q, 2, out.version);
   sqlite3_bind_int64(q, 3, out.id);
   if (sqlite3_step(q) != SQLITE_DONE) {
@@ -297,18 +350,15 @@ zr_status zr_registry_register(zr_registry *r, const char *subject, const zr_sch
   q = NULL;
   if ((st = prep(r, "INSERT INTO zr_subjects(name) VALUES(?1) ON CONFLICT(name) DO UPDATE SET deleted = 0", &q, err)) != ZR_OK)
     goto done;
-  sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
   if (sqlite3_step(q) != SQLITE_DONE) st = dberr(r, err, "storing the subject");
 done:
   if (q) sqlite3_finalize(q);
   if (in_tx) {
     if (st == ZR_OK) {
-      if (exec(r, "COMMIT", err) != ZR_OK) {
-        st = ZR_ERR_DATABASE;
-        exec(r, "ROLLBACK", NULL);
-      }
+      if ((st = exec(r, "COMMIT", err)) != ZR_OK) rollback(r);
     } else {
-      exec(r, "ROLLBACK", NULL);
+      rollback(r);
     }
   }
   zs_free(canon);
@@ -330,7 +380,7 @@ zr_status zr_registry_get(zr_registry *r, const char *subject, int version, zr_s
                      : "SELECT v.version, s.id, s.json FROM zr_versions v JOIN zr_schemas s ON s.id = v.schema_id"
                        " WHERE v.subject = ?1 AND v.deleted = 0 AND v.version = ?2",
               &q, err));
-  sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
   if (version >= 0) sqlite3_bind_int(q, 2, version);
   zr_status st;
   int rc = sqlite3_step(q);
@@ -338,7 +388,7 @@ zr_status zr_registry_get(zr_registry *r, const char *subject, int version, zr_s
     if (got_version) *got_version = sqlite3_column_int(q, 0);
     if (id) *id = sqlite3_column_int64(q, 1);
     const char *js = (const char *)sqlite3_column_text(q, 2);
-    st = zr_schema_parse(js, strlen(js), out, err);
+    st = js ? zr_schema_parse(js, strlen(js), out, err) : dberr(r, err, "reading a version");
   } else if (rc == SQLITE_DONE) {
     st = version < 0 ? zr__err(err, ZR_ERR_NOT_FOUND, -1, "subject %s not found", subject)
                      : zr__err(err, ZR_ERR_NOT_FOUND, -1, "version %d of subject %s not found", version, subject);
@@ -359,7 +409,7 @@ zr_status zr_registry_get_by_id(zr_registry *r, int64_t id, zr_schema **out, zr_
   int rc = sqlite3_step(q);
   if (rc == SQLITE_ROW) {
     const char *js = (const char *)sqlite3_column_text(q, 0);
-    st = zr_schema_parse(js, strlen(js), out, err);
+    st = js ? zr_schema_parse(js, strlen(js), out, err) : dberr(r, err, "reading a schema");
   } else if (rc == SQLITE_DONE) {
     st = zr__err(err, ZR_ERR_NOT_FOUND, -1, "schema id %lld not found", (long long)id);
   } else {
@@ -371,14 +421,20 @@ zr_status zr_registry_get_by_id(zr_registry *r, int64_t id, zr_schema **out, zr_
 
 static zr_status json_list(zr_registry *r, sqlite3_stmt *q, int text, char **out, zr_error *err) {
   json_t *a = json_array();
-  int rc;
-  while (a && (rc = sqlite3_step(q)) == SQLITE_ROW)
-    json_array_append_new(a, text ? json_string((const char *)sqlite3_column_text(q, 0)) : json_integer(sqlite3_column_int64(q, 0)));
+  int rc = SQLITE_DONE, lost = 0;
+  while (a && !lost && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    const char *t = text ? (const char *)sqlite3_column_text(q, 0) : NULL;
+    json_t *v = text ? (t ? json_string(t) : NULL) : json_integer(sqlite3_column_int64(q, 0));
+    /* an element that could not be made is out of memory, not a shorter list */
+    lost = json_array_append_new(a, v) != 0;
+  }
+  zr_status st = ZR_OK;
+  if (!a || lost) st = zr__err_nomem(err);
+  else if (rc != SQLITE_DONE) st = dberr(r, err, "listing");
   sqlite3_finalize(q);
-  if (!a) return zr__err_nomem(err);
-  if (rc != SQLITE_DONE) {
+  if (st != ZR_OK) {
     json_decref(a);
-    return dberr(r, err, "listing");
+    return st;
   }
   *out = zs_json_dumps(a, JSON_COMPACT);
   json_decref(a);
@@ -402,14 +458,14 @@ zr_status zr_registry_versions(zr_registry *r, const char *subject, int include_
   ZR_TRY(prep(r, include_deleted ? "SELECT version FROM zr_versions WHERE subject = ?1 ORDER BY version"
                                  : "SELECT version FROM zr_versions WHERE subject = ?1 AND deleted = 0 ORDER BY version",
               &q, err));
-  sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
   return json_list(r, q, 0, out, err);
 }
 
 zr_status zr_registry_delete(zr_registry *r, const char *subject, int version, int permanent, zr_error *err) {
   if (r && r->remote && subject) return zs_remote_delete(r->remote, subject, version, permanent, err);
   if (!r || !subject) return zr__err(err, ZR_ERR_INVALID_ARG, -1, "NULL argument");
-  ZR_TRY(exec(r, "BEGIN IMMEDIATE", err));
+  ZR_TRY(begin(r, "BEGIN IMMEDIATE", err));
   sqlite3_stmt *q;
   zr_status st;
   const char *sql;
@@ -424,35 +480,42 @@ zr_status zr_registry_delete(zr_registry *r, const char *subject, int version, i
   snprintf(key, sizeof key, "maxversion:%s", subject);
   sqlite3_stmt *m;
   if ((st = prep(r, "INSERT INTO zr_meta(key, value) SELECT ?1, CAST(MAX(version) AS TEXT) FROM zr_versions"
-                    " WHERE subject = ?2 AND EXISTS(SELECT 1 FROM zr_versions WHERE subject = ?2)"
+                    " WHERE subject = ?2 HAVING COUNT(*) > 0" /* no row (not a NULL max) for an unknown subject */
                     " ON CONFLICT(key) DO UPDATE SET value = CAST(MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
                  &m, err)) != ZR_OK) {
-    exec(r, "ROLLBACK", NULL);
+    rollback(r);
     return st;
   }
-  sqlite3_bind_text(m, 1, key, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(m, 2, subject, -1, SQLITE_TRANSIENT);
-  sqlite3_step(m);
+  sqlite3_bind_text(m, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(m, 2, subject, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(m);
   sqlite3_finalize(m);
-  if ((st = prep(r, sql, &q, err)) != ZR_OK) {
-    exec(r, "ROLLBACK", NULL);
+  /* without the record a purge would let the version numbers be reused */
+  if (rc != SQLITE_DONE) {
+    st = dberr(r, err, "deleting");
+    rollback(r);
     return st;
   }
-  sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
+  if ((st = prep(r, sql, &q, err)) != ZR_OK) {
+    rollback(r);
+    return st;
+  }
+  sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
   if (version >= 0) sqlite3_bind_int(q, 2, version);
-  int rc = sqlite3_step(q);
+  rc = sqlite3_step(q);
   sqlite3_finalize(q);
   if (rc != SQLITE_DONE) {
     st = dberr(r, err, "deleting");
-    exec(r, "ROLLBACK", NULL);
+    rollback(r);
     return st;
   }
   if (sqlite3_changes(r->db) == 0) {
-    exec(r, "ROLLBACK", NULL);
+    rollback(r);
     return zr__err(err, ZR_ERR_NOT_FOUND, -1,
                    permanent ? "nothing soft-deleted to purge in %s (soft-delete first)" : "nothing to delete in %s", subject);
   }
-  return exec(r, "COMMIT", err);
+  if ((st = exec(r, "COMMIT", err)) != ZR_OK) rollback(r);
+  return st;
 }
 
 /* Version and id of @p s in @p subject when registered (live), else ZR_ERR_NOT_FOUND. */
@@ -466,14 +529,17 @@ zr_status zr__registry_lookup(zr_registry *r, const char *subject, const zr_sche
   sqlite3_stmt *q;
   ZR_TRY(prep(r, "SELECT v.version, s.id FROM zr_versions v JOIN zr_schemas s ON s.id = v.schema_id"
                  " WHERE v.subject = ?1 AND v.deleted = 0 AND s.fingerprint = ?2", &q, err));
-  sqlite3_bind_text(q, 1, subject, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(q, 2, fp, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 1, subject, -1, SQLITE_STATIC);
+  sqlite3_bind_text(q, 2, fp, -1, SQLITE_STATIC);
   zr_status st = ZR_OK;
-  if (sqlite3_step(q) == SQLITE_ROW) {
+  int rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) {
     *version = sqlite3_column_int(q, 0);
     *id = sqlite3_column_int64(q, 1);
-  } else {
+  } else if (rc == SQLITE_DONE) {
     st = zr__err(err, ZR_ERR_NOT_FOUND, -1, "schema not found in subject %s", subject);
+  } else {
+    st = dberr(r, err, "looking up a schema");
   }
   sqlite3_finalize(q);
   return st;

@@ -38,7 +38,9 @@ static resp from_status(zr_status st, const zr_error *e, int not_found_code) {
 /* The schema in a request body: {"schema": "<schema JSON as a string>"} (or an object). */
 static zr_status body_schema(const char *body, size_t len, zr_schema **out, zr_error *err) {
   json_error_t je;
-  json_t *j = body && len ? json_loadb(body, len, 0, &je) : NULL;
+  int oom = 0;
+  json_t *j = body && len ? zs_json_loadb(body, len, 0, &je, &oom) : NULL;
+  if (oom) return zr__err_nomem(err);
   if (!j) return zr__err(err, ZR_ERR_MALFORMED, -1, "request body is not JSON");
   json_t *s = json_object_get(j, "schema");
   zr_status st;
@@ -262,7 +264,11 @@ static resp route(zr_registry *r, const char *method, char *path, const char *bo
       snprintf(line, sizeof line, "%s: %s (id %d), %s, version %d: writer %s, reader %s; fix: %s", x->rule, x->path,
                x->field_id, x->direction == ZR_DIR_BACKWARD ? "BACKWARD" : "FORWARD", x->version, x->writer_type,
                x->reader_type, x->fix);
-      json_array_append_new(msgs, json_string(line));
+      /* a message that could not be added is out of memory (no body, a 500), not a shorter list */
+      if (msgs && json_array_append_new(msgs, json_string(line)) != 0) {
+        json_decref(msgs);
+        msgs = NULL;
+      }
     }
     resp out = ok(json_pack("{s:b,s:o,s:o}", "is_compatible", zr_compat_report_count(rep) == 0, "messages", msgs,
                             "violations", rj ? raw_json(rj) : NULL)); /* NULL: out of memory */
@@ -280,7 +286,9 @@ static resp route(zr_registry *r, const char *method, char *path, const char *bo
     }
     if (is_put) {
       json_error_t je;
-      json_t *j = body && body_len ? json_loadb(body, body_len, 0, &je) : NULL;
+      int oom = 0;
+      json_t *j = body && body_len ? zs_json_loadb(body, body_len, 0, &je, &oom) : NULL;
+      if (oom) return error(500, 50001, zr_strerror(ZR_ERR_NOMEM));
       json_t *lvl = j ? json_object_get(j, "compatibility") : NULL;
       if (!lvl && j) lvl = json_object_get(j, "compatibilityLevel");
       int good = json_is_string(lvl) && zr_compat_mode_parse(json_string_value(lvl), &mode) == ZR_OK;

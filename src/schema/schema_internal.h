@@ -21,6 +21,9 @@ char *zs_strdup(const char *s);
 char *zs_strndup(const char *s, size_t n);
 /* @p j as text (json_dumps flags) in memory of zs_alloc(); NULL when out of memory */
 char *zs_json_dumps(const json_t *j, size_t flags);
+/* json_loadb that tells running out of memory apart from bad text: NULL with *oom set when
+ * jansson could not allocate (its error record then says nothing useful) */
+json_t *zs_json_loadb(const char *text, size_t len, size_t flags, json_error_t *je, int *oom);
 /* Test seam: make the schema module allocate with @p a (NULL: the C library again). Install it
  * while no schema object exists (objects are freed with the allocator current at free time);
  * memory returned to the caller then comes from @p a too. */

@@ -148,8 +148,13 @@ zr_status zr_schema_envelope_read(const zr_envelope_meta *meta, uint64_t *finger
     const zr_envelope_kv *e = &meta->kv[i];
     if (e->key.len == 21 && memcmp(e->key.ptr, "zerial.schema.subject", 21) == 0 && subject)
       snprintf(subject, subject_cap, "%.*s", (int)e->value.len, e->value.ptr);
-    else if (e->key.len == 21 && memcmp(e->key.ptr, "zerial.schema.version", 21) == 0 && version)
-      *version = atoi(e->value.ptr ? e->value.ptr : "0");
+    else if (e->key.len == 21 && memcmp(e->key.ptr, "zerial.schema.version", 21) == 0 && version) {
+      /* values are (ptr, len): atoi on ptr would read on past the value */
+      char num[16];
+      snprintf(num, sizeof num, "%.*s", e->value.ptr ? (int)(e->value.len < 15 ? e->value.len : 15) : 0,
+               e->value.ptr ? e->value.ptr : "");
+      *version = atoi(num);
+    }
   }
   if (!meta->has_schema_fingerprint) return ZR_ERR_NOT_FOUND;
   if (fingerprint) *fingerprint = meta->schema_fingerprint;

@@ -51,11 +51,12 @@ static void doc_dtor(ErlNifEnv *env, void *obj) {
   zr_doc_free(r->doc);
 }
 
-static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
-  (void)priv;
-  (void)info;
-  buf_type = enif_open_resource_type(env, NULL, "zerial_buf", buf_dtor, ERL_NIF_RT_CREATE, NULL);
-  doc_type = enif_open_resource_type(env, NULL, "zerial_doc", doc_dtor, ERL_NIF_RT_CREATE, NULL);
+/* load: the resource types are created. upgrade (the module is reloaded while its old code, with
+ * this library, is still loaded): they already exist, and are taken over, so that binaries made
+ * by the old instance keep working and are freed by this one. */
+static int open_types(ErlNifEnv *env, ErlNifResourceFlags how) {
+  buf_type = enif_open_resource_type(env, NULL, "zerial_buf", buf_dtor, how, NULL);
+  doc_type = enif_open_resource_type(env, NULL, "zerial_doc", doc_dtor, how, NULL);
   if (!buf_type || !doc_type) return 1;
   a_ok = enif_make_atom(env, "ok");
   a_error = enif_make_atom(env, "error");
@@ -67,9 +68,17 @@ static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
   return 0;
 }
 
+static int load(ErlNifEnv *env, void **priv, ERL_NIF_TERM info) {
+  (void)priv;
+  (void)info;
+  return open_types(env, ERL_NIF_RT_CREATE);
+}
+
 static int upgrade(ErlNifEnv *env, void **priv, void **old, ERL_NIF_TERM info) {
+  (void)priv;
   (void)old;
-  return load(env, priv, info);
+  (void)info;
+  return open_types(env, ERL_NIF_RT_CREATE | ERL_NIF_RT_TAKEOVER);
 }
 
 /* {error, {Code, Message, Offset}}: Code is the lower-case status name without "err_"
@@ -100,14 +109,17 @@ static ERL_NIF_TERM make_error(ErlNifEnv *env, zr_status st, const zr_error *e) 
 
 static ERL_NIF_TERM badarg_error(ErlNifEnv *env, const char *what) {
   zr_error e;
+  zr_error_clear(&e); /* zr_error_set leaves the path alone: make_error would read it uninitialised */
   zr_error_set(&e, ZR_ERR_INVALID_ARG, -1, "%s", what);
   return make_error(env, ZR_ERR_INVALID_ARG, &e);
 }
 
+/* A format name: a binary or an atom of fewer than cap bytes. A binary with a NUL byte is refused
+ * (it would otherwise name the format spelled before the NUL). */
 static int get_name(ErlNifEnv *env, ERL_NIF_TERM t, char *out, size_t cap) {
   ErlNifBinary b;
   if (enif_inspect_binary(env, t, &b)) {
-    if (b.size >= cap) return 0;
+    if (b.size >= cap || memchr(b.data, 0, b.size)) return 0;
     memcpy(out, b.data, b.size);
     out[b.size] = 0;
     return 1;
@@ -128,6 +140,7 @@ static ERL_NIF_TERM encode_impl(ErlNifEnv *env, int argc, const ERL_NIF_TERM arg
   const zr_format *fmt = zr_format_by_name(fmt_name);
   if (!fmt || !fmt->encode) {
     zr_error e;
+    zr_error_clear(&e);
     zr_error_set(&e, ZR_ERR_NOT_FOUND, -1, "no format named \"%s\" in this build", fmt_name);
     return make_error(env, ZR_ERR_NOT_FOUND, &e);
   }
@@ -249,7 +262,10 @@ static int to_term(conv *c, const zr_value *v, ERL_NIF_TERM *out, zr_status *st,
       *out = enif_make_double(env, v->u.f);
       return 1;
     case ZR_KIND_STRING:
-    case ZR_KIND_BINARY: return bytes_term(c, v->u.bin, (size_t)v->n.len, out);
+    case ZR_KIND_BINARY:
+      if (bytes_term(c, v->u.bin, (size_t)v->n.len, out)) return 1;
+      *st = ZR_ERR_NOMEM; /* enif_alloc_resource failed (was reported as "internal") */
+      return 0;
     case ZR_KIND_SYMBOL: {
       size_t n = (size_t)v->n.len;
       int ascii = n <= 255;

@@ -10,6 +10,10 @@
 -export([encode/1, encode/2, decode/1, decode/2, inspect/1, formats/0,
          to_shm/2, to_shm/3, from_shm/1, from_shm/2, unlink_shm/1]).
 -on_load(init/0).
+%% The raw NIF entry points, exported for the NIF's own tests (test/zerial_nif_tests.erl drives
+%% them with bad arguments the wrappers above never pass). Not part of the API.
+-export([encode_nif/5, decode_nif/5, inspect_nif/1, formats_nif/0, to_shm_nif/5, from_shm_nif/3,
+         unlink_shm_nif/1]).
 
 -type format() :: etf | binary | npy | arrow_stream | atom() | binary().
 -type encode_opts() :: #{format => format(),

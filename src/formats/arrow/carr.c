@@ -160,6 +160,7 @@ zr_status za_schema_make(struct ArrowSchema *s, const zr_allocator *alloc, const
   memset(s, 0, sizeof *s);
   if (nkids < 0 || nkids > 1 << 20) return ZR_ERR_LIMIT;
   size_t fl = strlen(format) + 1, nl = name ? strlen(name) + 1 : 0, ml = metadata ? za_md_size(metadata) : 0;
+  if (metadata && ml == 0) return ZR_ERR_MALFORMED; /* a foreign metadata blob with a negative length */
   size_t sz = zr__align_up(sizeof(za_spriv) + (size_t)nkids * sizeof(void *), 16);
   size_t kid_off = sz;
   sz += (size_t)nkids * sizeof(struct ArrowSchema) + (with_dict ? sizeof(struct ArrowSchema) : 0);
@@ -184,7 +185,7 @@ zr_status za_schema_make(struct ArrowSchema *s, const zr_allocator *alloc, const
     s->name = str;
     str += nl;
   }
-  if (metadata && ml) {
+  if (metadata) {
     memcpy(str, metadata, ml);
     s->metadata = str;
   }
@@ -207,8 +208,11 @@ void za_schema_set_dict_id(struct ArrowSchema *s, int64_t id) {
 }
 
 zr_status za_schema_copy(const struct ArrowSchema *src, struct ArrowSchema *dst, const zr_allocator *alloc) {
-  ZR_TRY(za_schema_make(dst, alloc, src->format ? src->format : "n", src->name, src->metadata, src->flags,
-                        src->n_children, src->dictionary != NULL));
+  memset(dst, 0, sizeof *dst);
+  /* the format string is mandatory (CDataInterface.rst): a foreign node without one is malformed */
+  if (!src->format) return ZR_ERR_MALFORMED;
+  ZR_TRY(za_schema_make(dst, alloc, src->format, src->name, src->metadata, src->flags, src->n_children,
+                        src->dictionary != NULL));
   za_schema_set_dict_id(dst, za_schema_dict_id(src));
   for (int64_t i = 0; i < src->n_children; i++) {
     zr_status st = za_schema_copy(src->children[i], dst->children[i], alloc);
@@ -266,8 +270,10 @@ size_t za_md_size(const char *md) {
   for (int32_t i = 0; i < n; i++) {
     int32_t a;
     memcpy(&a, p, 4);
+    if (a < 0) return 0; /* malformed: a negative key length */
     p += 4 + a;
     memcpy(&a, p, 4);
+    if (a < 0) return 0; /* a negative value length */
     p += 4 + a;
   }
   return (size_t)(p - md);
@@ -371,6 +377,8 @@ zr_status za_parse_format(const char *f, za_type *t, zr_error *err) {
     return ZR_OK;
   }
   if (f[0] == 't') {
+    /* every temporal format has at least three characters: f[3] below is then the NUL at worst */
+    if (!f[1] || !f[2]) goto bad;
     t->is_signed = 1;
     if (f[1] == 'd' && f[3] == 0) {
       t->fb = ZA_FB_DATE;

@@ -194,12 +194,13 @@ static zr_status build_strings(cv *c, const char *name, const zr_value **items, 
 static zr_status build_tensors(cv *c, const char *name, const zr_value **items, int64_t n, int64_t flags,
                                const char *path, struct ArrowSchema *s, struct ArrowArray *a) {
   const zr_tensor *t0 = NULL;
+  int64_t i0 = -1; /* the first tensor's row: where a refusal points */
   for (int64_t i = 0; i < n && !t0; i++)
-    if (!is_nullish(items[i])) t0 = items[i]->u.tensor;
+    if (!is_nullish(items[i])) t0 = items[i]->u.tensor, i0 = i;
   const char *ef = dtype_fmt(t0->dtype);
-  if (!ef || t0->byte_order != ZR_ORDER_LITTLE) return type_err(c, path, -1, "arrow: tensors of %s have no Arrow form", zr_dtype_name(t0->dtype));
+  if (!ef || t0->byte_order != ZR_ORDER_LITTLE) return type_err(c, path, i0, "arrow: tensors of %s have no Arrow form", zr_dtype_name(t0->dtype));
   uint64_t count = zr_tensor_count(t0);
-  if (count > INT32_MAX) return type_err(c, path, -1, "arrow: %s", "tensor too large for a fixed-size list");
+  if (count > INT32_MAX) return type_err(c, path, i0, "arrow: %s", "tensor too large for a fixed-size list");
   for (int64_t i = 0; i < n; i++) {
     if (is_nullish(items[i])) continue;
     const zr_tensor *t = items[i]->u.tensor;
@@ -852,7 +853,7 @@ zr_status zr_arrow_to_value(const zr_table *tb, zr_doc *doc, zr_value *out, zr_e
   /* the doc ran out of memory (or hit its limit): containers it could not make then refuse items
    * with ZR_ERR_TYPE; report the doc's status instead */
   zr_status ds = zr_doc_status(doc);
-  if (st != ZR_OK && ds != ZR_OK && st != ds)
+  if (st != ZR_OK && ds != ZR_OK && (st != ds || !err || err->code != st))
     st = zr__err(err, ds, -1, "arrow: %s while building values", ds == ZR_ERR_NOMEM ? "out of memory" : "doc limit reached");
   return st;
 }

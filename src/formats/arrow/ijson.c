@@ -120,6 +120,10 @@ static zr_status field_json(jr *r, json_t *f, struct ArrowSchema *out, unsigned 
   size_t nk = json_is_array(kids) ? json_array_size(kids) : 0;
   char fmt[1200];
   ZR_TRY(type_fmt(r, json_object_get(f, "type"), nk, kids, fmt, sizeof fmt));
+  /* a number out of range (byte width, list size, precision) gives a format string no reader takes:
+   * refused here, not only when a batch is built (a table without batches kept it) */
+  za_type tt;
+  ZR_TRY(za_parse_format(fmt, &tt, r->err));
   const char *name = json_string_value(json_object_get(f, "name"));
   int64_t flags = json_is_true(json_object_get(f, "nullable")) ? ARROW_FLAG_NULLABLE : 0;
   json_t *ty = json_object_get(f, "type");
@@ -547,6 +551,8 @@ zr_status zr_arrow_from_integration_json(const char *text, size_t len, const zr_
   za_store_unref(r.st);
   json_decref(root);
   if (st) zr_table_release(out);
+  /* the node builders (za_schema_make, za_array_make) return ZR_ERR_NOMEM without the error record */
+  if (st == ZR_ERR_NOMEM && (!err || err->code != ZR_ERR_NOMEM)) zr__err_nomem(err);
   return st;
 }
 

@@ -161,7 +161,7 @@ static int64_t count_nulls(const void *bm, int64_t off, int64_t len) {
 }
 
 static zr_status validity(zr_arrow_writer *w, const struct ArrowArray *a, int64_t start, int64_t len, int64_t *nulls) {
-  const void *bm = a->n_buffers > 0 ? a->buffers[0] : NULL;
+  const void *bm = a->buffers[0]; /* check_array: every layout with a validity bitmap has its slot */
   *nulls = a->null_count == 0 ? 0 : count_nulls(bm, a->offset + start, len);
   ZR_TRY(add_node(w, len, *nulls));
   if (*nulls == 0) return add_buf(w, NULL, 0);
@@ -196,11 +196,47 @@ static zr_status offsets_slice(zr_arrow_writer *w, const void *offs, int big, in
   return add_buf_sw(w, d, (uint64_t)(len + 1) * wd, wd);
 }
 
+/* Buffers of an array of each layout in the C Data Interface (views: at least this many). */
+static const int64_t layout_buffers[] = {
+    [ZA_L_NULL] = 0, [ZA_L_BOOL] = 2, [ZA_L_FIXED] = 2, [ZA_L_BIN] = 3, [ZA_L_LBIN] = 3, [ZA_L_VIEW] = 3,
+    [ZA_L_LIST] = 2, [ZA_L_LLIST] = 2, [ZA_L_LISTVIEW] = 3, [ZA_L_LLISTVIEW] = 3, [ZA_L_FSL] = 1,
+    [ZA_L_STRUCT] = 1, [ZA_L_SUNION] = 1, [ZA_L_DUNION] = 2, [ZA_L_REE] = 0};
+
+/* The structure of a (possibly foreign) array before its buffers are read: rows [start, start+len)
+ * inside it, the buffer count of its layout, and the buffers the rows need present. Values
+ * (offsets inside a buffer, type ids) are not checked: the producer vouches for them. */
+static zr_status check_array(zr_arrow_writer *w, const struct ArrowSchema *s, const za_type *t,
+                             const struct ArrowArray *a, int64_t start, int64_t len) {
+  const char *nm = s->name ? s->name : "";
+  if (a->length < 0 || a->offset < 0 || start < 0 || len < 0 || start > a->length || len > a->length - start)
+    return WFAIL(w, ZR_ERR_MALFORMED, "arrow: field '%s': rows [%lld, +%lld) outside an array of length %lld offset %lld",
+                 nm, (long long)start, (long long)len, (long long)a->length, (long long)a->offset);
+  int64_t want = layout_buffers[t->layout];
+  if (t->layout == ZA_L_VIEW ? a->n_buffers < want : a->n_buffers != want)
+    return WFAIL(w, ZR_ERR_MALFORMED, "arrow: field '%s' of type %s has %lld buffers, %lld expected", nm, s->format,
+                 (long long)a->n_buffers, (long long)want);
+  if (len == 0) return ZR_OK;
+  /* which buffers must be there: type ids (unions), then every buffer after the validity bitmap
+   * except the data of variable-size binary (NULL when all values are empty) and view data */
+  for (int64_t i = 0; i < want; i++) {
+    int needed = t->layout == ZA_L_SUNION || t->layout == ZA_L_DUNION ? 1
+               : i == 0 ? 0
+               : (t->layout == ZA_L_BIN || t->layout == ZA_L_LBIN) && i == 2 ? 0
+               : t->layout == ZA_L_VIEW && i == 2 ? 0
+               : !(t->layout == ZA_L_FIXED && t->width == 0);
+    if (needed && !a->buffers[i])
+      return WFAIL(w, ZR_ERR_MALFORMED, "arrow: field '%s' of type %s: buffer %lld is NULL for %lld values", nm, s->format,
+                   (long long)i, (long long)len);
+  }
+  return ZR_OK;
+}
+
 static zr_status write_field(zr_arrow_writer *w, const struct ArrowSchema *s, const struct ArrowArray *a,
                              int64_t start, int64_t len, unsigned depth) {
   if (depth > 200) return WFAIL(w, ZR_ERR_LIMIT, "arrow: nested too deeply");
   za_type t;
   ZR_TRY(za_parse_format(s->format, &t, w->err));
+  ZR_TRY(check_array(w, s, &t, a, start, len));
   int64_t phys = a->offset + start, nulls;
   switch (t.layout) {
     case ZA_L_NULL:
@@ -221,11 +257,13 @@ static zr_status write_field(zr_arrow_writer *w, const struct ArrowSchema *s, co
       int64_t f, l;
       ZR_TRY(validity(w, a, start, len, &nulls));
       ZR_TRY(offsets_slice(w, a->buffers[1], big, phys, len, &f, &l));
+      if (f < 0 || l < f || (l > f && !a->buffers[2]))
+        return WFAIL(w, ZR_ERR_MALFORMED, "arrow: field '%s': offsets [%lld, %lld] without their data", s->name ? s->name : "",
+                     (long long)f, (long long)l);
       return add_buf(w, (const uint8_t *)a->buffers[2] + f, (uint64_t)(l - f));
     }
     case ZA_L_VIEW: {
-      int64_t nv = a->n_buffers - 3;
-      if (nv < 0) return WFAIL(w, ZR_ERR_MALFORMED, "arrow: view array without its sizes buffer");
+      int64_t nv = a->n_buffers - 3; /* check_array: at least the views, one data buffer and the sizes */
       ZR_TRY(validity(w, a, start, len, &nulls));
       ZR_TRY(add_buf_sw(w, (const uint8_t *)a->buffers[1] + 16 * phys, (uint64_t)len * 16, ZA_SW_VIEW));
       const int64_t *sizes = a->buffers[a->n_buffers - 1];
@@ -281,22 +319,28 @@ static zr_status write_field(zr_arrow_writer *w, const struct ArrowSchema *s, co
 
 /* ---------------------------------------------------------------- metadata */
 
+/* Every pair of a metadata blob (the writer's own copy: za_schema_make checked its lengths). Pairs
+ * beyond 256 were dropped before: now the vector holds them all. */
 static zr__fbref fb_metadata(zr__fbb *b, const char *md) {
   int32_t n = za_md_count(md);
-  if (!md) return 0;
-  zr__fbref refs[256];
-  if (n > 256) n = 256;
+  zr__fbref *refs = zr__malloc(b->alloc, (size_t)(n ? n : 1) * sizeof *refs);
+  if (!refs) {
+    if (!b->status) b->status = ZR_ERR_NOMEM; /* reported by emit() */
+    return 0;
+  }
   for (int32_t i = 0; i < n; i++) {
-    const char *k, *v;
-    int32_t kl, vl;
-    if (!za_md_get(md, i, &k, &kl, &v, &vl)) return 0;
+    const char *k = "", *v = "";
+    int32_t kl = 0, vl = 0;
+    za_md_get(md, i, &k, &kl, &v, &vl);
     zr__fbref kr = zr__fbb_string(b, k, (size_t)kl), vr = zr__fbb_string(b, v, (size_t)vl);
     zr__fbb_start(b);
     zr__fbb_add_ref(b, 0, kr);
     zr__fbb_add_ref(b, 1, vr);
     refs[i] = zr__fbb_end(b);
   }
-  return zr__fbb_vec_refs(b, refs, (size_t)n);
+  zr__fbref out = zr__fbb_vec_refs(b, refs, (size_t)n);
+  zr__free(b->alloc, refs);
+  return out;
 }
 
 static int64_t dict_id_of(zr_arrow_writer *w, const struct ArrowSchema *s) {
@@ -343,6 +387,15 @@ static zr_status fb_field(zr_arrow_writer *w, const struct ArrowSchema *s, zr__f
     if (it.fb != ZA_FB_INT) return WFAIL(w, ZR_ERR_TYPE, "arrow: dictionary index type %s is not an integer", s->format);
   }
   if (vs->n_children > 100000) return WFAIL(w, ZR_ERR_LIMIT, "arrow: too many children");
+  /* the children a type has (readers and the value walks index them by position) */
+  int64_t want = t.layout == ZA_L_LIST || t.layout == ZA_L_LLIST || t.layout == ZA_L_LISTVIEW ||
+                         t.layout == ZA_L_LLISTVIEW || t.layout == ZA_L_FSL ? 1
+               : t.layout == ZA_L_REE ? 2
+               : t.layout == ZA_L_SUNION || t.layout == ZA_L_DUNION ? t.n_ids
+               : t.layout == ZA_L_STRUCT ? vs->n_children : 0;
+  if (vs->n_children != want)
+    return WFAIL(w, ZR_ERR_MALFORMED, "arrow: field '%s' of type %s has %lld children, %lld expected", s->name ? s->name : "",
+                 vs->format, (long long)vs->n_children, (long long)want);
   zr__fbref *kids = NULL;
   if (vs->n_children) {
     kids = zr__malloc(w->a, (size_t)vs->n_children * sizeof *kids);
@@ -610,7 +663,8 @@ zr_status zr_arrow_writer_new(zr_sink *sink, const struct ArrowSchema *schema, c
   zr_status st = za_schema_copy(schema, &w->schema, a);
   if (st) {
     zr_arrow_writer_free(w);
-    return zr__err_nomem(err);
+    if (st == ZR_ERR_NOMEM) return zr__err_nomem(err);
+    return zr__err(err, st, -1, "arrow: malformed schema (a node without a format string, bad metadata or too many children)");
   }
   int64_t next = 0;
   if (!st) st = assign_ids(w, &w->schema, &next);

@@ -453,7 +453,7 @@ static zr_status jansson_err(jr *r, const json_error_t *je, size_t base) {
     code = ZR_ERR_UTF8;
   else if (c == json_error_duplicate_key)
     code = ZR_ERR_MALFORMED;
-  else if (c == json_error_out_of_memory)
+  else if (c == json_error_out_of_memory || !je->text[0]) /* no text: it failed to allocate before parsing */
     return nomem(r);
   /* jansson's position counts the offending byte as read: point at it instead */
   int pos = je->position > 0 ? je->position : 0;
@@ -527,6 +527,7 @@ zr_status zr__json_read(const char *text, size_t len, unsigned flags, const zr_d
       break;
     }
     json_error_t je;
+    memset(&je, 0, sizeof je); /* jansson leaves it unset when its first allocation fails */
     json_t *j = json_loadb(parse_text + pos, len - pos, jflags, &je);
     if (!j) {
       st = jansson_err(&r, &je, pos);

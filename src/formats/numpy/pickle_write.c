@@ -429,8 +429,8 @@ zr_status zr_pickle_encode(const zr_value *v, const zr_pickle_opts *po, zr_sink 
     if (w.bufs) zr__free(w.a, w.bufs);
     return st;
   }
+  /* buffers are only collected with out_of_band, which requires both out-parameters */
   if (buffers) *buffers = w.bufs;
-  else if (w.bufs) zr__free(w.a, w.bufs);
   if (nbuffers) *nbuffers = w.nbufs;
   return ZR_OK;
 }

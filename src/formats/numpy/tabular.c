@@ -337,14 +337,16 @@ static int tensor_col(const zr_tensor *t, ncol *c, const char *name) {
   return 0;
 }
 
-/* Fields of a structured tensor's descr as columns; ZR_ERR_TYPE for what cannot map. */
-static zr_status struct_cols(const zr_tensor *t, zr_doc *tmp, ncol **cols, int64_t *ncols, zr_error *err) {
+/* Fields of a structured tensor's descr as columns, with their value paths ("$.<field>");
+ * ZR_ERR_TYPE for what cannot map. */
+static zr_status struct_cols(const zr_tensor *t, zr_doc *tmp, ncol **cols, const char ***paths, int64_t *ncols,
+                             zr_error *err) {
   zr_value d;
   if (!t->descr || t->descr[0] != '[') return type_err(err, "$", "%s: raw void data has no columns", "tensor");
-  ZR_TRY(zr__pylit_parse(t->descr, strlen(t->descr), tmp, &d, -1, err));
-  if (d.kind != ZR_KIND_LIST) return type_err(err, "$", "%s: descr is not a field list", "tensor");
+  ZR_TRY(zr__pylit_parse(t->descr, strlen(t->descr), tmp, &d, -1, err)); /* text starting with '[': a list */
   *cols = zr_doc_alloc(tmp, (size_t)(d.n.len ? d.n.len : 1) * sizeof **cols, 8);
-  if (!*cols) return zr__err_nomem(err);
+  *paths = zr_doc_alloc(tmp, (size_t)(d.n.len ? d.n.len : 1) * sizeof **paths, 8);
+  if (!*cols || !*paths) return zr__err_nomem(err);
   uint64_t off = 0;
   int64_t k = 0;
   for (uint64_t i = 0; i < d.n.len; i++) {
@@ -364,6 +366,10 @@ static zr_status struct_cols(const zr_tensor *t, zr_doc *tmp, ncol **cols, int64
     }
     if (f->n.len > 2) return type_err(err, path, "%s: subarray fields have no column mapping", "field");
     if (ty->kind != ZR_KIND_STRING) return type_err(err, path, "%s: nested structured fields have no column mapping", "field");
+    char *cp = zr_doc_alloc(tmp, strlen(path) + 1, 1);
+    if (!cp) return zr__err_nomem(err);
+    memcpy(cp, path, strlen(path) + 1);
+    (*paths)[k] = cp;
     ncol *c = &(*cols)[k++];
     memset(c, 0, sizeof *c);
     snprintf(c->name, sizeof c->name, "%.*s", (int)(nm->n.len > 255 ? 255 : nm->n.len), nm->u.str);
@@ -420,7 +426,7 @@ zr_status zr_numpy_to_table(const zr_value *v, zr_table *out, zr_error *err) {
       st = type_err(err, "$", "a %s tensor has no table mapping (1-D and 2-D tensors do)", t->ndim ? "3-D or higher" : "0-D");
     } else if (t->dtype == ZR_DT_VOID) {
       if (t->ndim != 1) st = type_err(err, "$", "%s: only 1-D structured tensors map to tables", "tensor");
-      else st = struct_cols(t, tmp, &cols, &ncols, err);
+      else st = struct_cols(t, tmp, &cols, &paths, &ncols, err);
     } else if (t->ndim == 1) {
       cols = zr_doc_alloc(tmp, sizeof *cols, 8);
       if (!cols) st = zr__err_nomem(err);
