@@ -344,6 +344,24 @@ static void test_environment(void **state) {
   setenv("ZERIAL_CONFIG", missing, 1);
   assert_int_equal(zr_ctx_new(NULL, &ctx, &e), ZR_ERR_CONFIG);
   assert_non_null(strstr(e.message, "cannot open configuration file"));
+  /* a context reading ZERIAL_CONFIG with its allocator failing: NOMEM, nothing left allocated */
+  const char *good = tmp_text("cov_env_good.json", "{\"producer\": \"env-file\"}");
+  setenv("ZERIAL_CONFIG", good, 1);
+  for (uint64_t n = 1;; n++) {
+    zr_test_failalloc fa;
+    zr_test_failalloc_init(&fa, n);
+    zr_status st = zr_ctx_new(&fa.a, &ctx, &e);
+    if (st == ZR_OK) {
+      get_is(ctx, "producer", "env-file");
+      zr_ctx_free(ctx);
+      assert_int_equal(fa.live, 0);
+      break;
+    }
+    assert_int_equal(st, ZR_ERR_NOMEM);
+    assert_null(ctx);
+    assert_int_equal(fa.live, 0);
+    assert_true(n < 50);
+  }
   unsetenv("ZERIAL_CONFIG");
   unsetenv("ZERIAL_STRICT");
   unsetenv("ZERIAL_COMPRESSION_LEVEL");

@@ -55,6 +55,14 @@ static void test_codec_glue(void **state) {
   assert_int_equal(zr__cg_decompress("gzip", c2.data, c2.len, 1000, &b, &e), ZR_OK);
   assert_int_equal(b.len, 2 * sizeof text);
   assert_memory_equal(b.data + sizeof text, text, sizeof text);
+  /* an empty buffer that already has memory is appended to, not replaced */
+  zr__buf pre;
+  zr__buf_init(&pre, NULL);
+  assert_int_equal(zr__buf_reserve(&pre, 8), ZR_OK);
+  assert_int_equal(zr__cg_decompress("zstd", c1.data, c1.len, 1000, &pre, &e), ZR_OK);
+  assert_int_equal(pre.len, sizeof text);
+  assert_memory_equal(pre.data, text, sizeof text);
+  zr__buf_free(&pre);
   /* the limit counts what the buffer holds already */
   assert_int_equal(zr__cg_decompress("zstd", c1.data, c1.len, b.len, &b, &e), ZR_ERR_LIMIT);
   assert_string_equal(e.message, "decompressed size exceeds the limit of 74 bytes");

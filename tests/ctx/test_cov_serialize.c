@@ -312,6 +312,22 @@ static void test_numeric_lists(void **state) {
     zr_sink_free(s);
     zr_doc_free(d);
   }
+  /* more lossy values than the result keeps: the count goes on */
+  zr_doc *d = zr_doc_new(NULL);
+  zr_value many = zr_list_new(d, 0);
+  zr_list_push(d, &many, zr_float(0.5));
+  for (int i = 0; i < 40; i++) zr_list_push(d, &many, zr_int((INT64_C(1) << 53) + 1 + i));
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.format = "npy";
+  zr_sink *s;
+  zr_serialize_result r;
+  zr_error e;
+  assert_int_equal(ser(ctx, &many, &o, &s, &r, &e), ZR_OK);
+  assert_int_equal(r.warnings.count, 40);
+  assert_string_equal(r.warnings.items[ZR_MAX_WARNINGS - 1].path, "$[16]");
+  zr_sink_free(s);
+  zr_doc_free(d);
   zr_ctx_free(ctx);
 }
 
@@ -385,13 +401,32 @@ static void test_custom_misbehaving(void **state) {
   assert_int_equal(ser(ctx, &m, &o, &s, &r, &e), ZR_OK); /* auto: falls back to the next candidate */
   assert_true(r.fell_back);
   assert_string_not_equal(r.format, "custom:geo.point");
+  assert_non_null(strstr(r.decision.reason, "; fell back to '"));
   zr_sink_free(s);
+  o.strict = 1; /* … which strict mode forbids, with or without an error struct */
+  assert_int_equal(ser(ctx, &m, &o, &s, &r, &e), ZR_ERR_TYPE);
+  assert_non_null(strstr(e.message, "format 'custom:geo.point' cannot represent the value (strict mode forbids falling back to '"));
+  assert_non_null(strstr(e.message, "custom type 'geo.point' failed: point out of range"));
+  zr_sink_free(s);
+  assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
+  assert_int_equal(zr_serialize(ctx, &m, &o, s, NULL, NULL), ZR_ERR_TYPE);
+  assert_int_equal(zr_sink_size(s), 0);
+  zr_sink_free(s);
+  o.strict = 0;
+  beh.fail_encode = 0;
   /* an ext value of the type: strict refuses, lenient writes the plain ext with a warning and a log */
   zr_value ext = zr_null();
   ext.kind = ZR_KIND_EXT;
   ext.aux32 = 77;
   ext.u.bin = (const uint8_t *)"raw";
   ext.n.len = 3;
+  /* named "binary", an ext of a registered type still goes to its serializer; "json" does not */
+  o.format = "binary";
+  assert_int_equal(ser(ctx, &ext, &o, &s, &r, &e), ZR_OK);
+  assert_string_equal(r.format, "custom:geo.point");
+  zr_sink_free(s);
+  o.format = NULL;
+  beh.fail_encode = 1;
   o.strict = 1;
   assert_int_equal(ser(ctx, &ext, &o, &s, &r, &e), ZR_ERR_RANGE);
   assert_string_equal(e.message, "custom type 'geo.point' failed (strict mode): point out of range");
@@ -439,6 +474,20 @@ static zr_value records(zr_doc *d, int n) {
     zr_list_push(d, &l, m);
   }
   return l;
+}
+
+typedef struct cap_sink {
+  uint8_t buf[4096];
+  size_t len;
+} cap_sink;
+
+static zr_status cap_write(void *ud, const void *d, size_t n, size_t *w) {
+  cap_sink *c = ud;
+  if (c->len + n > sizeof c->buf) return ZR_ERR_NOSPACE;
+  memcpy(c->buf + c->len, d, n);
+  c->len += n;
+  *w = n;
+  return ZR_OK;
 }
 
 static void test_options_and_codecs(void **state) {
@@ -509,6 +558,26 @@ static void test_options_and_codecs(void **state) {
   assert_int_equal(ser(ctx, &bin, &o, &s, &r, &e), ZR_OK);
   assert_string_equal(r.codec, "none");
   zr_sink_free(s);
+  o.codec = "lz4"; /* named: kept even when it does not pay */
+  assert_int_equal(ser(ctx, &bin, &o, &s, &r, &e), ZR_OK);
+  assert_string_equal(r.codec, "lz4");
+  assert_true(r.ratio < 1.0);
+  zr_sink_free(s);
+  /* a sink that is not memory: the fingerprint is of what went out */
+  cap_sink cs = {{0}, 0};
+  assert_int_equal(zr_sink_callback_new(cap_write, &cs, &s, NULL), ZR_OK);
+  o.codec = "none";
+  o.envelope = 0;
+  assert_int_equal(zr_serialize(ctx, &bin, &o, s, &r, &e), ZR_OK);
+  assert_int_equal(r.total_bytes, cs.len);
+  assert_int_equal(r.fingerprint, zr_xxh3_64(cs.buf, cs.len, 0));
+  zr_sink_free(s);
+  zr_decision pdec;
+  zr_serialize_opts_init(&o);
+  o.target = "python-objects";
+  assert_int_equal(zr_explain(ctx, &rec, &o, &pdec, &e), ZR_OK);
+  assert_true(pdec.ch.python_objects);
+  assert_string_equal(pdec.target, "python-objects");
   /* an injected codec fault: strict fails, lenient stores the payload raw with a warning */
   zr__fault_set("codec");
   zr_serialize_opts_init(&o);

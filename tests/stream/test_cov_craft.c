@@ -430,6 +430,68 @@ static void test_callback_source(void **state) {
   free(b.d);
 }
 
+static void ipc_of(const char *field, int64_t rows, sb *out);
+
+/* a callback source and a failing allocator: every buffer of the reader fails in turn */
+static void test_callback_nomem(void **state) {
+  (void)state;
+  sb b;
+  sb_header(&b, ZR_STREAM_ARROW, 0, 0);
+  sb a;
+  ipc_of("x", 4, &a);
+  uint8_t c[2048];
+  size_t cl = 0;
+  assert_int_equal(zr_codec_compress(ZR_CODEC_ZSTD, 0, a.d, a.len, c, sizeof c, &cl, NULL), ZR_OK);
+  sb_chunk(&b, ZR_CODEC_ZSTD, c, (uint32_t)cl, (uint32_t)a.len, 4);
+  sb_chunk(&b, 0, a.d, (uint32_t)a.len, (uint32_t)a.len, 4);
+  sb_trailer(&b);
+  for (int mode = 0; mode < 2; mode++) {
+    unsigned failures = 0;
+    for (uint64_t n = 1;; n++) {
+      zr_test_failalloc fa;
+      zr_test_failalloc_init(&fa, n);
+      csrc cs = {b.d, b.len, 0, 100, 0, 0};
+      zr_source *src;
+      assert_int_equal(zr_source_callback_new(csrc_read, &cs, &src, NULL), ZR_OK);
+      zr_stream_read_opts o;
+      zr_stream_read_opts_init(&o);
+      o.alloc = &fa.a;
+      zr_stream_reader *r = NULL;
+      zr_error e;
+      zr_error_clear(&e);
+      zr_status st = zr_stream_reader_new(src, &o, &r, &e);
+      zr_sink *sink = NULL;
+      uint64_t rows = 0;
+      if (st == ZR_OK && mode == 0) {
+        zr_table t;
+        while ((st = zr_stream_reader_next_table(r, &t, &e)) == ZR_OK) {
+          rows += (uint64_t)zr_table_num_rows(&t);
+          zr_table_release(&t);
+        }
+        if (st == ZR_ERR_EOF) st = ZR_OK;
+      } else if (st == ZR_OK) {
+        assert_int_equal(zr_sink_memory_new(NULL, &sink, NULL), ZR_OK);
+        st = zr_stream_reader_to_arrow(r, sink, &e);
+        rows = 8;
+      }
+      zr_stream_reader_free(r);
+      zr_source_free(src);
+      zr_sink_free(sink);
+      assert_int_equal(fa.live, 0);
+      if (st == ZR_OK) {
+        assert_int_equal(rows, 8);
+        break;
+      }
+      if (st != ZR_ERR_NOMEM && st != ZR_ERR_LIMIT) fail_msg("mode %d alloc %llu: %s (%s)", mode, (unsigned long long)n, zr_status_name(st), e.message);
+      failures++;
+      assert_true(n < 500);
+    }
+    assert_true(failures >= 3);
+  }
+  free(a.d);
+  free(b.d);
+}
+
 /* records inside a chunk that do not add up */
 static void test_record_checks(void **state) {
   (void)state;
@@ -1002,7 +1064,7 @@ int main(void) {
       cmocka_unit_test(test_record_checks),     cmocka_unit_test(test_decompress_checks),
       cmocka_unit_test(test_arrow_chunks),      cmocka_unit_test(test_checkpoint_files),
       cmocka_unit_test(test_scan),              cmocka_unit_test(test_errors_without_err),
-      cmocka_unit_test(test_ipc_shapes),
+      cmocka_unit_test(test_ipc_shapes),        cmocka_unit_test(test_callback_nomem),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,6 +201,7 @@ static void test_sticky_sink_error(void **state) {
   assert_int_equal(zr_stream_writer_flush(w, &e2), ZR_ERR_NOSPACE);
   assert_int_equal(zr_stream_writer_poll(w, &e2), ZR_ERR_NOSPACE);
   assert_int_equal(zr_stream_writer_finish(w, &e2), ZR_ERR_NOSPACE);
+  assert_int_equal(zr_stream_writer_finish(w, NULL), ZR_ERR_NOSPACE);
   assert_int_equal(zr_stream_writer_write_value(w, &one, NULL), ZR_ERR_NOSPACE);
   zr_stream_writer_free(w);
   zr_sink_free(sink);
@@ -348,7 +349,7 @@ static void test_threads_small_ring(void **state) {
 /* a sink that blocks, then fails: the parked bytes cannot go out, the error is sticky; a sink
  * failing the header or the trailer of an empty stream */
 typedef struct bf {
-  int mode; /* 0: take, 1: would block, 2: fail */
+  int mode; /* 0: take, 1: would block, 2: fail, 3: take the first call only, then would block */
   unsigned calls, fail_at;
 } bf;
 
@@ -358,7 +359,7 @@ static zr_status bf_write(void *ud, const void *data, size_t len, size_t *writte
   b->calls++;
   *written = 0;
   if (b->fail_at && b->calls == b->fail_at) return ZR_ERR_IO;
-  if (b->mode == 1) return ZR_WOULD_BLOCK;
+  if (b->mode == 1 || (b->mode == 3 && b->calls > 1)) return ZR_WOULD_BLOCK;
   if (b->mode == 2) return ZR_ERR_IO;
   *written = len;
   return ZR_OK;
@@ -384,6 +385,18 @@ static void test_sink_faults(void **state) {
   zr_error e2;
   assert_int_equal(zr_stream_writer_flush(w, &e2), ZR_ERR_IO);
   assert_string_equal(e2.message, e.message);
+  zr_stream_writer_free(w);
+  zr_sink_free(sink);
+  /* the trailer is parked by a blocked sink, which then fails: finish reports it, for good */
+  bf pk = {0, 0, 0};
+  assert_int_equal(zr_sink_callback_new(bf_write, &pk, &sink, NULL), ZR_OK);
+  assert_int_equal(zr_stream_writer_new(sink, NULL, &w, &e), ZR_OK);
+  pk.mode = 3; /* the header goes out at finish (call 1); the trailer is parked */
+  assert_int_equal(zr_stream_writer_finish(w, &e), ZR_WOULD_BLOCK);
+  pk.mode = 2;
+  assert_int_equal(zr_stream_writer_finish(w, &e), ZR_ERR_IO);
+  assert_string_equal(e.message, "sink callback failed: input/output error");
+  assert_int_equal(zr_stream_writer_finish(w, &e2), ZR_ERR_IO);
   zr_stream_writer_free(w);
   zr_sink_free(sink);
   /* an empty stream: the header (call 1) or the trailer (call 2) fails at finish */
@@ -737,6 +750,23 @@ static void test_devices(void **state) {
   file_opts(&o);
   assert_int_equal(zr_stream_writer_open_file("/dev/full", &o, 1, &w, NULL, &e), ZR_ERR_IO);
   assert_non_null(strstr(e.message, "truncate /dev/full"));
+  /* an empty stream: header and trailer fail when finish flushes them */
+  assert_int_equal(zr_stream_writer_open_file("/dev/full", &o, 0, &w, NULL, &e), ZR_OK);
+  assert_int_equal(zr_stream_writer_finish(w, &e), ZR_ERR_NOSPACE);
+  zr_stream_writer_free(w);
+  /* a device that takes every byte and cannot be synced (EINVAL): finish succeeds */
+  if (stat("/dev/zero", &sb) == 0 && S_ISCHR(sb.st_mode)) {
+    file_opts(&o);
+    o.no_sync = 0;
+    o.checkpoint_every = 1000; /* no checkpoint file beside a device */
+    assert_int_equal(zr_stream_writer_open_file("/dev/zero", &o, 0, &w, NULL, &e), ZR_OK);
+    assert_int_equal(st_write_range(w, 0, 30, &e), ZR_OK);
+    assert_int_equal(zr_stream_writer_finish(w, &e), ZR_OK);
+    zr_stream_stats s;
+    zr_stream_writer_stats(w, &s);
+    assert_int_equal(s.records, 30);
+    zr_stream_writer_free(w);
+  }
 }
 
 /* checkpoints that cannot be used (before the header, past the end), a damaged trailer at the
@@ -836,6 +866,41 @@ static void test_resume_edges(void **state) {
   assert_true(info.complete);
   zr_stream_reader_free(r);
   assert_int_equal(batches, 3);
+  /* options with every field zero continue a binary stream */
+  set_path("cov_zero_opts.zrs");
+  write_unfinished(12, 1, 1);
+  memset(&o, 0, sizeof o);
+  assert_int_equal(zr_stream_writer_open_file(g_path, &o, 1, &w, &cp, &e), ZR_OK);
+  assert_int_equal(cp.chunks, 2);
+  zr_stream_writer_free(w);
+  /* an Arrow writer given a fingerprint keeps it (no schema hash) */
+  zr_sink *ms;
+  assert_int_equal(zr_sink_memory_new(NULL, &ms, NULL), ZR_OK);
+  zr_stream_opts_init(&o);
+  o.payload = ZR_STREAM_ARROW;
+  o.schema_fingerprint = 0xabc;
+  assert_int_equal(zr_stream_writer_new(ms, &o, &w, &e), ZR_OK);
+  assert_int_equal(zr_stream_writer_write_batch(w, &t.schema, &t.batches[0], &e), ZR_OK);
+  assert_int_equal(zr_stream_writer_finish(w, &e), ZR_OK);
+  zr_stream_writer_free(w);
+  const uint8_t *mb;
+  size_t mn;
+  zr_sink_memory_data(ms, &mb, &mn);
+  zr_source *msrc;
+  assert_int_equal(zr_source_memory_new(mb, mn, &msrc, NULL), ZR_OK);
+  assert_int_equal(zr_stream_reader_new(msrc, NULL, &r, &e), ZR_OK);
+  zr_stream_reader_info(r, &info);
+  assert_int_equal(info.fingerprint, 0xabc);
+  /* the whole stream as Arrow IPC, without an error struct */
+  zr_sink *ipc;
+  assert_int_equal(zr_sink_memory_new(NULL, &ipc, NULL), ZR_OK);
+  assert_int_equal(zr_stream_reader_to_arrow(r, ipc, NULL), ZR_OK);
+  assert_true(zr_sink_size(ipc) > 0);
+  zr_sink_free(ipc);
+  zr_stream_reader_free(r);
+  zr_source_free(msrc);
+  zr_sink_free(ms);
+  set_path("cov_arrow.zrs");
   /* a reader over a file that is not a stream */
   put_bytes(g_path, "not a stream at all, not at all", 31);
   r = (zr_stream_reader *)&e;
