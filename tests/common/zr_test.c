@@ -37,25 +37,26 @@ const char *zr_test_tmpdir(void) {
   return dir;
 }
 
+/* The counters are updated atomically: tests share one failing allocator with worker threads. */
 static void *fa_malloc(void *ud, size_t n) {
   zr_test_failalloc *f = ud;
-  f->calls++;
-  if (f->fail_at && f->calls == f->fail_at) return NULL;
+  uint64_t call = __atomic_add_fetch(&f->calls, 1, __ATOMIC_RELAXED);
+  if (f->fail_at && call == f->fail_at) return NULL;
   void *p = malloc(n);
-  if (p) f->live++;
+  if (p) __atomic_add_fetch(&f->live, 1, __ATOMIC_RELAXED);
   return p;
 }
 static void *fa_realloc(void *ud, void *p, size_t n) {
   zr_test_failalloc *f = ud;
-  f->calls++;
-  if (f->fail_at && f->calls == f->fail_at) return NULL;
+  uint64_t call = __atomic_add_fetch(&f->calls, 1, __ATOMIC_RELAXED);
+  if (f->fail_at && call == f->fail_at) return NULL;
   void *q = realloc(p, n);
-  if (q && !p) f->live++;
+  if (q && !p) __atomic_add_fetch(&f->live, 1, __ATOMIC_RELAXED);
   return q;
 }
 static void fa_free(void *ud, void *p) {
   zr_test_failalloc *f = ud;
-  if (p) f->live--;
+  if (p) __atomic_sub_fetch(&f->live, 1, __ATOMIC_RELAXED);
   free(p);
 }
 

@@ -17,6 +17,16 @@
 
 #include "zr_test.h"
 
+#if defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer intercepts these same calls and needs them (mmap among them) before dlsym
+ * works, so interposing them in the executable crashes its start-up. This test has no threads;
+ * it runs in the ASan, valgrind, plain and coverage builds. */
+int main(void) {
+  puts("test_cov_io: not built under ThreadSanitizer (it interposes libc calls TSan intercepts)");
+  return 0;
+}
+#else
+
 /* ------------------------------------------------------------------ interposition */
 
 static int inj_fd = -1;          /* the descriptor write/read/close/fsync faults apply to (-1: any > 2) */
@@ -863,3 +873,4 @@ int main(void) {
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
+#endif /* __SANITIZE_THREAD__ */
