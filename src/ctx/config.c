@@ -155,15 +155,39 @@ static zr_status apply(zr_ctx *ctx, zr__config *c, const char *key, const char *
       return ZR_OK;
     }
     case K_INT: {
+      /* exact: plain decimal integers through strtoull/strtoll, compared as integers (the bounds
+       * are whole numbers below 2^64, exact as doubles); other spellings ("1e6") through
+       * strtold. long double is not relied on for precision: it is a double on some platforms
+       * and under valgrind. */
       char *end;
+      int ok;
+      uint64_t u = 0;
+      int64_t i = 0;
+      const char *q = val + (*val == '+' || *val == '-');
+      int plain = *q != 0;
+      for (const char *c = q; *c; c++) plain &= *c >= '0' && *c <= '9';
       errno = 0;
-      long double x = strtold(val, &end);
-      if (end == val || *end || errno || x != floorl(x) || x < (long double)k->min || x > (long double)k->max)
+      if (plain && k->min >= 0) {
+        ok = *val != '-' || strspn(q, "0") == strlen(q); /* "-0" is 0 */
+        u = strtoull(q, &end, 10);
+        ok = ok && !errno && u >= (uint64_t)k->min && u <= (uint64_t)k->max;
+      } else if (plain) {
+        i = strtoll(val, &end, 10);
+        ok = !errno && i >= (int64_t)k->min && i <= (int64_t)k->max;
+        u = (uint64_t)i;
+      } else {
+        long double x = strtold(val, &end);
+        ok = end != val && !*end && !errno && x == floorl(x) && x >= (long double)k->min && x <= (long double)k->max;
+        if (ok && k->min >= 0) u = (uint64_t)x;
+        else if (ok) i = (int64_t)x;
+        if (ok && k->min < 0) u = (uint64_t)i;
+      }
+      if (!ok)
         return zr__err(err, ZR_ERR_CONFIG, -1, "%s: key '%s': expected an integer from %.0f to %.0f, got '%s'", origin,
                        key, k->min, k->max, val);
-      if (k->size == sizeof(uint64_t)) *(uint64_t *)(void *)field = (uint64_t)x;
-      else if (k->min < 0) *(int *)(void *)field = (int)x;
-      else *(uint32_t *)(void *)field = (uint32_t)x;
+      if (k->size == sizeof(uint64_t)) *(uint64_t *)(void *)field = u;
+      else if (k->min < 0) *(int *)(void *)field = (int)(int64_t)u;
+      else *(uint32_t *)(void *)field = (uint32_t)u;
       return ZR_OK;
     }
     case K_DBL: {

@@ -207,44 +207,84 @@ static int cmp_bytes(const void *a, size_t na, const void *b, size_t nb) {
   return na < nb ? -1 : na > nb;
 }
 
-/* A number as (sign, magnitude-ish) for comparisons: exact for int/uint, approximate for floats
- * against bigints beyond 2^64. */
-static long double num_ld(const zr_value *v) {
-  switch (v->kind) {
-    case ZR_KIND_INT: return (long double)v->u.i;
-    case ZR_KIND_UINT: return (long double)v->u.u;
-    case ZR_KIND_FLOAT: return (long double)v->u.f;
-    default: {
-      long double m = 0;
-      for (uint64_t i = v->n.len; i-- > 0;) m = m * 256.0L + v->u.bin[i];
-      return (v->flags & ZR_VF_NEGATIVE) ? -m : m;
-    }
+/* Exact comparisons of numbers of every kind (no long double: its precision differs between
+ * platforms and under valgrind). An integer is a sign and a little-endian magnitude. */
+typedef struct {
+  int neg;
+  const uint8_t *mag;
+  size_t len; /* without high zero bytes */
+  uint8_t buf[8];
+} num_int;
+
+static void int_of(const zr_value *v, num_int *n) {
+  if (v->kind == ZR_KIND_BIGINT) {
+    n->neg = (v->flags & ZR_VF_NEGATIVE) != 0;
+    n->mag = v->u.bin;
+    n->len = (size_t)v->n.len;
+  } else {
+    uint64_t m = v->kind == ZR_KIND_UINT ? v->u.u : v->u.i < 0 ? 0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+    n->neg = v->kind == ZR_KIND_INT && v->u.i < 0;
+    zr__st64le(n->buf, m);
+    n->mag = n->buf;
+    n->len = 8;
   }
+  while (n->len && n->mag[n->len - 1] == 0) n->len--;
+  if (n->len == 0) n->neg = 0; /* -0 is 0 */
+}
+
+/* |integer| against g ≥ 0 (finite): -1, 0, 1. */
+static int cmp_mag_float(const num_int *n, double g) {
+  if (n->len == 0) return g > 0 ? -1 : 0;
+  int e;
+  double fr = frexp(g, &e); /* g = fr * 2^e, fr in [0.5, 1) */
+  if (g == 0 || e <= 0) return 1; /* g < 1 ≤ |integer| */
+  unsigned top = n->mag[n->len - 1];
+  long bits = (long)(n->len - 1) * 8;
+  while (top) { bits++; top >>= 1; }
+  if (bits != e) return bits < e ? -1 : 1;
+  /* same bit length: compare bit by bit from the top; doubling fr and taking off 1 is exact */
+  for (long k = bits - 1; k >= 0; k--) {
+    fr *= 2;
+    int gb = fr >= 1;
+    if (gb) fr -= 1;
+    int ib = (n->mag[k / 8] >> (k % 8)) & 1;
+    if (ib != gb) return ib < gb ? -1 : 1;
+  }
+  return fr > 0 ? -1 : 0; /* a fraction left: the float is larger */
+}
+
+static int cmp_int_int(const num_int *x, const num_int *y) {
+  if (x->neg != y->neg) return x->neg ? -1 : 1;
+  int c = x->len < y->len ? -1 : x->len > y->len;
+  for (size_t i = x->len; !c && i-- > 0;) c = x->mag[i] < y->mag[i] ? -1 : x->mag[i] > y->mag[i];
+  return x->neg ? -c : c;
+}
+
+/* integer against float f (finite) */
+static int cmp_int_float(const num_int *x, double f) {
+  int si = x->len == 0 ? 0 : x->neg ? -1 : 1, sf = f < 0 ? -1 : f > 0;
+  if (si != sf) return si < sf ? -1 : 1;
+  if (si == 0) return 0;
+  int c = cmp_mag_float(x, fabs(f));
+  return si < 0 ? -c : c;
 }
 
 static int term_cmp(const zr_value *a, const zr_value *b, unsigned flags);
 
 static int cmp_num(const zr_value *a, const zr_value *b) {
   if (a->kind == ZR_KIND_INT && b->kind == ZR_KIND_INT) return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
-  if (a->kind == ZR_KIND_BIGINT && b->kind == ZR_KIND_BIGINT) {
-    int na = (a->flags & ZR_VF_NEGATIVE) != 0, nb = (b->flags & ZR_VF_NEGATIVE) != 0;
-    if (na != nb) return na ? -1 : 1;
-    int c = a->n.len < b->n.len ? -1 : a->n.len > b->n.len;
-    for (uint64_t i = a->n.len; !c && i-- > 0;) c = a->u.bin[i] < b->u.bin[i] ? -1 : a->u.bin[i] > b->u.bin[i];
-    return na ? -c : c;
-  }
-  if ((a->kind == ZR_KIND_INT || a->kind == ZR_KIND_UINT) && (b->kind == ZR_KIND_INT || b->kind == ZR_KIND_UINT)) {
-    if (a->kind == ZR_KIND_INT && a->u.i < 0) return -1;
-    if (b->kind == ZR_KIND_INT && b->u.i < 0) return 1;
-    uint64_t x = a->kind == ZR_KIND_INT ? (uint64_t)a->u.i : a->u.u,
-             y = b->kind == ZR_KIND_INT ? (uint64_t)b->u.i : b->u.u;
-    return x < y ? -1 : x > y;
-  }
-  long double x = num_ld(a), y = num_ld(b);
-  if (x < y) return -1;
-  if (x > y) return 1;
-  /* equal numerically: integers before floats so the order is total */
   int fa = a->kind == ZR_KIND_FLOAT, fb = b->kind == ZR_KIND_FLOAT;
+  int c;
+  if (fa && fb) {
+    c = a->u.f < b->u.f ? -1 : a->u.f > b->u.f;
+  } else {
+    num_int x, y;
+    if (!fa) int_of(a, &x);
+    if (!fb) int_of(b, &y);
+    c = !fa && !fb ? cmp_int_int(&x, &y) : fa ? -cmp_int_float(&y, a->u.f) : cmp_int_float(&x, b->u.f);
+  }
+  if (c) return c;
+  /* equal numerically: integers before floats so the order is total */
   return fa - fb;
 }
 
