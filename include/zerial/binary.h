@@ -39,6 +39,10 @@ extern "C" {
 #define ZR_BINARY_HEADER_SIZE 4
 /** @brief Default alignment of tensor payloads, in bytes from the first byte of the encoding. */
 #define ZR_BINARY_TENSOR_ALIGN 64
+/** @brief Deepest nesting the encoder writes and the decoders read, whatever
+ * zr_decode_opts::max_depth asks: it bounds the recursive decoders' stack, and being the
+ * encoder's own limit, everything zerial writes reads back. */
+#define ZR_BINARY_MAX_DEPTH 4096u
 
 /**
  * @brief Exact number of bytes zr_binary_encode() writes for @p v with @p opts.

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "zerial/alloc.h"
+#include "zerial/binary.h"
 #include "zerial/io.h"
 #include "zerial/status.h"
 #include "zerial/tensor.h"

@@ -569,8 +569,7 @@ static PyObject *fast_binary_loads(const uint8_t *data, size_t len, const zr_dec
   d->elems = o->max_elements ? o->max_elements : ZR_DEFAULT_MAX_ELEMENTS;
   d->budget = o->max_bytes ? o->max_bytes : ZR_DEFAULT_MAX_BYTES;
   d->max_depth = o->max_depth ? o->max_depth : ZR_DEFAULT_MAX_DEPTH;
-  /* the C decoder's hard ceiling (ZRB_DEC_MAX_DEPTH, src/formats/binary/binary_internal.h) */
-  if (d->max_depth > 4096) d->max_depth = 4096;
+  if (d->max_depth > ZR_BINARY_MAX_DEPTH) d->max_depth = ZR_BINARY_MAX_DEPTH; /* as the C decoder */
   d->utf8 = o->validate_utf8 != 0;
   d->holder = holder;
   d->readonly = readonly;

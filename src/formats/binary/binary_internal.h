@@ -61,7 +61,7 @@ enum {
 #define ZRB_TYPED_MIN 8
 
 /* Deepest nesting the encoder accepts (cycles hit it too). */
-#define ZRB_ENC_MAX_DEPTH 4096u
+#define ZRB_ENC_MAX_DEPTH ZR_BINARY_MAX_DEPTH
 /* Deepest nesting the decoder accepts whatever opts->max_depth says (bounds its stack): the
  * encoder's limit, so everything zerial writes reads back. (10000 overflowed an 8 MiB stack in
  * an unoptimised build at about 8600 levels.) */
