@@ -458,4 +458,44 @@ static inline uint8_t *cs_load(const char *dir, const char *name, size_t *len) {
   return b;
 }
 
+/* Each named file of a corpus folder (there must be at least @p min), every @p step-th one, handed
+ * to @p fn with its bytes, its name, its index and "<prefix> <name>" for messages. */
+typedef void (*cs_file_fn)(void *ud, const char *what, const char *name, size_t i, const uint8_t *data, size_t len);
+static inline void cs_corpus_each(const char *dir, const char *prefix, size_t min, size_t step, cs_file_fn fn,
+                                  void *ud) {
+  enum { CS_CORPUS_CAP = 1024 };
+  char **names = calloc(CS_CORPUS_CAP, sizeof *names);
+  assert_non_null(names);
+  size_t n = cs_list_named(dir, names, CS_CORPUS_CAP);
+  assert_true(n >= min);
+  for (size_t i = 0; i < n; i += step) {
+    size_t len;
+    uint8_t *b = cs_load(dir, names[i], &len);
+    char what[256];
+    snprintf(what, sizeof what, "%s %s", prefix, names[i]);
+    fn(ud, what, names[i], i, b, len);
+    free(b);
+  }
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+}
+
+/* inspect of possibly hostile bytes (when the format has it): OK, or a filled error record */
+static inline void cs_inspect_any(const zr_format *f, const uint8_t *data, size_t len) {
+  if (!f->inspect) return;
+  zr_sink *s = NULL;
+  assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
+  zr_error err;
+  zr_status st = f->inspect(data, len, s, &err);
+  if (st != ZR_OK) assert_int_equal(err.code, st);
+  zr_sink_free(s);
+}
+
+/* how many truncations and corruptions the sweeps try (cs_budgets_reset: the defaults) */
+static inline void cs_budgets(size_t trunc, size_t corrupt) {
+  cs_budget_trunc = trunc;
+  cs_budget_corrupt = corrupt;
+}
+static inline void cs_budgets_reset(void) { cs_budgets(1500, 1000); }
+
 #endif
