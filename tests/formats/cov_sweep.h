@@ -260,24 +260,6 @@ static inline void cs_decode_any(const char *what, cs_dec_fn fn, void *ud, const
 
 /* ------------------------------------------------------------------ encoders */
 
-typedef struct cs_cb {
-  unsigned long calls, fail_at;
-  size_t bytes;
-} cs_cb;
-
-static inline zr_status cs_cb_write(void *ud, const void *data, size_t len, size_t *written) {
-  cs_cb *c = ud;
-  (void)data;
-  c->calls++;
-  if (c->fail_at && c->calls == c->fail_at) {
-    *written = 0;
-    return ZR_ERR_IO;
-  }
-  c->bytes += len;
-  *written = len;
-  return ZR_OK;
-}
-
 /* Encode @p v to memory; returns malloc'd bytes (NULL + status on failure). */
 static inline zr_status cs_encode_mem(cs_enc_fn fn, void *ud, const zr_value *v, const zr_encode_opts *eo,
                                       uint8_t **out, size_t *len, zr_error *err) {
@@ -371,21 +353,21 @@ static inline uint8_t *cs_encode_sweep(const char *what, cs_enc_fn fn, void *ud,
   }
   free(mem);
   /* a callback sink failing its n-th write */
-  cs_cb cb;
+  zr_test_sink cb;
   memset(&cb, 0, sizeof cb);
   zr_sink *s = NULL;
-  assert_int_equal(zr_sink_callback_new(cs_cb_write, &cb, &s, NULL), ZR_OK);
+  assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &cb, &s, NULL), ZR_OK);
   st = fn(ud, v, &eo, s, NULL);
   if (st == ZR_OK) st = zr_sink_finish(s, NULL);
   assert_int_equal(st, ZR_OK);
-  assert_int_equal(cb.bytes, len);
+  assert_int_equal(cb.len, len);
   zr_sink_free(s);
   unsigned long calls = cb.calls;
   step = cs_step(calls, 400);
   for (unsigned long n = 1; n <= calls; n += step) {
     memset(&cb, 0, sizeof cb);
     cb.fail_at = n;
-    assert_int_equal(zr_sink_callback_new(cs_cb_write, &cb, &s, NULL), ZR_OK);
+    assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &cb, &s, NULL), ZR_OK);
     zr_error_clear(&err);
     st = fn(ud, v, &eo, s, &err);
     if (st == ZR_OK) st = zr_sink_finish(s, &err);
