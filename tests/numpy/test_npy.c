@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zr_test.h"
+#include "zr_test_fmt.h"
 #include "zerial/format.h"
 #include "zerial/numpy.h"
 
@@ -230,25 +230,14 @@ static void test_format_table(void **state) {
   size_t len;
   uint8_t *d = encode(&t, &len);
   assert_ptr_equal(zr_format_detect(d, len), f);
-  zr_sink *s;
-  zr_error e;
-  zr_sink_memory_new(NULL, &s, &e);
-  assert_int_equal(f->inspect(d, 128, s, &e), ZR_OK); /* header only: no data needed */
-  const uint8_t *j;
-  size_t jl;
-  zr_sink_memory_data(s, &j, &jl);
-  char *js = strndup((const char *)j, jl);
+  char *js = zr_test_inspect_text(f, d, 128); /* header only: no data needed */
   assert_non_null(strstr(js, "\"descr\":\"<f8\""));
   assert_non_null(strstr(js, "\"shape\":[2]"));
   assert_non_null(strstr(js, "\"order\":\"C\""));
   assert_non_null(strstr(js, "\"size\":16"));
   free(js);
-  zr_sink_free(s);
   zr_value notensor = zr_int(3);
-  zr_encode_opts eo = {0};
-  zr_sink_memory_new(NULL, &s, &e);
-  assert_int_equal(f->encode(&notensor, &eo, s, &e), ZR_ERR_TYPE);
-  zr_sink_free(s);
+  zr_test_encode_fails(f, &notensor, ZR_ERR_TYPE);
   free(d);
 }
 

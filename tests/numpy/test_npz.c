@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zr_test.h"
+#include "zr_test_fmt.h"
 #include "zerial/format.h"
 #include "zerial/numpy.h"
 
@@ -142,24 +142,13 @@ static void test_format(void **s) {
   size_t len;
   uint8_t *raw = enc(&m, NULL, &len);
   assert_ptr_equal(zr_format_detect(raw, len), f);
-  zr_sink *sk;
-  zr_error e;
-  zr_sink_memory_new(NULL, &sk, &e);
-  assert_int_equal(f->inspect(raw, len, sk, &e), ZR_OK);
-  const uint8_t *j;
-  size_t jl;
-  zr_sink_memory_data(sk, &j, &jl);
-  char *js = strndup((const char *)j, jl);
+  char *js = zr_test_inspect_text(f, raw, len);
   assert_non_null(strstr(js, "\"name\":\"big.npy\""));
   assert_non_null(strstr(js, "\"shape\":[3,1000]"));
   assert_non_null(strstr(js, "\"aligned\":true"));
   free(js);
-  zr_sink_free(sk);
   zr_value bad = zr_int(1);
-  zr_encode_opts eo = {0};
-  zr_sink_memory_new(NULL, &sk, &e);
-  assert_int_equal(f->encode(&bad, &eo, sk, &e), ZR_ERR_TYPE);
-  zr_sink_free(sk);
+  zr_test_encode_fails(f, &bad, ZR_ERR_TYPE);
   free(raw);
   zr_doc_free(d);
 }
