@@ -34,4 +34,25 @@ static inline void zr_test_encode_fails(const zr_format *f, const zr_value *v, z
   zr_sink_free(s);
 }
 
+/* A decoder under a failing allocator (for zr_test_failalloc_sweep): ud is a zr_test_dec. */
+typedef zr_status (*zr_test_dec_fn)(const uint8_t *data, size_t len, const zr_decode_opts *o, zr_doc **out,
+                                    zr_error *err);
+typedef struct zr_test_dec {
+  zr_test_dec_fn fn;
+  const uint8_t *data;
+  size_t len;
+  int copy; /* the copy option; -1: copying when the failing allocation's number is odd */
+} zr_test_dec;
+static inline zr_status zr_test_dec_run(void *ud, zr_allocator *a, zr_error *err) {
+  const zr_test_dec *c = ud;
+  zr_decode_opts o;
+  zr_decode_opts_init(&o);
+  o.alloc = a;
+  o.copy = c->copy >= 0 ? c->copy : (int)(((const zr_test_failalloc *)a->ud)->fail_at & 1);
+  zr_doc *out = NULL;
+  zr_status st = c->fn(c->data, c->len, &o, &out, err);
+  zr_doc_free(out);
+  return st;
+}
+
 #endif

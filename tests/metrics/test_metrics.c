@@ -50,8 +50,7 @@ static void test_counts(void **state) {
   uint8_t *bytes = NULL;
   for (int i = 0; i < 3; i++) {
     zr_free(bytes);
-    bytes = zr_test_ser(ctx, &v, &o, &n, &r, &st, NULL);
-    assert_int_equal(st, ZR_OK);
+    bytes = zr_test_ser_ok(ctx, &v, &o, &n, &r);
   }
   assert_string_equal(r.codec, "zstd");
   zr_doc *back;
@@ -143,8 +142,7 @@ static void test_escaping_and_promtool(void **state) {
   size_t n;
   zr_status st;
   zr_serialize_result r;
-  uint8_t *b = zr_test_ser(ctx, &v, &o, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b = zr_test_ser_ok(ctx, &v, &o, &n, &r);
   zr_free(b);
   /* an error by code on serialize: a format that does not exist (labelled unknown), and a value
    * a format cannot hold (labelled with that format) */
@@ -153,8 +151,7 @@ static void test_escaping_and_promtool(void **state) {
   assert_int_not_equal(st, ZR_OK);
   o.format = "npy";
   zr_value s1 = zr_cstr_ref("not an array");
-  b = zr_test_ser(ctx, &s1, &o, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_ERR_TYPE);
+  zr_test_ser_fail(ctx, &s1, &o, ZR_ERR_TYPE, NULL);
   assert_int_equal(zr_metrics_errors("npy", ZR_METRICS_SERIALIZE, ZR_ERR_TYPE), 1);
   char *t = prom_text();
   assert_non_null(strstr(t, "zerial_operations_total{format=\"we\\\"ird\\\\fmt\\nx\",op=\"serialize\"} 1\n"));
@@ -204,9 +201,7 @@ static void test_codec_degrades(void **state) {
   zr__fault_set("codec");
   size_t n;
   zr_serialize_result r;
-  zr_status st;
-  uint8_t *bytes = zr_test_ser(ctx, &v, &o, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *bytes = zr_test_ser_ok(ctx, &v, &o, &n, &r);
   assert_string_equal(r.codec, "none");
   assert_true(r.warnings.count >= 1);
   assert_int_equal(r.warnings.items[0].code, ZR_ERR_CODEC);
@@ -223,9 +218,7 @@ static void test_codec_degrades(void **state) {
   /* strict: the codec failure is the error */
   o.strict = 1;
   zr_error err;
-  bytes = zr_test_ser(ctx, &v, &o, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_ERR_CODEC);
-  assert_null(bytes);
+  zr_test_ser_fail(ctx, &v, &o, ZR_ERR_CODEC, &err);
   char *t = prom_text();
   assert_non_null(strstr(t, "zerial_fallbacks_total{kind=\"codec\",format=\"binary\"} 1\n"));
   assert_non_null(strstr(t, "code=\"ERR_CODEC\"} 1\n"));

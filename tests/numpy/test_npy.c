@@ -241,6 +241,10 @@ static void test_format_table(void **state) {
   free(d);
 }
 
+static zr_status npy_dec(const uint8_t *d, size_t n, const zr_decode_opts *o, zr_doc **out, zr_error *e) {
+  return zr_npy_decode(d, n, o, NULL, out, e);
+}
+
 static void test_alloc_failures(void **state) {
   (void)state;
   double v[2] = {1, 2};
@@ -249,21 +253,8 @@ static void test_alloc_failures(void **state) {
   zr_tensor_init(&t, ZR_DT_FLOAT64, 8, 1, shape, v, NULL);
   size_t len;
   uint8_t *d = encode(&t, &len);
-  for (uint64_t k = 1; k < 200; k++) {
-    zr_test_failalloc fa;
-    zr_test_failalloc_init(&fa, k);
-    zr_decode_opts o;
-    zr_decode_opts_init(&o);
-    o.alloc = &fa.a;
-    o.copy = 1;
-    zr_doc *doc = NULL;
-    zr_error e;
-    zr_status st = zr_npy_decode(d, len, &o, NULL, &doc, &e);
-    zr_doc_free(doc);
-    assert_int_equal(fa.live, 0);
-    if (st == ZR_OK) break;
-    assert_int_equal(st, ZR_ERR_NOMEM);
-  }
+  zr_test_dec c = {npy_dec, d, len, 1};
+  zr_test_failalloc_sweep("npy decode", zr_test_dec_run, &c, 200, ZR_TEST_FA_ANY_ERR);
   free(d);
 }
 

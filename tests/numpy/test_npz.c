@@ -235,6 +235,10 @@ static void test_interop(void **s) {
   assert_int_equal(system(cmd), 0);
 }
 
+static zr_status npz_dec(const uint8_t *d, size_t n, const zr_decode_opts *o, zr_doc **out, zr_error *e) {
+  return zr_npz_decode(d, n, o, NULL, out, e);
+}
+
 static void test_alloc_failures(void **s) {
   (void)s;
   for (int comp = 0; comp < 2; comp++) {
@@ -244,23 +248,8 @@ static void test_alloc_failures(void **s) {
     no.compress = comp;
     size_t len;
     uint8_t *raw = enc(&m, &no, &len);
-    int ok = 0;
-    for (uint64_t k = 1; k < 2000 && !ok; k++) {
-      zr_test_failalloc fa;
-      zr_test_failalloc_init(&fa, k);
-      zr_decode_opts o;
-      zr_decode_opts_init(&o);
-      o.alloc = &fa.a;
-      o.copy = 1;
-      zr_doc *out = NULL;
-      zr_error e;
-      zr_status st = zr_npz_decode(raw, len, &o, NULL, &out, &e);
-      zr_doc_free(out);
-      assert_int_equal(fa.live, 0);
-      if (st == ZR_OK) ok = 1;
-      else assert_int_equal(st, ZR_ERR_NOMEM);
-    }
-    assert_true(ok);
+    zr_test_dec c = {npz_dec, raw, len, 1};
+    zr_test_failalloc_sweep("npz decode", zr_test_dec_run, &c, 2000, ZR_TEST_FA_ANY_ERR);
     free(raw);
     zr_doc_free(d);
   }
