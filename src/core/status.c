@@ -38,6 +38,7 @@ zr_status zr__errv(zr_error *err, zr_status code, int64_t offset, const char *fm
   if (!err) return code;
   err->code = code;
   err->offset = offset;
+  err->path[0] = '\0'; /* a new error: no path left over from an earlier one; callers add theirs after */
   if (fmt) {
     vsnprintf(err->message, sizeof err->message, fmt, ap);
   } else {
