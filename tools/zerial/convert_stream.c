@@ -143,18 +143,6 @@ typedef struct cs_opts {
   uint64_t chunk_size, chunk_rows;
 } cs_opts;
 
-static int opt_val(int argc, char **argv, int *i, const char *name, const char **v) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n) != 0) return 0;
-  if (argv[*i][n] == '=') {
-    *v = argv[*i] + n + 1;
-    return 1;
-  }
-  if (argv[*i][n]) return 0;
-  *v = *i + 1 < argc ? argv[++*i] : NULL;
-  return 1;
-}
-
 static int usage(const char *fmt, const char *arg) {
   fprintf(stderr, "zerial " CS_NAME ": ");
   fprintf(stderr, fmt, arg ? arg : "");
@@ -189,25 +177,25 @@ static int parse(int argc, char **argv, cs_opts *o) {
       else if (strcmp(a, "--progress") == 0) o->progress = 1;
       else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->progress = 0;
       else if (strcmp(a, "--extended") == 0) o->extended = 1;
-      else if (opt_val(argc, argv, &i, "--to", &v)) {
+      else if (zr_cli_opt_value(argc, argv, &i, "--to", &v)) {
         if (!v) return usage("--to needs binary, arrow, json or arrow-stream", NULL);
         o->to = v;
-      } else if (opt_val(argc, argv, &i, "--from", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--from", &v)) {
         if (!v || (strcmp(v, "json") && strcmp(v, "stream"))) return usage("--from takes json or stream with --stream", NULL);
-      } else if (opt_val(argc, argv, &i, "--compression", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--compression", &v)) {
         const zr_codec_info *ci = v ? zr_codec_by_name(v) : NULL;
         if (!ci) return usage("unknown compression '%s' (none, lz4, zstd, gzip)", v);
         o->codec = (int)ci->id;
-      } else if (opt_val(argc, argv, &i, "--level", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--level", &v)) {
         if (!v || atoi(v) < 1) return usage("--level needs a positive number", NULL);
         o->level = atoi(v);
-      } else if (opt_val(argc, argv, &i, "--threads", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--threads", &v)) {
         if (!v || atoi(v) < 0 || atoi(v) > 64) return usage("--threads needs a number from 0 to 64", NULL);
         o->threads = atoi(v);
-      } else if (opt_val(argc, argv, &i, "--chunk-size", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--chunk-size", &v)) {
         if (!v || !parse_size(v, &o->chunk_size) || o->chunk_size > ((uint64_t)256 << 20))
           return usage("--chunk-size needs a size from 1 byte to 256M", NULL);
-      } else if (opt_val(argc, argv, &i, "--chunk-rows", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--chunk-rows", &v)) {
         if (!v || !parse_size(v, &o->chunk_rows)) return usage("--chunk-rows needs a positive number", NULL);
       } else if (strcmp(a, "--envelope") == 0 || strcmp(a, "--no-envelope") == 0 || strcmp(a, "--pretty") == 0) {
         return usage("%s does not apply to --stream", a);
