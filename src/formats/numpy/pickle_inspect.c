@@ -18,18 +18,7 @@ typedef struct opinfo {
   int n; /* A_FIXED: bytes */
 } opinfo;
 
-/* argument shapes of ZR_PICKLE_OPCODES as (arg, n) */
-#define SHAPE_NONE A_NONE, 0
-#define SHAPE_FIXED1 A_FIXED, 1
-#define SHAPE_FIXED2 A_FIXED, 2
-#define SHAPE_FIXED4 A_FIXED, 4
-#define SHAPE_FIXED8 A_FIXED, 8
-#define SHAPE_LEN1 A_LEN1, 0
-#define SHAPE_LEN4 A_LEN4, 0
-#define SHAPE_LEN8 A_LEN8, 0
-#define SHAPE_LINE A_LINE, 0
-#define SHAPE_LINE2 A_LINE2, 0
-#define OPINFO(name, byte, shape) {PK_##name, #name, SHAPE_##shape},
+#define OPINFO(name, byte, shape, n) {PK_##name, #name, A_##shape, n},
 static const opinfo ops[] = {ZR_PICKLE_OPCODES(OPINFO)};
 #undef OPINFO
 #define NOPS (sizeof ops / sizeof ops[0])
