@@ -591,14 +591,7 @@ static zr_value dec_string(tv *t, const uint8_t *p, int width, int scale) {
   uint32_t limbs[8];
   int nl = width / 4, neg = (p[width - 1] & 0x80) != 0;
   for (int i = 0; i < nl; i++) limbs[i] = zr__ld32le(p + 4 * i);
-  if (neg) {
-    uint64_t carry = 1;
-    for (int i = 0; i < nl; i++) {
-      uint64_t x = (uint64_t)(uint32_t)~limbs[i] + carry;
-      limbs[i] = (uint32_t)x;
-      carry = x >> 32;
-    }
-  }
+  if (neg) za_limbs_negate(limbs, nl);
   char digits[100];
   int nd = 0;
   for (;;) {
