@@ -60,4 +60,13 @@ void zr_error_set_path(zr_error *err, const char *path) {
   snprintf(err->path, sizeof err->path, "%s", path ? path : "");
 }
 
+zr_status zr__err_path(zr_error *err, zr_status code, const char *path, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  zr__errv(err, code, -1, fmt, ap);
+  va_end(ap);
+  zr_error_set_path(err, path);
+  return code;
+}
+
 zr_status zr__err_nomem(zr_error *err) { return zr_error_set(err, ZR_ERR_NOMEM, -1, "out of memory"); }

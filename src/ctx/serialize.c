@@ -233,9 +233,7 @@ static zr_status numeric_list_tensor(const zr_value *v, zr_doc *doc, zr_warnings
   if (!f.out) return zr__err_nomem(err);
   fill(v, 0, &f);
   if (f.st != ZR_OK) {
-    zr__err(err, f.st, -1, "integer beyond 2^53 would become float64 (strict mode)");
-    zr_error_set_path(err, f.path);
-    return f.st;
+    return zr__err_path(err, f.st, f.path, "integer beyond 2^53 would become float64 (strict mode)");
   }
   zr_tensor t;
   ZR_TRY(zr_tensor_init(&t, f.dt, 8, ns.ndim, ns.shape, f.out, err));

@@ -456,9 +456,8 @@ zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *si
       char path[ZR_ERROR_PATH_MAX];
       if (k->kind != ZR_KIND_STRING || x->kind != ZR_KIND_TENSOR) {
         snprintf(path, sizeof path, "$[%llu]", (unsigned long long)i);
-        st = zr__err(err, ZR_ERR_TYPE, -1, "npz members are string keys mapping to tensors (got %s → %s)",
-                     zr_kind_name(zr_kind_of(k)), zr_kind_name(zr_kind_of(x)));
-        zr_error_set_path(err, path);
+        st = zr__err_path(err, ZR_ERR_TYPE, path, "npz members are string keys mapping to tensors (got %s → %s)",
+                          zr_kind_name(zr_kind_of(k)), zr_kind_name(zr_kind_of(x)));
         break;
       }
       char *nm = zr__malloc(w.a, (size_t)k->n.len + 5);
@@ -477,8 +476,8 @@ zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *si
       }
     }
   } else {
-    st = zr__err(err, ZR_ERR_TYPE, -1, "npz holds a map of tensors or one tensor, not a %s", zr_kind_name(zr_kind_of(v)));
-    zr_error_set_path(err, "$");
+    st = zr__err_path(err, ZR_ERR_TYPE, "$", "npz holds a map of tensors or one tensor, not a %s",
+                      zr_kind_name(zr_kind_of(v)));
   }
   if (st == ZR_OK) st = write_central(&w, err);
   for (size_t i = 0; i < w.n; i++) zr__free(w.a, w.items[i].name);
