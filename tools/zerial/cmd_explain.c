@@ -29,10 +29,6 @@ static const zr_cli_cmd cmd = {
 ZR_CLI_REGISTER(cmd)
 
 static int run(int argc, char **argv) {
-  if (zr_cli_wants_help(argc, argv)) {
-    zr_cli_print_help(&cmd);
-    return ZR_CLI_OK;
-  }
   const char *path = NULL, *target = NULL, *perf = NULL, *compat = NULL;
   int json = 0, measure = 0;
   for (int i = 1; i < argc; i++) {
