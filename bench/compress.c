@@ -5,13 +5,17 @@
  *   records a record-like byte stream (JSON-ish rows with ids, names, scores, tags)
  * plus shuffle throughput against memcpy of the same buffer.
  *
- * Usage: bench_compress [--mib N] [--runs N] [--json PATH] [--only lz4|zstd|gzip] [--ab]
+ * Usage: bench_compress [--mib N] [--runs N] [--json PATH] [--only lz4|zstd|gzip] [--ab] [--lz4-bound]
  * --ab: interleaved A/B runs instead of the table: zerial against the raw library without the
- * shuffle, and zerial against c-blosc with it (see bench_ab()).
+ * shuffle, and zerial against c-blosc with it and without it (see bench_ab()).
+ * --lz4-bound: how fast liblz4 alone can compress the byte-shuffled rows at c-blosc's ratio, the
+ * ceiling of any writer built on it (see bench_lz4_bound()).
  * Speeds are given by wall clock and by CPU time of the process (the machine may be loaded).
  * Every figure is the median of --runs runs (default 5). Speeds are MB/s of uncompressed data. */
 #include <libdeflate.h>
+#include <lz4.h>
 #include <lz4frame.h>
+#include <lz4hc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,8 +311,9 @@ static void bench_dataset(const char *ds, const uint8_t *in, size_t n, uint8_t *
  * an order rotated from run to run, after one warm-up run that is not counted. For each pair the
  * per-run ratio of CPU times is taken and the median of those ratios is reported with its spread
  * (min … max and the interquartile range), so that load changes between runs hit both sides. */
-enum { AB_RAW, AB_FRAME, AB_NONE, AB_BYTE, AB_BLOSC, AB_N };
-static const char *ab_names[AB_N] = {"raw", "zerial frame", "zerial blocks none", "zerial blocks byte", "blosc byte"};
+enum { AB_RAW, AB_FRAME, AB_NONE, AB_BYTE, AB_BLOSC, AB_BLOSC_NONE, AB_N };
+static const char *ab_names[AB_N] = {"raw",        "zerial frame", "zerial blocks none", "zerial blocks byte",
+                                     "blosc byte", "blosc none"};
 
 typedef struct ab_row {
   char dataset[16], codec[8], what[48];
@@ -357,8 +362,9 @@ static void bench_ab(const char *ds, const uint8_t *in, size_t n, uint8_t *z, si
           case AB_NONE: m = zr_blocks(in, n, z, zcap, c, lv, ZR_FILTER_NONE, 1, NULL); break;
           case AB_BYTE: m = zr_blocks(in, n, z, zcap, c, lv, ZR_FILTER_SHUFFLE, 1, NULL); break;
 #ifdef ZR_HAVE_BLOSC
-          case AB_BLOSC: {
-            int bz = blosc_compress_ctx(cfg[ci].blosc_clevel, 1, 8, n, in, z, zcap, cfg[ci].blosc_name, 0, 1);
+          case AB_BLOSC:
+          case AB_BLOSC_NONE: {
+            int bz = blosc_compress_ctx(cfg[ci].blosc_clevel, v == AB_BLOSC, 8, n, in, z, zcap, cfg[ci].blosc_name, 0, 1);
             check(bz > 0, "blosc_compress_ctx");
             m = (size_t)bz;
             break;
@@ -381,7 +387,8 @@ static void bench_ab(const char *ds, const uint8_t *in, size_t n, uint8_t *z, si
             check(zr_codec_blocks_decompress(z, m, 1, NULL, back, n, &bn, NULL) == ZR_OK && bn == n, "blocks decompress");
             break;
 #ifdef ZR_HAVE_BLOSC
-          case AB_BLOSC: check(blosc_decompress_ctx(z, back, n, 1) == (int)n, "blosc_decompress_ctx"); break;
+          case AB_BLOSC:
+          case AB_BLOSC_NONE: check(blosc_decompress_ctx(z, back, n, 1) == (int)n, "blosc_decompress_ctx"); break;
 #endif
         }
         double c2 = cpu_now();
@@ -393,7 +400,7 @@ static void bench_ab(const char *ds, const uint8_t *in, size_t n, uint8_t *z, si
         zn[v] = m;
       }
     }
-    static const int pairs[][2] = {{AB_FRAME, AB_RAW}, {AB_NONE, AB_RAW}, {AB_BYTE, AB_BLOSC}};
+    static const int pairs[][2] = {{AB_FRAME, AB_RAW}, {AB_NONE, AB_RAW}, {AB_BYTE, AB_BLOSC}, {AB_NONE, AB_BLOSC_NONE}};
     for (size_t p = 0; p < sizeof pairs / sizeof *pairs; p++) {
       int a = pairs[p][0], b = pairs[p][1];
       if (b >= nv) continue;
@@ -419,6 +426,115 @@ static void bench_ab(const char *ds, const uint8_t *in, size_t n, uint8_t *z, si
     }
   }
 }
+
+/* ---- --lz4-bound: the ceiling of liblz4 on byte-shuffled rows ----
+ * Whatever a writer does around it, the byte-shuffled LZ4 container spends its time in liblz4's
+ * compressor on the rows of the shuffled blocks. This mode shuffles every 1 MiB block once (not
+ * timed) and then times liblz4 alone on the rows, cut into streams of 32 KiB … 1 MiB (streams under
+ * 64 KiB take liblz4's 16-bit table and 4-byte hash, longer ones its 32-bit table and 5-byte hash)
+ * at accelerations 1 … 16, plus the HC compressor at its lowest level, interleaved with c-blosc
+ * (byte shuffle + LZ4, clevel 5) on the unshuffled data. It reports each configuration's ratio and
+ * its speed relative to blosc (median of per-run CPU-time ratios), then the ceiling: the fastest
+ * configuration, or mix of two configurations over parts of the data (a linear programme with one
+ * size constraint has an optimum on at most two), whose ratio is still at least blosc's. Our
+ * writer's shuffle, container and checksums come on top of that time, so its speed is below it. */
+#ifdef ZR_HAVE_BLOSC
+typedef struct lz4b_cfg {
+  size_t stream; /* bytes per stream */
+  int accel;     /* acceleration; 0: HC at LZ4HC_CLEVEL_MIN */
+} lz4b_cfg;
+
+static size_t lz4b_run(const lz4b_cfg *c, void *state, const uint8_t *sh, size_t n, uint8_t *out) {
+  size_t total = 0;
+  for (size_t o = 0; o < n; o += c->stream) {
+    int sn = (int)(n - o < c->stream ? n - o : c->stream);
+    int z = c->accel ? LZ4_compress_fast_extState(state, (const char *)sh + o, (char *)out, sn, sn - 1, c->accel)
+                     : LZ4_compress_HC_extStateHC(state, (const char *)sh + o, (char *)out, sn, sn - 1, LZ4HC_CLEVEL_MIN);
+    total += z > 0 ? (size_t)z : (size_t)sn; /* a stream that does not shrink is stored */
+  }
+  return total;
+}
+
+static void bench_lz4_bound(const char *ds, const uint8_t *in, size_t n, uint8_t *sh, uint8_t *out, size_t cap) {
+  enum { NCFG = 4 * 8 + 1 };
+  static const size_t streams[4] = {32u << 10, 64u << 10, 128u << 10, 1u << 20};
+  static const int accels[8] = {1, 2, 3, 4, 5, 6, 8, 16};
+  lz4b_cfg cfg[NCFG];
+  int nc = 0;
+  for (int s = 0; s < 4; s++)
+    for (int a = 0; a < 8; a++) cfg[nc++] = (lz4b_cfg){streams[s], accels[a]};
+  cfg[nc++] = (lz4b_cfg){128u << 10, 0};
+  size_t bs = 1u << 20;
+  for (size_t o = 0; o < n; o += bs) zr_shuffle(ZR_SIMD_AUTO, 8, in + o, sh + o, n - o < bs ? n - o : bs);
+  int ssz = LZ4_sizeofState() > LZ4_sizeofStateHC() ? LZ4_sizeofState() : LZ4_sizeofStateHC();
+  void *state = malloc((size_t)ssz);
+  check(state != NULL, "malloc");
+  double t[NCFG + 2][16]; /* [nc]: blosc, [nc + 1]: our writer (zr_codec_blocks_compress, byte shuffle, level 1) */
+  size_t zn[NCFG + 2];
+  for (int r = -1; r < RUNS; r++) {
+    for (int k = 0; k <= nc + 1; k++) {
+      int v = (k + (r < 0 ? 0 : r)) % (nc + 2);
+      double c0 = cpu_now();
+      if (v == nc + 1) {
+        zn[v] = zr_blocks(in, n, out, cap, ZR_CODEC_LZ4, 1, ZR_FILTER_SHUFFLE, 1, NULL);
+      } else if (v == nc) {
+        int bz = blosc_compress_ctx(5, 1, 8, n, in, out, cap, "lz4", 0, 1);
+        check(bz > 0, "blosc_compress_ctx");
+        zn[v] = (size_t)bz;
+      } else {
+        zn[v] = lz4b_run(&cfg[v], state, sh, n, out);
+      }
+      if (r >= 0) t[v][r] = cpu_now() - c0;
+    }
+  }
+  free(state);
+  double rb = (double)n / (double)zn[nc], tb = bench_median(t[nc], RUNS);
+  double ratio[NCFG], tm[NCFG]; /* ratio; median CPU time relative to blosc's */
+  printf("%-8s blosc byte lz4 clevel 5: ratio %.3f, %.0f MB/s (cpu)\n", ds, rb, (double)n / 1e6 / tb);
+  for (int k = 0; k < nc; k++) {
+    double q[16];
+    for (int r = 0; r < RUNS; r++) q[r] = t[nc][r] / t[k][r];
+    double lo, q1, q3, hi, med;
+    ab_stats(q, RUNS, &med, &lo, &q1, &q3, &hi);
+    ratio[k] = (double)n / (double)zn[k];
+    tm[k] = 1.0 / med;
+    char name[32];
+    if (cfg[k].accel) snprintf(name, sizeof name, "lz4 accel %d", cfg[k].accel);
+    else snprintf(name, sizeof name, "lz4hc level %d", LZ4HC_CLEVEL_MIN);
+    printf("%-8s   %-16s streams %4zu KiB: ratio %.3f  speed x%.3f blosc [IQR %.3f..%.3f]%s\n", ds, name,
+           cfg[k].stream >> 10, ratio[k], med, q1, q3, ratio[k] >= rb ? "" : "  (ratio below blosc's)");
+  }
+  {
+    double q[16], lo, q1, q3, hi, med;
+    for (int r = 0; r < RUNS; r++) q[r] = t[nc][r] / t[nc + 1][r];
+    ab_stats(q, RUNS, &med, &lo, &q1, &q3, &hi);
+    printf("%-8s   zerial blocks byte (shuffle, container, checks): ratio %.3f  speed x%.3f blosc [IQR %.3f..%.3f]\n", ds,
+           (double)n / (double)zn[nc + 1], med, q1, q3);
+  }
+  /* the ceiling: min time per byte subject to compressed size <= blosc's, over pairs mixed by fraction */
+  double best = 0;
+  int bi = -1, bj = -1;
+  double bf = 1;
+  for (int i = 0; i < nc; i++) {
+    for (int j = 0; j < nc; j++) {
+      double si = 1 / ratio[i], sj = 1 / ratio[j], sb = 1 / rb, f;
+      if (si > sb) continue;           /* i carries the ratio */
+      if (sj <= sb) f = 0;             /* j alone is enough: take it whole */
+      else f = (sj - sb) / (sj - si);  /* smallest share of i that keeps the size */
+      double speed = 1 / (f * tm[i] + (1 - f) * tm[j]);
+      if (speed > best) best = speed, bi = i, bj = j, bf = f;
+    }
+  }
+  if (bi < 0) {
+    printf("%-8s ceiling: no configuration reaches blosc's ratio\n", ds);
+  } else {
+    printf("%-8s ceiling at ratio >= %.3f: liblz4 alone reaches x%.3f blosc's speed (%.0f%% of bytes as streams of %zu KiB"
+           " at accel %d, %.0f%% as streams of %zu KiB at accel %d)\n",
+           ds, rb, best, 100 * bf, cfg[bi].stream >> 10, cfg[bi].accel, 100 * (1 - bf), cfg[bj].stream >> 10, cfg[bj].accel);
+  }
+  fflush(stdout);
+}
+#endif
 
 static void naive_shuffle(size_t T, const uint8_t *s, uint8_t *d, size_t len) {
   size_t n = len / T;
@@ -466,6 +582,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--block") && i + 1 < argc) BLOCK_SIZE = (uint32_t)atoi(argv[++i]) << 10;
     else if (!strcmp(argv[i], "--small")) mib = 4, RUNS = 1;
     else if (!strcmp(argv[i], "--ab")) ab = 1;
+    else if (!strcmp(argv[i], "--lz4-bound")) ab = 2;
   }
   if (RUNS < 1) RUNS = 1;
   if (RUNS > 15) RUNS = 15;
@@ -484,6 +601,25 @@ int main(int argc, char **argv) {
                  (int)zr_simd_detect());
   else printf("zerial %s, %zu MiB per dataset, median of %d runs (gzip: %d), SIMD level %d\n", zr_version_string(), mib,
               RUNS, RUNS < 3 ? RUNS : 3, (int)zr_simd_detect());
+  if (ab == 2) {
+#ifdef ZR_HAVE_BLOSC
+    printf("liblz4 alone on 8-byte-shuffled rows vs c-blosc (shuffle + LZ4), CPU time, %d runs after a warm-up\n", RUNS);
+    void (*gens[3])(uint8_t *, size_t) = {gen_walk, gen_times, gen_records};
+    const char *names[3] = {"walk", "times", "records"};
+    for (int g = 0; g < 3; g++) {
+      gens[g](in, n);
+      bench_lz4_bound(names[g], in, n, back, z, zcap);
+    }
+    blosc_destroy();
+#else
+    printf("--lz4-bound needs c-blosc (libblosc-dev)\n");
+#endif
+    zr_codec_pool_free(pool);
+    free(in);
+    free(z);
+    free(back);
+    return 0;
+  }
   if (ab) {
     printf("interleaved A/B: per-run CPU-time ratios, median [min..max, IQR] of %d runs after a warm-up run;\n"
            "x > 1: the first variant is faster (for the overhead pairs, overhead = 1/x - 1)\n", RUNS);

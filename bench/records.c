@@ -174,6 +174,39 @@ static double mp_stream_pass(const char *seq, size_t seqn, acc expect);
 
 #define MAXRUNS 32
 
+/* Median ms of @p runs binary encodes of @p v: into the fixed memory @p dst (@p cap bytes) when
+ * given, else into a new growable memory sink each time (made outside the timed part). */
+static double encode_median(const zr_value *v, uint8_t *dst, size_t cap, int runs, double *t, const char *what) {
+  for (int r = 0; r < runs; r++) {
+    zr_sink *s;
+    if (dst) zr_sink_fixed_new(dst, cap, &s, NULL);
+    else zr_sink_memory_new(NULL, &s, NULL);
+    double t0 = now_ms();
+    if (zr_binary_encode(v, NULL, s, NULL) != ZR_OK) die(what);
+    t[r] = now_ms() - t0;
+    zr_sink_free(s);
+  }
+  return bench_median(t, runs);
+}
+
+/* Median ms of @p runs binary decodes of @p n bytes at @p buf into a new doc each time. With
+ * @p tensor_view, the root must be a tensor viewing @p buf at a 64-byte aligned address. */
+static double decode_median(const uint8_t *buf, size_t n, int tensor_view, int runs, double *t, const char *what) {
+  for (int r = 0; r < runs; r++) {
+    zr_doc *d;
+    double t0 = now_ms();
+    if (zr_binary_decode(buf, n, NULL, &d, NULL) != ZR_OK) die(what);
+    t[r] = now_ms() - t0;
+    if (tensor_view) {
+      const zr_tensor *dt = zr_doc_root(d)->u.tensor;
+      if ((const uint8_t *)dt->data < buf || (const uint8_t *)dt->data >= buf + n || ((uintptr_t)dt->data & 63))
+        die("not a view");
+    }
+    zr_doc_free(d);
+  }
+  return bench_median(t, runs);
+}
+
 int main(int argc, char **argv) {
   const char *out_dir = "bench/results";
   size_t N = 1000000, NF = 100000000;
@@ -233,32 +266,9 @@ int main(int argc, char **argv) {
   uint8_t *zbuf = aligned_alloc(64, (zsize + 64 + 63) / 64 * 64);
   memset(zbuf, 0, zsize + 64);
   double zr_enc, zr_enc_cold, zr_dec, zr_walk_ms;
-  for (int r = 0; r < runs; r++) { /* warm: into pre-faulted memory (fixed sink, in place) */
-    zr_sink *s;
-    zr_sink_fixed_new(zbuf, zsize + 64, &s, NULL);
-    double t0 = now_ms();
-    if (zr_binary_encode(&list, NULL, s, NULL) != ZR_OK) die("zerial encode");
-    t[r] = now_ms() - t0;
-    zr_sink_free(s);
-  }
-  zr_enc = bench_median(t, runs);
-  for (int r = 0; r < runs; r++) { /* cold: a new growable memory sink each time */
-    zr_sink *s;
-    zr_sink_memory_new(NULL, &s, NULL);
-    double t0 = now_ms();
-    if (zr_binary_encode(&list, NULL, s, NULL) != ZR_OK) die("zerial encode");
-    t[r] = now_ms() - t0;
-    zr_sink_free(s);
-  }
-  zr_enc_cold = bench_median(t, runs);
-  for (int r = 0; r < runs; r++) {
-    zr_doc *d;
-    double t0 = now_ms();
-    if (zr_binary_decode(zbuf, zsize, NULL, &d, NULL) != ZR_OK) die("zerial decode");
-    t[r] = now_ms() - t0;
-    zr_doc_free(d);
-  }
-  zr_dec = bench_median(t, runs);
+  zr_enc = encode_median(&list, zbuf, zsize + 64, runs, t, "zerial encode"); /* warm: pre-faulted memory, in place */
+  zr_enc_cold = encode_median(&list, NULL, 0, runs, t, "zerial encode");    /* cold: a new growable sink */
+  zr_dec = decode_median(zbuf, zsize, 0, runs, t, "zerial decode");
   acc za = {0, 0, 0};
   for (int r = 0; r < runs; r++) {
     zr_doc *d;
@@ -402,27 +412,7 @@ int main(int argc, char **argv) {
   msgpack_packer_init(&pk, &seq, msgpack_sbuffer_write);
   mp_pack(&pk, recs, N, 0);
   mp_seq_size = seq.size;
-  for (int r = 0; r < runs; r++) {
-    acc a = {0, 0, 0};
-    double t0 = now_ms();
-    msgpack_unpacker unp;
-    msgpack_unpacker_init(&unp, 1 << 16);
-    msgpack_unpacked up;
-    msgpack_unpacked_init(&up);
-    size_t off = 0;
-    while (off < seq.size) {
-      size_t chunk = seq.size - off < (1u << 16) ? seq.size - off : (1u << 16);
-      if (msgpack_unpacker_buffer_capacity(&unp) < chunk && !msgpack_unpacker_reserve_buffer(&unp, chunk)) die("reserve");
-      memcpy(msgpack_unpacker_buffer(&unp), seq.data + off, chunk);
-      msgpack_unpacker_buffer_consumed(&unp, chunk);
-      off += chunk;
-      while (msgpack_unpacker_next(&unp, &up) == MSGPACK_UNPACK_SUCCESS) mp_walk(&up.data, &a);
-    }
-    msgpack_unpacked_destroy(&up);
-    msgpack_unpacker_destroy(&unp);
-    t[r] = now_ms() - t0;
-    if (!acc_eq(a, expect)) die("msgpack stream sums differ");
-  }
+  for (int r = 0; r < runs; r++) t[r] = mp_stream_pass(seq.data, seq.size, expect);
   mp_stream = bench_median(t, runs);
   /* the two streaming passes again, alternating run by run, so both see the same machine load */
   {
@@ -520,26 +510,9 @@ int main(int argc, char **argv) {
     t[r] = now_ms() - t0;
   }
   f_memcpy = bench_median(t, runs);
-  for (int r = 0; r < runs; r++) {
-    zr_sink *s;
-    zr_sink_fixed_new(fdst, fcap, &s, NULL);
-    double t0 = now_ms();
-    if (zr_binary_encode(&fv, NULL, s, NULL) != ZR_OK) die("tensor encode");
-    t[r] = now_ms() - t0;
-    zr_sink_free(s);
-  }
-  f_enc = bench_median(t, runs);
+  f_enc = encode_median(&fv, fdst, fcap, runs, t, "tensor encode");
   double f_dec_big, f_dec_small;
-  for (int r = 0; r < runs; r++) {
-    zr_doc *d;
-    double t0 = now_ms();
-    if (zr_binary_decode(fdst, (size_t)fsize, NULL, &d, NULL) != ZR_OK) die("tensor decode");
-    t[r] = now_ms() - t0;
-    const zr_tensor *dt = zr_doc_root(d)->u.tensor;
-    if ((const uint8_t *)dt->data < fdst || (const uint8_t *)dt->data >= fdst + fsize || ((uintptr_t)dt->data & 63)) die("not a view");
-    zr_doc_free(d);
-  }
-  f_dec_big = bench_median(t, runs);
+  f_dec_big = decode_median(fdst, (size_t)fsize, 1, runs, t, "tensor decode");
   /* the same decode over a 1,000-element tensor: constant time means the same figure */
   {
     int64_t small = 1000;
@@ -551,14 +524,7 @@ int main(int argc, char **argv) {
     zr_binary_encode(&sv, NULL, s, NULL);
     size_t slen = (size_t)zr_sink_size(s);
     zr_sink_free(s);
-    for (int r = 0; r < runs; r++) {
-      zr_doc *d;
-      double t0 = now_ms();
-      if (zr_binary_decode(fdst, slen, NULL, &d, NULL) != ZR_OK) die("tensor decode");
-      t[r] = now_ms() - t0;
-      zr_doc_free(d);
-    }
-    f_dec_small = bench_median(t, runs);
+    f_dec_small = decode_median(fdst, slen, 0, runs, t, "tensor decode");
   }
   printf("float64 x %zu (%zu MB): memcpy %.1f ms, zerial encode %.1f ms (%.2fx memcpy), zero-copy decode %.4f ms "
          "(1,000 elements: %.4f ms)\n",

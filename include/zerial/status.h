@@ -157,8 +157,10 @@ enum zr_status_code {
  *
  * Filled by the function that failed; untouched on success. `offset` is the byte offset in the
  * input where a decoder found the problem (-1 when not applicable); `path` is the value path where
- * an encoder failed, such as `$.rows[3].score` (empty when not applicable). Plain data: copy it
- * freely; no resources to release.
+ * an encoder failed, such as `$.rows[3].score` (empty when not applicable). Every field describes
+ * the same, latest failure: a record reused across calls never pairs a new message with the path
+ * of an earlier error (zr_error_set() empties the path; zr_error_set_path() then adds the new one).
+ * Plain data: copy it freely; no resources to release.
  */
 typedef struct zr_error {
   zr_status code;                      /**< The status returned, or ZR_OK. */
@@ -185,7 +187,9 @@ ZR_API void zr_error_clear(zr_error *err);
 /**
  * @brief Fill @p err with a code, an offset and a printf-style message; NULL-safe.
  *
- * For custom serializers and sinks written by users. The path is left unchanged.
+ * For custom serializers and sinks written by users. Replaces every field: the path is emptied
+ * too, so that a path left by an earlier error is not reported beside this one. To give a value
+ * path, call zr_error_set_path() after this function, not before.
  * @return @p code, so that `return zr_error_set(err, ZR_ERR_RANGE, -1, "...")` reads naturally.
  */
 ZR_API zr_status zr_error_set(zr_error *err, zr_status code, int64_t offset, const char *fmt, ...)
@@ -194,7 +198,11 @@ ZR_API zr_status zr_error_set(zr_error *err, zr_status code, int64_t offset, con
 #endif
     ;
 
-/** @brief Set the value path of @p err (truncated to ZR_ERROR_PATH_MAX - 1 bytes). NULL-safe. */
+/**
+ * @brief Set the value path of @p err (truncated to ZR_ERROR_PATH_MAX - 1 bytes). NULL-safe.
+ *
+ * Call it after zr_error_set(), which empties the path. Code and message are left unchanged.
+ */
 ZR_API void zr_error_set_path(zr_error *err, const char *path);
 
 #ifdef __cplusplus

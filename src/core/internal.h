@@ -43,6 +43,10 @@ zr_status zr__errv(zr_error *err, zr_status code, int64_t offset, const char *fm
 /* zr_error_set() is the public entry; these read better inside the library. */
 #define zr__err zr_error_set
 zr_status zr__err_nomem(zr_error *err);
+/* An encoder's error: code, message (offset -1), then the value path @p path (the order
+ * zr_error_set requires: it empties the path). Returns @p code. */
+zr_status zr__err_path(zr_error *err, zr_status code, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* ---- overflow-checked arithmetic ---- */
 ZR_INLINE bool zr__mul_overflow(uint64_t a, uint64_t b, uint64_t *out) { return __builtin_mul_overflow(a, b, out); }

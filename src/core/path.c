@@ -101,13 +101,14 @@ zr_status zr_value_at_path(const zr_value *root, const char *path, const zr_valu
       next = &cur->u.items[index];
     }
     if (!next) {
-      if (err) {
+      zr__err(err, ZR_ERR_NOT_FOUND, seg_start - path, "nothing at %.*s", (int)(p - path), path);
+      if (err) { /* after the message: setting an error clears the path */
         size_t n = (size_t)(p - path);
         if (n >= sizeof err->path) n = sizeof err->path - 1;
         memcpy(err->path, path, n);
         err->path[n] = '\0';
       }
-      return zr__err(err, ZR_ERR_NOT_FOUND, seg_start - path, "nothing at %.*s", (int)(p - path), path);
+      return ZR_ERR_NOT_FOUND;
     }
     cur = next;
   }

@@ -28,14 +28,19 @@ zr_doc *zr__doc_new_limited(const zr_allocator *alloc, uint64_t max_bytes) {
 zr_doc *zr_doc_new(const zr_allocator *alloc) { return zr__doc_new_limited(alloc, 0); }
 
 
-void zr_doc_free(zr_doc *d) {
-  if (!d) return;
+/* Run the release callbacks of zr_doc_keep (their records live in the arena). */
+static void release_keeps(zr_doc *d) {
   zr__keep *k = d->keeps;
   while (k) {
     zr__keep *n = k->next;
     k->release(k->owner);
     k = n;
   }
+}
+
+void zr_doc_free(zr_doc *d) {
+  if (!d) return;
+  release_keeps(d);
   zr__arena_free(&d->arena);
   zr_allocator a = d->alloc;
   zr__free(&a, d);
@@ -43,12 +48,7 @@ void zr_doc_free(zr_doc *d) {
 
 void zr_doc_reset(zr_doc *d) {
   if (!d) return;
-  zr__keep *k = d->keeps;
-  while (k) {
-    zr__keep *n = k->next;
-    k->release(k->owner);
-    k = n;
-  }
+  release_keeps(d);
   d->keeps = NULL;
   zr__arena_reset(&d->arena, 1);
   memset(&d->root, 0, sizeof d->root);

@@ -233,8 +233,7 @@ static zr_status numeric_list_tensor(const zr_value *v, zr_doc *doc, zr_warnings
   if (!f.out) return zr__err_nomem(err);
   fill(v, 0, &f);
   if (f.st != ZR_OK) {
-    zr_error_set_path(err, f.path);
-    return zr__err(err, f.st, -1, "integer beyond 2^53 would become float64 (strict mode)");
+    return zr__err_path(err, f.st, f.path, "integer beyond 2^53 would become float64 (strict mode)");
   }
   zr_tensor t;
   ZR_TRY(zr_tensor_init(&t, f.dt, 8, ns.ndim, ns.shape, f.out, err));
@@ -447,14 +446,17 @@ static zr_status serialize_impl(zr_ctx *ctx, const zr_value *v, const zr_seriali
     if (st == ZR_OK) break;
     if (!is_auto || !can_fall_back(st) || i + 1 == n_order) {
       if (err) *err = e1;
-      if (is_auto && can_fall_back(st) && n_order > 1)
+      if (is_auto && can_fall_back(st) && n_order > 1) {
         zr__err(err, st, -1, "no candidate format could represent the value; last (%s): %s", order[i], e1.message);
+        zr_error_set_path(err, e1.path); /* keep where the last candidate failed */
+      }
       break;
     }
     if (pl.strict) {
       if (err) *err = e1;
       zr__err(err, st, -1, "format '%s' cannot represent the value (strict mode forbids falling back to '%s'): %s",
               order[i], order[i + 1], e1.message);
+      zr_error_set_path(err, e1.path);
       break;
     }
     char path[ZR_ERROR_PATH_MAX];

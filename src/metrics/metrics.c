@@ -397,6 +397,17 @@ static zr_status put_label(zr__buf *b, const char *name, const char *v, int firs
   return zr__buf_push(b, '"');
 }
 
+/* The start of a sample line, "NAME{K1="V1",K2="V2"[,K3="V3"]} " (label values escaped; no third
+ * label when @p k3 is NULL); the caller prints the value and the newline. */
+static zr_status put_series(zr__buf *b, const char *name, const char *k1, const char *v1, const char *k2, const char *v2,
+                            const char *k3, const char *v3) {
+  ZR_TRY(zr__buf_printf(b, "%s{", name));
+  ZR_TRY(put_label(b, k1, v1, 1));
+  ZR_TRY(put_label(b, k2, v2, 0));
+  if (k3) ZR_TRY(put_label(b, k3, v3, 0));
+  return zr__buf_printf(b, "} ");
+}
+
 /* HELP and TYPE lines. The help texts are constants of this file without backslash or line feed,
  * the two characters the text format would need escaped there. */
 static zr_status family(zr__buf *b, const char *name, const char *type, const char *help) {
@@ -433,10 +444,8 @@ static zr_status write_all(zr__buf *b, const merged *m) {
     for (unsigned f = 0; f < MF; f++)
       for (int o = 0; o < ZR_METRICS_OPS; o++) {
         if (!fmt_used(f, nf) || !m->calls[f][o]) continue;
-        ZR_TRY(zr__buf_printf(b, "%s{", simple[k].name));
-        ZR_TRY(put_label(b, "format", fnames[f], 1));
-        ZR_TRY(put_label(b, "op", op_names[o], 0));
-        ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)arr[f][o]));
+        ZR_TRY(put_series(b, simple[k].name, "format", fnames[f], "op", op_names[o], NULL, NULL));
+        ZR_TRY(zr__buf_printf(b, "%llu\n", (unsigned long long)arr[f][o]));
       }
   }
 
@@ -447,11 +456,8 @@ static zr_status write_all(zr__buf *b, const merged *m) {
       for (int c = 0; c < NCODE; c++) {
         if (!fmt_used(f, nf) || !m->err[f][o][c]) continue;
         const char *cn = c < NCODE - 1 ? zr_status_name(-c) : NULL;
-        ZR_TRY(zr__buf_printf(b, "zerial_errors_total{"));
-        ZR_TRY(put_label(b, "format", fnames[f], 1));
-        ZR_TRY(put_label(b, "op", op_names[o], 0));
-        ZR_TRY(put_label(b, "code", cn ? cn : "OTHER", 0));
-        ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)m->err[f][o][c]));
+        ZR_TRY(put_series(b, "zerial_errors_total", "format", fnames[f], "op", op_names[o], "code", cn ? cn : "OTHER"));
+        ZR_TRY(zr__buf_printf(b, "%llu\n", (unsigned long long)m->err[f][o][c]));
       }
 
   ZR_TRY(family(b, "zerial_operation_duration_seconds", "histogram",
@@ -468,20 +474,16 @@ static zr_status write_all(zr__buf *b, const merged *m) {
           snprintf(le, sizeof le, "%.9g", 1e-6 * (double)(1u << k));
         else
           snprintf(le, sizeof le, "+Inf");
-        ZR_TRY(zr__buf_printf(b, "zerial_operation_duration_seconds_bucket{"));
-        ZR_TRY(put_label(b, "format", fnames[f], 1));
-        ZR_TRY(put_label(b, "op", op_names[o], 0));
-        ZR_TRY(put_label(b, "le", le, 0));
-        ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)cum));
+        ZR_TRY(put_series(b, "zerial_operation_duration_seconds_bucket", "format", fnames[f], "op", op_names[o], "le", le));
+        ZR_TRY(zr__buf_printf(b, "%llu\n", (unsigned long long)cum));
       }
       for (int k = 0; k < 2; k++) {
-        ZR_TRY(zr__buf_printf(b, "zerial_operation_duration_seconds_%s{", k ? "count" : "sum"));
-        ZR_TRY(put_label(b, "format", fnames[f], 1));
-        ZR_TRY(put_label(b, "op", op_names[o], 0));
+        ZR_TRY(put_series(b, k ? "zerial_operation_duration_seconds_count" : "zerial_operation_duration_seconds_sum",
+                          "format", fnames[f], "op", op_names[o], NULL, NULL));
         if (k)
-          ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)cum));
+          ZR_TRY(zr__buf_printf(b, "%llu\n", (unsigned long long)cum));
         else
-          ZR_TRY(zr__buf_printf(b, "} %.9f\n", (double)m->lat_ns[f][o] / 1e9));
+          ZR_TRY(zr__buf_printf(b, "%.9f\n", (double)m->lat_ns[f][o] / 1e9));
       }
     }
 
@@ -500,20 +502,13 @@ static zr_status write_all(zr__buf *b, const merged *m) {
           snprintf(le, sizeof le, "%g", ratio_le[k]);
         else
           snprintf(le, sizeof le, "+Inf");
-        ZR_TRY(zr__buf_printf(b, "zerial_compression_ratio_bucket{"));
-        ZR_TRY(put_label(b, "format", fnames[f], 1));
-        ZR_TRY(put_label(b, "codec", codec_names[c], 0));
-        ZR_TRY(put_label(b, "le", le, 0));
-        ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)cum));
+        ZR_TRY(put_series(b, "zerial_compression_ratio_bucket", "format", fnames[f], "codec", codec_names[c], "le", le));
+        ZR_TRY(zr__buf_printf(b, "%llu\n", (unsigned long long)cum));
       }
-      ZR_TRY(zr__buf_printf(b, "zerial_compression_ratio_sum{"));
-      ZR_TRY(put_label(b, "format", fnames[f], 1));
-      ZR_TRY(put_label(b, "codec", codec_names[c], 0));
-      ZR_TRY(zr__buf_printf(b, "} %.3f\n", (double)m->ratio_milli[f][c] / 1000.0));
-      ZR_TRY(zr__buf_printf(b, "zerial_compression_ratio_count{"));
-      ZR_TRY(put_label(b, "format", fnames[f], 1));
-      ZR_TRY(put_label(b, "codec", codec_names[c], 0));
-      ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)cum));
+      ZR_TRY(put_series(b, "zerial_compression_ratio_sum", "format", fnames[f], "codec", codec_names[c], NULL, NULL));
+      ZR_TRY(zr__buf_printf(b, "%.3f\n", (double)m->ratio_milli[f][c] / 1000.0));
+      ZR_TRY(put_series(b, "zerial_compression_ratio_count", "format", fnames[f], "codec", codec_names[c], NULL, NULL));
+      ZR_TRY(zr__buf_printf(b, "%llu\n", (unsigned long long)cum));
     }
 
   ZR_TRY(family(b, "zerial_format_decisions_total", "counter",
@@ -522,11 +517,8 @@ static zr_status write_all(zr__buf *b, const merged *m) {
     for (int c = 0; c < MC; c++)
       for (unsigned k = 0; k < MS; k++) {
         if (!fmt_used(f, nf) || !m->dec[f][c][k] || !(k < ns || k == MS - 1)) continue;
-        ZR_TRY(zr__buf_printf(b, "zerial_format_decisions_total{"));
-        ZR_TRY(put_label(b, "format", fnames[f], 1));
-        ZR_TRY(put_label(b, "codec", codec_names[c], 0));
-        ZR_TRY(put_label(b, "shape", snames[k], 0));
-        ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)m->dec[f][c][k]));
+        ZR_TRY(put_series(b, "zerial_format_decisions_total", "format", fnames[f], "codec", codec_names[c], "shape", snames[k]));
+        ZR_TRY(zr__buf_printf(b, "%llu\n", (unsigned long long)m->dec[f][c][k]));
       }
 
   ZR_TRY(
@@ -542,10 +534,8 @@ static zr_status write_all(zr__buf *b, const merged *m) {
     }
     for (unsigned f = 0; f < MF; f++) {
       if (!fmt_used(f, nf) || !m->fb[k][f]) continue;
-      ZR_TRY(zr__buf_printf(b, "zerial_fallbacks_total{"));
-      ZR_TRY(put_label(b, "kind", fallback_names[k], 1));
-      ZR_TRY(put_label(b, "format", fnames[f], 0));
-      ZR_TRY(zr__buf_printf(b, "} %llu\n", (unsigned long long)m->fb[k][f]));
+      ZR_TRY(put_series(b, "zerial_fallbacks_total", "kind", fallback_names[k], "format", fnames[f], NULL, NULL));
+      ZR_TRY(zr__buf_printf(b, "%llu\n", (unsigned long long)m->fb[k][f]));
     }
   }
 

@@ -16,9 +16,7 @@ typedef struct mig {
 static zr_status fail(mig *m, zr_status code, const char *fmt, const char *what) {
   char p[ZR_ERROR_PATH_MAX];
   zr__path_render(&m->path, p, sizeof p);
-  zr_error_set(m->err, code, -1, fmt, what, p);
-  zr_error_set_path(m->err, p);
-  return code;
+  return zr__err_path(m->err, code, p, fmt, what, p);
 }
 
 static int64_t unit_per_second(int unit) {

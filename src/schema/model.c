@@ -193,9 +193,7 @@ const char *zs_type_text(zs_type *t) {
 
 /* ---- parsing ---- */
 static zr_status bad(zr_error *err, const char *path, const char *fmt, const char *what) {
-  zr_error_set(err, ZR_ERR_MALFORMED, -1, fmt, what);
-  zr_error_set_path(err, path);
-  return ZR_ERR_MALFORMED;
+  return zr__err_path(err, ZR_ERR_MALFORMED, path, fmt, what);
 }
 
 static char *dupstr(const char *s) {

@@ -85,111 +85,97 @@ static zr_status dec_to_value(void *ud, const uint8_t *data, size_t len, const z
   return ZR_OK;
 }
 
+static void stream_file(void *ud, const char *name_what, const char *name, size_t i, const uint8_t *b, size_t len) {
+  (void)ud;
+  const zr_format *fs = zr_format_by_name("arrow-stream"), *ff = zr_format_by_name("arrow-file");
+  char what[256];
+  snprintf(what, sizeof what, "%s", name_what);
+  cs_decode_sweep(what, cs_fmt_decode, (void *)fs, b, len, NULL);
+  cs_budgets(300, 150);
+  cs_decode_sweep(what, dec_to_value, NULL, b, len, NULL);
+  /* the table again, with each writer option; the output back through the reader sweeps */
+  zr_doc *d = NULL;
+  zr_decode_opts o;
+  zr_decode_opts_init(&o);
+  o.copy = 1;
+  assert_int_equal(fs->decode(b, len, &o, &d, NULL), ZR_OK);
+  const zr_value *tv = zr_doc_root(d);
+  size_t wlen;
+  zr_arrow_write_opts wo;
+  memset(&wo, 0, sizeof wo);
+  free(cs_encode_sweep(what, enc_write, &wo, tv, NULL, &wlen));
+  static const struct {
+    int file, align, codec, big;
+  } variants[] = {{1, 0, 0, 0}, {0, 64, ZR_ARROW_CODEC_LZ4, 0}, {1, 8, ZR_ARROW_CODEC_ZSTD, 0}, {0, 0, 0, 1}};
+  for (size_t k = 0; k < sizeof variants / sizeof *variants; k++) {
+    memset(&wo, 0, sizeof wo);
+    wo.file = variants[k].file;
+    wo.alignment = (uint32_t)variants[k].align;
+    wo.codec = variants[k].codec;
+    wo.big_endian = variants[k].big;
+    uint8_t *w = NULL;
+    zr_error err;
+    zr_status st = cs_encode_mem(enc_write, &wo, tv, NULL, &w, &wlen, &err);
+    if (st != ZR_OK) { /* e.g. types the big-endian writer refuses: a clear error */
+      assert_int_equal(err.code, st);
+      continue;
+    }
+    if (k == 2) free(cs_encode_sweep(what, enc_write, &wo, tv, NULL, &wlen));
+    cs_decode_sweep(what, cs_fmt_decode, (void *)(wo.file ? ff : fs), w, wlen, NULL);
+    free(w);
+  }
+  /* values and back */
+  zr_doc *vd = zr_doc_new(NULL);
+  zr_value v;
+  zr_error err;
+  zr_status st = zr_arrow_to_value(tv->u.table, vd, &v, &err);
+  if (st == ZR_OK) {
+    zr_arrow_convert_opts co;
+    memset(&co, 0, sizeof co);
+    uint8_t *w = NULL;
+    if (cs_encode_mem(enc_convert, &co, &v, NULL, &w, &wlen, &err) == ZR_OK) {
+      free(w);
+      free(cs_encode_sweep(what, enc_convert, &co, &v, NULL, &wlen));
+      co.dictionary_strings = 1;
+      free(cs_encode_sweep(what, enc_convert, &co, &v, NULL, &wlen));
+      co.flags = ZR_ENC_STRICT;
+      if (cs_encode_mem(enc_convert, &co, &v, NULL, &w, &wlen, &err) != ZR_OK) assert_int_equal(err.code, ZR_ERR_LOSSY);
+      free(w);
+    }
+  }
+  zr_doc_free(vd);
+  /* the table through the other formats that take tables */
+  static const char *others[] = {"binary", "pickle", "npz", "json", "etf", "npy"};
+  for (size_t k = 0; k < sizeof others / sizeof *others && (CS_SCALE == 1 || i % 3 == 0); k++) {
+    const zr_format *of = zr_format_by_name(others[k]);
+    uint8_t *w = NULL;
+    if (cs_encode_mem(cs_fmt_encode, (void *)of, tv, NULL, &w, &wlen, &err) != ZR_OK) continue;
+    free(w);
+    snprintf(what, sizeof what, "stream %s as %s", name, others[k]);
+    free(cs_encode_sweep(what, cs_fmt_encode, (void *)of, tv, NULL, &wlen));
+  }
+  zr_doc_free(d);
+  cs_budgets_reset();
+}
+
 static void test_streams(void **state) {
   (void)state;
-  const zr_format *fs = zr_format_by_name("arrow-stream"), *ff = zr_format_by_name("arrow-file");
-  char *names[64];
-  size_t n = cs_list_named("fuzz/corpus/arrow_stream_decode", names, 64);
-  assert_true(n >= 20);
-  for (size_t i = 0; i < n; i++) {
-    size_t len;
-    uint8_t *b = cs_load("fuzz/corpus/arrow_stream_decode", names[i], &len);
-    char what[256];
-    snprintf(what, sizeof what, "stream %s", names[i]);
-    cs_decode_sweep(what, cs_fmt_decode, (void *)fs, b, len, NULL);
-    cs_budget_trunc = 300;
-    cs_budget_corrupt = 150;
-    cs_decode_sweep(what, dec_to_value, NULL, b, len, NULL);
-    /* the table again, with each writer option; the output back through the reader sweeps */
-    zr_doc *d = NULL;
-    zr_decode_opts o;
-    zr_decode_opts_init(&o);
-    o.copy = 1;
-    assert_int_equal(fs->decode(b, len, &o, &d, NULL), ZR_OK);
-    const zr_value *tv = zr_doc_root(d);
-    size_t wlen;
-    zr_arrow_write_opts wo;
-    memset(&wo, 0, sizeof wo);
-    free(cs_encode_sweep(what, enc_write, &wo, tv, NULL, &wlen));
-    static const struct {
-      int file, align, codec, big;
-    } variants[] = {{1, 0, 0, 0}, {0, 64, ZR_ARROW_CODEC_LZ4, 0}, {1, 8, ZR_ARROW_CODEC_ZSTD, 0}, {0, 0, 0, 1}};
-    for (size_t k = 0; k < sizeof variants / sizeof *variants; k++) {
-      memset(&wo, 0, sizeof wo);
-      wo.file = variants[k].file;
-      wo.alignment = (uint32_t)variants[k].align;
-      wo.codec = variants[k].codec;
-      wo.big_endian = variants[k].big;
-      uint8_t *w = NULL;
-      zr_error err;
-      zr_status st = cs_encode_mem(enc_write, &wo, tv, NULL, &w, &wlen, &err);
-      if (st != ZR_OK) { /* e.g. types the big-endian writer refuses: a clear error */
-        assert_int_equal(err.code, st);
-        continue;
-      }
-      if (k == 2) free(cs_encode_sweep(what, enc_write, &wo, tv, NULL, &wlen));
-      cs_decode_sweep(what, cs_fmt_decode, (void *)(wo.file ? ff : fs), w, wlen, NULL);
-      free(w);
-    }
-    /* values and back */
-    zr_doc *vd = zr_doc_new(NULL);
-    zr_value v;
-    zr_error err;
-    zr_status st = zr_arrow_to_value(tv->u.table, vd, &v, &err);
-    if (st == ZR_OK) {
-      zr_arrow_convert_opts co;
-      memset(&co, 0, sizeof co);
-      uint8_t *w = NULL;
-      if (cs_encode_mem(enc_convert, &co, &v, NULL, &w, &wlen, &err) == ZR_OK) {
-        free(w);
-        free(cs_encode_sweep(what, enc_convert, &co, &v, NULL, &wlen));
-        co.dictionary_strings = 1;
-        free(cs_encode_sweep(what, enc_convert, &co, &v, NULL, &wlen));
-        co.flags = ZR_ENC_STRICT;
-        if (cs_encode_mem(enc_convert, &co, &v, NULL, &w, &wlen, &err) != ZR_OK) assert_int_equal(err.code, ZR_ERR_LOSSY);
-        free(w);
-      }
-    }
-    zr_doc_free(vd);
-    /* the table through the other formats that take tables */
-    static const char *others[] = {"binary", "pickle", "npz", "json", "etf", "npy"};
-    for (size_t k = 0; k < sizeof others / sizeof *others && (CS_SCALE == 1 || i % 3 == 0); k++) {
-      const zr_format *of = zr_format_by_name(others[k]);
-      uint8_t *w = NULL;
-      if (cs_encode_mem(cs_fmt_encode, (void *)of, tv, NULL, &w, &wlen, &err) != ZR_OK) continue;
-      free(w);
-      snprintf(what, sizeof what, "stream %s as %s", names[i], others[k]);
-      free(cs_encode_sweep(what, cs_fmt_encode, (void *)of, tv, NULL, &wlen));
-    }
-    zr_doc_free(d);
-    free(b);
-    free(names[i]);
-    cs_budget_trunc = 1500;
-    cs_budget_corrupt = 1000;
-  }
+  cs_corpus_each("fuzz/corpus/arrow_stream_decode", "stream", 20, 1, stream_file, NULL);
   cs_report("arrow streams");
+}
+
+static void file_file(void *ud, const char *what, const char *name, size_t i, const uint8_t *b, size_t len) {
+  (void)name;
+  (void)i;
+  cs_budgets(300, 150); /* the same messages as the streams, in the file layout */
+  cs_decode_sweep(what, cs_fmt_decode, ud, b, len, NULL);
+  cs_decode_sweep(what, dec_file_batches, NULL, b, len, NULL);
+  cs_budgets_reset();
 }
 
 static void test_files(void **state) {
   (void)state;
-  const zr_format *ff = zr_format_by_name("arrow-file");
-  char *names[64];
-  size_t n = cs_list_named("fuzz/corpus/arrow_file_decode", names, 64);
-  assert_true(n >= 10);
-  for (size_t i = 0; i < n; i++) {
-    size_t len;
-    uint8_t *b = cs_load("fuzz/corpus/arrow_file_decode", names[i], &len);
-    char what[256];
-    snprintf(what, sizeof what, "file %s", names[i]);
-    cs_budget_trunc = 300; /* the same messages as the streams, in the file layout */
-    cs_budget_corrupt = 150;
-    cs_decode_sweep(what, cs_fmt_decode, (void *)ff, b, len, NULL);
-    cs_decode_sweep(what, dec_file_batches, NULL, b, len, NULL);
-    cs_budget_trunc = 1500;
-    cs_budget_corrupt = 1000;
-    free(b);
-    free(names[i]);
-  }
+  cs_corpus_each("fuzz/corpus/arrow_file_decode", "file", 10, 1, file_file, (void *)zr_format_by_name("arrow-file"));
   cs_report("arrow files");
 }
 
@@ -198,9 +184,7 @@ static void test_from_values(void **state) {
   (void)state;
   zr_doc *d = zr_doc_new(NULL);
   cv_set all;
-  memset(&all, 0, sizeof all);
-  cv_plain(d, &all, 0);
-  cv_tensors(d, &all);
+  cv_all(d, &all, 0);
   /* one column per value kind that converts: 6 rows each (value, null, value, value, null, value) */
   zr_value cols = zr_map_new(d, 0);
   zr_value rows = zr_list_new(d, 0);
@@ -215,10 +199,9 @@ static void test_from_values(void **state) {
     zr_table t;
     if (zr_arrow_from_value(&one, &co, &t, NULL, NULL) != ZR_OK) continue;
     zr_table_release(&t);
-    char *k = zr_doc_alloc(d, 48, 1);
-    int kl = snprintf(k, 48, "%s_%zu", all.name[i], i);
-    zr_map_put(d, &cols, zr_str_ref(k, (size_t)kl), col);
-    for (int r = 0; r < 6; r++) zr_map_put(d, &rows.u.items[r], zr_str_ref(k, (size_t)kl), col.u.items[r]);
+    zr_value k = cv_key(d, &all, i);
+    zr_map_put(d, &cols, k, col);
+    for (int r = 0; r < 6; r++) zr_map_put(d, &rows.u.items[r], k, col.u.items[r]);
   }
   /* low-cardinality strings for the dictionary path */
   zr_value dict = zr_list_new(d, 6);

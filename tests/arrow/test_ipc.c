@@ -11,6 +11,19 @@
 #include "formats/arrow/fb.h"
 #include <sys/stat.h>
 
+/* the inspect JSON of an IPC stream or file (malloc'd text) */
+static char *inspect_text(const uint8_t *data, size_t len) {
+  zr_sink *js;
+  assert_int_equal(zr_sink_memory_new(NULL, &js, NULL), 0);
+  assert_int_equal(zr__arrow_inspect(data, len, js, NULL), 0);
+  const uint8_t *jt;
+  size_t jl;
+  zr_sink_memory_data(js, &jt, &jl);
+  char *txt = strndup((const char *)jt, jl);
+  zr_sink_free(js);
+  return txt;
+}
+
 static int teq(const zr_table *a, const zr_table *b) {
   char why[300];
   if (za_table_equal(a, b, why, sizeof why)) return 1;
@@ -65,16 +78,9 @@ static void roundtrip_be(const zr_table *t, int file, int codec, uint32_t align,
   assert_int_equal(st, 0);
   assert_true(teq(t, &back));
   if (big) { /* inspect reports the byte order; a copying read agrees too */
-    zr_sink *js;
-    assert_int_equal(zr_sink_memory_new(NULL, &js, NULL), 0);
-    assert_int_equal(zr__arrow_inspect(data, len, js, NULL), 0);
-    const uint8_t *jt;
-    size_t jl;
-    zr_sink_memory_data(js, &jt, &jl);
-    char *txt = strndup((const char *)jt, jl);
+    char *txt = inspect_text(data, len);
     assert_non_null(strstr(txt, "\"endianness\": \"big\""));
     free(txt);
-    zr_sink_free(js);
     zr_table c;
     o.copy = 1;
     assert_int_equal(zr_arrow_read(data, len, &o, &c, NULL), 0);
@@ -277,16 +283,9 @@ static void test_dictionary_deltas(void **state) {
   const uint8_t *data;
   size_t len;
   zr_sink_memory_data(s, &data, &len);
-  zr_sink *js;
-  zr_sink_memory_new(NULL, &js, NULL);
-  assert_int_equal(zr__arrow_inspect(data, len, js, NULL), 0);
-  const uint8_t *jt;
-  size_t jl;
-  zr_sink_memory_data(js, &jt, &jl);
-  char *txt = strndup((const char *)jt, jl);
+  char *txt = inspect_text(data, len);
   assert_non_null(strstr(txt, "\"delta\": true"));
   free(txt);
-  zr_sink_free(js);
   zr_table back;
   assert_int_equal(zr_arrow_read(data, len, NULL, &back, NULL), 0);
   assert_true(teq(&t, &back));
@@ -393,16 +392,9 @@ static void test_nested_dictionary_deltas(void **state) {
     const uint8_t *data;
     size_t len;
     zr_sink_memory_data(s, &data, &len);
-    zr_sink *js;
-    zr_sink_memory_new(NULL, &js, NULL);
-    assert_int_equal(zr__arrow_inspect(data, len, js, NULL), 0);
-    const uint8_t *jt;
-    size_t jl;
-    zr_sink_memory_data(js, &jt, &jl);
-    char *txt = strndup((const char *)jt, jl);
+    char *txt = inspect_text(data, len);
     assert_int_equal(count_str(txt, "\"delta\": true"), 4); /* two deltas for each of the two dictionaries */
     free(txt);
-    zr_sink_free(js);
     zr_table back;
     rc = zr_arrow_read(data, len, NULL, &back, &e);
     if (rc) fprintf(stderr, "read: %s\n", e.message);

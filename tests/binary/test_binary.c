@@ -34,18 +34,23 @@ static enc_out encode_ok(const zr_value *v) {
   return o;
 }
 
+/* zr_binary_decode with default options, copying or zero-copy */
+static zr_status decode_mode(const uint8_t *data, size_t len, int copy, zr_doc **out, zr_error *err) {
+  zr_decode_opts opts;
+  zr_decode_opts_init(&opts);
+  opts.copy = copy;
+  return zr_binary_decode(data, len, &opts, out, err);
+}
+
 static void roundtrip(const zr_value *v) {
   enc_out o = encode_ok(v);
   uint64_t size = 0;
   assert_int_equal(zr_binary_encoded_size(v, NULL, &size, NULL), ZR_OK);
   assert_int_equal(size, o.len);
   for (int mode = 0; mode < 2; mode++) {
-    zr_decode_opts opts;
-    zr_decode_opts_init(&opts);
-    opts.copy = mode;
     zr_doc *d = NULL;
     zr_error err;
-    zr_status st = zr_binary_decode(o.data, o.len, &opts, &d, &err);
+    zr_status st = decode_mode(o.data, o.len, mode, &d, &err);
     if (st != ZR_OK) fail_msg("decode: %s at %lld", err.message, (long long)err.offset);
     assert_true(zr_value_equal(v, zr_doc_root(d)));
     zr_doc_free(d);
@@ -353,10 +358,7 @@ static void test_decoded_kinds(void **state) {
   v = build_strings(d);
   o = encode_ok(&v);
   for (int mode = 0; mode < 2; mode++) {
-    zr_decode_opts opts;
-    zr_decode_opts_init(&opts);
-    opts.copy = mode;
-    assert_int_equal(zr_binary_decode(o.data, o.len, &opts, &out, NULL), ZR_OK);
+    assert_int_equal(decode_mode(o.data, o.len, mode, &out, NULL), ZR_OK);
     const zr_value *s = &zr_doc_root(out)->u.items[1];
     int inside = (const uint8_t *)s->u.str >= o.data && (const uint8_t *)s->u.str < o.data + o.len;
     assert_int_equal(inside, !mode);
@@ -405,12 +407,9 @@ static void test_golden_v1(void **state) {
     uint8_t *buf = aligned_alloc(64, (len + 63) / 64 * 64);
     memcpy(buf, file, len);
     for (int mode = 0; mode < 2; mode++) {
-      zr_decode_opts opts;
-      zr_decode_opts_init(&opts);
-      opts.copy = mode;
       zr_doc *out = NULL;
       zr_error err;
-      if (zr_binary_decode(buf, len, &opts, &out, &err) != ZR_OK) fail_msg("%s: %s", rel, err.message);
+      if (decode_mode(buf, len, mode, &out, &err) != ZR_OK) fail_msg("%s: %s", rel, err.message);
       if (!zr_value_equal(&expect, zr_doc_root(out))) fail_msg("%s decodes to a different value", rel);
       zr_doc_free(out);
     }
@@ -532,13 +531,10 @@ static void test_malformed_corpus(void **state) {
     uint8_t *data = zr_test_read_file(zr_test_src_path(rel), &len);
     if (!data) fail_msg("missing %s", rel);
     for (int mode = 0; mode < 2; mode++) {
-      zr_decode_opts opts;
-      zr_decode_opts_init(&opts);
-      opts.copy = mode;
       zr_doc *out = (zr_doc *)1;
       zr_error err;
       zr_error_clear(&err);
-      zr_status st = zr_binary_decode(data, len, &opts, &out, &err);
+      zr_status st = decode_mode(data, len, mode, &out, &err);
       if (st != malformed[i].code || err.offset != malformed[i].offset)
         fail_msg("%s: got %s at %lld (%s), expected %s at %lld", malformed[i].name, zr_status_name(st),
                  (long long)err.offset, err.message, zr_status_name(malformed[i].code), (long long)malformed[i].offset);
@@ -569,12 +565,9 @@ static void test_truncation(void **state) {
       uint8_t *cut = malloc(n ? n : 1); /* exact size: ASan catches any read past it */
       memcpy(cut, o.data, n);
       for (int mode = 0; mode < 2; mode++) {
-        zr_decode_opts opts;
-        zr_decode_opts_init(&opts);
-        opts.copy = mode;
         zr_doc *out = NULL;
         zr_error err;
-        zr_status st = zr_binary_decode(cut, n, &opts, &out, &err);
+        zr_status st = decode_mode(cut, n, mode, &out, &err);
         assert_int_not_equal(st, ZR_OK);
         assert_null(out);
         assert_true(err.offset >= 0 && (size_t)err.offset <= n);
@@ -963,24 +956,6 @@ static void test_sinks(void **state) {
   zr_doc_free(d);
 }
 
-/* callback sink collecting into a zr_test buffer: the staging path (size pass first) */
-typedef struct collect {
-  uint8_t *buf;
-  size_t len, cap;
-} collect;
-
-static zr_status collect_write(void *ud, const void *data, size_t len, size_t *written) {
-  collect *c = ud;
-  if (c->len + len > c->cap) {
-    c->cap = (c->len + len) * 2;
-    c->buf = realloc(c->buf, c->cap);
-  }
-  memcpy(c->buf + c->len, data, len);
-  c->len += len;
-  *written = len;
-  return ZR_OK;
-}
-
 /* The one-pass encoder (memory and fixed sinks, reservations grown as needed, the last bytes of a
  * fixed sink through the tail buffer) writes exactly the bytes of the staging path; a fixed sink
  * one byte too small fails with NOSPACE and commits nothing, at every capacity near the end. */
@@ -992,9 +967,10 @@ static void test_fixed_sink_every_capacity(void **state) {
   for (int i = 0; i < 7; i++) zr_list_push(d, &vs[7], vs[i]);
   assert_int_equal(zr_doc_status(d), ZR_OK);
   for (size_t i = 0; i < 8; i++) {
-    collect c = {NULL, 0, 0};
+    /* a callback sink keeping the bytes: the staging path (size pass first) */
+    zr_test_sink c = {.keep = 1};
     zr_sink *s = NULL;
-    assert_int_equal(zr_sink_callback_new(collect_write, &c, &s, NULL), ZR_OK);
+    assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &c, &s, NULL), ZR_OK);
     assert_int_equal(zr_binary_encode(&vs[i], NULL, s, NULL), ZR_OK);
     assert_int_equal(zr_sink_flush(s, NULL), ZR_OK);
     zr_sink_free(s);

@@ -31,46 +31,62 @@ static zr_status nop_write(void *ud, const void *data, size_t len, size_t *writt
   return ZR_OK;
 }
 
+/* the encoder into a memory sink growing through @p a */
+static zr_status enc_memory(void *ud, zr_allocator *a, zr_error *err) {
+  zr_sink *s = NULL;
+  assert_int_equal(zr_sink_memory_new(a, &s, NULL), ZR_OK);
+  zr_status st = zr_binary_encode(ud, NULL, s, err);
+  assert_int_equal(err->code, st);
+  zr_sink_free(s);
+  return st;
+}
+
+/* the staging path: the staging buffer comes from opts->alloc */
+static zr_status enc_staging(void *ud, zr_allocator *a, zr_error *err) {
+  zr_encode_opts eo;
+  memset(&eo, 0, sizeof eo);
+  eo.alloc = a;
+  zr_sink *s = NULL;
+  assert_int_equal(zr_sink_callback_new(nop_write, NULL, &s, NULL), ZR_OK);
+  zr_status st = zr_binary_encode(ud, &eo, s, err);
+  zr_sink_free(s);
+  return st;
+}
+
 static void test_encode_failalloc(void **state) {
   (void)state;
   zr_doc *d = zr_doc_new(NULL);
   zr_value v = build(d);
   assert_int_equal(zr_doc_status(d), ZR_OK);
-  int ok = 0;
-  for (uint64_t n = 1; n < 1000 && !ok; n++) {
-    zr_test_failalloc fa;
-    zr_test_failalloc_init(&fa, n);
-    zr_sink *s = NULL;
-    zr_status st = zr_sink_memory_new(&fa.a, &s, NULL);
-    assert_int_equal(st, ZR_OK);
-    zr_error err;
-    zr_error_clear(&err);
-    st = zr_binary_encode(&v, NULL, s, &err);
-    if (st == ZR_OK) ok = 1;
-    else assert_int_equal(st, ZR_ERR_NOMEM);
-    assert_int_equal(err.code, st);
-    zr_sink_free(s);
-    assert_int_equal(fa.live, 0);
-  }
-  assert_true(ok);
-  /* staging path: the staging buffer comes from opts->alloc */
-  ok = 0;
-  for (uint64_t n = 1; n < 100 && !ok; n++) {
-    zr_test_failalloc fa;
-    zr_test_failalloc_init(&fa, n);
-    zr_encode_opts eo;
-    memset(&eo, 0, sizeof eo);
-    eo.alloc = &fa.a;
-    zr_sink *s = NULL;
-    assert_int_equal(zr_sink_callback_new(nop_write, NULL, &s, NULL), ZR_OK);
-    zr_status st = zr_binary_encode(&v, &eo, s, NULL);
-    if (st == ZR_OK) ok = 1;
-    else assert_int_equal(st, ZR_ERR_NOMEM);
-    zr_sink_free(s);
-    assert_int_equal(fa.live, 0);
-  }
-  assert_true(ok);
+  zr_test_failalloc_sweep("encode", enc_memory, &v, 1000, 0);
+  zr_test_failalloc_sweep("encode staging", enc_staging, &v, 100, ZR_TEST_FA_NO_ERR);
   zr_doc_free(d);
+}
+
+typedef struct dec_case {
+  const uint8_t *bytes;
+  size_t len;
+  int copy;
+  zr_dup_policy dup;
+  const zr_value *v;
+} dec_case;
+
+static zr_status dec_run(void *ud, zr_allocator *a, zr_error *err) {
+  const dec_case *c = ud;
+  zr_decode_opts opts;
+  zr_decode_opts_init(&opts);
+  opts.alloc = a;
+  opts.copy = c->copy;
+  opts.dup_keys = c->dup;
+  zr_doc *out = NULL;
+  zr_status st = zr_binary_decode(c->bytes, c->len, &opts, &out, err);
+  if (st == ZR_OK) {
+    if (c->dup == ZR_DUP_KEEP) assert_true(zr_value_equal(c->v, zr_doc_root(out)));
+    zr_doc_free(out);
+  } else {
+    assert_null(out);
+  }
+  return st;
 }
 
 static void test_decode_failalloc(void **state) {
@@ -86,33 +102,9 @@ static void test_decode_failalloc(void **state) {
   for (int mode = 0; mode < 2; mode++) {
     for (int dup = ZR_DUP_KEEP; dup <= ZR_DUP_LAST; dup++) {
       if (dup == ZR_DUP_ERROR) continue;
-      int ok = 0;
-      uint64_t n;
-      for (n = 1; n < 10000 && !ok; n++) {
-        zr_test_failalloc fa;
-        zr_test_failalloc_init(&fa, n);
-        zr_decode_opts opts;
-        zr_decode_opts_init(&opts);
-        opts.alloc = &fa.a;
-        opts.copy = mode;
-        opts.dup_keys = (zr_dup_policy)dup;
-        zr_doc *out = NULL;
-        zr_error err;
-        zr_error_clear(&err);
-        zr_status st = zr_binary_decode(bytes, len, &opts, &out, &err);
-        if (st == ZR_OK) {
-          ok = 1;
-          if (dup == ZR_DUP_KEEP) assert_true(zr_value_equal(&v, zr_doc_root(out)));
-          zr_doc_free(out);
-        } else {
-          assert_int_equal(st, ZR_ERR_NOMEM);
-          assert_int_equal(err.code, ZR_ERR_NOMEM);
-          assert_null(out);
-        }
-        assert_int_equal(fa.live, 0);
-      }
-      assert_true(ok);
-      assert_true(n > 2); /* at least the doc and one arena chunk were refused once */
+      dec_case c = {bytes, len, mode, (zr_dup_policy)dup, &v};
+      uint64_t n = zr_test_failalloc_sweep("decode", dec_run, &c, 10000, 0);
+      assert_true(n >= 2); /* at least the doc and one arena chunk were refused once */
     }
   }
   zr_sink_free(s);

@@ -8,35 +8,15 @@
 
 #define CASES 100000u
 
-typedef struct collect {
-  uint8_t *data;
-  size_t len, cap;
-} collect;
-
-static zr_status collect_write(void *ud, const void *data, size_t len, size_t *written) {
-  collect *c = ud;
-  if (c->len + len > c->cap) {
-    size_t cap = (c->len + len) * 2;
-    uint8_t *d = realloc(c->data, cap);
-    if (!d) return ZR_ERR_NOMEM;
-    c->data = d;
-    c->cap = cap;
-  }
-  memcpy(c->data + c->len, data, len);
-  c->len += len;
-  *written = len;
-  return ZR_OK;
-}
-
 static void test_roundtrip_property(void **state) {
   (void)state;
   zr_decode_opts zc, cp;
   zr_decode_opts_init(&zc);
   zr_decode_opts_init(&cp);
   cp.copy = 1;
-  collect col = {0};
+  zr_test_sink col = {.keep = 1};
   zr_sink *cb = NULL;
-  assert_int_equal(zr_sink_callback_new(collect_write, &col, &cb, NULL), ZR_OK);
+  assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &col, &cb, NULL), ZR_OK);
   uint64_t total_bytes = 0;
   for (uint32_t i = 0; i < CASES; i++) {
     zr_doc *doc = zr_doc_new(NULL);
@@ -60,7 +40,7 @@ static void test_roundtrip_property(void **state) {
       col.len = 0;
       assert_int_equal(zr_binary_encode(&v, NULL, cb, NULL), ZR_OK);
       assert_int_equal(col.len, len);
-      assert_memory_equal(col.data, bytes, len);
+      assert_memory_equal(col.buf, bytes, len);
     }
     for (int mode = 0; mode < 2; mode++) {
       zr_doc *out = NULL;
@@ -73,7 +53,7 @@ static void test_roundtrip_property(void **state) {
     zr_doc_free(doc);
   }
   zr_sink_free(cb);
-  free(col.data);
+  free(col.buf);
   print_message("%u cases, %llu bytes encoded\n", CASES, (unsigned long long)total_bytes);
 }
 

@@ -14,29 +14,10 @@
 
 /* ------------------------------------------------------------------ sinks */
 
-typedef struct cb {
-  uint8_t *buf;
-  size_t len, cap;
-  int calls;
-  int fail_at;   /* this write (1-based) fails with ZR_ERR_IO; 0: never */
-  size_t chunk;  /* accept at most this many bytes per call, then say would-block (0: all) */
-} cb;
-
-static zr_status cb_write(void *ud, const void *data, size_t len, size_t *written) {
-  cb *c = ud;
-  c->calls++;
-  *written = 0;
-  if (c->fail_at && c->calls >= c->fail_at) return ZR_ERR_IO;
-  size_t n = c->chunk && len > c->chunk ? c->chunk : len;
-  if (c->len + n > c->cap) {
-    c->cap = (c->len + n) * 2;
-    c->buf = realloc(c->buf, c->cap);
-  }
-  memcpy(c->buf + c->len, data, n);
-  c->len += n;
-  *written = n;
-  return n < len ? ZR_WOULD_BLOCK : ZR_OK;
-}
+/* a callback sink keeping what it takes (tests/common/zr_test.h); from its fail_at-th write on,
+ * every write fails with ZR_ERR_IO */
+typedef zr_test_sink cb;
+#define CB_INIT .keep = 1, .fail_from = 1
 
 /* the reference encoding through a memory sink */
 static uint8_t *ref_encode(const zr_value *v, const zr_encode_opts *o, size_t *len) {
@@ -65,9 +46,9 @@ static void expect_refusal(const zr_value *v, const zr_encode_opts *o, zr_status
       assert_int_equal(zr_sink_size(s), 0);
       zr_sink_free(s);
     } else if (mode == 1) {
-      cb c = {0};
+      cb c = {CB_INIT};
       zr_sink *s = NULL;
-      assert_int_equal(zr_sink_callback_new(cb_write, &c, &s, NULL), ZR_OK);
+      assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &c, &s, NULL), ZR_OK);
       st = zr_binary_encode(v, o, s, &e);
       assert_int_equal(c.calls, 0); /* validated before anything was written */
       zr_sink_free(s);
@@ -317,9 +298,9 @@ static void roundtrip(const zr_value *v, const zr_encode_opts *o, int want_compr
   free(text);
   zr_sink_free(js);
   /* the staging writer gives the same bytes */
-  cb c = {0};
+  cb c = {CB_INIT};
   zr_sink *s = NULL;
-  assert_int_equal(zr_sink_callback_new(cb_write, &c, &s, NULL), ZR_OK);
+  assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &c, &s, NULL), ZR_OK);
   assert_int_equal(zr_binary_encode(v, o, s, NULL), ZR_OK);
   assert_int_equal(zr_sink_flush(s, NULL), ZR_OK);
   assert_int_equal(c.len, n);
@@ -403,9 +384,9 @@ static void test_compression_failalloc(void **state) {
     zr_test_failalloc fa;
     zr_test_failalloc_init(&fa, k);
     o.alloc = &fa.a;
-    cb c = {0};
+    cb c = {CB_INIT};
     zr_sink *s = NULL;
-    assert_int_equal(zr_sink_callback_new(cb_write, &c, &s, NULL), ZR_OK);
+    assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &c, &s, NULL), ZR_OK);
     zr_error e;
     zr_error_clear(&e);
     zr_status st = zr_binary_encode(&l, &o, s, &e);
@@ -442,9 +423,9 @@ static void test_would_block_and_large_writes(void **state) {
   uint8_t *ref = ref_encode(&l, NULL, &rn);
   /* a sink taking 1000 bytes per call and saying would-block keeps the rest: the encode succeeds,
    * flushing until done gives the same bytes */
-  cb c = {.chunk = 1000};
+  cb c = {CB_INIT, .chunk = 1000};
   zr_sink *s = NULL;
-  assert_int_equal(zr_sink_callback_new(cb_write, &c, &s, NULL), ZR_OK);
+  assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &c, &s, NULL), ZR_OK);
   assert_int_equal(zr_binary_encode(&l, NULL, s, NULL), ZR_OK);
   assert_int_equal(zr_sink_size(s), rn);
   int rounds = 0;
@@ -456,8 +437,8 @@ static void test_would_block_and_large_writes(void **state) {
   free(c.buf);
   /* failing the n-th write: ZR_ERR_IO with the callback's message, for every n until success */
   for (int k = 1;; k++) {
-    cb f = {.fail_at = k};
-    assert_int_equal(zr_sink_callback_new(cb_write, &f, &s, NULL), ZR_OK);
+    cb f = {CB_INIT, .fail_at = k};
+    assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &f, &s, NULL), ZR_OK);
     zr_error e;
     zr_status st = zr_binary_encode(&l, NULL, s, &e);
     zr_sink_free(s);
@@ -544,9 +525,9 @@ static void test_boundary_sweep(void **state) {
     for (size_t shift = 0; shift < sizeof pad; shift += BOUNDARY_STEP) {
       v.u.items[0] = zr_str_ref(pad, shift);
       w.u.items[0] = zr_str_ref(pad, shift);
-      cb f = {.fail_at = 1};
+      cb f = {CB_INIT, .fail_at = 1};
       zr_sink *s = NULL;
-      assert_int_equal(zr_sink_callback_new(cb_write, &f, &s, NULL), ZR_OK);
+      assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &f, &s, NULL), ZR_OK);
       zr_error e;
       zr_error_clear(&e);
       assert_int_equal(zr_binary_encode(&v, NULL, s, &e), ZR_ERR_IO);

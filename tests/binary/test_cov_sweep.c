@@ -54,9 +54,7 @@ static void test_options(void **state) {
   const zr_format *f = zr_format_by_name("binary");
   zr_doc *d = zr_doc_new(NULL);
   cv_set all;
-  memset(&all, 0, sizeof all);
-  cv_plain(d, &all, 0);
-  cv_tensors(d, &all);
+  cv_all(d, &all, 0);
   zr_value m;
   zr_value l = cv_supported(d, f, &all, NULL, &m);
   /* larger typed lists and tensors so that compression pays */
@@ -119,27 +117,17 @@ static void test_options(void **state) {
   zr_doc_free(d);
 }
 
+/* a corpus file: the whole sweep or the hostile part, and inspect */
+static void corpus_file(void *ud, const char *what, const char *name, size_t i, const uint8_t *b, size_t len) {
+  (void)name;
+  (void)i;
+  cs_decode_any(what, cs_fmt_decode, ud, b, len);
+  cs_inspect_any(ud, b, len);
+}
+
 static void test_corpus(void **state) {
   (void)state;
-  const zr_format *f = zr_format_by_name("binary");
-  char *names[64];
-  size_t n = cs_list_named("fuzz/corpus/binary_decode", names, 64);
-  assert_true(n >= 10);
-  for (size_t i = 0; i < n; i++) {
-    size_t len;
-    uint8_t *b = cs_load("fuzz/corpus/binary_decode", names[i], &len);
-    char what[96];
-    snprintf(what, sizeof what, "binary file %s", names[i]);
-    cs_decode_any(what, cs_fmt_decode, (void *)f, b, len);
-    zr_sink *s = NULL;
-    assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
-    zr_error err;
-    zr_status st = zr_binary_inspect(b, len, s, &err);
-    if (st != ZR_OK) assert_int_equal(err.code, st);
-    zr_sink_free(s);
-    free(b);
-    free(names[i]);
-  }
+  cs_corpus_each("fuzz/corpus/binary_decode", "binary file", 10, 1, corpus_file, (void *)zr_format_by_name("binary"));
   cs_report("binary");
 }
 

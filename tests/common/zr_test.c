@@ -68,3 +68,71 @@ void zr_test_failalloc_init(zr_test_failalloc *f, uint64_t fail_at) {
   f->a.ud = f;
   f->fail_at = fail_at;
 }
+
+zr_status zr_test_sink_write(void *ud, const void *data, size_t len, size_t *written) {
+  zr_test_sink *t = ud;
+  t->calls++;
+  *written = 0;
+  if (t->fail_at && (t->calls == t->fail_at || (t->fail_from && t->calls > t->fail_at)))
+    return t->code ? t->code : ZR_ERR_IO;
+  size_t n = t->chunk && len > t->chunk ? t->chunk : len;
+  if (t->keep && n) {
+    if (t->len + n > t->cap) {
+      size_t cap = (t->len + n) * 2;
+      uint8_t *b = realloc(t->buf, cap);
+      if (!b) return ZR_ERR_NOMEM;
+      t->buf = b;
+      t->cap = cap;
+    }
+    memcpy(t->buf + t->len, data, n);
+  }
+  t->len += n;
+  *written = n;
+  return n < len ? ZR_WOULD_BLOCK : ZR_OK;
+}
+
+unsigned zr_test_sink_sweep(const char *what, zr_test_write_fn fn, void *ud, zr_status code, const char *msg,
+                            unsigned max_n) {
+  unsigned failures = 0;
+  for (unsigned n = 1;; n++) {
+    zr_test_sink f;
+    memset(&f, 0, sizeof f);
+    f.fail_at = n;
+    f.code = code;
+    zr_sink *s = NULL;
+    assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &f, &s, NULL), ZR_OK);
+    zr_error e;
+    zr_error_clear(&e);
+    zr_status st = fn(ud, s, &e);
+    if (st == ZR_OK) st = zr_sink_flush(s, &e);
+    zr_sink_free(s);
+    if (st == ZR_OK) {
+      if (f.calls >= n) fail_msg("%s: write %u failed, the call succeeded", what, n);
+      return failures;
+    }
+    if (st != code) fail_msg("%s: write %u fails: %s (%s)", what, n, zr_strerror(st), e.message);
+    assert_string_equal(e.message, msg);
+    failures++;
+    assert_true(n < max_n);
+  }
+}
+
+uint64_t zr_test_failalloc_sweep(const char *what, zr_test_alloc_fn fn, void *ud, uint64_t max_n, unsigned flags) {
+  for (uint64_t n = 1; n < max_n; n++) {
+    zr_test_failalloc fa;
+    zr_test_failalloc_init(&fa, n);
+    zr_error err;
+    zr_error_clear(&err);
+    zr_status st = fn(ud, &fa.a, (flags & ZR_TEST_FA_NO_ERR) ? NULL : &err);
+    if (fa.live != 0) fail_msg("%s: fail_at %llu leaks %lld blocks", what, (unsigned long long)n, (long long)fa.live);
+    if (st == ZR_OK) return n;
+    if (st != ZR_ERR_NOMEM && !(st == ZR_ERR_LIMIT && (flags & ZR_TEST_FA_LIMIT)))
+      fail_msg("%s: fail_at %llu: %s (%s)", what, (unsigned long long)n, zr_strerror(st), err.message);
+    if (!(flags & (ZR_TEST_FA_NO_ERR | ZR_TEST_FA_ANY_ERR))) {
+      if (err.code != st) fail_msg("%s: fail_at %llu: error record not filled", what, (unsigned long long)n);
+      assert_true(err.message[0] != 0);
+    }
+  }
+  fail_msg("%s: no success below fail_at %llu", what, (unsigned long long)max_n);
+  return max_n;
+}

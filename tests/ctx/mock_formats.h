@@ -57,8 +57,9 @@ static zr_status mk_enc(const zr_value *v, zr_sink *s, int depth, zr_error *err)
       return mk_put(s, v->u.bin, n, err);
     }
     default:
-      zr_error_set_path(err, "$");
-      return zr_error_set(err, ZR_ERR_TYPE, -1, "mock cannot encode %s", zr_kind_name((zr_kind)v->kind));
+      zr_error_set(err, ZR_ERR_TYPE, -1, "mock cannot encode %s", zr_kind_name((zr_kind)v->kind));
+      zr_error_set_path(err, "$"); /* after the message, which empties it */
+      return ZR_ERR_TYPE;
   }
 }
 
@@ -179,8 +180,9 @@ static zr_status marr_decode(const uint8_t *d, size_t n, const zr_decode_opts *o
 }
 static zr_status marr_encode(const zr_value *v, const zr_encode_opts *o, zr_sink *s, zr_error *err) {
   if (v->kind != ZR_KIND_LIST || v->n.len == 0 || v->u.items[0].kind != ZR_KIND_MAP) {
-    zr_error_set_path(err, "$");
-    return zr_error_set(err, ZR_ERR_TYPE, -1, "not a list of records");
+    zr_error_set(err, ZR_ERR_TYPE, -1, "not a list of records");
+    zr_error_set_path(err, "$"); /* after the message, which empties it */
+    return ZR_ERR_TYPE;
   }
   const zr_value *first = &v->u.items[0];
   for (uint64_t r = 0; r < v->n.len; r++) {
@@ -188,8 +190,9 @@ static zr_status marr_encode(const zr_value *v, const zr_encode_opts *o, zr_sink
     if (row->kind != ZR_KIND_MAP || row->n.len != first->n.len) {
       char p[64];
       snprintf(p, sizeof p, "$[%llu]", (unsigned long long)r);
-      zr_error_set_path(err, p);
-      return zr_error_set(err, ZR_ERR_TYPE, -1, "row %llu does not match the schema", (unsigned long long)r);
+      zr_error_set(err, ZR_ERR_TYPE, -1, "row %llu does not match the schema", (unsigned long long)r);
+      zr_error_set_path(err, p); /* after the message, which empties it */
+      return ZR_ERR_TYPE;
     }
     for (uint64_t c = 0; c < row->n.len; c++) {
       const zr_value *x = &row->u.members[c].val, *f = &first->u.members[c].val;
@@ -197,14 +200,16 @@ static zr_status marr_encode(const zr_value *v, const zr_encode_opts *o, zr_sink
       snprintf(p, sizeof p, "$[%llu].%.*s", (unsigned long long)r, (int)row->u.members[c].key.n.len,
                row->u.members[c].key.u.str);
       if (x->kind != f->kind && x->kind != ZR_KIND_NULL && f->kind != ZR_KIND_NULL) {
-        zr_error_set_path(err, p);
-        return zr_error_set(err, ZR_ERR_TYPE, -1, "column of mixed kinds (%s and %s)", zr_kind_name((zr_kind)f->kind),
-                            zr_kind_name((zr_kind)x->kind));
+        zr_error_set(err, ZR_ERR_TYPE, -1, "column of mixed kinds (%s and %s)", zr_kind_name((zr_kind)f->kind),
+                     zr_kind_name((zr_kind)x->kind));
+        zr_error_set_path(err, p); /* after the message, which empties it */
+        return ZR_ERR_TYPE;
       }
       if (x->kind == ZR_KIND_INT && (x->u.i > (INT64_C(1) << 53) || x->u.i < -(INT64_C(1) << 53))) {
         if (o->flags & ZR_ENC_STRICT) {
-          zr_error_set_path(err, p);
-          return zr_error_set(err, ZR_ERR_LOSSY, -1, "integer above 2^53 would become float64");
+          zr_error_set(err, ZR_ERR_LOSSY, -1, "integer above 2^53 would become float64");
+          zr_error_set_path(err, p); /* after the message, which empties it */
+          return ZR_ERR_LOSSY;
         }
         zr_warnings_add(o->warnings, ZR_ERR_LOSSY, p, "integer above 2^53 becomes float64");
       }
@@ -232,8 +237,9 @@ static zr_status mnpy_decode(const uint8_t *d, size_t n, const zr_decode_opts *o
 static zr_status mnpy_encode(const zr_value *v, const zr_encode_opts *o, zr_sink *s, zr_error *err) {
   (void)o;
   if (!mnpy_ok(v, 0)) {
-    zr_error_set_path(err, "$");
-    return zr_error_set(err, ZR_ERR_TYPE, -1, "not a numeric array");
+    zr_error_set(err, ZR_ERR_TYPE, -1, "not a numeric array");
+    zr_error_set_path(err, "$"); /* after the message, which empties it */
+    return ZR_ERR_TYPE;
   }
   ZR_TRY(zr_sink_write(s, "MNPY", 4, err));
   return mk_enc(v, s, 0, err);

@@ -11,24 +11,13 @@
 #include "ctx/ctx_internal.h"
 #include "zerial/codec.h"
 #include "zerial/envelope.h"
-#include "zr_test.h"
+#include "zr_test_ser.h"
 
 static zr_ctx *new_ctx(const zr_allocator *a) {
   zr_ctx *ctx = NULL;
   zr_error e;
   if (zr_ctx_new_isolated(a, &ctx, &e) != ZR_OK) fail_msg("ctx: %s", e.message);
   return ctx;
-}
-
-static zr_value records(zr_doc *d, int n) {
-  zr_value l = zr_list_new(d, 0);
-  for (int i = 0; i < n; i++) {
-    zr_value m = zr_map_new(d, 0);
-    zr_map_put_cstr(d, &m, "id", zr_int(i));
-    zr_map_put_cstr(d, &m, "tag", zr_cstr_ref("repeated repeated repeated"));
-    zr_list_push(d, &l, m);
-  }
-  return l;
 }
 
 static void test_codec_glue(void **state) {
@@ -143,7 +132,7 @@ static void test_envelope_metadata(void **state) {
   zr_ctx *ctx = new_ctx(NULL);
   assert_int_equal(zr_ctx_set(ctx, "producer", "", NULL), ZR_OK);
   zr_doc *d = zr_doc_new(NULL);
-  zr_value v = records(d, 3);
+  zr_value v = zr_test_records_of(d, 3, "tag", "repeated repeated repeated", 0);
   static const zr_meta_kv holes[2] = {{NULL, "v"}, {"k", NULL}};
   zr_sink *s;
   assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
@@ -375,7 +364,7 @@ static void test_deep_layers(void **state) {
   (void)state;
   zr_ctx *ctx = new_ctx(NULL);
   zr_doc *d = zr_doc_new(NULL);
-  zr_value v = records(d, 40);
+  zr_value v = zr_test_records_of(d, 40, "tag", "repeated repeated repeated", 0);
   zr_sink *s;
   assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
   zr_serialize_opts o;

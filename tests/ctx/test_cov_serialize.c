@@ -14,7 +14,7 @@
 #include "zerial/serialize.h"
 #include "core/internal.h"
 #include "metrics/metrics_internal.h"
-#include "zr_test.h"
+#include "zr_test_ser.h"
 
 static zr_ctx *new_ctx(void) {
   zr_ctx *ctx = NULL;
@@ -465,16 +465,6 @@ static void test_custom_misbehaving(void **state) {
 }
 
 /* ---- options, codecs, fallbacks ---- */
-static zr_value records(zr_doc *d, int n) {
-  zr_value l = zr_list_new(d, 0);
-  for (int i = 0; i < n; i++) {
-    zr_value m = zr_map_new(d, 0);
-    zr_map_put_cstr(d, &m, "id", zr_int(i));
-    zr_map_put_cstr(d, &m, "name", zr_cstr_ref("a rather repetitive name"));
-    zr_list_push(d, &l, m);
-  }
-  return l;
-}
 
 typedef struct cap_sink {
   uint8_t buf[4096];
@@ -494,7 +484,7 @@ static void test_options_and_codecs(void **state) {
   (void)state;
   zr_ctx *ctx = new_ctx();
   zr_doc *d = zr_doc_new(NULL);
-  zr_value rec = records(d, 200);
+  zr_value rec = zr_test_records_of(d, 200, "name", "a rather repetitive name", 0);
   zr_serialize_opts o;
   zr_sink *s;
   zr_serialize_result r;
@@ -642,7 +632,7 @@ static void test_layers(void **state) {
   (void)state;
   zr_ctx *ctx = new_ctx();
   zr_doc *d = zr_doc_new(NULL);
-  zr_value rec = records(d, 20);
+  zr_value rec = zr_test_records_of(d, 20, "name", "a rather repetitive name", 0);
   zr_serialize_opts o;
   zr_serialize_opts_init(&o);
   o.format = "binary";
@@ -806,7 +796,7 @@ static void test_decisions(void **state) {
   (void)state;
   zr_ctx *ctx = new_ctx();
   zr_doc *d = zr_doc_new(NULL);
-  zr_value rec = records(d, 50);
+  zr_value rec = zr_test_records_of(d, 50, "name", "a rather repetitive name", 0);
   zr_sink *s;
   zr_serialize_result r;
   zr_error e;

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "zr_test.h"
+#include "zr_test_ser.h"
 #include "mock_formats.h"
 
 #define POINT_ID 42u
@@ -81,18 +81,6 @@ static zr_custom_type point_type(point_ud *ud, uint16_t version) {
   return t;
 }
 
-static uint8_t *ser(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *o, size_t *n, zr_serialize_result *r,
-                    zr_status *st, zr_error *err) {
-  zr_sink *s;
-  zr_sink_memory_new(NULL, &s, NULL);
-  *st = zr_serialize(ctx, v, o, s, r, err);
-  uint8_t *data = NULL;
-  *n = 0;
-  if (*st == ZR_OK) zr_sink_memory_take(s, &data, n, NULL);
-  zr_sink_free(s);
-  return data;
-}
-
 static void check_point(const zr_value *root, long x, long y) {
   assert_int_equal(root->kind, ZR_KIND_MAP);
   assert_int_equal(zr_map_get(root, "x", 1)->u.i, x);
@@ -136,12 +124,9 @@ static void test_dispatch_and_version(void **state) {
     zr_doc *d = zr_doc_new(NULL);
     zr_value v = zr_ext(d, POINT_ID, 1, "3 4", 3); /* application data in the v1 layout */
     size_t n;
-    zr_status st;
     zr_serialize_result r;
     zr_error err;
-    uint8_t *b = ser(ctx, &v, NULL, &n, &r, &st, &err);
-    if (st != ZR_OK) print_error("%s\n", err.message);
-    assert_int_equal(st, ZR_OK);
+    uint8_t *b = zr_test_ser_ok(ctx, &v, NULL, &n, &r);
     assert_string_equal(r.format, "custom:geo.point");
     assert_int_equal(ud.encodes, 1);
     assert_int_equal(r.warnings.count, 0);
@@ -163,8 +148,7 @@ static void test_dispatch_and_version(void **state) {
     free(b);
     /* without the type registered, the reader gets the ext value itself */
     assert_int_equal(zr_ctx_unregister_type(ctx, POINT_ID, NULL), ZR_OK);
-    b = ser(ctx, &v, NULL, &n, &r, &st, NULL);
-    assert_int_equal(st, ZR_OK);
+    b = zr_test_ser_ok(ctx, &v, NULL, &n, &r);
     assert_string_equal(r.format, "binary");
     assert_int_equal(zr_deserialize(ctx, b, n, NULL, &out, &info, NULL), ZR_OK);
     assert_false(info.custom);
@@ -195,10 +179,8 @@ static void test_failure_fallback(void **state) {
   zr_doc *d = zr_doc_new(NULL);
   zr_value v = zr_ext(d, POINT_ID, 1, "5 6", 3);
   size_t n;
-  zr_status st;
   zr_serialize_result r;
-  uint8_t *b = ser(ctx, &v, NULL, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b = zr_test_ser_ok(ctx, &v, NULL, &n, &r);
   assert_string_equal(r.format, "binary");
   assert_int_equal(r.warnings.count, 1);
   assert_int_equal(r.warnings.items[0].code, ZR_ERR_RANGE);
@@ -218,8 +200,7 @@ static void test_failure_fallback(void **state) {
   zr_serialize_opts_init(&o);
   o.strict = 1;
   zr_error err;
-  b = ser(ctx, &v, &o, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_ERR_RANGE);
+  zr_test_ser_fail(ctx, &v, &o, ZR_ERR_RANGE, &err);
   assert_non_null(strstr(err.message, "strict"));
   zr_doc_free(d);
   zr_ctx_free(ctx);
@@ -241,10 +222,8 @@ static void test_probe_selection(void **state) {
   assert_string_equal(dec.format, "custom:geo.point");
   assert_non_null(strstr(dec.cand[0].reasons, "custom type"));
   size_t n;
-  zr_status st;
   zr_serialize_result r;
-  uint8_t *b = ser(ctx, &m, NULL, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b = zr_test_ser_ok(ctx, &m, NULL, &n, &r);
   assert_string_equal(r.format, "custom:geo.point");
   zr_doc *out;
   assert_int_equal(zr_deserialize(ctx, b, n, NULL, &out, NULL, NULL), ZR_OK);
@@ -253,8 +232,7 @@ static void test_probe_selection(void **state) {
   free(b);
   /* a probed value whose serializer fails falls back to the next format with a warning */
   ud.fail = 1;
-  b = ser(ctx, &m, NULL, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  b = zr_test_ser_ok(ctx, &m, NULL, &n, &r);
   assert_true(r.fell_back);
   assert_string_equal(r.format, "binary");
   free(b);

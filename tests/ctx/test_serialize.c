@@ -3,33 +3,8 @@
 #include <jansson.h>
 #include <stdlib.h>
 
-#include "zr_test.h"
+#include "zr_test_ser.h"
 #include "mock_formats.h"
-
-static zr_value records(zr_doc *d, int n) {
-  zr_value l = zr_list_new(d, (size_t)n);
-  for (int i = 0; i < n; i++) {
-    zr_value m = zr_map_new(d, 3);
-    zr_map_put_cstr(d, &m, "id", zr_int(i));
-    zr_map_put_cstr(d, &m, "name", zr_cstr_ref("a fairly repetitive name"));
-    zr_map_put_cstr(d, &m, "score", zr_float(i * 0.25));
-    zr_list_push(d, &l, m);
-  }
-  return l;
-}
-
-/* serialize into memory; returns malloc'd bytes */
-static uint8_t *ser(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *o, size_t *n, zr_serialize_result *r,
-                    zr_status *st, zr_error *err) {
-  zr_sink *s;
-  zr_sink_memory_new(NULL, &s, NULL);
-  *st = zr_serialize(ctx, v, o, s, r, err);
-  uint8_t *data = NULL;
-  *n = 0;
-  if (*st == ZR_OK) zr_sink_memory_take(s, &data, n, NULL);
-  zr_sink_free(s);
-  return data;
-}
 
 static void roundtrip(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *o, const char *want_format,
                       const char *want_codec) {
@@ -37,9 +12,7 @@ static void roundtrip(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *o
   zr_serialize_result r;
   zr_status st;
   zr_error err;
-  uint8_t *bytes = ser(ctx, v, o, &n, &r, &st, &err);
-  if (st != ZR_OK) print_error("serialize: %s\n", err.message);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *bytes = zr_test_ser_ok(ctx, v, o, &n, &r);
   if (want_format) assert_string_equal(r.format, want_format);
   if (want_codec) assert_string_equal(r.codec, want_codec);
   assert_int_equal(r.total_bytes, n);
@@ -66,7 +39,7 @@ static void test_roundtrip_auto(void **state) {
   (void)state;
   zr_ctx *ctx = mock_ctx();
   zr_doc *d = zr_doc_new(NULL);
-  zr_value rec = records(d, 50);
+  zr_value rec = zr_test_records(d, 50);
   roundtrip(ctx, &rec, NULL, "arrow-stream", NULL);
   zr_value num = zr_list_new(d, 30);
   for (int i = 0; i < 30; i++) zr_list_push(d, &num, zr_float(i));
@@ -104,30 +77,24 @@ static void test_compression(void **state) {
   (void)state;
   zr_ctx *ctx = mock_ctx();
   zr_doc *d = zr_doc_new(NULL);
-  zr_value big = records(d, 3000); /* compressible, ~100 KB */
+  zr_value big = zr_test_records(d, 3000); /* compressible, ~100 KB */
   roundtrip(ctx, &big, NULL, "arrow-stream", NULL);
   const char *codecs[] = {"zstd", "lz4", "gzip", "none"};
-  for (int i = 0; i < 4; i++) {
-    zr_serialize_opts o;
-    zr_serialize_opts_init(&o);
-    o.codec = codecs[i];
-    roundtrip(ctx, &big, &o, "arrow-stream", codecs[i]);
-  }
-  /* bare codec frames (no envelope) are detected too */
-  for (int i = 0; i < 3; i++) {
-    zr_serialize_opts o;
-    zr_serialize_opts_init(&o);
-    o.codec = codecs[i];
-    o.envelope = 0;
-    roundtrip(ctx, &big, &o, "arrow-stream", codecs[i]);
+  /* in the envelope, then bare codec frames (no envelope, no "none"): both are detected */
+  for (int bare = 0; bare < 2; bare++) {
+    for (int i = 0; i < (bare ? 3 : 4); i++) {
+      zr_serialize_opts o;
+      zr_serialize_opts_init(&o);
+      o.codec = codecs[i];
+      if (bare) o.envelope = 0;
+      roundtrip(ctx, &big, &o, "arrow-stream", codecs[i]);
+    }
   }
   /* auto picks a codec for big compressible data (learning off: decisions from priors only, no timing) */
   assert_int_equal(zr_ctx_set(ctx, "selection.learning", "false", NULL), ZR_OK);
   size_t n;
   zr_serialize_result r;
-  zr_status st;
-  uint8_t *b = ser(ctx, &big, NULL, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b = zr_test_ser_ok(ctx, &big, NULL, &n, &r);
   assert_string_not_equal(r.codec, "none");
   assert_true(r.ratio > 2);
   assert_true(r.payload_bytes < r.encoded_bytes);
@@ -143,8 +110,7 @@ static void test_compression(void **state) {
   zr_serialize_opts_init(&o);
   o.codec = "brotli";
   zr_error err;
-  b = ser(ctx, &big, &o, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_ERR_UNSUPPORTED);
+  zr_test_ser_fail(ctx, &big, &o, ZR_ERR_UNSUPPORTED, &err);
   assert_non_null(strstr(err.message, "brotli"));
   zr_doc_free(d);
   zr_ctx_free(ctx);
@@ -155,17 +121,15 @@ static void test_fallback(void **state) {
   (void)state;
   zr_ctx *ctx = mock_ctx();
   zr_doc *d = zr_doc_new(NULL);
-  zr_value rec = records(d, 1000);
+  zr_value rec = zr_test_records(d, 1000);
   rec.u.items[501].u.members[2].val = zr_cstr_ref("not a number");
   zr_decision dec;
   assert_int_equal(zr_explain(ctx, &rec, NULL, &dec, NULL), ZR_OK);
   assert_string_equal(dec.format, "arrow-stream"); /* the sample missed row 501 */
   size_t n;
   zr_serialize_result r;
-  zr_status st;
   zr_error err;
-  uint8_t *b = ser(ctx, &rec, NULL, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b = zr_test_ser_ok(ctx, &rec, NULL, &n, &r);
   assert_true(r.fell_back);
   assert_string_not_equal(r.format, "arrow-stream");
   assert_true(r.warnings.count >= 1);
@@ -183,22 +147,17 @@ static void test_fallback(void **state) {
   zr_serialize_opts o;
   zr_serialize_opts_init(&o);
   o.strict = 1;
-  b = ser(ctx, &rec, &o, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_ERR_TYPE);
+  zr_test_ser_fail(ctx, &rec, &o, ZR_ERR_TYPE, &err);
   assert_non_null(strstr(err.message, "strict"));
   assert_string_equal(err.path, "$[501].score");
-  assert_null(b);
   /* strict through the configuration */
   assert_int_equal(zr_ctx_set(ctx, "strict", "true", NULL), ZR_OK);
-  b = ser(ctx, &rec, NULL, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_ERR_TYPE);
+  zr_test_ser_fail(ctx, &rec, NULL, ZR_ERR_TYPE, &err);
   assert_int_equal(zr_ctx_set(ctx, "strict", "false", NULL), ZR_OK);
   /* a named format does not fall back */
   o.strict = -1;
   o.format = "npy";
-  b = ser(ctx, &rec, &o, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_ERR_TYPE);
-  assert_null(b);
+  zr_test_ser_fail(ctx, &rec, &o, ZR_ERR_TYPE, &err);
   zr_doc_free(d);
   zr_ctx_free(ctx);
 }
@@ -208,14 +167,12 @@ static void test_lossy_warnings(void **state) {
   (void)state;
   zr_ctx *ctx = mock_ctx();
   zr_doc *d = zr_doc_new(NULL);
-  zr_value rec = records(d, 10);
+  zr_value rec = zr_test_records(d, 10);
   rec.u.items[4].u.members[0].val = zr_int(INT64_C(1) << 60);
   size_t n;
   zr_serialize_result r;
-  zr_status st;
   zr_error err;
-  uint8_t *b = ser(ctx, &rec, NULL, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b = zr_test_ser_ok(ctx, &rec, NULL, &n, &r);
   assert_string_equal(r.format, "arrow-stream");
   assert_int_equal(r.warnings.count, 1);
   assert_int_equal(r.warnings.items[0].code, ZR_ERR_LOSSY);
@@ -224,8 +181,7 @@ static void test_lossy_warnings(void **state) {
   zr_serialize_opts o;
   zr_serialize_opts_init(&o);
   o.strict = 1;
-  b = ser(ctx, &rec, &o, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_ERR_LOSSY);
+  zr_test_ser_fail(ctx, &rec, &o, ZR_ERR_LOSSY, &err);
   assert_string_equal(err.path, "$[4].id");
   zr_doc_free(d);
   zr_ctx_free(ctx);
@@ -242,7 +198,7 @@ static void test_detect_errors(void **state) {
   assert_int_equal(zr_deserialize(ctx, junk, 0, NULL, &doc, NULL, &err), ZR_ERR_FORMAT);
   /* truncated and corrupt compressed frames fail cleanly */
   zr_doc *d = zr_doc_new(NULL);
-  zr_value big = records(d, 2000);
+  zr_value big = zr_test_records(d, 2000);
   const char *codecs[] = {"zstd", "lz4", "gzip"};
   for (int c = 0; c < 3; c++) {
     zr_serialize_opts o;
@@ -250,8 +206,7 @@ static void test_detect_errors(void **state) {
     o.codec = codecs[c];
     size_t n;
     zr_status st;
-    uint8_t *b = ser(ctx, &big, &o, &n, NULL, &st, NULL);
-    assert_int_equal(st, ZR_OK);
+    uint8_t *b = zr_test_ser_ok(ctx, &big, &o, &n, NULL);
     for (size_t cut = 0; cut < n; cut += n / 7 + 1) {
       st = zr_deserialize(ctx, b, cut, NULL, &doc, NULL, &err);
       assert_int_not_equal(st, ZR_OK);
@@ -272,6 +227,24 @@ static void test_detect_errors(void **state) {
   zr_ctx_free(ctx);
 }
 
+/* the JSON a memory sink holds (the sink is freed) */
+static json_t *sink_json(zr_sink *s) {
+  const uint8_t *j;
+  size_t jn;
+  zr_sink_memory_data(s, &j, &jn);
+  json_t *root = json_loadb((const char *)j, jn, 0, NULL);
+  zr_sink_free(s);
+  assert_non_null(root);
+  return root;
+}
+
+static json_t *inspect_json(zr_ctx *ctx, const uint8_t *b, size_t n) {
+  zr_sink *s;
+  zr_sink_memory_new(NULL, &s, NULL);
+  assert_int_equal(zr_inspect(ctx, b, n, s, NULL), ZR_OK);
+  return sink_json(s);
+}
+
 static void test_inspect(void **state) {
   (void)state;
   zr_ctx *ctx = mock_ctx();
@@ -283,18 +256,8 @@ static void test_inspect(void **state) {
   zr_serialize_opts_init(&o);
   o.codec = "zstd";
   size_t n;
-  zr_status st;
-  uint8_t *b = ser(ctx, &v, &o, &n, NULL, &st, NULL);
-  assert_int_equal(st, ZR_OK);
-  zr_sink *s;
-  zr_sink_memory_new(NULL, &s, NULL);
-  assert_int_equal(zr_inspect(ctx, b, n, s, NULL), ZR_OK);
-  const uint8_t *j;
-  size_t jn;
-  zr_sink_memory_data(s, &j, &jn);
-  json_error_t je;
-  json_t *root = json_loadb((const char *)j, jn, 0, &je);
-  assert_non_null(root);
+  uint8_t *b = zr_test_ser_ok(ctx, &v, &o, &n, NULL);
+  json_t *root = inspect_json(ctx, b, n);
   assert_string_equal(json_string_value(json_object_get(root, "format")), "binary");
   json_t *layers = json_object_get(root, "layers");
   assert_int_equal(json_array_size(layers), 2); /* envelope (on by default), then zstd */
@@ -302,7 +265,6 @@ static void test_inspect(void **state) {
   assert_string_equal(json_string_value(json_object_get(json_array_get(layers, 1), "codec")), "zstd");
   assert_non_null(json_object_get(root, "format_info"));
   json_decref(root);
-  zr_sink_free(s);
   free(b);
   zr_doc_free(d);
   zr_ctx_free(ctx);
@@ -329,21 +291,20 @@ static void test_log_and_decisions(void **state) {
   logrec l = {0, 0, 0};
   zr_ctx_set_log(ctx, log_cb, &l);
   zr_doc *d = zr_doc_new(NULL);
-  zr_value rec = records(d, 200);
+  zr_value rec = zr_test_records(d, 200);
   rec.u.items[199].u.members[1].val = zr_int(3); /* last row not sampled? sampled: index 196 … make sure fallback */
   rec.u.items[101].u.members[1].val = zr_int(3);
   size_t n;
   zr_status st;
   zr_serialize_result r;
-  uint8_t *b = ser(ctx, &rec, NULL, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b = zr_test_ser_ok(ctx, &rec, NULL, &n, &r);
   free(b);
   assert_int_equal(l.serialize, 1);
   assert_int_equal(l.select, 0); /* debug level filtered by log.level=info */
   if (r.fell_back) assert_true(l.fallback >= 1); /* one per refusing candidate */
   else assert_int_equal(l.fallback, 0);
   assert_int_equal(zr_ctx_set(ctx, "log.level", "debug", NULL), ZR_OK);
-  b = ser(ctx, &rec, NULL, &n, &r, &st, NULL);
+  b = zr_test_ser(ctx, &rec, NULL, &n, &r, &st, NULL);
   free(b);
   assert_int_equal(l.select, 1);
   zr_decision ds[4];
@@ -355,16 +316,13 @@ static void test_log_and_decisions(void **state) {
   zr_sink *s;
   zr_sink_memory_new(NULL, &s, NULL);
   assert_int_equal(zr_decision_write(&ds[0], 1, s, NULL), ZR_OK);
-  const uint8_t *j;
-  size_t jn;
-  zr_sink_memory_data(s, &j, &jn);
-  json_t *root = json_loadb((const char *)j, jn, 0, NULL);
-  assert_non_null(root);
+  json_t *root = sink_json(s);
   assert_true(json_array_size(json_object_get(root, "candidates")) >= 4);
   json_decref(root);
-  zr_sink_free(s);
   zr_sink_memory_new(NULL, &s, NULL);
   assert_int_equal(zr_decision_write(&ds[0], 0, s, NULL), ZR_OK);
+  const uint8_t *j;
+  size_t jn;
   zr_sink_memory_data(s, &j, &jn);
   assert_non_null(memmem(j, jn, "chosen:", 7));
   zr_sink_free(s);
@@ -381,27 +339,12 @@ static void test_envelope_request(void **state) {
   zr_serialize_opts_init(&o);
   o.envelope = 0;
   size_t n;
-  zr_status st;
   zr_serialize_result r;
-  uint8_t *b = ser(ctx, &v, &o, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b = zr_test_ser_ok(ctx, &v, &o, &n, &r);
   assert_int_equal(r.envelope, 0);
   assert_memory_equal(b, "MBIN", 4); /* native bytes */
   free(b);
   zr_ctx_free(ctx);
-}
-
-static json_t *inspect_json(zr_ctx *ctx, const uint8_t *b, size_t n) {
-  zr_sink *s;
-  zr_sink_memory_new(NULL, &s, NULL);
-  assert_int_equal(zr_inspect(ctx, b, n, s, NULL), ZR_OK);
-  const uint8_t *j;
-  size_t jn;
-  zr_sink_memory_data(s, &j, &jn);
-  json_t *root = json_loadb((const char *)j, jn, 0, NULL);
-  zr_sink_free(s);
-  assert_non_null(root);
-  return root;
 }
 
 /* Envelope metadata (producer, user key/values) and lineage carried through a second step. */
@@ -421,10 +364,8 @@ static void test_envelope_meta_lineage(void **state) {
   o.inputs = &src_fp;
   o.n_inputs = 1;
   size_t n1;
-  zr_status st;
   zr_serialize_result r1;
-  uint8_t *b1 = ser(ctx, &v, &o, &n1, &r1, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b1 = zr_test_ser_ok(ctx, &v, &o, &n1, &r1);
   assert_true(r1.envelope);
   assert_int_equal(r1.fingerprint, zr_xxh3_64(b1, n1, 0));
   json_t *root = inspect_json(ctx, b1, n1);
@@ -446,8 +387,7 @@ static void test_envelope_meta_lineage(void **state) {
   o2.parent_len = n1;
   o2.codec = "lz4";
   size_t n2;
-  uint8_t *b2 = ser(ctx, &v, &o2, &n2, NULL, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b2 = zr_test_ser_ok(ctx, &v, &o2, &n2, NULL);
   root = inspect_json(ctx, b2, n2);
   env = json_object_get(json_array_get(json_object_get(root, "layers"), 0), "envelope");
   lin = json_object_get(env, "lineage");
@@ -485,12 +425,9 @@ static void test_numeric_list_to_npy(void **state) {
   zr_serialize_opts_init(&o);
   o.format = "npy";
   size_t n;
-  zr_status st;
   zr_serialize_result r;
   zr_error err;
-  uint8_t *b = ser(ctx, &m, &o, &n, &r, &st, &err);
-  if (st != ZR_OK) print_error("%s\n", err.message);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b = zr_test_ser_ok(ctx, &m, &o, &n, &r);
   assert_int_equal(r.warnings.count, 1);
   assert_int_equal(r.warnings.items[0].code, ZR_ERR_LOSSY);
   assert_string_equal(r.warnings.items[0].path, "$[1][0]");
@@ -507,14 +444,12 @@ static void test_numeric_list_to_npy(void **state) {
   zr_doc_free(out);
   free(b);
   o.strict = 1;
-  b = ser(ctx, &m, &o, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_ERR_LOSSY);
+  zr_test_ser_fail(ctx, &m, &o, ZR_ERR_LOSSY, &err);
   assert_string_equal(err.path, "$[1][0]");
   /* a ragged list is not an array: npy refuses, auto falls back */
   m.u.items[1].n.len = 2;
   o.strict = 0;
-  b = ser(ctx, &m, &o, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_ERR_TYPE);
+  zr_test_ser_fail(ctx, &m, &o, ZR_ERR_TYPE, &err);
   zr_doc_free(d);
   zr_ctx_free(ctx);
 }
@@ -522,7 +457,7 @@ static void test_numeric_list_to_npy(void **state) {
 static void test_failing_allocator(void **state) {
   (void)state;
   zr_doc *d = zr_doc_new(NULL);
-  zr_value rec = records(d, 100);
+  zr_value rec = zr_test_records(d, 100);
   for (uint64_t k = 1; k < 200; k++) {
     zr_test_failalloc fa;
     zr_test_failalloc_init(&fa, k);
@@ -547,6 +482,23 @@ static void test_failing_allocator(void **state) {
   zr_doc_free(d);
 }
 
+/* @p m as bare JSON with the deterministic option @p det: the text starts with @p want */
+static void json_starts(zr_ctx *ctx, const zr_value *m, int det, const char *want) {
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  assert_int_equal(o.deterministic, -1);
+  o.format = "json";
+  o.codec = "none";
+  o.envelope = 0;
+  o.deterministic = det;
+  size_t n;
+  zr_serialize_result r;
+  uint8_t *b = zr_test_ser_ok(ctx, m, &o, &n, &r);
+  assert_true(n >= strlen(want));
+  assert_memory_equal(b, want, strlen(want));
+  free(b);
+}
+
 /* zr_serialize_opts.deterministic overrides the configuration: JSON map keys come out sorted */
 static void test_deterministic_option(void **state) {
   (void)state;
@@ -557,43 +509,11 @@ static void test_deterministic_option(void **state) {
   zr_map_put_cstr(d, &m, "alpha", zr_int(2));
   zr_map_put_cstr(d, &m, "mid", zr_int(3));
   const char *want[] = {"{\"zeta\":1,\"alpha\":2,\"mid\":3}", "{\"alpha\":2,\"mid\":3,\"zeta\":1}"};
-  for (int det = -1; det <= 1; det++) {
-    zr_serialize_opts o;
-    zr_serialize_opts_init(&o);
-    assert_int_equal(o.deterministic, -1);
-    o.format = "json";
-    o.codec = "none";
-    o.envelope = 0;
-    o.deterministic = det;
-    size_t n;
-    zr_serialize_result r;
-    zr_status st;
-    uint8_t *b = ser(ctx, &m, &o, &n, &r, &st, NULL);
-    assert_int_equal(st, ZR_OK);
-    const char *w = want[det == 1];
-    assert_true(n >= strlen(w));
-    assert_memory_equal(b, w, strlen(w));
-    free(b);
-  }
+  for (int det = -1; det <= 1; det++) json_starts(ctx, &m, det, want[det == 1]);
   /* -1 follows the configuration */
   assert_int_equal(zr_ctx_set(ctx, "deterministic", "true", NULL), ZR_OK);
-  zr_serialize_opts o;
-  zr_serialize_opts_init(&o);
-  o.format = "json";
-  o.codec = "none";
-  o.envelope = 0;
-  size_t n;
-  zr_serialize_result r;
-  zr_status st;
-  uint8_t *b = ser(ctx, &m, &o, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
-  assert_memory_equal(b, want[1], strlen(want[1]));
-  free(b);
-  o.deterministic = 0; /* the call wins over the configuration */
-  b = ser(ctx, &m, &o, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
-  assert_memory_equal(b, want[0], strlen(want[0]));
-  free(b);
+  json_starts(ctx, &m, -1, want[1]);
+  json_starts(ctx, &m, 0, want[0]); /* the call wins over the configuration */
   zr_doc_free(d);
   zr_ctx_free(ctx);
 }

@@ -31,27 +31,20 @@ static void make_meta(void) {
   meta.n_lineage = 2;
 }
 
-typedef struct fsink {
-  unsigned calls, fail_at;
-} fsink;
-static zr_status fsink_write(void *ud, const void *data, size_t len, size_t *written) {
-  (void)data;
-  fsink *f = ud;
-  f->calls++;
-  *written = 0;
-  if (f->fail_at && f->calls == f->fail_at) return ZR_ERR_NOSPACE;
-  *written = len;
-  return ZR_OK;
+/* the frame of the test payload and metadata into @p s */
+static zr_status write_frame(void *ud, zr_sink *s, zr_error *err) {
+  (void)ud;
+  zr_envelope_params p;
+  memset(&p, 0, sizeof p);
+  p.format_id = ZR_FORMAT_ID_BINARY;
+  p.meta = &meta;
+  return zr_envelope_write(s, &p, payload, sizeof payload, err);
 }
 
 static uint8_t *frame(size_t *len) {
   zr_sink *s = NULL;
   assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
-  zr_envelope_params p;
-  memset(&p, 0, sizeof p);
-  p.format_id = ZR_FORMAT_ID_BINARY;
-  p.meta = &meta;
-  assert_int_equal(zr_envelope_write(s, &p, payload, sizeof payload, NULL), ZR_OK);
+  assert_int_equal(write_frame(NULL, s, NULL), ZR_OK);
   uint8_t *b = NULL;
   assert_int_equal(zr_sink_memory_take(s, &b, len, NULL), ZR_OK);
   zr_sink_free(s);
@@ -61,27 +54,8 @@ static uint8_t *frame(size_t *len) {
 static void test_write_faults(void **state) {
   (void)state;
   make_meta();
-  for (unsigned n = 1;; n++) {
-    fsink f = {0, n};
-    zr_sink *s = NULL;
-    assert_int_equal(zr_sink_callback_new(fsink_write, &f, &s, NULL), ZR_OK);
-    zr_envelope_params p;
-    memset(&p, 0, sizeof p);
-    p.format_id = ZR_FORMAT_ID_BINARY;
-    p.meta = &meta;
-    zr_error e;
-    zr_error_clear(&e);
-    zr_status st = zr_envelope_write(s, &p, payload, sizeof payload, &e);
-    if (st == ZR_OK) st = zr_sink_flush(s, &e);
-    zr_sink_free(s);
-    if (st == ZR_OK) {
-      assert_true(f.calls < n);
-      break;
-    }
-    assert_int_equal(st, ZR_ERR_NOSPACE);
-    assert_string_equal(e.message, "sink callback failed: no space left on device");
-    assert_true(n < 1000);
-  }
+  zr_test_sink_sweep("envelope write", write_frame, NULL, ZR_ERR_NOSPACE,
+                     "sink callback failed: no space left on device", 1000);
   /* write and in-place begin/end with the scratch and sink memory failing */
   size_t ref_len;
   uint8_t *ref = frame(&ref_len);

@@ -368,26 +368,10 @@ static void test_scalars_and_refusals(void **state) {
 
 /* ------------------------------------------------------------------ writers */
 
-typedef struct cb {
-  uint8_t *buf;
-  size_t len, cap;
-  int calls, fail_at;
-} cb;
-
-static zr_status cb_write(void *ud, const void *data, size_t len, size_t *written) {
-  cb *c = ud;
-  c->calls++;
-  *written = 0;
-  if (c->fail_at && c->calls >= c->fail_at) return ZR_ERR_NOSPACE;
-  if (c->len + len > c->cap) {
-    c->cap = (c->len + len) * 2;
-    c->buf = realloc(c->buf, c->cap);
-  }
-  memcpy(c->buf + c->len, data, len);
-  c->len += len;
-  *written = len;
-  return ZR_OK;
-}
+/* a callback sink keeping what it takes (tests/common/zr_test.h); from its fail_at-th write on,
+ * every write fails with ZR_ERR_NOSPACE */
+typedef zr_test_sink cb;
+#define CB_INIT .keep = 1, .fail_from = 1, .code = ZR_ERR_NOSPACE
 
 /* not sized in advance (bigints, timestamps): the windowed path; big binaries go straight out */
 static zr_value window_value(zr_doc *d) {
@@ -443,9 +427,9 @@ static void test_windowed_writers(void **state) {
   free(mem);
   /* a callback sink failing its n-th write: the sink's error; what got through is a prefix */
   for (int k = 1;; k++) {
-    cb c = {.fail_at = k};
+    cb c = {CB_INIT, .fail_at = k};
     zr_sink *s = NULL;
-    assert_int_equal(zr_sink_callback_new(cb_write, &c, &s, NULL), ZR_OK);
+    assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &c, &s, NULL), ZR_OK);
     zr_error e;
     zr_status st = zr_etf_encode(&v, NULL, 0, s, &e);
     zr_sink_free(s);
@@ -469,9 +453,9 @@ static void test_windowed_writers(void **state) {
     memset(&o, 0, sizeof o);
     o.alloc = &fa.a;
     o.flags = ZR_ENC_DETERMINISTIC;
-    cb c = {0};
+    cb c = {CB_INIT};
     zr_sink *s = NULL;
-    assert_int_equal(zr_sink_callback_new(cb_write, &c, &s, NULL), ZR_OK);
+    assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &c, &s, NULL), ZR_OK);
     zr_value m = zr_map_new(d, 3);
     zr_map_put_cstr(d, &m, "b", v);
     zr_map_put_cstr(d, &m, "a", zr_int(1));
@@ -542,9 +526,9 @@ static void test_compressed(void **state) {
     assert_int_equal(st, ZR_ERR_NOMEM);
     assert_true(k < 60);
   }
-  cb c = {.fail_at = 1};
+  cb c = {CB_INIT, .fail_at = 1};
   zr_sink *s = NULL;
-  assert_int_equal(zr_sink_callback_new(cb_write, &c, &s, NULL), ZR_OK);
+  assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &c, &s, NULL), ZR_OK);
   zr_error e;
   assert_int_equal(zr_etf_encode(&v, NULL, ZR_ETF_COMPRESS, s, &e), ZR_ERR_NOSPACE);
   assert_int_equal(c.len, 0);

@@ -23,9 +23,7 @@ static void test_values(void **state) {
   const zr_format *f = zr_format_by_name("etf");
   zr_doc *d = zr_doc_new(NULL);
   cv_set all;
-  memset(&all, 0, sizeof all);
-  cv_plain(d, &all, 0);
-  cv_tensors(d, &all);
+  cv_all(d, &all, 0);
   zr_value m;
   zr_value l = cv_supported(d, f, &all, NULL, &m);
   static const unsigned enc_flags[] = {ZR_ETF_COMPRESS, ZR_ETF_NO_TAGS, ZR_ETF_BINARY_STRINGS,
@@ -58,36 +56,28 @@ static void test_values(void **state) {
   zr_doc_free(d);
 }
 
+/* a corpus file with each decoder flag set: the whole sweep (every 8th file and the short ones) or
+ * the hostile part; and inspect */
+static void corpus_file(void *ud, const char *what, const char *name, size_t i, const uint8_t *b, size_t len) {
+  (void)name;
+  cs_offset_limit = len > 1 && b[1] == 80 ? (int64_t)1 << 30 : 0; /* compressed */
+  for (size_t k = 0; k < sizeof dec_flags / sizeof *dec_flags; k++) {
+    zr_doc *out = NULL;
+    if (zr_etf_decode(b, len, NULL, dec_flags[k], &out, NULL) == ZR_OK) {
+      zr_doc_free(out);
+      if (i % 8 == 0 || len < 200) cs_decode_sweep(what, dec_etf, (void *)&dec_flags[k], b, len, NULL);
+      else cs_decode_hostile(what, dec_etf, (void *)&dec_flags[k], b, len);
+    } else {
+      cs_decode_hostile(what, dec_etf, (void *)&dec_flags[k], b, len);
+    }
+  }
+  cs_inspect_any(ud, b, len);
+}
+
 static void test_corpus(void **state) {
   (void)state;
-  char *names[600];
-  size_t n = cs_list_named("fuzz/corpus/etf_decode", names, 600);
-  assert_true(n >= 20);
-  for (size_t i = 0; i < n; i += CS_SCALE > 1 ? 7 : 1) {
-    size_t len;
-    uint8_t *b = cs_load("fuzz/corpus/etf_decode", names[i], &len);
-    char what[96];
-    snprintf(what, sizeof what, "etf file %s", names[i]);
-    cs_offset_limit = len > 1 && b[1] == 80 ? (int64_t)1 << 30 : 0; /* compressed */
-    for (size_t k = 0; k < sizeof dec_flags / sizeof *dec_flags; k++) {
-      zr_doc *out = NULL;
-      if (zr_etf_decode(b, len, NULL, dec_flags[k], &out, NULL) == ZR_OK) {
-        zr_doc_free(out);
-        if (i % 8 == 0 || len < 200) cs_decode_sweep(what, dec_etf, (void *)&dec_flags[k], b, len, NULL);
-        else cs_decode_hostile(what, dec_etf, (void *)&dec_flags[k], b, len);
-      } else {
-        cs_decode_hostile(what, dec_etf, (void *)&dec_flags[k], b, len);
-      }
-    }
-    zr_sink *s = NULL;
-    assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
-    zr_error err;
-    zr_status st = zr_etf_inspect(b, len, s, &err);
-    if (st != ZR_OK) assert_int_equal(err.code, st);
-    zr_sink_free(s);
-    free(b);
-  }
-  for (size_t i = 0; i < n; i++) free(names[i]);
+  cs_corpus_each("fuzz/corpus/etf_decode", "etf file", 20, CS_SCALE > 1 ? 7 : 1, corpus_file,
+                 (void *)zr_format_by_name("etf"));
   cs_report("etf");
 }
 

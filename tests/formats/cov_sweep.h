@@ -260,24 +260,6 @@ static inline void cs_decode_any(const char *what, cs_dec_fn fn, void *ud, const
 
 /* ------------------------------------------------------------------ encoders */
 
-typedef struct cs_cb {
-  unsigned long calls, fail_at;
-  size_t bytes;
-} cs_cb;
-
-static inline zr_status cs_cb_write(void *ud, const void *data, size_t len, size_t *written) {
-  cs_cb *c = ud;
-  (void)data;
-  c->calls++;
-  if (c->fail_at && c->calls == c->fail_at) {
-    *written = 0;
-    return ZR_ERR_IO;
-  }
-  c->bytes += len;
-  *written = len;
-  return ZR_OK;
-}
-
 /* Encode @p v to memory; returns malloc'd bytes (NULL + status on failure). */
 static inline zr_status cs_encode_mem(cs_enc_fn fn, void *ud, const zr_value *v, const zr_encode_opts *eo,
                                       uint8_t **out, size_t *len, zr_error *err) {
@@ -371,21 +353,21 @@ static inline uint8_t *cs_encode_sweep(const char *what, cs_enc_fn fn, void *ud,
   }
   free(mem);
   /* a callback sink failing its n-th write */
-  cs_cb cb;
+  zr_test_sink cb;
   memset(&cb, 0, sizeof cb);
   zr_sink *s = NULL;
-  assert_int_equal(zr_sink_callback_new(cs_cb_write, &cb, &s, NULL), ZR_OK);
+  assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &cb, &s, NULL), ZR_OK);
   st = fn(ud, v, &eo, s, NULL);
   if (st == ZR_OK) st = zr_sink_finish(s, NULL);
   assert_int_equal(st, ZR_OK);
-  assert_int_equal(cb.bytes, len);
+  assert_int_equal(cb.len, len);
   zr_sink_free(s);
   unsigned long calls = cb.calls;
   step = cs_step(calls, 400);
   for (unsigned long n = 1; n <= calls; n += step) {
     memset(&cb, 0, sizeof cb);
     cb.fail_at = n;
-    assert_int_equal(zr_sink_callback_new(cs_cb_write, &cb, &s, NULL), ZR_OK);
+    assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &cb, &s, NULL), ZR_OK);
     zr_error_clear(&err);
     st = fn(ud, v, &eo, s, &err);
     if (st == ZR_OK) st = zr_sink_finish(s, &err);
@@ -457,5 +439,45 @@ static inline uint8_t *cs_load(const char *dir, const char *name, size_t *len) {
   assert_non_null(b);
   return b;
 }
+
+/* Each named file of a corpus folder (there must be at least @p min), every @p step-th one, handed
+ * to @p fn with its bytes, its name, its index and "<prefix> <name>" for messages. */
+typedef void (*cs_file_fn)(void *ud, const char *what, const char *name, size_t i, const uint8_t *data, size_t len);
+static inline void cs_corpus_each(const char *dir, const char *prefix, size_t min, size_t step, cs_file_fn fn,
+                                  void *ud) {
+  enum { CS_CORPUS_CAP = 1024 };
+  char **names = calloc(CS_CORPUS_CAP, sizeof *names);
+  assert_non_null(names);
+  size_t n = cs_list_named(dir, names, CS_CORPUS_CAP);
+  assert_true(n >= min);
+  for (size_t i = 0; i < n; i += step) {
+    size_t len;
+    uint8_t *b = cs_load(dir, names[i], &len);
+    char what[256];
+    snprintf(what, sizeof what, "%s %s", prefix, names[i]);
+    fn(ud, what, names[i], i, b, len);
+    free(b);
+  }
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+}
+
+/* inspect of possibly hostile bytes (when the format has it): OK, or a filled error record */
+static inline void cs_inspect_any(const zr_format *f, const uint8_t *data, size_t len) {
+  if (!f->inspect) return;
+  zr_sink *s = NULL;
+  assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
+  zr_error err;
+  zr_status st = f->inspect(data, len, s, &err);
+  if (st != ZR_OK) assert_int_equal(err.code, st);
+  zr_sink_free(s);
+}
+
+/* how many truncations and corruptions the sweeps try (cs_budgets_reset: the defaults) */
+static inline void cs_budgets(size_t trunc, size_t corrupt) {
+  cs_budget_trunc = trunc;
+  cs_budget_corrupt = corrupt;
+}
+static inline void cs_budgets_reset(void) { cs_budgets(1500, 1000); }
 
 #endif

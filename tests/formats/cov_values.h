@@ -223,6 +223,20 @@ static inline void cv_plain(zr_doc *d, cv_set *s, int with_big) {
   cv_add(s, "rows", rows);
 }
 
+/* every value kind: plain values (with the big ones when @p with_big) and tensors */
+static inline void cv_all(zr_doc *d, cv_set *s, int with_big) {
+  memset(s, 0, sizeof *s);
+  cv_plain(d, s, with_big);
+  cv_tensors(d, s);
+}
+
+/* the map key of value @p i of @p all: "<name>_<i>", in the doc */
+static inline zr_value cv_key(zr_doc *d, const cv_set *all, size_t i) {
+  char *k = zr_doc_alloc(d, 48, 1);
+  int n = snprintf(k, 48, "%s_%zu", all->name[i], i);
+  return zr_str_ref(k, (size_t)n);
+}
+
 /* values of @p all that @p f encodes alone (with @p eo), as one list, and the same keyed as a map */
 static inline zr_value cv_supported(zr_doc *d, const zr_format *f, const cv_set *all, const zr_encode_opts *eo,
                                     zr_value *as_map) {
@@ -235,9 +249,7 @@ static inline zr_value cv_supported(zr_doc *d, const zr_format *f, const cv_set 
     zr_sink_free(s);
     if (st != ZR_OK) continue;
     zr_list_push(d, &l, all->v[i]);
-    char *k = zr_doc_alloc(d, 48, 1);
-    int n = snprintf(k, 48, "%s_%zu", all->name[i], i);
-    zr_map_put(d, &m, zr_str_ref(k, (size_t)n), all->v[i]);
+    zr_map_put(d, &m, cv_key(d, all, i), all->v[i]);
   }
   if (as_map) *as_map = m;
   return l;

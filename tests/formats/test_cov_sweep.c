@@ -10,9 +10,7 @@ static void sweep_format(const char *name) {
   assert_non_null(f);
   zr_doc *d = zr_doc_new(NULL);
   cv_set all;
-  memset(&all, 0, sizeof all);
-  cv_plain(d, &all, 0);
-  cv_tensors(d, &all);
+  cv_all(d, &all, 0);
   zr_value m;
   zr_value l = cv_supported(d, f, &all, NULL, &m);
   assert_int_equal(zr_doc_status(d), ZR_OK);
@@ -40,9 +38,7 @@ static void sweep_each(const char *name) {
   const zr_format *f = zr_format_by_name(name);
   zr_doc *d = zr_doc_new(NULL);
   cv_set all;
-  memset(&all, 0, sizeof all);
-  cv_plain(d, &all, 1);
-  cv_tensors(d, &all);
+  cv_all(d, &all, 1);
   for (size_t i = 0; i < all.n; i++) {
     uint8_t *b = NULL;
     size_t len = 0;

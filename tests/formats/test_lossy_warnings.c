@@ -11,6 +11,22 @@
 
 typedef zr_value (*builder)(zr_doc *d);
 
+/* @p v serialized as bare @p format (no codec, no envelope) into a new memory sink @p s (the caller
+ * frees it), the result in @p r, the error (when not NULL) cleared first */
+static zr_status ser_bare(zr_ctx *ctx, const zr_value *v, const char *format, int strict, zr_sink **s,
+                          zr_serialize_result *r, zr_error *e) {
+  assert_int_equal(zr_sink_memory_new(NULL, s, NULL), 0);
+  zr_serialize_opts o;
+  zr_serialize_opts_init(&o);
+  o.format = format;
+  o.codec = "none";
+  o.envelope = 0;
+  o.strict = strict;
+  memset(r, 0, sizeof *r);
+  if (e) zr_error_clear(e);
+  return zr_serialize(ctx, v, &o, *s, r, e);
+}
+
 static zr_value one(zr_doc *d, const char *k, zr_value x) {
   zr_value m = zr_map_new(d, 1);
   zr_map_put_cstr(d, &m, k, x);
@@ -190,18 +206,9 @@ static void test_invalid_utf8(void **state) {
       zr_doc *d = zr_doc_new(NULL);
       zr_value v = utf8_cases[i].build(d);
       zr_sink *s;
-      assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
-      zr_serialize_opts o;
-      zr_serialize_opts_init(&o);
-      o.format = utf8_cases[i].format;
-      o.codec = "none";
-      o.envelope = 0;
-      o.strict = strict;
       zr_serialize_result r;
-      memset(&r, 0, sizeof r);
       zr_error e;
-      zr_error_clear(&e);
-      zr_status st = zr_serialize(ctx, &v, &o, s, &r, &e);
+      zr_status st = ser_bare(ctx, &v, utf8_cases[i].format, strict, &s, &r, &e);
       if (st != ZR_ERR_UTF8 || strcmp(e.path, utf8_cases[i].path))
         fprintf(stderr, "utf8 %s: %d %s (at %s)\n", utf8_cases[i].format, st, e.message, e.path);
       assert_int_equal(st, ZR_ERR_UTF8);
@@ -223,18 +230,9 @@ static void test_lossy_warnings(void **state) {
       zr_doc *d = zr_doc_new(NULL);
       zr_value v = c->build(d);
       zr_sink *s;
-      assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
-      zr_serialize_opts o;
-      zr_serialize_opts_init(&o);
-      o.format = c->format;
-      o.codec = "none";
-      o.envelope = 0;
-      o.strict = strict;
       zr_serialize_result r;
-      memset(&r, 0, sizeof r);
       zr_error e;
-      zr_error_clear(&e);
-      zr_status st = zr_serialize(ctx, &v, &o, s, &r, &e);
+      zr_status st = ser_bare(ctx, &v, c->format, strict, &s, &r, &e);
       if (!strict) {
         if (st) fprintf(stderr, "case %zu (%s): %s\n", i, c->format, e.message);
         assert_int_equal(st, 0);
@@ -299,18 +297,9 @@ static void test_lossless_no_warning(void **state) {
       assert_int_equal(zr_list_push(d, &rows, m), 0);
     }
     zr_sink *s;
-    assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
-    zr_serialize_opts o;
-    zr_serialize_opts_init(&o);
-    o.format = formats[i];
-    o.codec = "none";
-    o.envelope = 0;
-    o.strict = 1;
     zr_serialize_result r;
-    memset(&r, 0, sizeof r);
     zr_error e;
-    zr_error_clear(&e);
-    zr_status st = zr_serialize(ctx, &rows, &o, s, &r, &e);
+    zr_status st = ser_bare(ctx, &rows, formats[i], 1, &s, &r, &e);
     if (st || r.warnings.count)
       fprintf(stderr, "%s: status %d %s, %u warnings\n", formats[i], st, e.message, r.warnings.count);
     assert_int_equal(st, 0);
@@ -343,16 +332,8 @@ static void test_long_field_names(void **state) {
       zr_map_put_cstr(d, &v, name, col);
     }
     zr_sink *s;
-    assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), 0);
-    zr_serialize_opts o;
-    zr_serialize_opts_init(&o);
-    o.format = "arrow-stream";
-    o.codec = "none";
-    o.envelope = 0;
-    o.strict = 1;
     zr_serialize_result r;
-    memset(&r, 0, sizeof r);
-    assert_int_equal(zr_serialize(ctx, &v, &o, s, &r, NULL), 0);
+    assert_int_equal(ser_bare(ctx, &v, "arrow-stream", 1, &s, &r, NULL), 0);
     const uint8_t *bytes;
     size_t len;
     assert_int_equal(zr_sink_memory_data(s, &bytes, &len), 0);

@@ -141,147 +141,167 @@ static void free_samples(sample *s, size_t n) {
 
 #define MAX_N 20000
 
-static int fail_ok(zr_status st) { return st == ZR_ERR_NOMEM || st == ZR_ERR_LIMIT; }
+/* a sample decoded with the allocator failing: equal to the reference when it gets through */
+typedef struct dec_run {
+  const sample *s;
+  int copy;
+} dec_run;
+static zr_status run_decode(void *ud, zr_allocator *a, zr_error *err) {
+  const dec_run *r = ud;
+  zr_decode_opts o;
+  zr_decode_opts_init(&o);
+  o.alloc = a;
+  o.copy = r->copy;
+  zr_doc *d = NULL;
+  zr_status st = hz_decode(r->s->format, r->s->bytes, r->s->len, &o, &d, err);
+  if (st == ZR_OK) {
+    assert_true(zr_value_equal(zr_doc_root(d), zr_doc_root(r->s->ref)));
+    zr_doc_free(d);
+  } else {
+    assert_null(d);
+  }
+  return st;
+}
 
-static void test_failalloc_decoders(void **state) {
-  (void)state;
+/* a sample encoded with the scratch and sink memory failing: the reference bytes when it gets through */
+static zr_status run_encode(void *ud, zr_allocator *a, zr_error *err) {
+  const sample *x = ud;
+  zr_sink *sink = NULL;
+  assert_int_equal(zr_sink_memory_new(a, &sink, NULL), ZR_OK);
+  zr_encode_opts eo;
+  memset(&eo, 0, sizeof eo);
+  eo.alloc = a;
+  zr_status st = zr_format_by_name(x->format)->encode(&x->v, &eo, sink, err);
+  if (st == ZR_OK) {
+    const uint8_t *b;
+    size_t len;
+    zr_sink_memory_data(sink, &b, &len);
+    assert_int_equal(len, x->len);
+    assert_memory_equal(b, x->bytes, len);
+  }
+  zr_sink_free(sink);
+  return st;
+}
+
+/* every sample through the failing allocator: decoded in each copy mode, or encoded */
+static void sweep_samples(int decode) {
   sample s[16];
   size_t n;
   make_samples(s, &n);
   for (size_t i = 0; i < n; i++) {
+    char what[64];
+    if (!decode) {
+      snprintf(what, sizeof what, "%s encode", s[i].format);
+      zr_test_failalloc_sweep(what, run_encode, &s[i], MAX_N, 0);
+      continue;
+    }
     for (int copy = 0; copy < 2; copy++) {
-      int ok = 0;
-      uint64_t k;
-      for (k = 1; k < MAX_N && !ok; k++) {
-        zr_test_failalloc fa;
-        zr_test_failalloc_init(&fa, k);
-        zr_decode_opts o;
-        zr_decode_opts_init(&o);
-        o.alloc = &fa.a;
-        o.copy = copy;
-        zr_doc *d = NULL;
-        zr_error err;
-        zr_error_clear(&err);
-        zr_status st = hz_decode(s[i].format, s[i].bytes, s[i].len, &o, &d, &err);
-        if (st == ZR_OK) {
-          ok = 1;
-          assert_true(zr_value_equal(zr_doc_root(d), zr_doc_root(s[i].ref)));
-          zr_doc_free(d);
-        } else {
-          if (!fail_ok(st)) fprintf(stderr, "%s decode fail_at %llu: %s (%s)\n", s[i].format, (unsigned long long)k,
-                                    zr_strerror(st), err.message);
-          assert_true(fail_ok(st));
-          assert_null(d);
-          if (err.code != st) fprintf(stderr, "%s decode (copy %d) fail_at %llu: error record not filled\n", s[i].format, copy, (unsigned long long)k);
-          assert_int_equal(err.code, st);
-          assert_true(err.message[0] != 0);
-        }
-        if (fa.live != 0) fprintf(stderr, "%s decode fail_at %llu leaks %lld\n", s[i].format, (unsigned long long)k, (long long)fa.live);
-        assert_int_equal(fa.live, 0);
-      }
-      assert_true(ok);
-      assert_true(k > 2); /* the allocator was used at all */
+      snprintf(what, sizeof what, "%s decode (copy %d)", s[i].format, copy);
+      dec_run r = {&s[i], copy};
+      uint64_t k = zr_test_failalloc_sweep(what, run_decode, &r, MAX_N, ZR_TEST_FA_LIMIT);
+      assert_true(k >= 2); /* the allocator was used at all */
     }
   }
   free_samples(s, n);
+}
+
+static void test_failalloc_decoders(void **state) {
+  (void)state;
+  sweep_samples(1);
 }
 
 static void test_failalloc_encoders(void **state) {
   (void)state;
-  sample s[16];
-  size_t n;
-  make_samples(s, &n);
-  for (size_t i = 0; i < n; i++) {
-    const zr_format *f = zr_format_by_name(s[i].format);
-    int ok = 0;
-    for (uint64_t k = 1; k < MAX_N && !ok; k++) {
-      zr_test_failalloc fa;
-      zr_test_failalloc_init(&fa, k);
-      zr_sink *sink = NULL;
-      assert_int_equal(zr_sink_memory_new(&fa.a, &sink, NULL), ZR_OK);
-      zr_encode_opts eo;
-      memset(&eo, 0, sizeof eo);
-      eo.alloc = &fa.a;
-      zr_error err;
-      zr_error_clear(&err);
-      zr_status st = f->encode(&s[i].v, &eo, sink, &err);
-      if (st == ZR_OK) {
-        ok = 1;
-        const uint8_t *b;
-        size_t len;
-        zr_sink_memory_data(sink, &b, &len);
-        assert_int_equal(len, s[i].len);
-        assert_memory_equal(b, s[i].bytes, len);
-      } else {
-        if (st != ZR_ERR_NOMEM) fprintf(stderr, "%s encode fail_at %llu: %s (%s)\n", s[i].format, (unsigned long long)k,
-                                        zr_strerror(st), err.message);
-        assert_int_equal(st, ZR_ERR_NOMEM);
-        if (err.code != st) fprintf(stderr, "%s encode fail_at %llu: error record not filled\n", s[i].format, (unsigned long long)k);
-        assert_int_equal(err.code, st);
-      }
-      zr_sink_free(sink);
-      assert_int_equal(fa.live, 0);
-    }
-    assert_true(ok);
-  }
-  free_samples(s, n);
+  sweep_samples(0);
 }
 
 /* envelope write/parse, codecs (one-shot and streaming) with a failing allocator */
+static const char env_payload[] = "0123456789abcdef0123456789abcdef0123456789abcdef";
+static zr_envelope_meta env_meta;
+static uint8_t *env_frame;
+static size_t env_frame_len;
+
+static zr_status run_envelope_write(void *ud, zr_allocator *a, zr_error *err) {
+  (void)ud;
+  zr_sink *sink = NULL;
+  assert_int_equal(zr_sink_memory_new(a, &sink, NULL), ZR_OK);
+  zr_envelope_params p;
+  memset(&p, 0, sizeof p);
+  p.format_id = ZR_FORMAT_ID_BINARY;
+  p.meta = &env_meta;
+  p.alloc = a;
+  zr_status st = zr_envelope_write(sink, &p, env_payload, sizeof env_payload, err);
+  if (st == ZR_OK) {
+    const uint8_t *b;
+    zr_sink_memory_data(sink, &b, &env_frame_len);
+    env_frame = malloc(env_frame_len);
+    memcpy(env_frame, b, env_frame_len);
+  }
+  zr_sink_free(sink);
+  return st;
+}
+
+static zr_status run_envelope_parse(void *ud, zr_allocator *a, zr_error *err) {
+  (void)ud;
+  zr_envelope env;
+  zr_status st = zr_envelope_parse(env_frame, env_frame_len, a, &env, err);
+  if (st == ZR_OK) {
+    assert_int_equal(env.meta.n_kv, 2);
+    zr_envelope_clear(&env);
+  }
+  return st;
+}
+
+typedef struct codec_run {
+  int id;
+  const uint8_t *src, *c;
+  size_t raw, clen;
+} codec_run;
+
+static zr_status run_decompress(void *ud, zr_allocator *a, zr_error *err) {
+  const codec_run *r = ud;
+  uint8_t *out = NULL;
+  size_t n = 0;
+  zr_status st = zr_codec_decompress_alloc(r->id, r->c, r->clen, 0, a, &out, &n, err);
+  if (st == ZR_OK) {
+    assert_int_equal(n, r->raw);
+    assert_memory_equal(out, r->src, r->raw);
+    a->free_fn(a->ud, out);
+  }
+  return st;
+}
+
+static zr_status run_dstream(void *ud, zr_allocator *a, zr_error *err) {
+  const codec_run *r = ud;
+  zr_codec_dstream *ds = NULL;
+  zr_status st = zr_codec_dstream_new(ZR_CODEC_DETECT, 0, a, &ds, err);
+  size_t pos = 0, total = 0;
+  uint8_t buf[4096];
+  while (st == ZR_OK) {
+    size_t used = 0, made = 0;
+    st = zr_codec_dstream_run(ds, r->c + pos, r->clen - pos, &used, buf, sizeof buf, &made, err);
+    pos += used;
+    total += made;
+    if (used == 0 && made == 0) break;
+  }
+  if (st == ZR_OK) st = zr_codec_dstream_end(ds, err);
+  zr_codec_dstream_free(ds);
+  if (st == ZR_OK) assert_int_equal(total, r->raw);
+  return st;
+}
+
 static void test_failalloc_envelope_codec(void **state) {
   (void)state;
-  static const char payload[] = "0123456789abcdef0123456789abcdef0123456789abcdef";
   zr_envelope_kv kv[2] = {{{"k1", 2}, {"v1", 2}}, {{"key2", 4}, {"value2", 6}}};
-  zr_envelope_meta meta;
-  memset(&meta, 0, sizeof meta);
-  meta.producer.ptr = "harden";
-  meta.producer.len = 6;
-  meta.kv = kv;
-  meta.n_kv = 2;
-  int ok = 0;
-  uint8_t *frame = NULL;
-  size_t frame_len = 0;
-  for (uint64_t k = 1; k < 1000 && !ok; k++) {
-    zr_test_failalloc fa;
-    zr_test_failalloc_init(&fa, k);
-    zr_sink *sink = NULL;
-    assert_int_equal(zr_sink_memory_new(&fa.a, &sink, NULL), ZR_OK);
-    zr_envelope_params p;
-    memset(&p, 0, sizeof p);
-    p.format_id = ZR_FORMAT_ID_BINARY;
-    p.meta = &meta;
-    p.alloc = &fa.a;
-    zr_status st = zr_envelope_write(sink, &p, payload, sizeof payload, NULL);
-    if (st == ZR_OK) {
-      ok = 1;
-      const uint8_t *b;
-      zr_sink_memory_data(sink, &b, &frame_len);
-      frame = malloc(frame_len);
-      memcpy(frame, b, frame_len);
-    } else {
-      assert_int_equal(st, ZR_ERR_NOMEM);
-    }
-    zr_sink_free(sink);
-    assert_int_equal(fa.live, 0);
-  }
-  assert_true(ok);
-  ok = 0;
-  for (uint64_t k = 1; k < 1000 && !ok; k++) {
-    zr_test_failalloc fa;
-    zr_test_failalloc_init(&fa, k);
-    zr_envelope env;
-    zr_status st = zr_envelope_parse(frame, frame_len, &fa.a, &env, NULL);
-    if (st == ZR_OK) {
-      ok = 1;
-      assert_int_equal(env.meta.n_kv, 2);
-      zr_envelope_clear(&env);
-    } else {
-      assert_int_equal(st, ZR_ERR_NOMEM);
-    }
-    assert_int_equal(fa.live, 0);
-  }
-  assert_true(ok);
-  free(frame);
+  memset(&env_meta, 0, sizeof env_meta);
+  env_meta.producer.ptr = "harden";
+  env_meta.producer.len = 6;
+  env_meta.kv = kv;
+  env_meta.n_kv = 2;
+  env_frame = NULL;
+  zr_test_failalloc_sweep("envelope write", run_envelope_write, NULL, 1000, ZR_TEST_FA_NO_ERR);
+  zr_test_failalloc_sweep("envelope parse", run_envelope_parse, NULL, 1000, ZR_TEST_FA_NO_ERR);
+  free(env_frame);
 
   /* codecs */
   size_t raw = 100000;
@@ -291,101 +311,52 @@ static void test_failalloc_envelope_codec(void **state) {
     size_t cap = zr_codec_bound(id, raw), clen = 0;
     uint8_t *c = malloc(cap);
     assert_int_equal(zr_codec_compress(id, 0, src, raw, c, cap, &clen, NULL), ZR_OK);
-    ok = 0;
-    for (uint64_t k = 1; k < 1000 && !ok; k++) {
-      zr_test_failalloc fa;
-      zr_test_failalloc_init(&fa, k);
-      uint8_t *out = NULL;
-      size_t n = 0;
-      zr_status st = zr_codec_decompress_alloc(id, c, clen, 0, &fa.a, &out, &n, NULL);
-      if (st == ZR_OK) {
-        ok = 1;
-        assert_int_equal(n, raw);
-        assert_memory_equal(out, src, raw);
-        fa.a.free_fn(fa.a.ud, out);
-      } else {
-        assert_int_equal(st, ZR_ERR_NOMEM);
-      }
-      assert_int_equal(fa.live, 0);
-    }
-    assert_true(ok);
-    ok = 0;
-    for (uint64_t k = 1; k < 1000 && !ok; k++) {
-      zr_test_failalloc fa;
-      zr_test_failalloc_init(&fa, k);
-      zr_codec_dstream *ds = NULL;
-      zr_status st = zr_codec_dstream_new(ZR_CODEC_DETECT, 0, &fa.a, &ds, NULL);
-      size_t pos = 0, total = 0;
-      uint8_t buf[4096];
-      while (st == ZR_OK) {
-        size_t used = 0, made = 0;
-        st = zr_codec_dstream_run(ds, c + pos, clen - pos, &used, buf, sizeof buf, &made, NULL);
-        pos += used;
-        total += made;
-        if (used == 0 && made == 0) break;
-      }
-      if (st == ZR_OK) st = zr_codec_dstream_end(ds, NULL);
-      zr_codec_dstream_free(ds);
-      if (st == ZR_OK) {
-        ok = 1;
-        assert_int_equal(total, raw);
-      } else {
-        assert_int_equal(st, ZR_ERR_NOMEM);
-      }
-      assert_int_equal(fa.live, 0);
-    }
-    assert_true(ok);
+    codec_run r = {id, src, c, raw, clen};
+    zr_test_failalloc_sweep("decompress", run_decompress, &r, 1000, ZR_TEST_FA_NO_ERR);
+    zr_test_failalloc_sweep("decompress stream", run_dstream, &r, 1000, ZR_TEST_FA_NO_ERR);
     free(c);
   }
   free(src);
 }
 
 /* the manager: context creation, serialize (auto format, codec, envelope) and deserialize */
+static zr_status run_manager(void *ud, zr_allocator *a, zr_error *err) {
+  const zr_value *v = ud;
+  zr_ctx *ctx = NULL;
+  zr_status st = zr_ctx_new_isolated(a, &ctx, err);
+  zr_sink *sink = NULL;
+  if (st == ZR_OK) st = zr_sink_memory_new(a, &sink, err);
+  if (st == ZR_OK) {
+    zr_serialize_opts so;
+    zr_serialize_opts_init(&so);
+    so.codec = "zstd";
+    so.envelope = 1;
+    st = zr_serialize(ctx, v, &so, sink, NULL, err);
+  }
+  if (st == ZR_OK) {
+    const uint8_t *b;
+    size_t n;
+    zr_sink_memory_data(sink, &b, &n);
+    zr_doc *out = NULL;
+    st = zr_deserialize(ctx, b, n, NULL, &out, NULL, err);
+    if (st == ZR_OK) {
+      assert_true(zr_value_equal(zr_doc_root(out), v));
+      zr_doc_free(out);
+    } else {
+      assert_null(out);
+    }
+  }
+  zr_sink_free(sink);
+  zr_ctx_free(ctx);
+  return st;
+}
+
 static void test_failalloc_manager(void **state) {
   (void)state;
   zr_doc *d = zr_doc_new(NULL);
   zr_value v = hz_mixed(d, 50);
-  int ok = 0;
-  uint64_t k;
-  for (k = 1; k < MAX_N && !ok; k++) {
-    zr_test_failalloc fa;
-    zr_test_failalloc_init(&fa, k);
-    zr_ctx *ctx = NULL;
-    zr_error err;
-    zr_status st = zr_ctx_new_isolated(&fa.a, &ctx, &err);
-    zr_sink *sink = NULL;
-    if (st == ZR_OK) st = zr_sink_memory_new(&fa.a, &sink, &err);
-    if (st == ZR_OK) {
-      zr_serialize_opts so;
-      zr_serialize_opts_init(&so);
-      so.codec = "zstd";
-      so.envelope = 1;
-      st = zr_serialize(ctx, &v, &so, sink, NULL, &err);
-    }
-    if (st == ZR_OK) {
-      const uint8_t *b;
-      size_t n;
-      zr_sink_memory_data(sink, &b, &n);
-      zr_doc *out = NULL;
-      st = zr_deserialize(ctx, b, n, NULL, &out, NULL, &err);
-      if (st == ZR_OK) {
-        assert_true(zr_value_equal(zr_doc_root(out), &v));
-        zr_doc_free(out);
-        ok = 1;
-      } else {
-        assert_null(out);
-      }
-    }
-    if (!ok) {
-      if (!fail_ok(st)) fprintf(stderr, "manager fail_at %llu: %s (%s)\n", (unsigned long long)k, zr_strerror(st), err.message);
-      assert_true(fail_ok(st));
-    }
-    zr_sink_free(sink);
-    zr_ctx_free(ctx);
-    assert_int_equal(fa.live, 0);
-  }
-  assert_true(ok);
-  assert_true(k > 3);
+  uint64_t k = zr_test_failalloc_sweep("manager", run_manager, &v, MAX_N, ZR_TEST_FA_LIMIT | ZR_TEST_FA_ANY_ERR);
+  assert_true(k >= 3);
   zr_doc_free(d);
 }
 

@@ -18,9 +18,7 @@ static void test_flags(void **state) {
   (void)state;
   zr_doc *d = zr_doc_new(NULL);
   cv_set all;
-  memset(&all, 0, sizeof all);
-  cv_plain(d, &all, 0);
-  cv_tensors(d, &all);
+  cv_all(d, &all, 0);
   for (unsigned flags = 0; flags < 8; flags++) {
     zr_value l = zr_list_new(d, 0), m = zr_map_new(d, 0);
     for (size_t i = 0; i < all.n; i++) {
@@ -30,9 +28,7 @@ static void test_flags(void **state) {
       zr_sink_free(s);
       if (st != ZR_OK) continue;
       zr_list_push(d, &l, all.v[i]);
-      char *k = zr_doc_alloc(d, 48, 1);
-      int kl = snprintf(k, 48, "%s_%zu", all.name[i], i);
-      zr_map_put(d, &m, zr_str_ref(k, (size_t)kl), all.v[i]);
+      zr_map_put(d, &m, cv_key(d, &all, i), all.v[i]);
     }
     char what[64];
     snprintf(what, sizeof what, "json flags %u", flags);
@@ -46,34 +42,27 @@ static void test_flags(void **state) {
     free(cs_encode_sweep(what, enc_json, &flags, &m, NULL, &len));
     b = cs_encode_sweep(what, enc_json, &flags, &l, NULL, &len);
     unsigned rf = flags & ZR_JSON_EXTENDED;
-    cs_budget_trunc = 400;
-    cs_budget_corrupt = 250;
+    cs_budgets(400, 250);
     cs_decode_sweep(what, dec_json, &rf, b, len, NULL);
-    cs_budget_trunc = 1500;
-    cs_budget_corrupt = 1000;
+    cs_budgets_reset();
     free(b);
   }
   zr_doc_free(d);
 }
 
+/* a corpus file read plain and extended, and through the format table */
+static void corpus_file(void *ud, const char *what, const char *name, size_t i, const uint8_t *b, size_t len) {
+  (void)name;
+  (void)i;
+  for (unsigned rf = 0; rf <= ZR_JSON_EXTENDED; rf += ZR_JSON_EXTENDED) {
+    cs_decode_any(what, dec_json, &rf, b, len);
+  }
+  cs_decode_hostile(what, cs_fmt_decode, ud, b, len);
+}
+
 static void test_corpus(void **state) {
   (void)state;
-  char *names[64];
-  size_t n = cs_list_named("fuzz/corpus/json_decode", names, 64);
-  assert_true(n >= 5);
-  const zr_format *f = zr_format_by_name("json");
-  for (size_t i = 0; i < n; i++) {
-    size_t len;
-    uint8_t *b = cs_load("fuzz/corpus/json_decode", names[i], &len);
-    char what[96];
-    snprintf(what, sizeof what, "json file %s", names[i]);
-    for (unsigned rf = 0; rf <= ZR_JSON_EXTENDED; rf += ZR_JSON_EXTENDED) {
-      cs_decode_any(what, dec_json, &rf, b, len);
-    }
-    cs_decode_hostile(what, cs_fmt_decode, (void *)f, b, len);
-    free(b);
-    free(names[i]);
-  }
+  cs_corpus_each("fuzz/corpus/json_decode", "json file", 5, 1, corpus_file, (void *)zr_format_by_name("json"));
   cs_report("json");
 }
 

@@ -12,24 +12,6 @@
 #include "zerial/shm.h"
 #include "zr_test.h"
 
-typedef struct fsink {
-  unsigned calls, fail_at;
-  size_t len;
-} fsink;
-
-static zr_status fsink_write(void *ud, const void *data, size_t len, size_t *written) {
-  (void)data;
-  fsink *f = ud;
-  f->calls++;
-  *written = 0;
-  if (f->fail_at && f->calls == f->fail_at) return ZR_ERR_IO;
-  f->len += len;
-  *written = len;
-  return ZR_OK;
-}
-
-typedef zr_status (*writer_fn)(void *ud, zr_sink *s, zr_error *err);
-
 static zr_status w_prom(void *ud, zr_sink *s, zr_error *err) {
   (void)ud;
   return zr_metrics_write_prometheus(s, err);
@@ -42,30 +24,17 @@ static zr_status w_decision(void *ud, zr_sink *s, zr_error *err) {
 }
 
 /* every write position fails once (callback sink), every allocation fails once (memory sink) */
-static void sweep_writer(const char *name, writer_fn fn, void *ud) {
-  fsink ref = {0, 0, 0};
+static void sweep_writer(const char *name, zr_test_write_fn fn, void *ud) {
+  zr_test_sink ref;
+  memset(&ref, 0, sizeof ref);
   zr_sink *s = NULL;
-  assert_int_equal(zr_sink_callback_new(fsink_write, &ref, &s, NULL), ZR_OK);
+  assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &ref, &s, NULL), ZR_OK);
   zr_error e;
   assert_int_equal(fn(ud, s, &e), ZR_OK);
   assert_int_equal(zr_sink_flush(s, &e), ZR_OK);
   zr_sink_free(s);
   assert_true(ref.len > 0);
-  for (unsigned n = 1;; n++) {
-    fsink f = {0, n, 0};
-    assert_int_equal(zr_sink_callback_new(fsink_write, &f, &s, NULL), ZR_OK);
-    zr_error_clear(&e);
-    zr_status st = fn(ud, s, &e);
-    if (st == ZR_OK) st = zr_sink_flush(s, &e);
-    zr_sink_free(s);
-    if (st == ZR_OK) {
-      if (f.calls >= n) fail_msg("%s: write %u failed, the call succeeded", name, n);
-      break;
-    }
-    assert_int_equal(st, ZR_ERR_IO);
-    assert_string_equal(e.message, "sink callback failed: input/output error");
-    assert_true(n < 100000);
-  }
+  zr_test_sink_sweep(name, fn, ud, ZR_ERR_IO, "sink callback failed: input/output error", 100000);
   for (uint64_t n = 1;; n++) {
     zr_test_failalloc fa;
     zr_test_failalloc_init(&fa, n);

@@ -8,31 +8,7 @@
 
 #include "metrics/metrics_internal.h"
 #include "zerial/zerial.h"
-#include "zr_test.h"
-
-static zr_value records(zr_doc *d, int n) {
-  zr_value l = zr_list_new(d, (size_t)n);
-  for (int i = 0; i < n; i++) {
-    zr_value m = zr_map_new(d, 3);
-    zr_map_put_cstr(d, &m, "id", zr_int(i));
-    zr_map_put_cstr(d, &m, "name", zr_cstr_ref("a fairly repetitive name"));
-    zr_map_put_cstr(d, &m, "score", zr_float(i * 0.25));
-    zr_list_push(d, &l, m);
-  }
-  return l;
-}
-
-static uint8_t *ser(zr_ctx *ctx, const zr_value *v, const zr_serialize_opts *o, size_t *n, zr_serialize_result *r,
-                    zr_status *st, zr_error *err) {
-  zr_sink *s;
-  assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
-  *st = zr_serialize(ctx, v, o, s, r, err);
-  uint8_t *data = NULL;
-  *n = 0;
-  if (*st == ZR_OK) zr_sink_memory_take(s, &data, n, NULL);
-  zr_sink_free(s);
-  return data;
-}
+#include "zr_test_ser.h"
 
 static char *prom_text(void) {
   zr_sink *s;
@@ -63,7 +39,7 @@ static void test_counts(void **state) {
   zr_ctx *ctx;
   assert_int_equal(zr_ctx_new_isolated(NULL, &ctx, NULL), ZR_OK);
   zr_doc *d = zr_doc_new(NULL);
-  zr_value v = records(d, 200);
+  zr_value v = zr_test_records(d, 200);
   zr_serialize_opts o;
   zr_serialize_opts_init(&o);
   o.format = "binary";
@@ -74,8 +50,7 @@ static void test_counts(void **state) {
   uint8_t *bytes = NULL;
   for (int i = 0; i < 3; i++) {
     zr_free(bytes);
-    bytes = ser(ctx, &v, &o, &n, &r, &st, NULL);
-    assert_int_equal(st, ZR_OK);
+    bytes = zr_test_ser_ok(ctx, &v, &o, &n, &r);
   }
   assert_string_equal(r.codec, "zstd");
   zr_doc *back;
@@ -125,7 +100,7 @@ static void test_counts(void **state) {
   /* off: nothing counted */
   zr_metrics_set_enabled(0);
   zr_free(bytes);
-  bytes = ser(ctx, &v, &o, &n, &r, &st, NULL);
+  bytes = zr_test_ser(ctx, &v, &o, &n, &r, &st, NULL);
   zr_metrics_set_enabled(1);
   assert_int_equal(zr_metrics_get("binary", ZR_METRICS_SERIALIZE, &s), ZR_OK);
   assert_int_equal(s.calls, 3);
@@ -167,18 +142,16 @@ static void test_escaping_and_promtool(void **state) {
   size_t n;
   zr_status st;
   zr_serialize_result r;
-  uint8_t *b = ser(ctx, &v, &o, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *b = zr_test_ser_ok(ctx, &v, &o, &n, &r);
   zr_free(b);
   /* an error by code on serialize: a format that does not exist (labelled unknown), and a value
    * a format cannot hold (labelled with that format) */
   o.format = "no-such-format";
-  b = ser(ctx, &v, &o, &n, &r, &st, NULL);
+  b = zr_test_ser(ctx, &v, &o, &n, &r, &st, NULL);
   assert_int_not_equal(st, ZR_OK);
   o.format = "npy";
   zr_value s1 = zr_cstr_ref("not an array");
-  b = ser(ctx, &s1, &o, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_ERR_TYPE);
+  zr_test_ser_fail(ctx, &s1, &o, ZR_ERR_TYPE, NULL);
   assert_int_equal(zr_metrics_errors("npy", ZR_METRICS_SERIALIZE, ZR_ERR_TYPE), 1);
   char *t = prom_text();
   assert_non_null(strstr(t, "zerial_operations_total{format=\"we\\\"ird\\\\fmt\\nx\",op=\"serialize\"} 1\n"));
@@ -220,7 +193,7 @@ static void test_codec_degrades(void **state) {
   logrec lr = {0, 0};
   zr_ctx_set_log(ctx, on_log, &lr);
   zr_doc *d = zr_doc_new(NULL);
-  zr_value v = records(d, 100);
+  zr_value v = zr_test_records(d, 100);
   zr_serialize_opts o;
   zr_serialize_opts_init(&o);
   o.format = "binary";
@@ -228,9 +201,7 @@ static void test_codec_degrades(void **state) {
   zr__fault_set("codec");
   size_t n;
   zr_serialize_result r;
-  zr_status st;
-  uint8_t *bytes = ser(ctx, &v, &o, &n, &r, &st, NULL);
-  assert_int_equal(st, ZR_OK);
+  uint8_t *bytes = zr_test_ser_ok(ctx, &v, &o, &n, &r);
   assert_string_equal(r.codec, "none");
   assert_true(r.warnings.count >= 1);
   assert_int_equal(r.warnings.items[0].code, ZR_ERR_CODEC);
@@ -247,9 +218,7 @@ static void test_codec_degrades(void **state) {
   /* strict: the codec failure is the error */
   o.strict = 1;
   zr_error err;
-  bytes = ser(ctx, &v, &o, &n, &r, &st, &err);
-  assert_int_equal(st, ZR_ERR_CODEC);
-  assert_null(bytes);
+  zr_test_ser_fail(ctx, &v, &o, ZR_ERR_CODEC, &err);
   char *t = prom_text();
   assert_non_null(strstr(t, "zerial_fallbacks_total{kind=\"codec\",format=\"binary\"} 1\n"));
   assert_non_null(strstr(t, "code=\"ERR_CODEC\"} 1\n"));
@@ -273,7 +242,7 @@ static void test_share_and_shm_gauges(void **state) {
   logrec lr = {0, 0};
   zr_ctx_set_log(ctx, on_log, &lr);
   zr_doc *d = zr_doc_new(NULL);
-  zr_value v = records(d, 50);
+  zr_value v = zr_test_records(d, 50);
   char region[64];
   snprintf(region, sizeof region, "zerial-test-metrics-%ld", (long)getpid());
   uint64_t r0, b0, r1, b1;

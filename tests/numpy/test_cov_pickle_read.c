@@ -51,6 +51,21 @@ static void dt(pb *p, const char *s) {
   op(p, PK_TUPLE1);
   op(p, PK_REDUCE);
 }
+/* numpy.dtype(v) with the head of its BUILD state: (3, endian, ... */
+static void dtype_state(pb *p, const char *v, const char *endian) {
+  dt(p, v);
+  op(p, PK_MARK);
+  i32(p, 3);
+  str(p, endian);
+}
+/* ... elsize, alignment, flags) BUILD: the tail of a dtype state */
+static void dtype_state_end(pb *p, int32_t size) {
+  i32(p, size);
+  i32(p, 1);
+  i32(p, 16);
+  op(p, PK_TUPLE);
+  op(p, PK_BUILD);
+}
 /* numpy.dtype('V<size>') with a BUILD state: fields as (name, typestr, offset, title or NULL);
  * typestr "REC" nests a two-field record, "SUB" a subarray of '<i2' with shape sub */
 typedef struct fld {
@@ -61,10 +76,7 @@ typedef struct fld {
 static void rec(pb *p, int32_t size, const fld *f, size_t nf, int sub_shape_kind) {
   char v[16];
   snprintf(v, sizeof v, "V%d", size);
-  dt(p, v);
-  op(p, PK_MARK);
-  i32(p, 3);
-  str(p, "|");
+  dtype_state(p, v, "|");
   op(p, PK_NONE);
   op(p, PK_MARK);
   for (size_t i = 0; i < nf; i++) str(p, f[i].name);
@@ -77,10 +89,7 @@ static void rec(pb *p, int32_t size, const fld *f, size_t nf, int sub_shape_kind
       static const fld in[] = {{"x", "<f4", 0, NULL}, {"y", "<i8", 4, NULL}};
       rec(p, 12, in, 2, 0);
     } else if (!strcmp(f[i].type, "SUB")) {
-      dt(p, "V12");
-      op(p, PK_MARK);
-      i32(p, 3);
-      str(p, "|");
+      dtype_state(p, "V12", "|");
       dt(p, "<i2");
       if (sub_shape_kind == 0) { /* (2, 3) */
         i32(p, 2);
@@ -98,11 +107,7 @@ static void rec(pb *p, int32_t size, const fld *f, size_t nf, int sub_shape_kind
       op(p, PK_TUPLE2);
       op(p, PK_NONE);
       op(p, PK_NONE);
-      i32(p, 12);
-      i32(p, 1);
-      i32(p, 16);
-      op(p, PK_TUPLE);
-      op(p, PK_BUILD);
+      dtype_state_end(p, 12);
     } else {
       dt(p, f[i].type);
     }
@@ -111,11 +116,7 @@ static void rec(pb *p, int32_t size, const fld *f, size_t nf, int sub_shape_kind
     op(p, PK_TUPLE);
   }
   op(p, PK_DICT);
-  i32(p, size);
-  i32(p, 1);
-  i32(p, 16);
-  op(p, PK_TUPLE);
-  op(p, PK_BUILD);
+  dtype_state_end(p, size);
 }
 /* _reconstruct(ndarray, (0,), b'b') + BUILD (1, shape, <dtype already pushed by fn>, fortran, data) */
 static void array_begin(pb *p) {
@@ -136,6 +137,27 @@ static void array_end(pb *p, size_t n, int fortran) {
   byts(p, d, n);
   op(p, PK_TUPLE);
   op(p, PK_BUILD);
+}
+/* a new pickle of an array: _reconstruct, then the state's shape (n,) */
+static void array1(pb *p, int32_t n) {
+  start(p);
+  array_begin(p);
+  i32(p, n);
+  op(p, PK_TUPLE1);
+}
+/* the state's fortran flag and @p n bytes of data, BUILD, STOP */
+static void array_stop(pb *p, size_t n, int fortran) {
+  array_end(p, n, fortran);
+  op(p, PK_STOP);
+}
+/* a call: the global, MARK'd arguments from @p args, REDUCE */
+static void call_mark(pb *p, const char *mod, const char *name) {
+  glob(p, mod, name);
+  op(p, PK_MARK);
+}
+static void call_end(pb *p) {
+  op(p, PK_TUPLE);
+  op(p, PK_REDUCE);
 }
 
 static zr_doc *ok(const pb *p, const zr_decode_opts *o) {
@@ -174,13 +196,9 @@ static void test_structured(void **state) {
   static const fld f[] = {{"b", "<f8", 8, "B title"}, {"a", "<i4", 0, NULL}, {"s", "SUB", 16, NULL},
                           {"n", "REC", 28, NULL}};
   for (int kind = 0; kind < 3; kind++) {
-    start(&p);
-    array_begin(&p);
-    i32(&p, 2);
-    op(&p, PK_TUPLE1);
+    array1(&p, 2);
     rec(&p, 44, f, 4, kind);
-    array_end(&p, 88, 0);
-    op(&p, PK_STOP);
+    array_stop(&p, 88, 0);
     static const char *want[] = {
         "[('a', '<i4'), ('', '|V4'), (('B title', 'b'), '<f8'), ('s', '<i2', (2, 3)), ('n', [('x', '<f4'), ('y', '<i8')]), ('', '|V4')]",
         "[('a', '<i4'), ('', '|V4'), (('B title', 'b'), '<f8'), ('s', '<i2', (6,)), ('n', [('x', '<f4'), ('y', '<i8')]), ('', '|V4')]",
@@ -197,13 +215,9 @@ static void test_structured(void **state) {
     }
   }
   /* a subarray shape that is not made of ints */
-  start(&p);
-  array_begin(&p);
-  i32(&p, 1);
-  op(&p, PK_TUPLE1);
+  array1(&p, 1);
   rec(&p, 44, f, 4, 3);
-  array_end(&p, 44, 0);
-  op(&p, PK_STOP);
+  array_stop(&p, 44, 0);
   bad(&p, NULL, ZR_ERR_MALFORMED, "bad subarray shape", -1);
   /* overlapping fields, a negative offset, a name without a field */
   static const fld over[] = {{"a", "<i4", 0, NULL}, {"b", "<i4", 2, NULL}};
@@ -213,21 +227,14 @@ static void test_structured(void **state) {
       {neg, 1, ZR_ERR_MALFORMED, "bad field offset"},
   };
   for (size_t i = 0; i < 2; i++) {
-    start(&p);
-    array_begin(&p);
-    i32(&p, 1);
-    op(&p, PK_TUPLE1);
+    array1(&p, 1);
     rec(&p, 8, cases[i].f, cases[i].n, 0);
-    array_end(&p, 8, 0);
-    op(&p, PK_STOP);
+    array_stop(&p, 8, 0);
     bad(&p, NULL, cases[i].st, cases[i].msg, -1);
   }
   /* names naming a field the dict lacks (the dict's key is not a str) */
   start(&p);
-  dt(&p, "V4");
-  op(&p, PK_MARK);
-  i32(&p, 3);
-  str(&p, "|");
+  dtype_state(&p, "V4", "|");
   op(&p, PK_NONE);
   str(&p, "a");
   op(&p, PK_TUPLE1);
@@ -237,41 +244,22 @@ static void test_structured(void **state) {
   i32(&p, 0);
   op(&p, PK_TUPLE2);
   op(&p, PK_DICT);
-  i32(&p, 4);
-  i32(&p, 1);
-  i32(&p, 16);
-  op(&p, PK_TUPLE);
-  op(&p, PK_BUILD);
+  dtype_state_end(&p, 4);
   pb arr;
-  start(&arr);
-  array_begin(&arr);
-  i32(&arr, 1);
-  op(&arr, PK_TUPLE1);
+  array1(&arr, 1);
   raw(&arr, p.b + 2, p.n - 2);
-  array_end(&arr, 4, 0);
-  op(&arr, PK_STOP);
+  array_stop(&arr, 4, 0);
   bad(&arr, NULL, ZR_ERR_MALFORMED, "bad dtype fields", -1);
   /* a subarray dtype at the top level */
-  start(&p);
-  array_begin(&p);
-  i32(&p, 1);
-  op(&p, PK_TUPLE1);
-  dt(&p, "V4");
-  op(&p, PK_MARK);
-  i32(&p, 3);
-  str(&p, "|");
+  array1(&p, 1);
+  dtype_state(&p, "V4", "|");
   dt(&p, "<i2");
   i32(&p, 2);
   op(&p, PK_TUPLE2);
   op(&p, PK_NONE);
   op(&p, PK_NONE);
-  i32(&p, 4);
-  i32(&p, 1);
-  i32(&p, 16);
-  op(&p, PK_TUPLE);
-  op(&p, PK_BUILD);
-  array_end(&p, 4, 0);
-  op(&p, PK_STOP);
+  dtype_state_end(&p, 4);
+  array_stop(&p, 4, 0);
   bad(&p, NULL, ZR_ERR_UNSUPPORTED, "subarray dtype at the top level", -1);
   /* a dtype state that is not an 8-tuple */
   start(&p);
@@ -290,10 +278,7 @@ static void test_datetime_meta(void **state) {
       {"ns", 1, 1, "<M8[ns]"}, {"ms", 10, 1, "<M8[10ms]"}, {"generic", 1, 1, "<M8"}, {"s", 1, 0, "<M8[s]"}};
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     pb p;
-    start(&p);
-    array_begin(&p);
-    i32(&p, 1);
-    op(&p, PK_TUPLE1);
+    array1(&p, 1);
     dt(&p, "M8");
     op(&p, PK_MARK);
     i32(&p, 4);
@@ -314,8 +299,7 @@ static void test_datetime_meta(void **state) {
     if (cases[i].wrap) op(&p, PK_TUPLE2);
     op(&p, PK_TUPLE);
     op(&p, PK_BUILD);
-    array_end(&p, 8, 0);
-    op(&p, PK_STOP);
+    array_stop(&p, 8, 0);
     assert_string_equal(descr_of(&p), cases[i].want);
   }
 }
@@ -324,15 +308,13 @@ static void test_datetime_meta(void **state) {
 static void dtype_case(const char *s, zr_status want, const char *what) {
   pb p;
   start(&p);
-  glob(&p, "numpy.core.multiarray", "_frombuffer");
-  op(&p, PK_MARK);
+  call_mark(&p, "numpy.core.multiarray", "_frombuffer");
   byts(&p, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
   dt(&p, s);
   i32(&p, 1);
   op(&p, PK_TUPLE1);
   str(&p, "C");
-  op(&p, PK_TUPLE);
-  op(&p, PK_REDUCE);
+  call_end(&p);
   op(&p, PK_STOP);
   if (want == ZR_OK) assert_string_equal(descr_of(&p), what);
   else bad(&p, NULL, want, what, -1);
@@ -360,16 +342,14 @@ static void test_reconstructors(void **state) {
   zr_doc *d;
   /* _frombuffer in Fortran order */
   start(&p);
-  glob(&p, "numpy._core.multiarray", "_frombuffer");
-  op(&p, PK_MARK);
+  call_mark(&p, "numpy._core.multiarray", "_frombuffer");
   byts(&p, "\x01\x00\x02\x00\x03\x00\x04\x00", 8);
   dt(&p, "<i2");
   i32(&p, 2);
   i32(&p, 2);
   op(&p, PK_TUPLE2);
   str(&p, "F");
-  op(&p, PK_TUPLE);
-  op(&p, PK_REDUCE);
+  call_end(&p);
   op(&p, PK_STOP);
   d = ok(&p, NULL);
   assert_int_equal(zr_doc_root(d)->u.tensor->strides[0], 2);
@@ -409,8 +389,7 @@ static void test_reconstructors(void **state) {
   op(&p, PK_REDUCE);
   op(&p, PK_TUPLE3);
   op(&p, PK_REDUCE);
-  glob(&p, "numpy", "ndarray");
-  op(&p, PK_MARK);
+  call_mark(&p, "numpy", "ndarray");
   i32(&p, 1);
   op(&p, PK_TUPLE1);
   dt(&p, "<u2");
@@ -422,8 +401,7 @@ static void test_reconstructors(void **state) {
   i32(&p, 2); /* offset */
   op(&p, PK_NONE);
   str(&p, "C");
-  op(&p, PK_TUPLE);
-  op(&p, PK_REDUCE);
+  call_end(&p);
   op(&p, PK_LIST);
   op(&p, PK_STOP);
   d = ok(&p, NULL);
@@ -472,29 +450,13 @@ static void test_reconstructors(void **state) {
   CALL_CASE((glob(&p, "numpy", "ndarray"), i32(&p, 1), op(&p, PK_TUPLE1), op(&p, PK_REDUCE)), ZR_ERR_UNSUPPORTED,
             "unexpected arguments to numpy.ndarray");
   /* ndarray offset and strides */
-  start(&p);
-  glob(&p, "numpy", "ndarray");
-  op(&p, PK_MARK);
-  op(&p, PK_EMPTY_TUPLE);
-  dt(&p, "|u1");
-  byts(&p, "ab", 2);
-  i32(&p, 3);
-  op(&p, PK_TUPLE);
-  op(&p, PK_REDUCE);
-  op(&p, PK_STOP);
-  bad(&p, NULL, ZR_ERR_MALFORMED, "bad ndarray offset", -1);
-  start(&p);
-  glob(&p, "numpy", "ndarray");
-  op(&p, PK_MARK);
-  op(&p, PK_EMPTY_TUPLE);
-  dt(&p, "|u1");
-  byts(&p, "ab", 2);
-  i32(&p, 0);
-  i32(&p, 1);
-  op(&p, PK_TUPLE);
-  op(&p, PK_REDUCE);
-  op(&p, PK_STOP);
-  bad(&p, NULL, ZR_ERR_UNSUPPORTED, "explicit strides", -1);
+#define NDARRAY_CASE(stmts, want, text) \
+  CALL_CASE((call_mark(&p, "numpy", "ndarray"), op(&p, PK_EMPTY_TUPLE), dt(&p, "|u1"), byts(&p, "ab", 2), stmts, call_end(&p)), \
+            want, text)
+  NDARRAY_CASE(i32(&p, 3), ZR_ERR_MALFORMED, "bad ndarray offset");
+  NDARRAY_CASE((i32(&p, 0), i32(&p, 1)), ZR_ERR_UNSUPPORTED, "explicit strides");
+#undef NDARRAY_CASE
+#undef CALL_CASE
 }
 
 /* shapes: not a tuple, too many dimensions, non-int entry, negative, overflowing; a list is fine */
@@ -524,54 +486,45 @@ static void test_shapes(void **state) {
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     pb p;
     start(&p);
-    glob(&p, "numpy.core.multiarray", "_frombuffer");
-    op(&p, PK_MARK);
+    call_mark(&p, "numpy.core.multiarray", "_frombuffer");
     byts(&p, "", 0);
     dt(&p, "<f8");
     cases[i].f(&p);
     str(&p, "C");
-    op(&p, PK_TUPLE);
-    op(&p, PK_REDUCE);
+    call_end(&p);
     op(&p, PK_STOP);
     if (cases[i].st == ZR_OK) zr_doc_free(ok(&p, NULL));
     else bad(&p, NULL, cases[i].st, cases[i].msg, -1);
   }
 }
 
+/* the array's state closed (TUPLE, BUILD, STOP): the decode fails with @p want and @p msg */
+static void build_bad(pb *p, zr_status want, const char *msg) {
+  op(p, PK_TUPLE);
+  op(p, PK_BUILD);
+  op(p, PK_STOP);
+  bad(p, NULL, want, msg, -1);
+}
+
 static void test_build(void **state) {
   (void)state;
   pb p;
   /* object arrays: the state's data is a list */
-  start(&p);
-  array_begin(&p);
-  i32(&p, 1);
-  op(&p, PK_TUPLE1);
+  array1(&p, 1);
   dt(&p, "<i4");
   op(&p, PK_NEWFALSE);
   op(&p, PK_EMPTY_LIST);
-  op(&p, PK_TUPLE);
-  op(&p, PK_BUILD);
-  op(&p, PK_STOP);
-  bad(&p, NULL, ZR_ERR_REFUSED, "object arrays are refused", -1);
+  build_bad(&p, ZR_ERR_REFUSED, "object arrays are refused");
   /* the fortran flag is not a bool */
-  start(&p);
-  array_begin(&p);
-  i32(&p, 1);
-  op(&p, PK_TUPLE1);
+  array1(&p, 1);
   dt(&p, "<i4");
   i32(&p, 0);
   byts(&p, "abcd", 4);
-  op(&p, PK_TUPLE);
-  op(&p, PK_BUILD);
-  op(&p, PK_STOP);
-  bad(&p, NULL, ZR_ERR_MALFORMED, "bad ndarray state", -1);
+  build_bad(&p, ZR_ERR_MALFORMED, "bad ndarray state");
   /* a state of the wrong size */
   start(&p);
   array_begin(&p);
-  op(&p, PK_TUPLE);
-  op(&p, PK_BUILD);
-  op(&p, PK_STOP);
-  bad(&p, NULL, ZR_ERR_UNSUPPORTED, "unexpected ndarray state", -1);
+  build_bad(&p, ZR_ERR_UNSUPPORTED, "unexpected ndarray state");
   /* BUILD on a list; an array that never got its state; Fortran state */
   start(&p);
   op(&p, PK_EMPTY_LIST);
@@ -590,8 +543,7 @@ static void test_build(void **state) {
   i32(&p, 2);
   op(&p, PK_TUPLE2);
   dt(&p, "|u1");
-  array_end(&p, 4, 1);
-  op(&p, PK_STOP);
+  array_stop(&p, 4, 1);
   zr_doc *d = ok(&p, NULL);
   assert_int_equal(zr_doc_root(d)->u.tensor->strides[1], 2);
   zr_doc_free(d);

@@ -148,17 +148,6 @@ static void test_values_roundtrip(void **state) {
   zr_doc_free(d);
 }
 
-typedef struct wcb {
-  unsigned long calls, fail;
-} wcb;
-static zr_status wcb_write(void *ud, const void *data, size_t len, size_t *written) {
-  wcb *c = ud;
-  (void)data;
-  *written = 0;
-  if (++c->calls == c->fail) return ZR_ERR_IO;
-  *written = len;
-  return ZR_OK;
-}
 
 static void test_large_tensors(void **state) {
   (void)state;
@@ -213,9 +202,9 @@ static void test_large_tensors(void **state) {
   /* every write of the sink failing in turn (the large payloads are writes of their own) */
   zr_free(p);
   for (unsigned long fail = 1;; fail++) {
-    wcb c = {0, fail};
+    zr_test_sink c = {.fail_at = fail};
     zr_sink *s;
-    assert_int_equal(zr_sink_callback_new(wcb_write, &c, &s, NULL), ZR_OK);
+    assert_int_equal(zr_sink_callback_new(zr_test_sink_write, &c, &s, NULL), ZR_OK);
     zr_status st = zr_pickle_encode(&l, NULL, s, NULL, NULL, &e);
     if (st == ZR_OK) st = zr_sink_finish(s, &e);
     zr_sink_free(s);

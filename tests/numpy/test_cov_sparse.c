@@ -21,6 +21,27 @@ static void expect(zr_status got, zr_status want, const zr_error *e, const char 
   if (got != want || (msg && !strstr(e->message, msg))) fail_msg("want %d '%s', got %d '%s'", want, msg ? msg : "", got, e->message);
 }
 
+/* a 2x3 matrix of format @p f: data, and the int32 index arrays (3 entries each) */
+static zr_sparse sparse_2x3(zr_doc *d, zr_sparse_format f, zr_tensor data, const int32_t *ind, const int32_t *ptr) {
+  zr_sparse s;
+  memset(&s, 0, sizeof s);
+  s.format = f;
+  s.shape[0] = 2;
+  s.shape[1] = 3;
+  s.data = data;
+  s.indices = t1(d, ZR_DT_INT32, 4, 3, ind);
+  s.indptr = t1(d, ZR_DT_INT32, 4, 3, ptr);
+  return s;
+}
+
+/* s = @p base, changed by @p stmt: the dense conversion fails as malformed with @p msg */
+#define DENSE_BAD(base, stmt, msg)                                               \
+  do {                                                                           \
+    s = (base);                                                                  \
+    stmt;                                                                        \
+    expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, msg);    \
+  } while (0)
+
 /* a 2x3 COO with a duplicate at (0, 1): dense element (0, 1) is the sum */
 static void test_dense_every_dtype(void **state) {
   (void)state;
@@ -44,15 +65,8 @@ static void test_dense_every_dtype(void **state) {
           for (size_t o = 0; o < sz; o += part)
             for (size_t q = 0; q < part / 2; q++) { uint8_t c = v[o + q]; v[o + q] = v[o + part - 1 - q]; v[o + part - 1 - q] = c; }
       }
-      zr_sparse s;
-      memset(&s, 0, sizeof s);
-      s.format = ZR_SPARSE_COO;
-      s.shape[0] = 2;
-      s.shape[1] = 3;
-      s.data = t1(d, dts[i], sz, 3, vals);
+      zr_sparse s = sparse_2x3(d, ZR_SPARSE_COO, t1(d, dts[i], sz, 3, vals), row, colv);
       s.data.byte_order = big ? ZR_ORDER_BIG : ZR_ORDER_LITTLE;
-      s.indices = t1(d, ZR_DT_INT32, 4, 3, row);
-      s.indptr = t1(d, ZR_DT_INT32, 4, 3, colv);
       zr_tensor dense;
       zr_error e;
       assert_int_equal(zr_sparse_to_dense(&s, d, &dense, &e), ZR_OK);
@@ -71,14 +85,7 @@ static void test_dense_every_dtype(void **state) {
     }
   }
   /* float16 data has no dense conversion */
-  zr_sparse s;
-  memset(&s, 0, sizeof s);
-  s.format = ZR_SPARSE_COO;
-  s.shape[0] = 2;
-  s.shape[1] = 3;
-  s.data = t1(d, ZR_DT_FLOAT16, 2, 3, NULL);
-  s.indices = t1(d, ZR_DT_INT32, 4, 3, row);
-  s.indptr = t1(d, ZR_DT_INT32, 4, 3, colv);
+  zr_sparse s = sparse_2x3(d, ZR_SPARSE_COO, t1(d, ZR_DT_FLOAT16, 2, 3, NULL), row, colv);
   zr_tensor dense;
   zr_error e;
   expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_UNSUPPORTED, &e, "dense conversion of float16");
@@ -148,49 +155,23 @@ static void test_structure_checks(void **state) {
   zr_doc *d = zr_doc_new(NULL);
   double vals[3] = {1, 2, 3};
   int32_t ind[3] = {0, 2, 1}, ptr[3] = {0, 2, 3};
-  zr_sparse good;
-  memset(&good, 0, sizeof good);
-  good.format = ZR_SPARSE_CSR;
-  good.shape[0] = 2;
-  good.shape[1] = 3;
-  good.data = t1(d, ZR_DT_FLOAT64, 8, 3, vals);
-  good.indices = t1(d, ZR_DT_INT32, 4, 3, ind);
-  good.indptr = t1(d, ZR_DT_INT32, 4, 3, ptr);
+  zr_sparse good = sparse_2x3(d, ZR_SPARSE_CSR, t1(d, ZR_DT_FLOAT64, 8, 3, vals), ind, ptr);
   zr_tensor dense;
   zr_error e;
   assert_int_equal(zr_sparse_to_dense(&good, d, &dense, &e), ZR_OK);
-  zr_sparse s = good;
-  s.shape[0] = -1;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "negative shape");
-  s = good;
-  s.data.ndim = 2;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "data must be 1-D");
-  s = good;
-  s.indices.dtype = ZR_DT_FLOAT32;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "'indices' must be a 1-D integer array");
-  s = good;
-  s.indptr.data = NULL;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "'indptr' has no data");
-  s = good;
-  s.indptr.shape[0] = 2;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "indptr has 2 entries, 3 expected");
-  s = good;
-  s.data.shape[0] = 2;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "fewer data entries than indices");
+  zr_sparse s;
+  DENSE_BAD(good, s.shape[0] = -1, "negative shape");
+  DENSE_BAD(good, s.data.ndim = 2, "data must be 1-D");
+  DENSE_BAD(good, s.indices.dtype = ZR_DT_FLOAT32, "'indices' must be a 1-D integer array");
+  DENSE_BAD(good, s.indptr.data = NULL, "'indptr' has no data");
+  DENSE_BAD(good, s.indptr.shape[0] = 2, "indptr has 2 entries, 3 expected");
+  DENSE_BAD(good, s.data.shape[0] = 2, "fewer data entries than indices");
   int32_t badptr[3][3] = {{1, 2, 3}, {0, 3, 2}, {0, 2, 4}};
-  for (int i = 0; i < 3; i++) {
-    s = good;
-    s.indptr = t1(d, ZR_DT_INT32, 4, 3, badptr[i]);
-    expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "out of order or range");
-  }
+  for (int i = 0; i < 3; i++) DENSE_BAD(good, s.indptr = t1(d, ZR_DT_INT32, 4, 3, badptr[i]), "out of order or range");
   int32_t badind[3] = {0, 3, 1};
-  s = good;
-  s.indices = t1(d, ZR_DT_INT32, 4, 3, badind);
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "index 3 out of range [0, 3)");
+  DENSE_BAD(good, s.indices = t1(d, ZR_DT_INT32, 4, 3, badind), "index 3 out of range [0, 3)");
   /* CSC checks the other way round */
-  s = good;
-  s.format = ZR_SPARSE_CSC;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "indptr has 3 entries, 4 expected");
+  DENSE_BAD(good, s.format = ZR_SPARSE_CSC, "indptr has 3 entries, 4 expected");
   /* big-endian and unsigned indices; an int8 -1 index; a uint64 index beyond int64 */
   uint8_t be[12] = {0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1};
   s = good;
@@ -199,39 +180,20 @@ static void test_structure_checks(void **state) {
   assert_int_equal(zr_sparse_to_dense(&s, d, &dense, &e), ZR_OK);
   assert_true(((const double *)dense.data)[2] == 2);
   int8_t neg[3] = {0, -1, 1};
-  s = good;
-  s.indices = t1(d, ZR_DT_INT8, 1, 3, neg);
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "index -1 out of range");
+  DENSE_BAD(good, s.indices = t1(d, ZR_DT_INT8, 1, 3, neg), "index -1 out of range");
   uint64_t huge[3] = {0, UINT64_MAX, 1};
-  s = good;
-  s.indices = t1(d, ZR_DT_UINT64, 8, 3, huge);
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "index -1 out of range");
+  DENSE_BAD(good, s.indices = t1(d, ZR_DT_UINT64, 8, 3, huge), "index -1 out of range");
   uint16_t u16[3] = {0, 2, 1};
   s = good;
   s.indices = t1(d, ZR_DT_UINT16, 2, 3, u16);
   assert_int_equal(zr_sparse_to_dense(&s, d, &dense, &e), ZR_OK);
   /* COO checks */
   int32_t r[3] = {0, 1, 1}, c[3] = {0, 1, 2};
-  zr_sparse coo;
-  memset(&coo, 0, sizeof coo);
-  coo.format = ZR_SPARSE_COO;
-  coo.shape[0] = 2;
-  coo.shape[1] = 3;
-  coo.data = t1(d, ZR_DT_FLOAT64, 8, 3, vals);
-  coo.indices = t1(d, ZR_DT_INT32, 4, 3, r);
-  coo.indptr = t1(d, ZR_DT_INT32, 4, 3, c);
-  s = coo;
-  s.indices.ndim = 2;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "'row' must be");
-  s = coo;
-  s.indptr.dtype = ZR_DT_BOOL;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "'col' must be");
-  s = coo;
-  s.indptr.shape[0] = 2;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "lengths differ");
-  s = coo;
-  s.shape[1] = 2;
-  expect(zr_sparse_to_dense(&s, d, &dense, &e), ZR_ERR_MALFORMED, &e, "coordinate (1, 2) out of range");
+  zr_sparse coo = sparse_2x3(d, ZR_SPARSE_COO, t1(d, ZR_DT_FLOAT64, 8, 3, vals), r, c);
+  DENSE_BAD(coo, s.indices.ndim = 2, "'row' must be");
+  DENSE_BAD(coo, s.indptr.dtype = ZR_DT_BOOL, "'col' must be");
+  DENSE_BAD(coo, s.indptr.shape[0] = 2, "lengths differ");
+  DENSE_BAD(coo, s.shape[1] = 2, "coordinate (1, 2) out of range");
   /* the writer checks too */
   zr_value mv;
   s = good;
@@ -282,31 +244,27 @@ static void test_from_npz(void **state) {
   m = npz_map(d, "coo", ZR_DT_UNICODE, 12, ZR_ORDER_BIG);
   assert_int_equal(zr_sparse_from_npz(&m, &s, &e), ZR_OK);
   assert_int_equal(s.shape[1], 3);
-  m = npz_map(d, "xyz", ZR_DT_BYTES, 3, ZR_ORDER_LITTLE);
-  expect(zr_sparse_from_npz(&m, &s, &e), ZR_ERR_UNSUPPORTED, &e, "unknown matrix format 'xyz'");
-  m = npz_map(d, "csr", ZR_DT_BYTES, 3, ZR_ORDER_LITTLE);
-  expect(zr_sparse_from_npz(&m, &s, &e), ZR_ERR_NOT_FOUND, &e, "csr arrays missing");
-  m = npz_map(d, "dia", ZR_DT_BYTES, 3, ZR_ORDER_LITTLE);
-  expect(zr_sparse_from_npz(&m, &s, &e), ZR_ERR_NOT_FOUND, &e, "dia arrays missing");
+/* an npz map of format @p fmt (as bytes), changed by @p stmt (on m): reading it fails with @p want, @p msg */
+#define NPZ_BAD(fmt, stmt, want, msg)                                   \
+  do {                                                                  \
+    m = npz_map(d, fmt, ZR_DT_BYTES, 3, ZR_ORDER_LITTLE);               \
+    stmt;                                                               \
+    expect(zr_sparse_from_npz(&m, &s, &e), want, &e, msg);              \
+  } while (0)
+  NPZ_BAD("xyz", (void)0, ZR_ERR_UNSUPPORTED, "unknown matrix format 'xyz'");
+  NPZ_BAD("csr", (void)0, ZR_ERR_NOT_FOUND, "csr arrays missing");
+  NPZ_BAD("dia", (void)0, ZR_ERR_NOT_FOUND, "dia arrays missing");
   /* 'format' not a string scalar: 1-D, numeric, without data */
   m = npz_map(d, "coo", ZR_DT_INT8, 1, ZR_ORDER_LITTLE);
   expect(zr_sparse_from_npz(&m, &s, &e), ZR_ERR_MALFORMED, &e, "'format' is not a string scalar");
-  m = npz_map(d, "coo", ZR_DT_BYTES, 3, ZR_ORDER_LITTLE);
-  zr_map_get(&m, "format", 6)->u.tensor->ndim = 1;
-  expect(zr_sparse_from_npz(&m, &s, &e), ZR_ERR_MALFORMED, &e, "'format' is not a string scalar");
-  m = npz_map(d, "coo", ZR_DT_BYTES, 3, ZR_ORDER_LITTLE);
-  zr_map_get(&m, "format", 6)->u.tensor->data = NULL;
-  expect(zr_sparse_from_npz(&m, &s, &e), ZR_ERR_MALFORMED, &e, "'format' is not a string scalar");
+  NPZ_BAD("coo", zr_map_get(&m, "format", 6)->u.tensor->ndim = 1, ZR_ERR_MALFORMED, "'format' is not a string scalar");
+  NPZ_BAD("coo", zr_map_get(&m, "format", 6)->u.tensor->data = NULL, ZR_ERR_MALFORMED, "'format' is not a string scalar");
   /* 'shape' not two integers */
-  m = npz_map(d, "coo", ZR_DT_BYTES, 3, ZR_ORDER_LITTLE);
-  zr_map_get(&m, "shape", 5)->u.tensor->shape[0] = 3;
-  expect(zr_sparse_from_npz(&m, &s, &e), ZR_ERR_MALFORMED, &e, "'shape' must hold two integers");
-  m = npz_map(d, "coo", ZR_DT_BYTES, 3, ZR_ORDER_LITTLE);
-  zr_map_get(&m, "shape", 5)->u.tensor->dtype = ZR_DT_FLOAT64;
-  expect(zr_sparse_from_npz(&m, &s, &e), ZR_ERR_MALFORMED, &e, "'shape' must hold two integers");
-  m = npz_map(d, "coo", ZR_DT_BYTES, 3, ZR_ORDER_LITTLE);
-  zr_map_get(&m, "shape", 5)->u.tensor->ndim = 0;
-  expect(zr_sparse_from_npz(&m, &s, &e), ZR_ERR_MALFORMED, &e, "'shape' must hold two integers");
+  NPZ_BAD("coo", zr_map_get(&m, "shape", 5)->u.tensor->shape[0] = 3, ZR_ERR_MALFORMED, "'shape' must hold two integers");
+  NPZ_BAD("coo", zr_map_get(&m, "shape", 5)->u.tensor->dtype = ZR_DT_FLOAT64, ZR_ERR_MALFORMED,
+          "'shape' must hold two integers");
+  NPZ_BAD("coo", zr_map_get(&m, "shape", 5)->u.tensor->ndim = 0, ZR_ERR_MALFORMED, "'shape' must hold two integers");
+#undef NPZ_BAD
   /* members missing or of the wrong kind; arguments */
   zr_value m2 = zr_map_new(d, 1);
   zr_map_put_cstr(d, &m2, "format", zr_int(1));

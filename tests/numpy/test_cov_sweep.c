@@ -61,6 +61,13 @@ static zr_status dec_pickle_oob(void *ud, const uint8_t *data, size_t len, const
   return zr_pickle_decode(data, len, g_bufs, g_nbufs, o, out, err);
 }
 
+static void npy_file(void *ud, const char *what, const char *name, size_t i, const uint8_t *b, size_t len) {
+  (void)name;
+  (void)i;
+  cs_decode_any(what, cs_fmt_decode, ud, b, len);
+  cs_decode_hostile(what, dec_npy_small_header, NULL, b, len);
+}
+
 static void test_npy(void **state) {
   (void)state;
   const zr_format *f = zr_format_by_name("npy");
@@ -73,20 +80,52 @@ static void test_npy(void **state) {
     snprintf(what, sizeof what, "npy %s", all.name[i]);
     cs_roundtrip_sweep(what, f, &all.v[i], NULL);
   }
-  char *names[64];
-  size_t n = cs_list_named("fuzz/corpus/npy_decode", names, 64);
-  for (size_t i = 0; i < n; i++) {
-    size_t len;
-    uint8_t *b = cs_load("fuzz/corpus/npy_decode", names[i], &len);
-    char what[96];
-    snprintf(what, sizeof what, "npy file %s", names[i]);
-    cs_decode_any(what, cs_fmt_decode, (void *)f, b, len);
-    cs_decode_hostile(what, dec_npy_small_header, NULL, b, len);
-    free(b);
-    free(names[i]);
-  }
+  cs_corpus_each("fuzz/corpus/npy_decode", "npy file", 0, 1, npy_file, (void *)f);
   zr_doc_free(d);
   cs_report("npy");
+}
+
+/* a named npz file: the sweep when it decodes, sparse matrices through the failing allocator */
+static void npz_file(void *ud, const char *what, const char *name, size_t i, const uint8_t *fb, size_t flen) {
+  (void)name;
+  (void)i;
+  const zr_format *f = ud;
+  zr_doc *out = NULL;
+  zr_decode_opts o;
+  zr_decode_opts_init(&o);
+  o.copy = 1;
+  if (f->decode(fb, flen, &o, &out, NULL) == ZR_OK) {
+    cs_decode_sweep(what, cs_fmt_decode, (void *)f, fb, flen, NULL);
+    /* sparse matrices: to dense and back in each writable layout */
+    zr_sparse sp;
+    if (zr_sparse_from_npz(zr_doc_root(out), &sp, NULL) == ZR_OK) {
+      for (uint64_t k = 1; k < 1000; k++) {
+        zr_test_failalloc fa;
+        zr_test_failalloc_init(&fa, k);
+        zr_doc *sd = zr_doc_new(&fa.a);
+        zr_status st = sd ? ZR_OK : ZR_ERR_NOMEM;
+        zr_tensor dense;
+        zr_error err;
+        if (st == ZR_OK) st = zr_sparse_to_dense(&sp, sd, &dense, &err);
+        for (int fmt = ZR_SPARSE_CSR; st == ZR_OK && fmt <= ZR_SPARSE_COO; fmt++) {
+          zr_sparse s2;
+          st = zr_sparse_from_dense(&dense, (zr_sparse_format)fmt, sd, &s2, &err);
+          zr_value mv;
+          if (st == ZR_OK) st = zr_sparse_to_npz(sd, &s2, &mv, &err);
+          zr_sparse s3;
+          if (st == ZR_OK) st = zr_sparse_from_npz(&mv, &s3, &err);
+        }
+        zr_doc_free(sd);
+        assert_int_equal(fa.live, 0);
+        if (st == ZR_OK) break;
+        assert_true(st == ZR_ERR_NOMEM || st == ZR_ERR_LIMIT);
+      }
+    }
+    zr_doc_free(out);
+  } else {
+    cs_decode_hostile(what, cs_fmt_decode, (void *)f, fb, flen);
+  }
+  cs_decode_hostile(what, dec_npz_nocrc, NULL, fb, flen);
 }
 
 static void test_npz(void **state) {
@@ -123,55 +162,16 @@ static void test_npz(void **state) {
   cs_decode_hostile("npz zip64 deflate nocrc", dec_npz_nocrc, NULL, b, len);
   free(b);
   /* the named files: NumPy savez / savez_compressed, scipy.sparse save_npz */
-  char *names[64];
-  size_t n = cs_list_named("fuzz/corpus/npz_decode", names, 64);
-  assert_true(n >= 5);
-  for (size_t i = 0; i < n; i++) {
-    size_t flen;
-    uint8_t *fb = cs_load("fuzz/corpus/npz_decode", names[i], &flen);
-    char what[96];
-    snprintf(what, sizeof what, "npz file %s", names[i]);
-    zr_doc *out = NULL;
-    zr_decode_opts o;
-    zr_decode_opts_init(&o);
-    o.copy = 1;
-    if (f->decode(fb, flen, &o, &out, NULL) == ZR_OK) {
-      cs_decode_sweep(what, cs_fmt_decode, (void *)f, fb, flen, NULL);
-      /* sparse matrices: to dense and back in each writable layout */
-      zr_sparse sp;
-      if (zr_sparse_from_npz(zr_doc_root(out), &sp, NULL) == ZR_OK) {
-        for (uint64_t k = 1; k < 1000; k++) {
-          zr_test_failalloc fa;
-          zr_test_failalloc_init(&fa, k);
-          zr_doc *sd = zr_doc_new(&fa.a);
-          zr_status st = sd ? ZR_OK : ZR_ERR_NOMEM;
-          zr_tensor dense;
-          zr_error err;
-          if (st == ZR_OK) st = zr_sparse_to_dense(&sp, sd, &dense, &err);
-          for (int fmt = ZR_SPARSE_CSR; st == ZR_OK && fmt <= ZR_SPARSE_COO; fmt++) {
-            zr_sparse s2;
-            st = zr_sparse_from_dense(&dense, (zr_sparse_format)fmt, sd, &s2, &err);
-            zr_value mv;
-            if (st == ZR_OK) st = zr_sparse_to_npz(sd, &s2, &mv, &err);
-            zr_sparse s3;
-            if (st == ZR_OK) st = zr_sparse_from_npz(&mv, &s3, &err);
-          }
-          zr_doc_free(sd);
-          assert_int_equal(fa.live, 0);
-          if (st == ZR_OK) break;
-          assert_true(st == ZR_ERR_NOMEM || st == ZR_ERR_LIMIT);
-        }
-      }
-      zr_doc_free(out);
-    } else {
-      cs_decode_hostile(what, cs_fmt_decode, (void *)f, fb, flen);
-    }
-    cs_decode_hostile(what, dec_npz_nocrc, NULL, fb, flen);
-    free(fb);
-    free(names[i]);
-  }
+  cs_corpus_each("fuzz/corpus/npz_decode", "npz file", 5, 1, npz_file, (void *)f);
   zr_doc_free(d);
   cs_report("npz");
+}
+
+static void pickle_file(void *ud, const char *what, const char *name, size_t i, const uint8_t *b, size_t len) {
+  (void)name;
+  (void)i;
+  cs_decode_any(what, cs_fmt_decode, ud, b, len);
+  cs_inspect_any(ud, b, len);
 }
 
 static void test_pickle(void **state) {
@@ -179,9 +179,7 @@ static void test_pickle(void **state) {
   const zr_format *f = zr_format_by_name("pickle");
   zr_doc *d = zr_doc_new(NULL);
   cv_set all;
-  memset(&all, 0, sizeof all);
-  cv_plain(d, &all, 0);
-  cv_tensors(d, &all);
+  cv_all(d, &all, 0);
   zr_value m;
   zr_value l = cv_supported(d, f, &all, NULL, &m);
   /* out-of-band buffers */
@@ -215,25 +213,7 @@ static void test_pickle(void **state) {
   zr_error err;
   assert_int_equal(cs_encode_mem(enc_pickle, &p, &sym, NULL, &w, &len, &err), ZR_ERR_LOSSY);
   /* the named files: CPython protocols 2-5, NumPy arrays, records, scalars */
-  char *names[64];
-  size_t n = cs_list_named("fuzz/corpus/pickle_decode", names, 64);
-  assert_true(n >= 10);
-  for (size_t i = 0; i < n; i++) {
-    size_t flen;
-    uint8_t *fb = cs_load("fuzz/corpus/pickle_decode", names[i], &flen);
-    char what[96];
-    snprintf(what, sizeof what, "pickle file %s", names[i]);
-    cs_decode_any(what, cs_fmt_decode, (void *)f, fb, flen);
-    if (f->inspect) {
-      zr_sink *s = NULL;
-      assert_int_equal(zr_sink_memory_new(NULL, &s, NULL), ZR_OK);
-      zr_status st = f->inspect(fb, flen, s, &err);
-      if (st != ZR_OK) assert_int_equal(err.code, st);
-      zr_sink_free(s);
-    }
-    free(fb);
-    free(names[i]);
-  }
+  cs_corpus_each("fuzz/corpus/pickle_decode", "pickle file", 10, 1, pickle_file, (void *)f);
   zr_doc_free(d);
   cs_report("pickle");
 }

@@ -353,6 +353,26 @@ static void tb_arr(tb *b, int k, int i, int64_t len, int64_t nulls, const void *
   b->bufs[k][i][2] = b2;
 }
 
+/* one column of a hand-built table: Arrow format, name, null count and buffers */
+typedef struct tb_spec {
+  const char *fmt, *name;
+  int64_t nulls;
+  const void *valid, *b1, *b2;
+} tb_spec;
+/* a table of @p ncols columns and @p nbatch batches, every batch of @p len rows over the same buffers */
+static void tb_build(tb *b, int nbatch, int64_t len, const tb_spec *c, int ncols) {
+  tb_init(b, ncols, nbatch);
+  for (int i = 0; i < ncols; i++) {
+    tb_col(b, i, c[i].fmt, c[i].name);
+    for (int k = 0; k < nbatch; k++) tb_arr(b, k, i, len, c[i].nulls, c[i].valid, c[i].b1, c[i].b2);
+  }
+}
+/* a one-column table of two rows of @p data */
+static void tb_one(tb *b, const char *fmt, const char *name, const void *data) {
+  const tb_spec c = {fmt, name, 0, NULL, data, NULL};
+  tb_build(b, 1, 2, &c, 1);
+}
+
 static void from_bad(const tb *b, int as_map, int strict, zr_status want, const char *msg, const char *path) {
   zr_doc *d = zr_doc_new(NULL);
   zr_value out;
@@ -375,15 +395,11 @@ static void test_from_arrow_formats(void **state) {
   int64_t ms[2] = {1000, 2000};
   int64_t dur[2] = {7, 8};
   int64_t loff[3] = {0, 1, 4};
-  tb_init(&b, 4, 1);
-  tb_col(&b, 0, "tdm", "d64");
-  tb_col(&b, 1, "tsu:UTC", "tz");
-  tb_col(&b, 2, "tDm", "dur");
-  tb_col(&b, 3, "U", "big");
-  tb_arr(&b, 0, 0, 2, 0, NULL, ms, NULL);
-  tb_arr(&b, 0, 1, 2, 0, NULL, ms, NULL);
-  tb_arr(&b, 0, 2, 2, 0, NULL, dur, NULL);
-  tb_arr(&b, 0, 3, 2, 0, NULL, loff, "a\xc3\xa9z");
+  const tb_spec cols[] = {{"tdm", "d64", 0, NULL, ms, NULL},
+                          {"tsu:UTC", "tz", 0, NULL, ms, NULL},
+                          {"tDm", "dur", 0, NULL, dur, NULL},
+                          {"U", "big", 0, NULL, loff, "a\xc3\xa9z"}};
+  tb_build(&b, 1, 2, cols, 4);
   memset(&w, 0, sizeof w);
   assert_int_equal(zr_numpy_from_table(&b.t, d, 1, &w, 0, &out, &e), ZR_OK);
   assert_int_equal(w.count, 1);
@@ -407,17 +423,13 @@ static void test_from_arrow_formats(void **state) {
       {"tsx:", "unknown time unit"}, {"w:0", "zero-width binary"}, {"+l", "type '+l' has no NumPy dtype"},
       {"tDx", "unknown time unit"}, {"z", "type 'z' has no NumPy dtype"}};
   for (size_t i = 0; i < sizeof nod / sizeof *nod; i++) {
-    tb_init(&b, 1, 1);
-    tb_col(&b, 0, nod[i].fmt, "c");
-    tb_arr(&b, 0, 0, 2, 0, NULL, ms, NULL);
+    tb_one(&b, nod[i].fmt, "c", ms);
     from_bad(&b, 1, 0, ZR_ERR_TYPE, nod[i].msg, "$.c");
   }
   struct ArrowSchema dict = {0};
   dict.format = "u";
-  tb_init(&b, 1, 1);
-  tb_col(&b, 0, "i", "dictcol");
+  tb_one(&b, "i", "dictcol", ms);
   b.cs[0].dictionary = &dict;
-  tb_arr(&b, 0, 0, 2, 0, NULL, ms, NULL);
   from_bad(&b, 1, 0, ZR_ERR_TYPE, "dictionary-encoded", "$.dictcol");
   /* no columns; NULL arguments; a column shorter than its batch */
   tb_init(&b, 0, 1);
@@ -425,9 +437,7 @@ static void test_from_arrow_formats(void **state) {
   assert_int_equal(zr_numpy_from_table(NULL, d, 1, NULL, 0, &out, &e), ZR_ERR_INVALID_ARG);
   assert_int_equal(zr_numpy_from_table(&b.t, NULL, 1, NULL, 0, &out, &e), ZR_ERR_INVALID_ARG);
   assert_int_equal(zr_numpy_from_table(&b.t, d, 1, NULL, 0, NULL, &e), ZR_ERR_INVALID_ARG);
-  tb_init(&b, 1, 1);
-  tb_col(&b, 0, "l", "short");
-  tb_arr(&b, 0, 0, 2, 0, NULL, ms, NULL);
+  tb_one(&b, "l", "short", ms);
   b.ca[0][0].length = 1;
   from_bad(&b, 1, 0, ZR_ERR_TYPE, "shorter than its batch", "$.short");
   zr_doc_free(d);
@@ -445,15 +455,11 @@ static void test_from_arrow_nulls_batches(void **state) {
   double f8[3] = {1, 2, 3};
   uint16_t f2[3] = {0x3c00, 0x3c00, 0x3c00};
   int64_t i8[3] = {1, 2, 3};
-  tb_init(&b, 4, 1);
-  tb_col(&b, 0, "f", "f4");
-  tb_col(&b, 1, "g", "f8");
-  tb_col(&b, 2, "e", "f2");
-  tb_col(&b, 3, "tsn:", "ts");
-  tb_arr(&b, 0, 0, 3, 1, valid, f4, NULL);
-  tb_arr(&b, 0, 1, 3, 1, valid, f8, NULL);
-  tb_arr(&b, 0, 2, 3, 1, valid, f2, NULL);
-  tb_arr(&b, 0, 3, 3, 1, valid, i8, NULL);
+  const tb_spec floats[] = {{"f", "f4", 1, valid, f4, NULL},
+                            {"g", "f8", 1, valid, f8, NULL},
+                            {"e", "f2", 1, valid, f2, NULL},
+                            {"tsn:", "ts", 1, valid, i8, NULL}};
+  tb_build(&b, 1, 3, floats, 4);
   memset(&w, 0, sizeof w);
   assert_int_equal(zr_numpy_from_table(&b.t, d, 1, &w, 0, &out, &e), ZR_OK);
   assert_int_equal(w.count, 3); /* one per float column */
@@ -465,27 +471,16 @@ static void test_from_arrow_nulls_batches(void **state) {
   from_bad(&b, 1, 1, ZR_ERR_LOSSY, "null stored as NaN", "$.f4[1]");
   from_bad(&b, 0, 1, ZR_ERR_LOSSY, "null stored as NaN", "$.f4[1]");
   /* a null in an integer column has no value */
-  tb_init(&b, 2, 1);
-  tb_col(&b, 0, "g", "ok");
-  tb_col(&b, 1, "l", "ints");
-  tb_arr(&b, 0, 0, 3, 0, NULL, f8, NULL);
-  tb_arr(&b, 0, 1, 3, 1, valid, i8, NULL);
+  const tb_spec ints[] = {{"g", "ok", 0, NULL, f8, NULL}, {"l", "ints", 1, valid, i8, NULL}};
+  tb_build(&b, 1, 3, ints, 2);
   from_bad(&b, 1, 0, ZR_ERR_TYPE, "a null in a int64 column", "$.ints[1]");
   from_bad(&b, 0, 0, ZR_ERR_TYPE, "a null in a int64 column", "$.ints[1]");
   /* two batches, the second with an offset, bool bits and date32 */
   static const uint8_t bits[1] = {0x0a}; /* 0 1 0 1 */
   int32_t days[4] = {0, -1, 19000, 5};
   int32_t i4[4] = {10, 20, 30, 40};
-  tb_init(&b, 3, 2);
-  tb_col(&b, 0, "b", "flag");
-  tb_col(&b, 1, "tdD", "day");
-  tb_col(&b, 2, "i", "n");
-  tb_arr(&b, 0, 0, 2, 0, NULL, bits, NULL);
-  tb_arr(&b, 0, 1, 2, 0, NULL, days, NULL);
-  tb_arr(&b, 0, 2, 2, 0, NULL, i4, NULL);
-  tb_arr(&b, 1, 0, 2, 0, NULL, bits, NULL);
-  tb_arr(&b, 1, 1, 2, 0, NULL, days, NULL);
-  tb_arr(&b, 1, 2, 2, 0, NULL, i4, NULL);
+  const tb_spec two[] = {{"b", "flag", 0, NULL, bits, NULL}, {"tdD", "day", 0, NULL, days, NULL}, {"i", "n", 0, NULL, i4, NULL}};
+  tb_build(&b, 2, 2, two, 3);
   for (int i = 0; i < 3; i++) { /* second batch: rows 2..3 of the buffers */
     b.ca[1][i].offset = 2;
     b.ca[1][i].length = 4;
@@ -504,11 +499,8 @@ static void test_from_arrow_nulls_batches(void **state) {
   assert_string_equal(out.u.tensor->descr, "[('flag', '|b1'), ('day', '<M8[D]'), ('n', '<i4')]");
   assert_int_equal(out.u.tensor->itemsize, 13);
   /* a nameless column */
-  tb_init(&b, 2, 1);
-  tb_col(&b, 0, "i", NULL);
-  tb_col(&b, 1, "i", NULL);
-  tb_arr(&b, 0, 0, 2, 0, NULL, i4, NULL);
-  tb_arr(&b, 0, 1, 2, 0, NULL, i4, NULL);
+  const tb_spec nameless[] = {{"i", NULL, 0, NULL, i4, NULL}, {"i", NULL, 0, NULL, i4, NULL}};
+  tb_build(&b, 1, 2, nameless, 2);
   assert_int_equal(zr_numpy_from_table(&b.t, d, 0, NULL, 1, &out, &e), ZR_OK);
   assert_string_equal(out.u.tensor->descr, "[('', '<i4'), ('', '<i4')]");
   assert_int_equal(zr_numpy_from_table(&b.t, d, 1, NULL, 1, &out, &e), ZR_OK);
@@ -522,11 +514,8 @@ static void test_encoders_take_tables(void **state) {
   tb b;
   int32_t i4[2] = {1, 2};
   double f8[2] = {0.5, 1.5};
-  tb_init(&b, 2, 1);
-  tb_col(&b, 0, "i", "a");
-  tb_col(&b, 1, "g", "b");
-  tb_arr(&b, 0, 0, 2, 0, NULL, i4, NULL);
-  tb_arr(&b, 0, 1, 2, 0, NULL, f8, NULL);
+  const tb_spec cols[] = {{"i", "a", 0, NULL, i4, NULL}, {"g", "b", 0, NULL, f8, NULL}};
+  tb_build(&b, 1, 2, cols, 2);
   zr_doc *d = zr_doc_new(NULL);
   zr_value tv;
   memset(&tv, 0, sizeof tv);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zr_test.h"
+#include "zr_test_fmt.h"
 #include "zerial/format.h"
 #include "zerial/numpy.h"
 
@@ -230,26 +230,19 @@ static void test_format_table(void **state) {
   size_t len;
   uint8_t *d = encode(&t, &len);
   assert_ptr_equal(zr_format_detect(d, len), f);
-  zr_sink *s;
-  zr_error e;
-  zr_sink_memory_new(NULL, &s, &e);
-  assert_int_equal(f->inspect(d, 128, s, &e), ZR_OK); /* header only: no data needed */
-  const uint8_t *j;
-  size_t jl;
-  zr_sink_memory_data(s, &j, &jl);
-  char *js = strndup((const char *)j, jl);
+  char *js = zr_test_inspect_text(f, d, 128); /* header only: no data needed */
   assert_non_null(strstr(js, "\"descr\":\"<f8\""));
   assert_non_null(strstr(js, "\"shape\":[2]"));
   assert_non_null(strstr(js, "\"order\":\"C\""));
   assert_non_null(strstr(js, "\"size\":16"));
   free(js);
-  zr_sink_free(s);
   zr_value notensor = zr_int(3);
-  zr_encode_opts eo = {0};
-  zr_sink_memory_new(NULL, &s, &e);
-  assert_int_equal(f->encode(&notensor, &eo, s, &e), ZR_ERR_TYPE);
-  zr_sink_free(s);
+  zr_test_encode_fails(f, &notensor, ZR_ERR_TYPE);
   free(d);
+}
+
+static zr_status npy_dec(const uint8_t *d, size_t n, const zr_decode_opts *o, zr_doc **out, zr_error *e) {
+  return zr_npy_decode(d, n, o, NULL, out, e);
 }
 
 static void test_alloc_failures(void **state) {
@@ -260,21 +253,8 @@ static void test_alloc_failures(void **state) {
   zr_tensor_init(&t, ZR_DT_FLOAT64, 8, 1, shape, v, NULL);
   size_t len;
   uint8_t *d = encode(&t, &len);
-  for (uint64_t k = 1; k < 200; k++) {
-    zr_test_failalloc fa;
-    zr_test_failalloc_init(&fa, k);
-    zr_decode_opts o;
-    zr_decode_opts_init(&o);
-    o.alloc = &fa.a;
-    o.copy = 1;
-    zr_doc *doc = NULL;
-    zr_error e;
-    zr_status st = zr_npy_decode(d, len, &o, NULL, &doc, &e);
-    zr_doc_free(doc);
-    assert_int_equal(fa.live, 0);
-    if (st == ZR_OK) break;
-    assert_int_equal(st, ZR_ERR_NOMEM);
-  }
+  zr_test_dec c = {npy_dec, d, len, 1};
+  zr_test_failalloc_sweep("npy decode", zr_test_dec_run, &c, 200, ZR_TEST_FA_ANY_ERR);
   free(d);
 }
 

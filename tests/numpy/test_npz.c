@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zr_test.h"
+#include "zr_test_fmt.h"
 #include "zerial/format.h"
 #include "zerial/numpy.h"
 
@@ -142,24 +142,13 @@ static void test_format(void **s) {
   size_t len;
   uint8_t *raw = enc(&m, NULL, &len);
   assert_ptr_equal(zr_format_detect(raw, len), f);
-  zr_sink *sk;
-  zr_error e;
-  zr_sink_memory_new(NULL, &sk, &e);
-  assert_int_equal(f->inspect(raw, len, sk, &e), ZR_OK);
-  const uint8_t *j;
-  size_t jl;
-  zr_sink_memory_data(sk, &j, &jl);
-  char *js = strndup((const char *)j, jl);
+  char *js = zr_test_inspect_text(f, raw, len);
   assert_non_null(strstr(js, "\"name\":\"big.npy\""));
   assert_non_null(strstr(js, "\"shape\":[3,1000]"));
   assert_non_null(strstr(js, "\"aligned\":true"));
   free(js);
-  zr_sink_free(sk);
   zr_value bad = zr_int(1);
-  zr_encode_opts eo = {0};
-  zr_sink_memory_new(NULL, &sk, &e);
-  assert_int_equal(f->encode(&bad, &eo, sk, &e), ZR_ERR_TYPE);
-  zr_sink_free(sk);
+  zr_test_encode_fails(f, &bad, ZR_ERR_TYPE);
   free(raw);
   zr_doc_free(d);
 }
@@ -246,6 +235,10 @@ static void test_interop(void **s) {
   assert_int_equal(system(cmd), 0);
 }
 
+static zr_status npz_dec(const uint8_t *d, size_t n, const zr_decode_opts *o, zr_doc **out, zr_error *e) {
+  return zr_npz_decode(d, n, o, NULL, out, e);
+}
+
 static void test_alloc_failures(void **s) {
   (void)s;
   for (int comp = 0; comp < 2; comp++) {
@@ -255,23 +248,8 @@ static void test_alloc_failures(void **s) {
     no.compress = comp;
     size_t len;
     uint8_t *raw = enc(&m, &no, &len);
-    int ok = 0;
-    for (uint64_t k = 1; k < 2000 && !ok; k++) {
-      zr_test_failalloc fa;
-      zr_test_failalloc_init(&fa, k);
-      zr_decode_opts o;
-      zr_decode_opts_init(&o);
-      o.alloc = &fa.a;
-      o.copy = 1;
-      zr_doc *out = NULL;
-      zr_error e;
-      zr_status st = zr_npz_decode(raw, len, &o, NULL, &out, &e);
-      zr_doc_free(out);
-      assert_int_equal(fa.live, 0);
-      if (st == ZR_OK) ok = 1;
-      else assert_int_equal(st, ZR_ERR_NOMEM);
-    }
-    assert_true(ok);
+    zr_test_dec c = {npz_dec, raw, len, 1};
+    zr_test_failalloc_sweep("npz decode", zr_test_dec_run, &c, 2000, ZR_TEST_FA_ANY_ERR);
     free(raw);
     zr_doc_free(d);
   }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "zr_test.h"
+#include "zr_test_fmt.h"
 #include "zerial/format.h"
 #include "zerial/numpy.h"
 
@@ -324,6 +324,10 @@ static void test_inband_alignment(void **state) {
   free(a);
 }
 
+static zr_status pickle_dec(const uint8_t *d, size_t n, const zr_decode_opts *o, zr_doc **out, zr_error *e) {
+  return zr_pickle_decode(d, n, NULL, 0, o, out, e);
+}
+
 static void test_alloc_failures(void **state) {
   (void)state;
   zr_doc *d = zr_doc_new(NULL);
@@ -331,23 +335,8 @@ static void test_alloc_failures(void **state) {
   zr_value m = plain_value(d, arr);
   size_t len;
   uint8_t *p = pickle_mem(&m, NULL, &len, NULL, NULL);
-  int ok = 0;
-  for (uint64_t k = 1; k < 2000 && !ok; k++) {
-    zr_test_failalloc fa;
-    zr_test_failalloc_init(&fa, k);
-    zr_decode_opts o;
-    zr_decode_opts_init(&o);
-    o.alloc = &fa.a;
-    o.copy = (int)(k & 1);
-    zr_doc *out = NULL;
-    zr_error e;
-    zr_status st = zr_pickle_decode(p, len, NULL, 0, &o, &out, &e);
-    zr_doc_free(out);
-    assert_int_equal(fa.live, 0);
-    if (st == ZR_OK) ok = 1;
-    else assert_int_equal(st, ZR_ERR_NOMEM);
-  }
-  assert_true(ok);
+  zr_test_dec c = {pickle_dec, p, len, -1}; /* copying at odd n */
+  zr_test_failalloc_sweep("pickle decode", zr_test_dec_run, &c, 2000, ZR_TEST_FA_ANY_ERR);
   free(p);
   zr_doc_free(d);
 }

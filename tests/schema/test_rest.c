@@ -3,18 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "zerial/schema.h"
-#include "zr_test.h"
-
-static zr_registry *reg;
-
-static char *call(const char *method, const char *path, const char *body, int expect_status) {
-  int status = 0;
-  char *out = NULL;
-  assert_int_equal(zr_registry_http(reg, method, path, body, body ? strlen(body) : 0, &status, &out), ZR_OK);
-  if (status != expect_status) fail_msg("%s %s: status %d, body %s", method, path, status, out);
-  return out;
-}
+#include "rest_cases.h"
 
 #define SCHEMA1 "{\"schema\":\"{\\\"fields\\\":[{\\\"id\\\":1,\\\"name\\\":\\\"a\\\",\\\"type\\\":\\\"int32\\\"}]}\"}"
 #define SCHEMA2                                                                                                        \
@@ -24,90 +13,37 @@ static char *call(const char *method, const char *path, const char *body, int ex
 
 static void test_rest_flow(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/rest.db", zr_test_tmpdir());
-  unlink(path);
-  assert_int_equal(zr_registry_open(path, 0, &reg, NULL), ZR_OK);
-  char *b;
-  b = call("GET", "/subjects", NULL, 200);
-  assert_string_equal(b, "[]");
-  free(b);
-  b = call("GET", "/subjects/users/versions", NULL, 404);
-  assert_non_null(strstr(b, "40401"));
-  free(b);
-  b = call("POST", "/subjects/users/versions", SCHEMA1, 200);
-  assert_string_equal(b, "{\"id\":1}");
-  free(b);
-  b = call("POST", "/subjects/users/versions", SCHEMA2, 200);
-  assert_string_equal(b, "{\"id\":2}");
-  free(b);
-  b = call("POST", "/subjects/users/versions", SCHEMA1, 200); /* already registered as version 1 */
-  assert_string_equal(b, "{\"id\":1}");
-  free(b);
-  b = call("GET", "/subjects/users/versions", NULL, 200);
-  assert_string_equal(b, "[1,2]");
-  free(b);
-  b = call("GET", "/subjects/users/versions/latest", NULL, 200);
-  assert_non_null(strstr(b, "\"version\":2"));
-  assert_non_null(strstr(b, "\"id\":2"));
-  free(b);
-  b = call("GET", "/subjects/users/versions/7", NULL, 404);
-  assert_non_null(strstr(b, "40402"));
-  free(b);
-  b = call("GET", "/subjects/users/versions/x", NULL, 422);
-  assert_non_null(strstr(b, "42202"));
-  free(b);
-  b = call("POST", "/subjects/users", SCHEMA1, 200);
-  assert_non_null(strstr(b, "\"version\":1"));
-  free(b);
-  b = call("POST", "/subjects/users", SCHEMA_BAD, 404);
-  assert_non_null(strstr(b, "40403"));
-  free(b);
-  b = call("GET", "/schemas/ids/2", NULL, 200);
-  assert_non_null(strstr(b, "\"schema\""));
-  free(b);
-  b = call("GET", "/schemas/ids/99", NULL, 404);
-  assert_non_null(strstr(b, "40403"));
-  free(b);
-  b = call("POST", "/compatibility/subjects/users/versions/latest", SCHEMA_BAD, 200);
-  assert_non_null(strstr(b, "\"is_compatible\":false"));
-  assert_non_null(strstr(b, "TYPE_NARROWING"));
-  free(b);
-  b = call("POST", "/compatibility/subjects/users/versions/latest", SCHEMA2, 200);
-  assert_non_null(strstr(b, "\"is_compatible\":true"));
-  free(b);
-  b = call("POST", "/subjects/users/versions", SCHEMA_BAD, 409);
-  assert_non_null(strstr(b, "TYPE_NARROWING"));
-  free(b);
-  b = call("POST", "/subjects/users/versions", "{\"schema\":\"{nope\"}", 422);
-  assert_non_null(strstr(b, "42201"));
-  free(b);
-  b = call("GET", "/config", NULL, 200);
-  assert_string_equal(b, "{\"compatibilityLevel\":\"BACKWARD\"}");
-  free(b);
-  b = call("PUT", "/config/users", "{\"compatibility\":\"NONE\"}", 200);
-  free(b);
-  b = call("PUT", "/config/users", "{\"compatibility\":\"SIDEWAYS\"}", 422);
-  assert_non_null(strstr(b, "42203"));
-  free(b);
-  b = call("GET", "/config/users", NULL, 200);
-  assert_string_equal(b, "{\"compatibilityLevel\":\"NONE\"}");
-  free(b);
-  b = call("POST", "/subjects/users/versions", SCHEMA_BAD, 200);
-  free(b);
-  b = call("DELETE", "/subjects/users/versions/3?permanent=true", NULL, 404); /* soft delete first */
-  free(b);
-  b = call("DELETE", "/subjects/users/versions/3", NULL, 200);
-  assert_string_equal(b, "3");
-  free(b);
-  b = call("DELETE", "/subjects/users", NULL, 200);
-  assert_string_equal(b, "[1,2]");
-  free(b);
-  b = call("GET", "/subjects", NULL, 200);
-  assert_string_equal(b, "[]");
-  free(b);
-  b = call("GET", "/nope", NULL, 404);
-  free(b);
+  zr_registry *reg = rest_open("rest.db");
+  static const rest_case cases[] = {
+      {"GET", "/subjects", NULL, 200, "[]", {NULL}},
+      {"GET", "/subjects/users/versions", NULL, 404, NULL, {"40401"}},
+      {"POST", "/subjects/users/versions", SCHEMA1, 200, "{\"id\":1}", {NULL}},
+      {"POST", "/subjects/users/versions", SCHEMA2, 200, "{\"id\":2}", {NULL}},
+      {"POST", "/subjects/users/versions", SCHEMA1, 200, "{\"id\":1}", {NULL}}, /* already registered as version 1 */
+      {"GET", "/subjects/users/versions", NULL, 200, "[1,2]", {NULL}},
+      {"GET", "/subjects/users/versions/latest", NULL, 200, NULL, {"\"version\":2", "\"id\":2"}},
+      {"GET", "/subjects/users/versions/7", NULL, 404, NULL, {"40402"}},
+      {"GET", "/subjects/users/versions/x", NULL, 422, NULL, {"42202"}},
+      {"POST", "/subjects/users", SCHEMA1, 200, NULL, {"\"version\":1"}},
+      {"POST", "/subjects/users", SCHEMA_BAD, 404, NULL, {"40403"}},
+      {"GET", "/schemas/ids/2", NULL, 200, NULL, {"\"schema\""}},
+      {"GET", "/schemas/ids/99", NULL, 404, NULL, {"40403"}},
+      {"POST", "/compatibility/subjects/users/versions/latest", SCHEMA_BAD, 200, NULL, {"\"is_compatible\":false", "TYPE_NARROWING"}},
+      {"POST", "/compatibility/subjects/users/versions/latest", SCHEMA2, 200, NULL, {"\"is_compatible\":true"}},
+      {"POST", "/subjects/users/versions", SCHEMA_BAD, 409, NULL, {"TYPE_NARROWING"}},
+      {"POST", "/subjects/users/versions", "{\"schema\":\"{nope\"}", 422, NULL, {"42201"}},
+      {"GET", "/config", NULL, 200, "{\"compatibilityLevel\":\"BACKWARD\"}", {NULL}},
+      {"PUT", "/config/users", "{\"compatibility\":\"NONE\"}", 200, NULL, {NULL}},
+      {"PUT", "/config/users", "{\"compatibility\":\"SIDEWAYS\"}", 422, NULL, {"42203"}},
+      {"GET", "/config/users", NULL, 200, "{\"compatibilityLevel\":\"NONE\"}", {NULL}},
+      {"POST", "/subjects/users/versions", SCHEMA_BAD, 200, NULL, {NULL}},
+      {"DELETE", "/subjects/users/versions/3?permanent=true", NULL, 404, NULL, {NULL}}, /* soft delete first */
+      {"DELETE", "/subjects/users/versions/3", NULL, 200, "3", {NULL}},
+      {"DELETE", "/subjects/users", NULL, 200, "[1,2]", {NULL}},
+      {"GET", "/subjects", NULL, 200, "[]", {NULL}},
+      {"GET", "/nope", NULL, 404, NULL, {NULL}},
+  };
+  rest_run(reg, cases, sizeof cases / sizeof *cases);
   zr_registry_close(reg);
 }
 

@@ -64,4 +64,22 @@ static inline zr_status st_read_all(const uint8_t *data, size_t len, const zr_st
   return st;
 }
 
+/* @p data is a complete stream (read to ZR_ERR_EOF) of the records 0 .. n-1 in order */
+static inline void st_expect_all(const uint8_t *data, size_t len, uint64_t n) {
+  uint64_t got;
+  int ok;
+  zr_error err;
+  zr_status st = st_read_all(data, len, NULL, &got, 0, &ok, &err);
+  if (st != ZR_ERR_EOF) fail_msg("stream read: %s (%s)", zr_status_name(st), err.message);
+  assert_int_equal(got, n);
+  assert_true(ok);
+}
+/* the same for what a memory sink holds */
+static inline void st_expect_sink(zr_sink *mem, uint64_t n) {
+  const uint8_t *p;
+  size_t len;
+  zr_sink_memory_data(mem, &p, &len);
+  st_expect_all(p, len, n);
+}
+
 #endif

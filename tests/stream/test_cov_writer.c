@@ -305,11 +305,7 @@ static void test_budget_backpressure(void **state) {
     assert_int_equal(zr_sink_flush(sink, &e), ZR_OK);
     zr_stream_writer_free(w);
     zr_sink_free(sink);
-    uint64_t n;
-    int ok;
-    assert_int_equal(st_read_all(c.buf, c.len, NULL, &n, 0, &ok, &e), ZR_ERR_EOF);
-    assert_int_equal(n, taken);
-    assert_true(ok);
+    st_expect_all(c.buf, c.len, taken);
     free(c.buf);
   }
 }
@@ -335,14 +331,7 @@ static void test_threads_small_ring(void **state) {
   assert_int_equal(s.chunks, 34);
   assert_int_equal(s.peak_inflight, 1);
   zr_stream_writer_free(w);
-  const uint8_t *b;
-  size_t n;
-  zr_sink_memory_data(sink, &b, &n);
-  uint64_t got;
-  int ok;
-  assert_int_equal(st_read_all(b, n, NULL, &got, 0, &ok, &e), ZR_ERR_EOF);
-  assert_int_equal(got, 100);
-  assert_true(ok);
+  st_expect_sink(sink, 100);
   zr_sink_free(sink);
 }
 
@@ -518,11 +507,7 @@ static void resume_and_check(uint64_t n, zr_stream_checkpoint *cp_out) {
   assert_int_not_equal(access(g_ckpt, F_OK), 0);
   size_t len;
   uint8_t *data = zr_test_read_file(g_path, &len);
-  uint64_t got;
-  int ok;
-  assert_int_equal(st_read_all(data, len, NULL, &got, 0, &ok, &e), ZR_ERR_EOF);
-  assert_int_equal(got, n);
-  assert_true(ok);
+  st_expect_all(data, len, n);
   free(data);
   if (cp_out) *cp_out = cp;
 }

@@ -35,12 +35,7 @@ static mem write_stream(const zr_stream_opts *o, uint64_t n) {
 
 static void check_roundtrip(const zr_stream_opts *o, uint64_t n) {
   mem m = write_stream(o, n);
-  uint64_t got;
-  int ok;
-  zr_error err;
-  assert_int_equal(st_read_all(m.data, m.len, NULL, &got, 0, &ok, &err), ZR_ERR_EOF);
-  assert_int_equal(got, n);
-  assert_true(ok);
+  st_expect_all(m.data, m.len, n);
   zr_free(m.data);
 }
 
@@ -109,12 +104,7 @@ static void test_compression(void **state) {
     plain = write_stream(&p, 3000);
     comp = write_stream(&o, 3000);
     assert_true(comp.len < plain.len);
-    uint64_t got;
-    int ok;
-    zr_error err;
-    assert_int_equal(st_read_all(comp.data, comp.len, NULL, &got, 0, &ok, &err), ZR_ERR_EOF);
-    assert_int_equal(got, 3000);
-    assert_true(ok);
+    st_expect_all(comp.data, comp.len, 3000);
     zr_free(plain.data);
     zr_free(comp.data);
   }
@@ -536,14 +526,7 @@ static void test_backpressure(void **state) {
     assert_true(s.would_block >= blocked);
     assert_true(s.peak_buffered <= o.mem_budget);
     zr_stream_writer_free(w);
-    const uint8_t *p;
-    size_t len;
-    zr_sink_memory_data(ss.mem, &p, &len);
-    uint64_t got;
-    int ok;
-    assert_int_equal(st_read_all(p, len, NULL, &got, 0, &ok, &err), ZR_ERR_EOF);
-    assert_int_equal(got, n);
-    assert_true(ok);
+    st_expect_sink(ss.mem, n);
     zr_sink_free(sink);
     zr_sink_free(ss.mem);
   }

@@ -28,14 +28,7 @@ static void roundtrip(int codec, unsigned threads, uint64_t n) {
   assert_int_equal(s.records, n);
   assert_true(s.peak_inflight <= 4);
   zr_stream_writer_free(w);
-  const uint8_t *p;
-  size_t len;
-  zr_sink_memory_data(sink, &p, &len);
-  uint64_t got;
-  int ok;
-  assert_int_equal(st_read_all(p, len, NULL, &got, 0, &ok, &err), ZR_ERR_EOF);
-  assert_int_equal(got, n);
-  assert_true(ok);
+  st_expect_sink(sink, n);
   zr_sink_free(sink);
 }
 
@@ -133,14 +126,7 @@ static void test_backpressure_threads(void **state) {
   zr_stream_writer_stats(w, &s);
   assert_true(s.peak_inflight <= 5);
   zr_stream_writer_free(w);
-  const uint8_t *p;
-  size_t len;
-  zr_sink_memory_data(g.mem, &p, &len);
-  uint64_t got;
-  int ok;
-  assert_int_equal(st_read_all(p, len, NULL, &got, 0, &ok, &err), ZR_ERR_EOF);
-  assert_int_equal(got, 5000);
-  assert_true(ok);
+  st_expect_sink(g.mem, 5000);
   zr_sink_free(sink);
   zr_sink_free(g.mem);
 }

@@ -54,6 +54,11 @@ int zr_cli_usage(const zr_cli_cmd *cmd, const char *fmt, ...) __attribute__((for
 int zr_cli_wants_help(int argc, char **argv);
 /** Print the full help of one command to stdout. */
 void zr_cli_print_help(const zr_cli_cmd *cmd);
+/** Whether argv[*i] is option @p name, as "NAME=VALUE" or "NAME VALUE" (then *i moves past the
+ * value). *out is the value, or NULL when the option ends the command line without one. */
+int zr_cli_opt_value(int argc, char **argv, int *i, const char *name, const char **out);
+/** Whether @p name is one of the comma-separated names of @p list (NULL: every name is). */
+int zr_cli_in_list(const char *list, const char *name);
 
 /* ---- input ---- */
 

@@ -25,10 +25,6 @@ static const zr_cli_cmd cmd = {
 ZR_CLI_REGISTER(cmd)
 
 static int run(int argc, char **argv) {
-  if (zr_cli_wants_help(argc, argv)) {
-    zr_cli_print_help(&cmd);
-    return ZR_CLI_OK;
-  }
   const char *mode = NULL, *json = NULL, *arrow = NULL, *stream = NULL;
   zr_arrow_write_opts wo;
   memset(&wo, 0, sizeof wo);

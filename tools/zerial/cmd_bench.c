@@ -65,19 +65,6 @@ static double median(double *v, int n) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static int in_list(const char *list, const char *name) {
-  if (!list) return 1;
-  size_t n = strlen(name);
-  for (const char *p = list; *p;) {
-    const char *e = strchr(p, ',');
-    size_t l = e ? (size_t)(e - p) : strlen(p);
-    if (l == n && strncmp(p, name, n) == 0) return 1;
-    if (!e) break;
-    p = e + 1;
-  }
-  return 0;
-}
-
 /* The built-in sample: 20,000 records {id, name, score, tags, active}. */
 static zr_value sample(zr_doc *d) {
   static const char *const tags[] = {"red", "green", "blue", "alpha", "beta", "gamma"};
@@ -311,9 +298,9 @@ static int run(int argc, char **argv) {
   size_t n = 0;
   for (size_t fi = 0; fi < zr_format_count(); fi++) {
     const zr_format *f = zr_format_at(fi);
-    if (!f->encode || !in_list(flist, f->name)) continue;
+    if (!f->encode || !zr_cli_in_list(flist, f->name)) continue;
     for (size_t ci = 0; ci < 4 && n < MAX_ROWS; ci++) {
-      if (!in_list(clist, codecs[ci])) continue;
+      if (!zr_cli_in_list(clist, codecs[ci])) continue;
       if (ci && !zr_codec_by_name(codecs[ci])) continue;
       row *r = &rows[n++];
       memset(r, 0, sizeof *r);

@@ -69,22 +69,6 @@ static const char *fmt_from_ext(const char *path, int *envelope) {
   return NULL;
 }
 
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **out) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n) != 0) return 0;
-  if (argv[*i][n] == '=') {
-    *out = argv[*i] + n + 1;
-    return 1;
-  }
-  if (argv[*i][n] != 0) return 0;
-  if (*i + 1 >= argc) {
-    *out = NULL;
-    return 1;
-  }
-  *out = argv[++*i];
-  return 1;
-}
-
 static int run(int argc, char **argv) {
   for (int i = 1; i < argc; i++) /* chunked, resumable conversion lives in convert_stream.c */
     if (strcmp(argv[i], "--stream") == 0) return zr_cli_convert_stream(argc, argv);
@@ -97,20 +81,20 @@ static int run(int argc, char **argv) {
     if (!only_pos && a[0] == '-' && a[1]) {
       if (strcmp(a, "--") == 0)
         only_pos = 1;
-      else if (opt_value(argc, argv, &i, "--from", &v)) {
+      else if (zr_cli_opt_value(argc, argv, &i, "--from", &v)) {
         if (!v) return zr_cli_usage(&cmd, "--from needs a format name");
         from = v;
-      } else if (opt_value(argc, argv, &i, "--to", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--to", &v)) {
         if (!v) return zr_cli_usage(&cmd, "--to needs a format name");
         to = v;
-      } else if (opt_value(argc, argv, &i, "--compression", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--compression", &v)) {
         if (!v) return zr_cli_usage(&cmd, "--compression needs auto, none, lz4, zstd or gzip");
         compression = v;
-      } else if (opt_value(argc, argv, &i, "--shuffle", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--shuffle", &v)) {
         if (!v || (strcmp(v, "auto") && zr_filter_by_name(v) < 0))
           return zr_cli_usage(&cmd, "--shuffle needs byte, bit, none or auto");
         shuffle = v;
-      } else if (opt_value(argc, argv, &i, "--level", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--level", &v)) {
         if (!v || atoi(v) < 1) return zr_cli_usage(&cmd, "--level needs a positive number");
         level = atoi(v);
       } else if (strcmp(a, "--envelope") == 0)

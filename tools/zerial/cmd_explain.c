@@ -28,23 +28,7 @@ static const zr_cli_cmd cmd = {
 };
 ZR_CLI_REGISTER(cmd)
 
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **out) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n) != 0) return 0;
-  if (argv[*i][n] == '=') {
-    *out = argv[*i] + n + 1;
-    return 1;
-  }
-  if (argv[*i][n] != 0) return 0;
-  *out = *i + 1 < argc ? argv[++*i] : NULL;
-  return 1;
-}
-
 static int run(int argc, char **argv) {
-  if (zr_cli_wants_help(argc, argv)) {
-    zr_cli_print_help(&cmd);
-    return ZR_CLI_OK;
-  }
   const char *path = NULL, *target = NULL, *perf = NULL, *compat = NULL;
   int json = 0, measure = 0;
   for (int i = 1; i < argc; i++) {
@@ -52,13 +36,13 @@ static int run(int argc, char **argv) {
     if (a[0] == '-' && a[1]) {
       if (!strcmp(a, "--json")) json = 1;
       else if (!strcmp(a, "--measure")) measure = 1;
-      else if (opt_value(argc, argv, &i, "--target", &v)) {
+      else if (zr_cli_opt_value(argc, argv, &i, "--target", &v)) {
         if (!v) return zr_cli_usage(&cmd, "--target needs a value");
         target = v;
-      } else if (opt_value(argc, argv, &i, "--performance", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--performance", &v)) {
         if (!v) return zr_cli_usage(&cmd, "--performance needs a value");
         perf = v;
-      } else if (opt_value(argc, argv, &i, "--compatibility", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--compatibility", &v)) {
         if (!v) return zr_cli_usage(&cmd, "--compatibility needs a value");
         compat = v;
       } else {

@@ -41,10 +41,6 @@ static void put_str(FILE *f, zr_envelope_str s, const char *dflt) {
 }
 
 static int run(int argc, char **argv) {
-  if (zr_cli_wants_help(argc, argv)) {
-    zr_cli_print_help(&cmd);
-    return ZR_CLI_OK;
-  }
   const char *path = NULL;
   int dot = 0, json = 0;
   for (int i = 1; i < argc; i++) {

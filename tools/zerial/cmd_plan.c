@@ -103,19 +103,6 @@ static zr_value gen_rows(const zr_schema *s, zr_doc *d, size_t n, int str_bytes,
   return list;
 }
 
-static int in_list(const char *list, const char *name) {
-  if (!list) return 1;
-  size_t n = strlen(name);
-  for (const char *p = list; *p;) {
-    const char *e = strchr(p, ',');
-    size_t l = e ? (size_t)(e - p) : strlen(p);
-    if (l == n && strncmp(p, name, n) == 0) return 1;
-    if (!e) break;
-    p = e + 1;
-  }
-  return 0;
-}
-
 /* Bytes written for (format, codec), or 0 when the format cannot carry the value (reason in why). */
 static uint64_t written(zr_ctx *ctx, const zr_value *v, const char *format, const char *codec, char *why, size_t cap) {
   zr_serialize_opts o;
@@ -207,16 +194,16 @@ static int run(int argc, char **argv) {
   int first = 1, any = 0;
   for (size_t fi = 0; fi < zr_format_count(); fi++) {
     const zr_format *f = zr_format_at(fi);
-    if (!f->encode || !in_list(flist, f->name)) continue;
+    if (!f->encode || !zr_cli_in_list(flist, f->name)) continue;
     uint64_t raw1 = 0, raw2 = 0;
     for (size_t ci = 0; ci < 4; ci++) {
-      if (!in_list(clist, codecs[ci]) && ci) continue;
+      if (!zr_cli_in_list(clist, codecs[ci]) && ci) continue;
       if (ci && !zr_codec_by_name(codecs[ci])) continue;
       char why[300] = "";
       uint64_t b1 = S1 ? written(ctx, &v1, f->name, codecs[ci], why, sizeof why) : 0;
       uint64_t b2 = written(ctx, &v2, f->name, codecs[ci], why, sizeof why);
       if (ci == 0) raw1 = b1, raw2 = b2;
-      if (!in_list(clist, codecs[ci])) continue; /* "none" measured for the shm size only */
+      if (!zr_cli_in_list(clist, codecs[ci])) continue; /* "none" measured for the shm size only */
       if (!b2 || (S1 && !b1)) {
         if (!json) printf("%-13s %-5s cannot carry these records: %s\n", f->name, codecs[ci], why);
         continue;

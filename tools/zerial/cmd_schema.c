@@ -349,9 +349,9 @@ static int do_serve(const char *addr) {
 #endif
 
 static int run(int argc, char **argv) {
-  if (zr_cli_wants_help(argc, argv) || argc < 2) {
+  if (argc < 2) { /* -h / --help: main() prints the help before run() */
     zr_cli_print_help(&cmd);
-    return argc < 2 ? ZR_CLI_USAGE : ZR_CLI_OK;
+    return ZR_CLI_USAGE;
   }
   /* options anywhere; positional arguments collected */
   const char *pos[8];

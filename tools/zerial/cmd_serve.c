@@ -163,10 +163,6 @@ static int serve(const char *addr, const char *port_file, long self_n, const cha
 #endif
 
 static int run(int argc, char **argv) {
-  if (zr_cli_wants_help(argc, argv)) {
-    zr_cli_print_help(&cmd);
-    return ZR_CLI_OK;
-  }
   const char *addr = NULL, *port_file = NULL, *registry = NULL;
   long self_n = 0;
   for (int i = 1; i < argc; i++) {

@@ -143,18 +143,6 @@ typedef struct cs_opts {
   uint64_t chunk_size, chunk_rows;
 } cs_opts;
 
-static int opt_val(int argc, char **argv, int *i, const char *name, const char **v) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n) != 0) return 0;
-  if (argv[*i][n] == '=') {
-    *v = argv[*i] + n + 1;
-    return 1;
-  }
-  if (argv[*i][n]) return 0;
-  *v = *i + 1 < argc ? argv[++*i] : NULL;
-  return 1;
-}
-
 static int usage(const char *fmt, const char *arg) {
   fprintf(stderr, "zerial " CS_NAME ": ");
   fprintf(stderr, fmt, arg ? arg : "");
@@ -189,25 +177,25 @@ static int parse(int argc, char **argv, cs_opts *o) {
       else if (strcmp(a, "--progress") == 0) o->progress = 1;
       else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) o->progress = 0;
       else if (strcmp(a, "--extended") == 0) o->extended = 1;
-      else if (opt_val(argc, argv, &i, "--to", &v)) {
+      else if (zr_cli_opt_value(argc, argv, &i, "--to", &v)) {
         if (!v) return usage("--to needs binary, arrow, json or arrow-stream", NULL);
         o->to = v;
-      } else if (opt_val(argc, argv, &i, "--from", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--from", &v)) {
         if (!v || (strcmp(v, "json") && strcmp(v, "stream"))) return usage("--from takes json or stream with --stream", NULL);
-      } else if (opt_val(argc, argv, &i, "--compression", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--compression", &v)) {
         const zr_codec_info *ci = v ? zr_codec_by_name(v) : NULL;
         if (!ci) return usage("unknown compression '%s' (none, lz4, zstd, gzip)", v);
         o->codec = (int)ci->id;
-      } else if (opt_val(argc, argv, &i, "--level", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--level", &v)) {
         if (!v || atoi(v) < 1) return usage("--level needs a positive number", NULL);
         o->level = atoi(v);
-      } else if (opt_val(argc, argv, &i, "--threads", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--threads", &v)) {
         if (!v || atoi(v) < 0 || atoi(v) > 64) return usage("--threads needs a number from 0 to 64", NULL);
         o->threads = atoi(v);
-      } else if (opt_val(argc, argv, &i, "--chunk-size", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--chunk-size", &v)) {
         if (!v || !parse_size(v, &o->chunk_size) || o->chunk_size > ((uint64_t)256 << 20))
           return usage("--chunk-size needs a size from 1 byte to 256M", NULL);
-      } else if (opt_val(argc, argv, &i, "--chunk-rows", &v)) {
+      } else if (zr_cli_opt_value(argc, argv, &i, "--chunk-rows", &v)) {
         if (!v || !parse_size(v, &o->chunk_rows)) return usage("--chunk-rows needs a positive number", NULL);
       } else if (strcmp(a, "--envelope") == 0 || strcmp(a, "--no-envelope") == 0 || strcmp(a, "--pretty") == 0) {
         return usage("%s does not apply to --stream", a);
@@ -226,6 +214,58 @@ static int parse(int argc, char **argv, cs_opts *o) {
 }
 
 static int fail(const char *what, const zr_error *err) { return zr_cli_fail(CS_NAME, what, err); }
+
+/* fail() with WHAT "IN WHERE LINENO", such as "in.jsonl line 7" or "in.jsonl rows up to line 9". */
+static int fail_line(const char *in, const char *where, uint64_t lineno, const zr_error *err) {
+  char what[160];
+  snprintf(what, sizeof what, "%s %s %llu", in, where, (unsigned long long)lineno);
+  return fail(what, err);
+}
+
+/* The JSON line just read (@p line, @p len, ending at input offset @p end_pos) as a document
+ * *@p d. ZR_CLI_OK, or the report (the byte offset counted in the whole input) and
+ * ZR_CLI_BAD_INPUT with *@p d NULL. */
+static int line_doc(const char *in, const lines *l, const char *line, size_t len, uint64_t end_pos, unsigned jflags,
+                    zr_doc **d, zr_error *err) {
+  *d = NULL;
+  if (zr_value_from_json(line, len, jflags, NULL, d, err) == ZR_OK) return ZR_CLI_OK;
+  if (err->offset >= 0) err->offset += (int64_t)(end_pos - len - 1);
+  zr_doc_free(*d);
+  *d = NULL;
+  return fail_line(in, "line", l->lineno, err);
+}
+
+/* The report of a failed lines_next (errno set), at the input offset reached; ZR_CLI_BAD_INPUT. */
+static int lines_failed(const char *in, const lines *l, zr_error *err) {
+  zr_error_set(err, ZR_ERR_IO, (int64_t)(l->base + l->end), "reading: %s", strerror(errno));
+  return fail(in, err);
+}
+
+/* Open a chunk of rows (a document and an empty list in it) unless one is open. */
+static zr_status chunk_open(zr_doc **chunk_doc, zr_value *rows, zr_error *err) {
+  if (*chunk_doc) return ZR_OK;
+  *chunk_doc = zr_doc_new(NULL);
+  if (!*chunk_doc) return zr_error_set(err, ZR_ERR_NOMEM, -1, "out of memory");
+  *rows = zr_list_new(*chunk_doc, 1024);
+  return ZR_OK;
+}
+
+/* @p v as one JSON line on @p out. */
+static zr_status value_jsonl(const zr_value *v, unsigned jflags, zr_sink *out, zr_error *err) {
+  zr_status st = zr_value_to_json(v, jflags, out, err);
+  return st == ZR_OK ? zr_sink_write(out, "\n", 1, err) : st;
+}
+
+/* The rows of table @p t (released here) as JSON lines on @p out. */
+static zr_status table_jsonl(zr_table *t, unsigned jflags, zr_sink *out, zr_error *err) {
+  zr_doc *doc = zr_doc_new(NULL);
+  zr_value rows;
+  zr_status st = doc ? zr_arrow_to_value(t, doc, &rows, err) : ZR_ERR_NOMEM;
+  zr_table_release(t);
+  for (uint64_t i = 0; st == ZR_OK && i < zr_len(&rows); i++) st = value_jsonl(zr_item(&rows, i), jflags, out, err);
+  zr_doc_free(doc);
+  return st;
+}
 
 /* Convert the gathered rows to one table and write its batches; frees the rows' doc. */
 static zr_status flush_rows(zr_stream_writer *w, zr_doc **chunk_doc, zr_value *rows, uint64_t end_pos, zr_error *err) {
@@ -317,40 +357,27 @@ static int to_stream(const cs_opts *o, int in_fd, const uint8_t *prefix, size_t 
   size_t len;
   uint64_t end_pos = 0;
   int got;
-  char what[128];
   while ((got = lines_next(&l, &line, &len, &end_pos)) == 1) {
     if (skip_records) {
       skip_records--;
       continue;
     }
-    zr_doc *d = NULL;
-    zr_status st = zr_value_from_json(line, len, jflags, NULL, &d, &err);
-    if (st != ZR_OK) {
-      snprintf(what, sizeof what, "%s line %llu", o->in, (unsigned long long)l.lineno);
-      if (err.offset >= 0) err.offset += (int64_t)(end_pos - len - 1);
-      rc = fail(what, &err);
-      zr_doc_free(d);
-      goto done;
-    }
+    zr_doc *d;
+    if (line_doc(o->in, &l, line, len, end_pos, jflags, &d, &err) != ZR_CLI_OK) goto done; /* rc: bad input */
+    zr_status st;
     if (!arrow) {
       st = zr_stream_writer_write_value(w, zr_doc_root(d), &err);
       zr_doc_free(d);
       if (st != ZR_OK) {
-        snprintf(what, sizeof what, "%s line %llu", o->in, (unsigned long long)l.lineno);
-        rc = fail(what, &err);
+        rc = fail_line(o->in, "line", l.lineno, &err);
         goto done;
       }
       zr_stream_writer_set_position(w, end_pos);
     } else {
-      if (!chunk_doc) {
-        chunk_doc = zr_doc_new(NULL);
-        rows = zr_list_new(chunk_doc, 1024);
-        if (!chunk_doc) {
-          zr_doc_free(d);
-          zr_error_set(&err, ZR_ERR_NOMEM, -1, "out of memory");
-          rc = fail("rows", &err);
-          goto done;
-        }
+      if (chunk_open(&chunk_doc, &rows, &err) != ZR_OK) {
+        zr_doc_free(d);
+        rc = fail("rows", &err);
+        goto done;
       }
       zr_value copy;
       st = zr_value_copy(chunk_doc, zr_doc_root(d), &copy, &err);
@@ -367,21 +394,18 @@ static int to_stream(const cs_opts *o, int in_fd, const uint8_t *prefix, size_t 
     if (arrow && (rows_n >= arrow_rows || rows_bytes >= so.chunk_bytes)) {
       rows_n = rows_bytes = 0;
       if (flush_rows(w, &chunk_doc, &rows, end_pos, &err) != ZR_OK) {
-        snprintf(what, sizeof what, "%s rows up to line %llu", o->in, (unsigned long long)l.lineno);
-        rc = fail(what, &err);
+        rc = fail_line(o->in, "rows up to line", l.lineno, &err);
         goto done;
       }
     }
     progress_draw(&pg, end_pos, 0);
   }
   if (got < 0) {
-    zr_error_set(&err, ZR_ERR_IO, (int64_t)(l.base + l.end), "reading: %s", strerror(errno));
-    rc = fail(o->in, &err);
+    rc = lines_failed(o->in, &l, &err);
     goto done;
   }
   if (arrow && rows_n && flush_rows(w, &chunk_doc, &rows, end_pos, &err) != ZR_OK) {
-    snprintf(what, sizeof what, "%s rows up to line %llu", o->in, (unsigned long long)l.lineno);
-    rc = fail(what, &err);
+    rc = fail_line(o->in, "rows up to line", l.lineno, &err);
     goto done;
   }
   if (skip_records) {
@@ -477,33 +501,19 @@ static int from_stream(const cs_opts *o, int in_fd, const uint8_t *prefix, size_
   zr_status st = ZR_OK;
   if (to_arrow) {
     st = zr_stream_reader_to_arrow(r, out, &err);
-  } else if (info.payload == ZR_STREAM_BINARY) {
-    for (;;) {
-      st = zr_stream_reader_next_value(r, NULL, &doc, &err);
-      if (st != ZR_OK) break;
-      st = zr_value_to_json(zr_doc_root(doc), jflags, out, &err);
-      if (st == ZR_OK) st = zr_sink_write(out, "\n", 1, &err);
-      zr_doc_free(doc);
-      doc = NULL;
-      if (st != ZR_OK) break;
-      zr_stream_reader_info(r, &info);
-      progress_draw(&pg, info.offset, 0);
-    }
   } else {
+    int binary = info.payload == ZR_STREAM_BINARY; /* else Arrow batches */
     for (;;) {
       zr_table t;
-      st = zr_stream_reader_next_table(r, &t, &err);
+      st = binary ? zr_stream_reader_next_value(r, NULL, &doc, &err) : zr_stream_reader_next_table(r, &t, &err);
       if (st != ZR_OK) break;
-      doc = zr_doc_new(NULL);
-      zr_value rows;
-      st = doc ? zr_arrow_to_value(&t, doc, &rows, &err) : ZR_ERR_NOMEM;
-      zr_table_release(&t);
-      for (uint64_t i = 0; st == ZR_OK && i < zr_len(&rows); i++) {
-        st = zr_value_to_json(zr_item(&rows, i), jflags, out, &err);
-        if (st == ZR_OK) st = zr_sink_write(out, "\n", 1, &err);
+      if (binary) {
+        st = value_jsonl(zr_doc_root(doc), jflags, out, &err);
+        zr_doc_free(doc);
+        doc = NULL;
+      } else {
+        st = table_jsonl(&t, jflags, out, &err);
       }
-      zr_doc_free(doc);
-      doc = NULL;
       if (st != ZR_OK) break;
       zr_stream_reader_info(r, &info);
       progress_draw(&pg, info.offset, 0);
@@ -731,7 +741,6 @@ static int to_arrow_ipc(const cs_opts *o, int in_fd, const uint8_t *prefix, size
   size_t len;
   uint64_t end_pos = 0;
   int got;
-  char what[160];
   progress pg = {o->progress, total, now_s(), 0, 0};
   if (!l.buf) {
     zr_error_set(&err, ZR_ERR_NOMEM, -1, "out of memory");
@@ -741,25 +750,14 @@ static int to_arrow_ipc(const cs_opts *o, int in_fd, const uint8_t *prefix, size
   memcpy(l.buf, prefix, prefix_len);
   l.end = prefix_len;
   while ((got = lines_next(&l, &line, &len, &end_pos)) == 1) {
-    zr_doc *d = NULL;
-    zr_status st = zr_value_from_json(line, len, jflags, NULL, &d, &err);
-    if (st != ZR_OK) {
-      snprintf(what, sizeof what, "%s line %llu", o->in, (unsigned long long)l.lineno);
-      if (err.offset >= 0) err.offset += (int64_t)(end_pos - len - 1);
-      rc = fail(what, &err);
+    zr_doc *d;
+    if (line_doc(o->in, &l, line, len, end_pos, jflags, &d, &err) != ZR_CLI_OK) goto done; /* rc: bad input */
+    if (chunk_open(&chunk_doc, &rows, &err) != ZR_OK) {
       zr_doc_free(d);
+      rc = fail("rows", &err);
       goto done;
     }
-    if (!chunk_doc) {
-      chunk_doc = zr_doc_new(NULL);
-      if (!chunk_doc) {
-        zr_doc_free(d);
-        zr_error_set(&err, ZR_ERR_NOMEM, -1, "out of memory");
-        rc = fail("rows", &err);
-        goto done;
-      }
-      rows = zr_list_new(chunk_doc, 1024);
-    }
+    zr_status st;
     zr_value copy;
     if (zr_kind_of(zr_doc_root(d)) != ZR_KIND_MAP) {
       zr_error_set(&err, ZR_ERR_TYPE, -1, "line %llu: a row must be a JSON object", (unsigned long long)l.lineno);
@@ -788,8 +786,7 @@ static int to_arrow_ipc(const cs_opts *o, int in_fd, const uint8_t *prefix, size
     progress_draw(&pg, end_pos, 0);
   }
   if (got < 0) {
-    zr_error_set(&err, ZR_ERR_IO, (int64_t)(l.base + l.end), "reading: %s", strerror(errno));
-    rc = fail(o->in, &err);
+    rc = lines_failed(o->in, &l, &err);
     goto done;
   }
   if (rows_n && ipc_flush(&io, &chunk_doc, &rows, l.lineno, &err) != ZR_OK) {
@@ -981,17 +978,7 @@ static int from_arrow_ipc(const cs_opts *o, int in_fd, const uint8_t *prefix, si
       err.offset = (int64_t)at; /* the batch message's offset in the input */
       goto failed;
     }
-    doc = zr_doc_new(NULL);
-    zr_value rows;
-    st = doc ? zr_arrow_to_value(&t, doc, &rows, &err) : ZR_ERR_NOMEM;
-    zr_table_release(&t);
-    for (uint64_t i = 0; st == ZR_OK && i < zr_len(&rows); i++) {
-      st = zr_value_to_json(zr_item(&rows, i), jflags, out, &err);
-      if (st == ZR_OK) st = zr_sink_write(out, "\n", 1, &err);
-    }
-    zr_doc_free(doc);
-    doc = NULL;
-    if (st != ZR_OK) goto failed;
+    if (table_jsonl(&t, jflags, out, &err) != ZR_OK) goto failed;
     batches++;
     progress_draw(&pg, off, 0);
   }

@@ -86,6 +86,31 @@ int zr_cli_wants_help(int argc, char **argv) {
   return 0;
 }
 
+int zr_cli_opt_value(int argc, char **argv, int *i, const char *name, const char **out) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n) != 0) return 0;
+  if (argv[*i][n] == '=') {
+    *out = argv[*i] + n + 1;
+    return 1;
+  }
+  if (argv[*i][n] != 0) return 0;
+  *out = *i + 1 < argc ? argv[++*i] : NULL;
+  return 1;
+}
+
+int zr_cli_in_list(const char *list, const char *name) {
+  if (!list) return 1;
+  size_t n = strlen(name);
+  for (const char *p = list; *p;) {
+    const char *e = strchr(p, ',');
+    size_t l = e ? (size_t)(e - p) : strlen(p);
+    if (l == n && strncmp(p, name, n) == 0) return 1;
+    if (!e) break;
+    p = e + 1;
+  }
+  return 0;
+}
+
 void zr_cli_print_help(const zr_cli_cmd *c) {
   printf("zerial %s - %s\n\nusage: %s\n", c->name, c->summary, c->usage);
   if (c->details && *c->details) printf("\n%s", c->details);

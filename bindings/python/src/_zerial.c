@@ -564,6 +564,31 @@ static PyObject *Table_get_column_formats(TableObject *self, void *c) {
   return l;
 }
 
+/* The (kind, values, validity, bit_offset, length) tuple of Table_column; NULL (validity released)
+ * when @p values is NULL. Steals both references. */
+static PyObject *column_result(const char *kind, PyObject *values, PyObject *validity, int64_t off, int64_t len) {
+  if (!values) {
+    Py_DECREF(validity);
+    return NULL;
+  }
+  return Py_BuildValue("(sNNLL)", kind, values, validity, (long long)(off % 8), (long long)len);
+}
+
+/* A numpy array viewing @p len elements of @p dt (@p isz bytes each, time unit @p tu for
+ * datetime64) of the column's value buffer from element @p off; NULL on failure. */
+static PyObject *column_array(TableObject *self, const struct ArrowArray *col, zr_dtype dt, size_t isz, zr_time_unit tu,
+                              int64_t off, int64_t len) {
+  zr_tensor tt;
+  int64_t n = len;
+  const uint8_t *data = col->buffers[1] ? (const uint8_t *)col->buffers[1] + off * (int64_t)isz : NULL;
+  zr_tensor_init(&tt, dt, isz, 1, &n, (void *)(uintptr_t)data, NULL);
+  if (dt == ZR_DT_DATETIME64) tt.time_unit = tu;
+  PyObject *to = tensor_new(&tt, self->holder, self->readonly);
+  PyObject *arr = to && tensor_factory ? PyObject_CallOneArg(tensor_factory, to) : NULL;
+  Py_XDECREF(to);
+  return arr;
+}
+
 /* Column @p i of batch @p b as (kind, values, validity, bit_offset, length): kind "array" (values a
  * numpy array viewing the Arrow buffer), "bool" (values the bit-packed bytes), "str" (a list). */
 static PyObject *Table_column(TableObject *self, PyObject *args) {
@@ -591,45 +616,18 @@ static PyObject *Table_column(TableObject *self, PyObject *args) {
       {"g", ZR_DT_FLOAT64}};
   for (size_t k = 0; k < sizeof prim / sizeof prim[0]; k++) {
     if (strcmp(fmt, prim[k].f) != 0) continue;
-    size_t isz = zr_dtype_size(prim[k].dt);
-    zr_tensor tt;
-    int64_t n = len;
-    const uint8_t *data = col->buffers[1] ? (const uint8_t *)col->buffers[1] + off * (int64_t)isz : NULL;
-    zr_tensor_init(&tt, prim[k].dt, isz, 1, &n, (void *)(uintptr_t)data, NULL);
-    PyObject *to = tensor_new(&tt, self->holder, self->readonly);
-    PyObject *arr = to && tensor_factory ? PyObject_CallOneArg(tensor_factory, to) : NULL;
-    Py_XDECREF(to);
-    if (!arr) {
-      Py_DECREF(validity);
-      return NULL;
-    }
-    return Py_BuildValue("(sNNLL)", "array", arr, validity, (long long)(off % 8), (long long)len);
+    PyObject *arr = column_array(self, col, prim[k].dt, zr_dtype_size(prim[k].dt), ZR_TU_MILLI, off, len);
+    return column_result("array", arr, validity, off, len);
   }
   /* timestamps (tss:/tsm:/tsu:/tsn:, any zone) and date64 (tdm): datetime64 views of the int64s */
   if ((strncmp(fmt, "ts", 2) == 0 && fmt[2] && fmt[3] == ':') || strcmp(fmt, "tdm") == 0) {
     zr_time_unit u = ZR_TU_MILLI;
     if (fmt[1] == 's') u = fmt[2] == 's' ? ZR_TU_SECOND : fmt[2] == 'm' ? ZR_TU_MILLI : fmt[2] == 'u' ? ZR_TU_MICRO : ZR_TU_NANO;
-    zr_tensor tt;
-    int64_t n = len;
-    const uint8_t *data = col->buffers[1] ? (const uint8_t *)col->buffers[1] + off * 8 : NULL;
-    zr_tensor_init(&tt, ZR_DT_DATETIME64, 8, 1, &n, (void *)(uintptr_t)data, NULL);
-    tt.time_unit = u;
-    PyObject *to = tensor_new(&tt, self->holder, self->readonly);
-    PyObject *arr = to && tensor_factory ? PyObject_CallOneArg(tensor_factory, to) : NULL;
-    Py_XDECREF(to);
-    if (!arr) {
-      Py_DECREF(validity);
-      return NULL;
-    }
-    return Py_BuildValue("(sNNLL)", "array", arr, validity, (long long)(off % 8), (long long)len);
+    return column_result("array", column_array(self, col, ZR_DT_DATETIME64, 8, u, off, len), validity, off, len);
   }
   if (strcmp(fmt, "b") == 0) {
     PyObject *bits = PyBytes_FromStringAndSize((const char *)col->buffers[1] + off / 8, (Py_ssize_t)((off % 8 + len + 7) / 8));
-    if (!bits) {
-      Py_DECREF(validity);
-      return NULL;
-    }
-    return Py_BuildValue("(sNNLL)", "bool", bits, validity, (long long)(off % 8), (long long)len);
+    return column_result("bool", bits, validity, off, len);
   }
   if (strcmp(fmt, "u") == 0 || strcmp(fmt, "U") == 0 || strcmp(fmt, "z") == 0 || strcmp(fmt, "Z") == 0) {
     int large = fmt[0] == 'U' || fmt[0] == 'Z', text = fmt[0] == 'u' || fmt[0] == 'U';
@@ -652,34 +650,29 @@ static PyObject *Table_column(TableObject *self, PyObject *args) {
       }
       PyList_SET_ITEM(l, (Py_ssize_t)r, o);
     }
-    if (!l) {
-      Py_DECREF(validity);
-      return NULL;
-    }
-    return Py_BuildValue("(sNNLL)", "str", l, validity, (long long)(off % 8), (long long)len);
+    return column_result("str", l, validity, off, len);
   }
   Py_DECREF(validity);
   PyErr_Format(PyExc_NotImplementedError, "zerial: column type '%s' has no numpy conversion yet; use __arrow_c_stream__", fmt);
   return NULL;
 }
 
+/* The pointer a capsule destructor releases (NULL, with the lookup error cleared, when absent). */
+static void *capsule_payload(PyObject *cap, const char *name) {
+  void *p = PyCapsule_GetPointer(cap, name);
+  if (!p) PyErr_Clear();
+  return p;
+}
+
 static void schema_capsule_destructor(PyObject *cap) {
-  struct ArrowSchema *s = PyCapsule_GetPointer(cap, "arrow_schema");
-  if (!s) {
-    PyErr_Clear();
-    return;
-  }
-  if (s->release) s->release(s);
+  struct ArrowSchema *s = capsule_payload(cap, "arrow_schema");
+  if (s && s->release) s->release(s);
   PyMem_RawFree(s);
 }
 
 static void stream_capsule_destructor(PyObject *cap) {
-  struct ArrowArrayStream *s = PyCapsule_GetPointer(cap, "arrow_array_stream");
-  if (!s) {
-    PyErr_Clear();
-    return;
-  }
-  if (s->release) s->release(s);
+  struct ArrowArrayStream *s = capsule_payload(cap, "arrow_array_stream");
+  if (s && s->release) s->release(s);
   PyMem_RawFree(s);
 }
 
@@ -928,14 +921,19 @@ static PyObject *table_to_py(const zr_table *t, py_ctx *c) {
   return (PyObject *)o;
 }
 
-static PyObject *py_set_table_class(PyObject *self, PyObject *cls) {
-  (void)self;
-  if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &TableType)) {
-    PyErr_SetString(PyExc_TypeError, "expected a subclass of zerial._zerial.Table");
+/* *@p slot = @p cls (a new reference) when it is a subclass of @p base; else a TypeError naming @p what. */
+static PyObject *set_subclass(PyTypeObject **slot, PyObject *cls, PyTypeObject *base, const char *what) {
+  if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, base)) {
+    PyErr_Format(PyExc_TypeError, "expected a subclass of zerial._zerial.%s", what);
     return NULL;
   }
-  Py_XSETREF(table_class, (PyTypeObject *)Py_NewRef(cls));
+  Py_XSETREF(*slot, (PyTypeObject *)Py_NewRef(cls));
   Py_RETURN_NONE;
+}
+
+static PyObject *py_set_table_class(PyObject *self, PyObject *cls) {
+  (void)self;
+  return set_subclass(&table_class, cls, &TableType, "Table");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1210,13 +1208,19 @@ static int from_py(conv_ctx *c, PyObject *o, zr_value *out, unsigned depth) {
   return 0;
 }
 
-static int ctx_init(conv_ctx *c) {
+/* A fresh conversion context holding @p obj converted to *@p v; -1 (context freed, Python
+ * exception set) on failure. On success the caller frees @p c with ctx_free when done with *@p v. */
+static int ctx_from_py(conv_ctx *c, PyObject *obj, zr_value *v) {
   memset(c, 0, sizeof *c);
   c->doc = zr_doc_new(NULL);
   c->keep = PyList_New(0);
   if (!c->doc || !c->keep) {
     ctx_free(c);
     PyErr_NoMemory();
+    return -1;
+  }
+  if (from_py(c, obj, v, 0) < 0) {
+    ctx_free(c);
     return -1;
   }
   return 0;
@@ -1359,12 +1363,8 @@ static PyObject *py_dumps(PyObject *self, PyObject *args, PyObject *kw) {
     if (env < 0) return NULL;
   }
   conv_ctx c;
-  if (ctx_init(&c) < 0) return NULL;
   zr_value v;
-  if (from_py(&c, obj, &v, 0) < 0) {
-    ctx_free(&c);
-    return NULL;
-  }
+  if (ctx_from_py(&c, obj, &v) < 0) return NULL;
   const zr_format *f = pick_format(fname, &v);
   if (!f || !f->encode) {
     ctx_free(&c);
@@ -1566,12 +1566,7 @@ static PyObject *py_formats(PyObject *self, PyObject *unused) {
 
 static PyObject *py_set_region_class(PyObject *self, PyObject *cls) {
   (void)self;
-  if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, &RegionType)) {
-    PyErr_SetString(PyExc_TypeError, "expected a subclass of zerial._zerial.Region");
-    return NULL;
-  }
-  Py_XSETREF(region_class, (PyTypeObject *)Py_NewRef(cls));
-  Py_RETURN_NONE;
+  return set_subclass(&region_class, cls, &RegionType, "Region");
 }
 
 static PyObject *py_set_timestamp_factory(PyObject *self, PyObject *f) {
@@ -1694,15 +1689,40 @@ static PyObject *Region_keys(RegionObject *self, PyObject *unused) {
   return l;
 }
 
-static PyObject *Region_info(RegionObject *self, PyObject *arg) {
-  if (!region_live(self)) return NULL;
-  const char *name = PyUnicode_AsUTF8(arg);
-  if (!name) return NULL;
-  zr_shm_object o;
+/* The object name @p key of a live region (UTF-8 owned by @p key); NULL with a Python exception. */
+static const char *region_key(RegionObject *self, PyObject *key) {
+  return region_live(self) ? PyUnicode_AsUTF8(key) : NULL;
+}
+
+/* The directory entry named @p key of a live region: 0, or -1 with a Python exception (a
+ * KeyError for a missing name when @p keyerror, else the zerial error). */
+static int region_entry(RegionObject *self, PyObject *key, int keyerror, zr_shm_object *o) {
+  const char *name = region_key(self, key);
+  if (!name) return -1;
   zr_error err;
   zr_error_clear(&err);
-  zr_status st = zr_shm_find(self->r, name, &o, &err);
-  if (st != ZR_OK) return raise_zr(st, &err);
+  zr_status st = zr_shm_find(self->r, name, o, &err);
+  if (st == ZR_OK) return 0;
+  if (keyerror && st == ZR_ERR_NOT_FOUND) PyErr_SetObject(PyExc_KeyError, key);
+  else raise_zr(st, &err);
+  return -1;
+}
+
+/* A byte tensor viewing @p length bytes at @p data inside the region; it holds a region reference
+ * that keeps the mapping alive. NULL with a Python exception. */
+static PyObject *region_bytes(RegionObject *self, const void *data, uint64_t length, int ro) {
+  zr_tensor t;
+  int64_t len = (int64_t)length;
+  zr_tensor_init(&t, ZR_DT_UINT8, 1, 1, &len, (void *)(uintptr_t)data, NULL);
+  zr_shm_ref(self->r);
+  t.release = shm_unref;
+  t.owner = self->r;
+  return tensor_new(&t, NULL, ro);
+}
+
+static PyObject *Region_info(RegionObject *self, PyObject *arg) {
+  zr_shm_object o;
+  if (region_entry(self, arg, 0, &o) < 0) return NULL;
   const zr_format *f = zr_format_by_id(o.format);
   PyObject *shape = PyTuple_New(o.ndim);
   for (uint32_t i = 0; shape && i < o.ndim; i++) PyTuple_SET_ITEM(shape, i, PyLong_FromLongLong(o.shape[i]));
@@ -1716,8 +1736,7 @@ static PyObject *Region_info(RegionObject *self, PyObject *arg) {
 }
 
 static PyObject *Region_tensor(RegionObject *self, PyObject *arg) {
-  if (!region_live(self)) return NULL;
-  const char *name = PyUnicode_AsUTF8(arg);
+  const char *name = region_key(self, arg);
   if (!name) return NULL;
   zr_tensor t;
   zr_error err;
@@ -1728,20 +1747,9 @@ static PyObject *Region_tensor(RegionObject *self, PyObject *arg) {
 }
 
 static PyObject *Region_getitem(RegionObject *self, PyObject *key) {
-  if (!region_live(self)) return NULL;
-  const char *name = PyUnicode_AsUTF8(key);
-  if (!name) return NULL;
   zr_shm_object o;
-  zr_error err;
-  zr_error_clear(&err);
-  zr_status st = zr_shm_find(self->r, name, &o, &err);
-  if (st != ZR_OK) {
-    if (st == ZR_ERR_NOT_FOUND) {
-      PyErr_SetObject(PyExc_KeyError, key);
-      return NULL;
-    }
-    return raise_zr(st, &err);
-  }
+  if (region_entry(self, key, 1, &o) < 0) return NULL;
+  const char *name = PyUnicode_AsUTF8(key); /* cached by region_entry: cannot fail now */
   int ro = !zr_shm_writable(self->r);
   if (o.format == ZR_SHM_FORMAT_RAW && o.dtype) {
     PyObject *t = Region_tensor(self, key);
@@ -1751,13 +1759,7 @@ static PyObject *Region_getitem(RegionObject *self, PyObject *key) {
     return arr;
   }
   if (o.format == ZR_SHM_FORMAT_RAW) { /* plain bytes: a memoryview of the mapping */
-    zr_tensor t;
-    int64_t len = (int64_t)o.length;
-    zr_tensor_init(&t, ZR_DT_UINT8, 1, 1, &len, (void *)(uintptr_t)o.data, NULL);
-    zr_shm_ref(self->r);
-    t.release = shm_unref;
-    t.owner = self->r;
-    PyObject *to = tensor_new(&t, NULL, ro);
+    PyObject *to = region_bytes(self, o.data, o.length, ro);
     if (!to) return NULL;
     PyObject *mv = PyMemoryView_FromObject(to);
     Py_DECREF(to);
@@ -1766,13 +1768,7 @@ static PyObject *Region_getitem(RegionObject *self, PyObject *key) {
   if (o.format == ZR_FORMAT_ID_BINARY && o.length >= 4 && memcmp(o.data, "ZRB\1", 4) == 0) {
     /* the direct decoder over the mapping; a byte view holding a region reference keeps the
      * mapping alive for the tensors that view it */
-    zr_tensor bt;
-    int64_t blen = (int64_t)o.length;
-    zr_tensor_init(&bt, ZR_DT_UINT8, 1, 1, &blen, (void *)(uintptr_t)o.data, NULL);
-    zr_shm_ref(self->r);
-    bt.release = shm_unref;
-    bt.owner = self->r;
-    PyObject *holder = tensor_new(&bt, NULL, ro);
+    PyObject *holder = region_bytes(self, o.data, o.length, ro);
     if (!holder) return NULL;
     zr_decode_opts fo;
     zr_decode_opts_init(&fo);
@@ -1788,6 +1784,9 @@ static PyObject *Region_getitem(RegionObject *self, PyObject *key) {
   zr_decode_opts dopts;
   zr_decode_opts_init(&dopts);
   dopts.alloc = &decode_alloc;
+  zr_error err;
+  zr_error_clear(&err);
+  zr_status st;
   Py_BEGIN_ALLOW_THREADS st = zr_shm_get_value(self->r, name, &dopts, &h->doc, &err);
   Py_END_ALLOW_THREADS
   if (st != ZR_OK) {
@@ -1861,12 +1860,8 @@ static PyObject *Region_put(RegionObject *self, PyObject *args, PyObject *kw) {
     return raise_msg(ZR_ERR_FORMAT, msg);
   }
   conv_ctx c;
-  if (ctx_init(&c) < 0) return NULL;
   zr_value v;
-  if (from_py(&c, obj, &v, 0) < 0) {
-    ctx_free(&c);
-    return NULL;
-  }
+  if (ctx_from_py(&c, obj, &v) < 0) return NULL;
   Py_BEGIN_ALLOW_THREADS st = zr_shm_put_value(self->r, name, f->id, &v, NULL, flags, &err);
   Py_END_ALLOW_THREADS
   ctx_free(&c);

@@ -101,6 +101,16 @@ static inline void za_setbit(uint8_t *bm, int64_t i, int v) {
   else bm[i >> 3] &= (uint8_t)~(1u << (i & 7));
 }
 
+/* Two's complement negation, in place, of a little-endian integer of @p n 32-bit limbs (decimals). */
+static inline void za_limbs_negate(uint32_t *limbs, int n) {
+  uint64_t carry = 1;
+  for (int i = 0; i < n; i++) {
+    uint64_t x = (uint64_t)(uint32_t)~limbs[i] + carry;
+    limbs[i] = (uint32_t)x;
+    carry = x >> 32;
+  }
+}
+
 /* ---- byte order ---- */
 /* Swap kinds: 0 none; 2, 4, 8, 16, 32 one integer of that many bytes; or a composite layout. */
 enum { ZA_SW_NONE = 0, ZA_SW_DAYTIME = -1, ZA_SW_MDN = -2, ZA_SW_VIEW = -3 };

@@ -23,9 +23,7 @@ static zr_status type_err(cv *c, const char *path, int64_t idx, const char *fmt,
   } else {
     snprintf(p, sizeof p, "%s", path);
   }
-  zr__err(c->err, ZR_ERR_TYPE, -1, fmt, what);
-  zr_error_set_path(c->err, p);
-  return ZR_ERR_TYPE;
+  return zr__err_path(c->err, ZR_ERR_TYPE, p, fmt, what);
 }
 
 /* A NUL-terminated copy of the field name @p k (NULL when out of memory); free with zr__free. */
@@ -53,9 +51,7 @@ static zr_status lossy_at(cv *c, const char *path, int64_t idx, const char *what
   if (star) snprintf(p, sizeof p, "%.*s[%lld]%s", (int)(star - path), path, (long long)idx, star + 3);
   else snprintf(p, sizeof p, "%s[%lld]", path, (long long)idx);
   if (c->o && (c->o->flags & ZR_ENC_STRICT)) {
-    zr__err(c->err, ZR_ERR_LOSSY, -1, "arrow: %s", what);
-    zr_error_set_path(c->err, p);
-    return ZR_ERR_LOSSY;
+    return zr__err_path(c->err, ZR_ERR_LOSSY, p, "arrow: %s", what);
   }
   zr_warnings_add(c->w, ZR_ERR_LOSSY, p, "%s", what);
   return ZR_OK;
@@ -392,9 +388,7 @@ static zr_status build(cv *c, const char *name, const zr_value **items, int64_t 
           if (star) snprintf(p, sizeof p, "%.*s[%lld]%s", (int)(star - path), path, (long long)i, star + 3);
           else snprintf(p, sizeof p, "%s[%lld]", path, (long long)i);
           if (c->o && (c->o->flags & ZR_ENC_STRICT)) {
-            zr__err(c->err, ZR_ERR_LOSSY, -1, "arrow: integer beyond 2^53 in a float64 column");
-            zr_error_set_path(c->err, p);
-            return ZR_ERR_LOSSY;
+            return zr__err_path(c->err, ZR_ERR_LOSSY, p, "arrow: integer beyond 2^53 in a float64 column");
           }
           zr_warnings_add(c->w, ZR_ERR_LOSSY, p, "integer beyond 2^53 stored as float64 (mixed int/float column)");
         }
@@ -591,14 +585,7 @@ static zr_value dec_string(tv *t, const uint8_t *p, int width, int scale) {
   uint32_t limbs[8];
   int nl = width / 4, neg = (p[width - 1] & 0x80) != 0;
   for (int i = 0; i < nl; i++) limbs[i] = zr__ld32le(p + 4 * i);
-  if (neg) {
-    uint64_t carry = 1;
-    for (int i = 0; i < nl; i++) {
-      uint64_t x = (uint64_t)(uint32_t)~limbs[i] + carry;
-      limbs[i] = (uint32_t)x;
-      carry = x >> 32;
-    }
-  }
+  if (neg) za_limbs_negate(limbs, nl);
   char digits[100];
   int nd = 0;
   for (;;) {

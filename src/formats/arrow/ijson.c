@@ -194,14 +194,7 @@ static zr_status dec_parse(jr *r, const char *s, uint8_t *out, int w) {
       carry = x >> 32;
     }
   }
-  if (neg) {
-    uint64_t carry = 1;
-    for (int i = 0; i < nl; i++) {
-      uint64_t x = (uint64_t)(uint32_t)~limbs[i] + carry;
-      limbs[i] = (uint32_t)x;
-      carry = x >> 32;
-    }
-  }
+  if (neg) za_limbs_negate(limbs, nl);
   for (int i = 0; i < nl; i++) zr__st32le(out + 4 * i, limbs[i]);
   return ZR_OK;
 }

@@ -532,6 +532,16 @@ static zr_status check_utf8(rd *r, const uint8_t *offs, int big, const uint8_t *
   return ZR_OK;
 }
 
+/* @p a as a new array of @p nbuf buffers, @p nchild children (and a dictionary slot when @p dict)
+ * with @p len values, @p nulls of them null, and its validity bitmap taken from the body. */
+static zr_status open_array(rd *r, struct ArrowArray *a, int64_t nbuf, int64_t nchild, int dict, int64_t len,
+                            int64_t nulls) {
+  ZR_TRY(za_array_make(a, r->st, nbuf, nchild, dict));
+  a->length = len;
+  a->null_count = nulls;
+  return take_validity(r, a, len, nulls);
+}
+
 static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArray *a, unsigned depth) {
   if (depth > r->o.max_depth) return FAIL(r, ZR_ERR_LIMIT, r->body_off, "arrow: nested too deeply");
   za_type t;
@@ -549,10 +559,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
       return ZR_OK;
     case ZA_L_BOOL:
     case ZA_L_FIXED: {
-      ZR_TRY(za_array_make(a, r->st, 2, 0, s->dictionary != NULL));
-      a->length = len;
-      a->null_count = nulls;
-      ZR_TRY(take_validity(r, a, len, nulls));
+      ZR_TRY(open_array(r, a, 2, 0, s->dictionary != NULL, len, nulls));
       ZR_TRY(take_buf_sw(r, &p, &n, za_swap_kind(&t)));
       uint64_t need;
       if (t.layout == ZA_L_BOOL) need = ((uint64_t)len + 7) / 8;
@@ -592,10 +599,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
     case ZA_L_BIN:
     case ZA_L_LBIN: {
       int big = t.layout == ZA_L_LBIN;
-      ZR_TRY(za_array_make(a, r->st, 3, 0, 0));
-      a->length = len;
-      a->null_count = nulls;
-      ZR_TRY(take_validity(r, a, len, nulls));
+      ZR_TRY(open_array(r, a, 3, 0, 0, len, nulls));
       ZR_TRY(take_buf_sw(r, &p, &n, big ? 8 : 4));
       ZR_TRY(take_buf(r, &q, &m));
       ZR_TRY(check_offsets(r, p, n, len, big, (int64_t)m, "binary"));
@@ -610,10 +614,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
       int64_t nv = (int64_t)zr__ld64le(r->fb->buf + r->variadic.pos + 8 * r->ivar++);
       if (nv < 0 || nv > (int64_t)r->bufs.n)
         return FAIL(r, ZR_ERR_MALFORMED, r->body_off, "arrow: %lld variadic buffers", (long long)nv);
-      ZR_TRY(za_array_make(a, r->st, 3 + nv, 0, 0));
-      a->length = len;
-      a->null_count = nulls;
-      ZR_TRY(take_validity(r, a, len, nulls));
+      ZR_TRY(open_array(r, a, 3 + nv, 0, 0, len, nulls));
       ZR_TRY(take_buf_sw(r, &p, &n, ZA_SW_VIEW));
       uint64_t need;
       if (!mul_ok((uint64_t)len, 16, &need) || n < need)
@@ -649,10 +650,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
     case ZA_L_LIST:
     case ZA_L_LLIST: {
       int big = t.layout == ZA_L_LLIST;
-      ZR_TRY(za_array_make(a, r->st, 2, 1, 0));
-      a->length = len;
-      a->null_count = nulls;
-      ZR_TRY(take_validity(r, a, len, nulls));
+      ZR_TRY(open_array(r, a, 2, 1, 0, len, nulls));
       ZR_TRY(take_buf_sw(r, &p, &n, big ? 8 : 4));
       a->buffers[1] = p ? p : (const void *)zero_offsets;
       ZR_TRY(load_field(r, s->children[0], a->children[0], depth + 1));
@@ -662,10 +660,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
     case ZA_L_LLISTVIEW: {
       int big = t.layout == ZA_L_LLISTVIEW;
       int w = big ? 8 : 4;
-      ZR_TRY(za_array_make(a, r->st, 3, 1, 0));
-      a->length = len;
-      a->null_count = nulls;
-      ZR_TRY(take_validity(r, a, len, nulls));
+      ZR_TRY(open_array(r, a, 3, 1, 0, len, nulls));
       ZR_TRY(take_buf_sw(r, &p, &n, w));
       ZR_TRY(take_buf_sw(r, &q, &m, w));
       uint64_t need;
@@ -685,10 +680,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
       return ZR_OK;
     }
     case ZA_L_FSL: {
-      ZR_TRY(za_array_make(a, r->st, 1, 1, 0));
-      a->length = len;
-      a->null_count = nulls;
-      ZR_TRY(take_validity(r, a, len, nulls));
+      ZR_TRY(open_array(r, a, 1, 1, 0, len, nulls));
       ZR_TRY(load_field(r, s->children[0], a->children[0], depth + 1));
       uint64_t need;
       if (!mul_ok((uint64_t)len, (uint64_t)t.list_size, &need) || (uint64_t)a->children[0]->length < need)
@@ -696,10 +688,7 @@ static zr_status load_field(rd *r, const struct ArrowSchema *s, struct ArrowArra
       return ZR_OK;
     }
     case ZA_L_STRUCT: {
-      ZR_TRY(za_array_make(a, r->st, 1, s->n_children, 0));
-      a->length = len;
-      a->null_count = nulls;
-      ZR_TRY(take_validity(r, a, len, nulls));
+      ZR_TRY(open_array(r, a, 1, s->n_children, 0, len, nulls));
       for (int64_t i = 0; i < s->n_children; i++) {
         ZR_TRY(load_field(r, s->children[i], a->children[i], depth + 1));
         if (a->children[i]->length < len)

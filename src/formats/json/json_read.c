@@ -110,9 +110,7 @@ static zr_status prescan(jr *r, int *collision) {
 static zr_status conv_err(jr *r, zr_status code, const char *what) {
   char p[ZR_ERROR_PATH_MAX];
   zr__path_render(&r->path, p, sizeof p);
-  zr__err(r->err, code, -1, "JSON %s at %s", what, p);
-  zr_error_set_path(r->err, p);
-  return code;
+  return zr__err_path(r->err, code, p, "JSON %s at %s", what, p);
 }
 
 static zr_status nomem(jr *r) { return zr__err_nomem(r->err); }

@@ -143,9 +143,7 @@ static zr_status jw_newline(jw *w) {
 static zr_status fail_path(jw *w, zr_status code, const char *fmt, const char *what) {
   char p[ZR_ERROR_PATH_MAX];
   zr__path_render(&w->path, p, sizeof p);
-  zr__err(w->err, code, -1, fmt, what, p);
-  zr_error_set_path(w->err, p);
-  return code;
+  return zr__err_path(w->err, code, p, fmt, what, p);
 }
 
 /* a lossy mapping in plain mode: a warning, or an error in strict mode */

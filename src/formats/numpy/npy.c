@@ -673,9 +673,7 @@ static zr_status npy_encode_fmt(const zr_value *v, const zr_encode_opts *opts, z
   ZR_TRY(zr__numpy_untable(v, 0, opts, &tmp, &v, err)); /* a table: its columns as one (structured) tensor */
   zr_status st;
   if (!v || v->kind != ZR_KIND_TENSOR) {
-    zr__err(err, ZR_ERR_TYPE, -1, "npy holds one tensor, not a %s", zr_kind_name(zr_kind_of(v)));
-    zr_error_set_path(err, "$");
-    st = ZR_ERR_TYPE;
+    st = zr__err_path(err, ZR_ERR_TYPE, "$", "npy holds one tensor, not a %s", zr_kind_name(zr_kind_of(v)));
   } else {
     st = zr_npy_encode_alloc(v->u.tensor, opts ? opts->alloc : NULL, sink, err);
   }

@@ -269,6 +269,22 @@ static int name_ascii(const char *s, size_t n) {
   return 1;
 }
 
+/* The fields a ZIP local header (at its byte 4) and a central directory entry (at its byte 6)
+ * share: version needed (4.5 with ZIP64), flags (bit 11: a UTF-8 name), method, DOS time and date,
+ * CRC-32, compressed and uncompressed sizes (0xFFFFFFFF when @p csize64 / @p usize64: they are in
+ * the ZIP64 extra field) and the name length: 24 bytes at @p h. */
+static void zip_common(uint8_t *h, int z64, const char *name, size_t nlen, const npz_written *m, int csize64, int usize64) {
+  zr__st16le(h, z64 ? 45 : 20);
+  zr__st16le(h + 2, name_ascii(name, nlen) ? 0 : 0x800);
+  zr__st16le(h + 4, m->method);
+  zr__st16le(h + 6, 0);
+  zr__st16le(h + 8, DOS_DATE);
+  zr__st32le(h + 10, m->crc);
+  zr__st32le(h + 14, csize64 ? U32_MAX_FIELD : (uint32_t)m->csize);
+  zr__st32le(h + 18, usize64 ? U32_MAX_FIELD : (uint32_t)m->usize);
+  zr__st16le(h + 22, (uint16_t)nlen);
+}
+
 static zr_status sink_to_buf_fn(void *ud, const void *data, size_t len, size_t *written) {
   zr__buf *b = ud;
   *written = len;
@@ -324,15 +340,7 @@ static zr_status write_member(npz_writer *w, const char *name, size_t nlen, cons
     int z64 = w->force64 || m->usize >= U32_MAX_FIELD || m->csize >= U32_MAX_FIELD;
     uint8_t h[30];
     zr__st32le(h, SIG_LOCAL);
-    zr__st16le(h + 4, z64 ? 45 : 20);
-    zr__st16le(h + 6, name_ascii(name, nlen) ? 0 : 0x800);
-    zr__st16le(h + 8, m->method);
-    zr__st16le(h + 10, 0);
-    zr__st16le(h + 12, DOS_DATE);
-    zr__st32le(h + 14, m->crc);
-    zr__st32le(h + 18, z64 ? U32_MAX_FIELD : (uint32_t)m->csize);
-    zr__st32le(h + 22, z64 ? U32_MAX_FIELD : (uint32_t)m->usize);
-    zr__st16le(h + 26, (uint16_t)nlen);
+    zip_common(h + 4, z64, name, nlen, m, z64, z64);
     uint8_t extra[20 + 4 + 128];
     size_t xl = 0;
     if (z64) {
@@ -386,15 +394,7 @@ static zr_status write_central(npz_writer *w, zr_error *err) {
     int z64 = xl != 0;
     zr__st32le(h, SIG_CENTRAL);
     zr__st16le(h + 4, (3u << 8) | 45u);
-    zr__st16le(h + 6, z64 ? 45 : 20);
-    zr__st16le(h + 8, name_ascii(m->name, m->name_len) ? 0 : 0x800);
-    zr__st16le(h + 10, m->method);
-    zr__st16le(h + 12, 0);
-    zr__st16le(h + 14, DOS_DATE);
-    zr__st32le(h + 16, m->crc);
-    zr__st32le(h + 20, nc ? U32_MAX_FIELD : (uint32_t)m->csize);
-    zr__st32le(h + 24, nu ? U32_MAX_FIELD : (uint32_t)m->usize);
-    zr__st16le(h + 28, (uint16_t)m->name_len);
+    zip_common(h + 6, z64, m->name, m->name_len, m, nc, nu);
     zr__st16le(h + 30, (uint16_t)xl);
     zr__st16le(h + 32, 0);
     zr__st16le(h + 34, 0);
@@ -456,9 +456,8 @@ zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *si
       char path[ZR_ERROR_PATH_MAX];
       if (k->kind != ZR_KIND_STRING || x->kind != ZR_KIND_TENSOR) {
         snprintf(path, sizeof path, "$[%llu]", (unsigned long long)i);
-        st = zr__err(err, ZR_ERR_TYPE, -1, "npz members are string keys mapping to tensors (got %s → %s)",
-                     zr_kind_name(zr_kind_of(k)), zr_kind_name(zr_kind_of(x)));
-        zr_error_set_path(err, path);
+        st = zr__err_path(err, ZR_ERR_TYPE, path, "npz members are string keys mapping to tensors (got %s → %s)",
+                          zr_kind_name(zr_kind_of(k)), zr_kind_name(zr_kind_of(x)));
         break;
       }
       char *nm = zr__malloc(w.a, (size_t)k->n.len + 5);
@@ -477,8 +476,8 @@ zr_status zr_npz_encode(const zr_value *v, const zr_npy_opts *nopts, zr_sink *si
       }
     }
   } else {
-    st = zr__err(err, ZR_ERR_TYPE, -1, "npz holds a map of tensors or one tensor, not a %s", zr_kind_name(zr_kind_of(v)));
-    zr_error_set_path(err, "$");
+    st = zr__err_path(err, ZR_ERR_TYPE, "$", "npz holds a map of tensors or one tensor, not a %s",
+                      zr_kind_name(zr_kind_of(v)));
   }
   if (st == ZR_OK) st = write_central(&w, err);
   for (size_t i = 0; i < w.n; i++) zr__free(w.a, w.items[i].name);

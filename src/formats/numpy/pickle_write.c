@@ -23,9 +23,7 @@ typedef struct pw {
 static zr_status fail_type(pw *w, const char *fmt, const char *what) {
   char p[ZR_ERROR_PATH_MAX];
   zr__path_render(&w->path, p, sizeof p);
-  zr__err(w->err, ZR_ERR_TYPE, -1, fmt, what);
-  zr_error_set_path(w->err, p);
-  return ZR_ERR_TYPE;
+  return zr__err_path(w->err, ZR_ERR_TYPE, p, fmt, what);
 }
 
 static zr_status flush_out(pw *w) {
@@ -42,8 +40,7 @@ static zr_status put_str(pw *w, const char *s, size_t n) {
     /* a Python str must be valid UTF-8 (pickle.loads would fail): refuse, with the value path */
     char p[ZR_ERROR_PATH_MAX];
     zr__path_render(&w->path, p, sizeof p);
-    zr__err(w->err, ZR_ERR_UTF8, -1, "pickle: a string with invalid UTF-8 (byte %zu) cannot be a Python str", bad);
-    zr_error_set_path(w->err, p);
+    zr__err_path(w->err, ZR_ERR_UTF8, p, "pickle: a string with invalid UTF-8 (byte %zu) cannot be a Python str", bad);
     return ZR_ERR_UTF8;
   }
   if (n < 256) {
@@ -131,9 +128,7 @@ static zr_status lossy(pw *w, const char *what) {
   char p[ZR_ERROR_PATH_MAX];
   zr__path_render(&w->path, p, sizeof p);
   if (w->po->strict) {
-    zr__err(w->err, ZR_ERR_LOSSY, -1, "pickle: %s", what);
-    zr_error_set_path(w->err, p);
-    return ZR_ERR_LOSSY;
+    return zr__err_path(w->err, ZR_ERR_LOSSY, p, "pickle: %s", what);
   }
   zr_warnings_add(w->po->warnings, ZR_ERR_LOSSY, p, "%s", what);
   return ZR_OK;

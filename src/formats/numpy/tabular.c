@@ -158,9 +158,7 @@ typedef struct ncol {
 } ncol;
 
 static zr_status type_err(zr_error *err, const char *path, const char *fmt, const char *what) {
-  zr__err(err, ZR_ERR_TYPE, -1, fmt, what);
-  zr_error_set_path(err, path);
-  return ZR_ERR_TYPE;
+  return zr__err_path(err, ZR_ERR_TYPE, path, fmt, what);
 }
 
 static const char *ts_unit(zr_time_unit tu) {
@@ -508,11 +506,7 @@ typedef struct tcol {
 
 /* A lossy mapping at @p path: a warning, or ZR_ERR_LOSSY when strict. */
 static zr_status np_lossy(zr_warnings *w, int strict, const char *path, const char *what, zr_error *err) {
-  if (strict) {
-    zr__err(err, ZR_ERR_LOSSY, -1, "%s", what);
-    zr_error_set_path(err, path);
-    return ZR_ERR_LOSSY;
-  }
+  if (strict) return zr__err_path(err, ZR_ERR_LOSSY, path, "%s", what);
   zr_warnings_add(w, ZR_ERR_LOSSY, path, "%s", what);
   return ZR_OK;
 }
