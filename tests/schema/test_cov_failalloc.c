@@ -697,5 +697,7 @@ int main(void) {
       cmocka_unit_test(test_migrate), cmocka_unit_test(test_tag),      cmocka_unit_test(test_registry),
       cmocka_unit_test(test_rest),    cmocka_unit_test(test_remote),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  stop_server();
+  return rc;
 }

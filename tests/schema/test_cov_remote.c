@@ -222,5 +222,7 @@ int main(void) {
     return 77;
   }
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_open_errors), cmocka_unit_test(test_calls)};
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  stop_server();
+  return rc;
 }

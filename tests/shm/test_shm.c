@@ -321,6 +321,7 @@ static void test_two_processes(void **state) {
     close(go[1]);
     char c;
     if (read(go[0], &c, 1) != 1) _exit(20);
+    close(go[0]);
     zr_error err;
     zr_shm *w = NULL;
     zr_shm_create_opts o = {.size = 1 << 20};
