@@ -275,13 +275,19 @@ static int cmp_num(const zr_value *a, const zr_value *b) {
   if (a->kind == ZR_KIND_INT && b->kind == ZR_KIND_INT) return a->u.i < b->u.i ? -1 : a->u.i > b->u.i;
   int fa = a->kind == ZR_KIND_FLOAT, fb = b->kind == ZR_KIND_FLOAT;
   int c;
+  num_int x, y;
   if (fa && fb) {
     c = a->u.f < b->u.f ? -1 : a->u.f > b->u.f;
+  } else if (fa) {
+    int_of(b, &y);
+    c = -cmp_int_float(&y, a->u.f);
+  } else if (fb) {
+    int_of(a, &x);
+    c = cmp_int_float(&x, b->u.f);
   } else {
-    num_int x, y;
-    if (!fa) int_of(a, &x);
-    if (!fb) int_of(b, &y);
-    c = !fa && !fb ? cmp_int_int(&x, &y) : fa ? -cmp_int_float(&y, a->u.f) : cmp_int_float(&x, b->u.f);
+    int_of(a, &x);
+    int_of(b, &y);
+    c = cmp_int_int(&x, &y);
   }
   if (c) return c;
   /* equal numerically: integers before floats so the order is total */
