@@ -182,28 +182,25 @@ static void test_dstream_edges(void **state) {
   EXPECT(zr_codec_dstream_run(ds, big_window, sizeof big_window, &used, out, 64, &made, &e), ZR_ERR_LIMIT,
          "zstd: corrupt frame at byte");
   zr_codec_dstream_free(ds);
-  size_t zn = 0;
-  uint8_t *z = frame(ZR_CODEC_ZSTD, mixed, 1000, &zn);
-  z[zn - 1] ^= 0x5a;
   uint8_t *back = malloc(N);
-  assert_int_equal(zr_codec_dstream_new(ZR_CODEC_ZSTD, 0, NULL, &ds, &e), ZR_OK);
-  EXPECT(zr_codec_dstream_run(ds, z, zn, &used, back, N, &made, &e), ZR_ERR_CHECKSUM, "zstd: corrupt frame at byte");
-  zr_codec_dstream_free(ds);
-  free(z);
-  /* lz4: a damaged content checksum */
-  z = frame(ZR_CODEC_LZ4, mixed, 1000, &zn);
-  z[zn - 1] ^= 0x5a;
-  assert_int_equal(zr_codec_dstream_new(ZR_CODEC_LZ4, 0, NULL, &ds, &e), ZR_OK);
-  EXPECT(zr_codec_dstream_run(ds, z, zn, &used, back, N, &made, &e), ZR_ERR_CHECKSUM, "lz4: corrupt frame at byte");
-  zr_codec_dstream_free(ds);
-  free(z);
-  /* gzip: a damaged CRC, and a stream of no frame at all */
-  z = frame(ZR_CODEC_GZIP, mixed, 1000, &zn);
-  z[zn - 6] ^= 0x5a;
-  assert_int_equal(zr_codec_dstream_new(ZR_CODEC_GZIP, 0, NULL, &ds, &e), ZR_OK);
-  EXPECT(zr_codec_dstream_run(ds, z, zn, &used, back, N, &made, &e), ZR_ERR_CHECKSUM, "gzip: corrupt data at byte");
-  zr_codec_dstream_free(ds);
-  free(z);
+  /* a damaged content checksum (zstd, lz4) or CRC (gzip: 6 bytes from the end) */
+  static const struct {
+    int codec;
+    size_t from_end;
+    const char *msg;
+  } damaged[] = {{ZR_CODEC_ZSTD, 1, "zstd: corrupt frame at byte"},
+                 {ZR_CODEC_LZ4, 1, "lz4: corrupt frame at byte"},
+                 {ZR_CODEC_GZIP, 6, "gzip: corrupt data at byte"}};
+  for (size_t k = 0; k < sizeof damaged / sizeof *damaged; k++) {
+    size_t zn = 0;
+    uint8_t *z = frame(damaged[k].codec, mixed, 1000, &zn);
+    z[zn - damaged[k].from_end] ^= 0x5a;
+    assert_int_equal(zr_codec_dstream_new(damaged[k].codec, 0, NULL, &ds, &e), ZR_OK);
+    EXPECT(zr_codec_dstream_run(ds, z, zn, &used, back, N, &made, &e), ZR_ERR_CHECKSUM, damaged[k].msg);
+    zr_codec_dstream_free(ds);
+    free(z);
+  }
+  /* gzip: a stream of no frame at all */
   assert_int_equal(zr_codec_dstream_new(ZR_CODEC_GZIP, 0, NULL, &ds, &e), ZR_OK);
   assert_int_equal(zr_codec_dstream_run(ds, "", 0, &used, back, N, &made, &e), ZR_OK);
   EXPECT(zr_codec_dstream_end(ds, &e), ZR_ERR_TRUNCATED, "gzip: input truncated at byte 0");
