@@ -333,6 +333,14 @@ static void ab_stats(double *v, int n, double *med, double *lo, double *q1, doub
   *med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+/* Statistics of the per-run ratios num[r] / den[r] over RUNS runs (see ab_stats()). */
+static void ratio_stats(const double *num, const double *den, double *med, double *lo, double *q1, double *q3,
+                        double *hi) {
+  double q[16];
+  for (int r = 0; r < RUNS; r++) q[r] = num[r] / den[r];
+  ab_stats(q, RUNS, med, lo, q1, q3, hi);
+}
+
 static void bench_ab(const char *ds, const uint8_t *in, size_t n, uint8_t *z, size_t zcap, uint8_t *back) {
   struct {
     int codec, level, blosc_clevel;
@@ -408,13 +416,8 @@ static void bench_ab(const char *ds, const uint8_t *in, size_t n, uint8_t *z, si
       snprintf(row->dataset, sizeof row->dataset, "%s", ds);
       snprintf(row->codec, sizeof row->codec, "%s", cn);
       snprintf(row->what, sizeof row->what, "%s / %s", ab_names[a], ab_names[b]);
-      double rc[16], rd[16];
-      for (int r = 0; r < RUNS; r++) {
-        rc[r] = ct[b][r] / ct[a][r];
-        rd[r] = dt[b][r] / dt[a][r];
-      }
-      ab_stats(rc, RUNS, &row->c_med, &row->c_lo, &row->c_q1, &row->c_q3, &row->c_hi);
-      ab_stats(rd, RUNS, &row->d_med, &row->d_lo, &row->d_q1, &row->d_q3, &row->d_hi);
+      ratio_stats(ct[b], ct[a], &row->c_med, &row->c_lo, &row->c_q1, &row->c_q3, &row->c_hi);
+      ratio_stats(dt[b], dt[a], &row->d_med, &row->d_lo, &row->d_q1, &row->d_q3, &row->d_hi);
       row->ratio_a = (double)n / (double)zn[a];
       row->ratio_b = (double)n / (double)zn[b];
       double mc_a = bench_median(ct[a], RUNS), mc_b = bench_median(ct[b], RUNS);
@@ -443,6 +446,12 @@ typedef struct lz4b_cfg {
   size_t stream; /* bytes per stream */
   int accel;     /* acceleration; 0: HC at LZ4HC_CLEVEL_MIN */
 } lz4b_cfg;
+
+static const char *lz4b_name(const lz4b_cfg *c, char *buf, size_t cap) {
+  if (c->accel) snprintf(buf, cap, "lz4 accel %d", c->accel);
+  else snprintf(buf, cap, "lz4hc level %d", LZ4HC_CLEVEL_MIN);
+  return buf;
+}
 
 static size_t lz4b_run(const lz4b_cfg *c, void *state, const uint8_t *sh, size_t n, uint8_t *out) {
   size_t total = 0;
@@ -491,26 +500,19 @@ static void bench_lz4_bound(const char *ds, const uint8_t *in, size_t n, uint8_t
   double rb = (double)n / (double)zn[nc], tb = bench_median(t[nc], RUNS);
   double ratio[NCFG], tm[NCFG]; /* ratio; median CPU time relative to blosc's */
   printf("%-8s blosc byte lz4 clevel 5: ratio %.3f, %.0f MB/s (cpu)\n", ds, rb, (double)n / 1e6 / tb);
+  double lo, q1, q3, hi, med;
+  char name[32], name2[32];
   for (int k = 0; k < nc; k++) {
-    double q[16];
-    for (int r = 0; r < RUNS; r++) q[r] = t[nc][r] / t[k][r];
-    double lo, q1, q3, hi, med;
-    ab_stats(q, RUNS, &med, &lo, &q1, &q3, &hi);
+    ratio_stats(t[nc], t[k], &med, &lo, &q1, &q3, &hi);
     ratio[k] = (double)n / (double)zn[k];
     tm[k] = 1.0 / med;
-    char name[32];
-    if (cfg[k].accel) snprintf(name, sizeof name, "lz4 accel %d", cfg[k].accel);
-    else snprintf(name, sizeof name, "lz4hc level %d", LZ4HC_CLEVEL_MIN);
-    printf("%-8s   %-16s streams %4zu KiB: ratio %.3f  speed x%.3f blosc [IQR %.3f..%.3f]%s\n", ds, name,
-           cfg[k].stream >> 10, ratio[k], med, q1, q3, ratio[k] >= rb ? "" : "  (ratio below blosc's)");
+    printf("%-8s   %-16s streams %4zu KiB: ratio %.3f  speed x%.3f blosc [IQR %.3f..%.3f]%s\n", ds,
+           lz4b_name(&cfg[k], name, sizeof name), cfg[k].stream >> 10, ratio[k], med, q1, q3,
+           ratio[k] >= rb ? "" : "  (ratio below blosc's)");
   }
-  {
-    double q[16], lo, q1, q3, hi, med;
-    for (int r = 0; r < RUNS; r++) q[r] = t[nc][r] / t[nc + 1][r];
-    ab_stats(q, RUNS, &med, &lo, &q1, &q3, &hi);
-    printf("%-8s   zerial blocks byte (shuffle, container, checks): ratio %.3f  speed x%.3f blosc [IQR %.3f..%.3f]\n", ds,
-           (double)n / (double)zn[nc + 1], med, q1, q3);
-  }
+  ratio_stats(t[nc], t[nc + 1], &med, &lo, &q1, &q3, &hi);
+  printf("%-8s   zerial blocks byte (shuffle, container, checks): ratio %.3f  speed x%.3f blosc [IQR %.3f..%.3f]\n", ds,
+         (double)n / (double)zn[nc + 1], med, q1, q3);
   /* the ceiling: min time per byte subject to compressed size <= blosc's, over pairs mixed by fraction */
   double best = 0;
   int bi = -1, bj = -1;
@@ -529,8 +531,9 @@ static void bench_lz4_bound(const char *ds, const uint8_t *in, size_t n, uint8_t
     printf("%-8s ceiling: no configuration reaches blosc's ratio\n", ds);
   } else {
     printf("%-8s ceiling at ratio >= %.3f: liblz4 alone reaches x%.3f blosc's speed (%.0f%% of bytes as streams of %zu KiB"
-           " at accel %d, %.0f%% as streams of %zu KiB at accel %d)\n",
-           ds, rb, best, 100 * bf, cfg[bi].stream >> 10, cfg[bi].accel, 100 * (1 - bf), cfg[bj].stream >> 10, cfg[bj].accel);
+           " by %s, %.0f%% as streams of %zu KiB by %s)\n",
+           ds, rb, best, 100 * bf, cfg[bi].stream >> 10, lz4b_name(&cfg[bi], name, sizeof name), 100 * (1 - bf),
+           cfg[bj].stream >> 10, lz4b_name(&cfg[bj], name2, sizeof name2));
   }
   fflush(stdout);
 }
@@ -569,10 +572,47 @@ static void bench_shuffle(const uint8_t *in, size_t n, uint8_t *out) {
   }
 }
 
+static void write_ab_json(const char *json, size_t mib) {
+  FILE *f = fopen(json, "w");
+  check(f != NULL, "open json");
+  fprintf(f, "{\n  \"benchmark\": \"compress --ab\",\n  \"mib_per_dataset\": %zu,\n  \"runs\": %d,\n  \"clock\": \"cpu\",\n"
+             "  \"note\": \"speed_x = median over runs of cpu(b)/cpu(a); > 1 means a is faster\",\n  \"pairs\": [\n", mib, RUNS);
+  for (int i = 0; i < ab_nrows; i++) {
+    ab_row *r = &ab_rows[i];
+    fprintf(f, "    {\"dataset\": \"%s\", \"codec\": \"%s\", \"pair\": \"%s\", \"ratio_a\": %.3f, \"ratio_b\": %.3f, "
+               "\"compress_speed_x\": %.3f, \"compress_min\": %.3f, \"compress_q1\": %.3f, \"compress_q3\": %.3f, \"compress_max\": %.3f, "
+               "\"decompress_speed_x\": %.3f, \"decompress_min\": %.3f, \"decompress_max\": %.3f}%s\n",
+            r->dataset, r->codec, r->what, r->ratio_a, r->ratio_b, r->c_med, r->c_lo, r->c_q1, r->c_q3, r->c_hi, r->d_med,
+            r->d_lo, r->d_hi, i + 1 < ab_nrows ? "," : "");
+  }
+  fprintf(f, "  ]\n}\n");
+  fclose(f);
+}
+
+static void write_table_json(const char *json, size_t mib) {
+  FILE *f = fopen(json, "w");
+  check(f != NULL, "open json");
+  fprintf(f, "{\n  \"benchmark\": \"compress\",\n  \"mib_per_dataset\": %zu,\n  \"runs\": %d,\n  \"simd\": %d,\n", mib, RUNS,
+          (int)zr_simd_detect());
+  fprintf(f, "  \"shuffle_mbs\": {\"memcpy\": %.0f, \"naive\": %.0f, \"scalar\": %.0f, \"sse2\": %.0f, \"avx2\": %.0f, "
+             "\"unshuffle\": %.0f, \"bitshuffle\": %.0f, \"bitunshuffle\": %.0f},\n",
+          shuffle_figs[0], shuffle_figs[1], shuffle_figs[2], shuffle_figs[3], shuffle_figs[4], shuffle_figs[5],
+          shuffle_figs[6], shuffle_figs[7]);
+  fprintf(f, "  \"shuffle_cpu_mbs\": {\"memcpy\": %.0f, \"avx2\": %.0f, \"unshuffle\": %.0f},\n", shuffle_cpu[0],
+          shuffle_cpu[4], shuffle_cpu[5]);
+  fprintf(f, "  \"results\": [\n");
+  for (int i = 0; i < nresults; i++)
+    fprintf(f, "    {\"dataset\": \"%s\", \"name\": \"%s\", \"ratio\": %.3f, \"compress_mbs\": %.0f, \"decompress_mbs\": %.0f, \"compress_cpu_mbs\": %.0f, \"decompress_cpu_mbs\": %.0f}%s\n",
+            results[i].dataset, results[i].name, results[i].ratio, results[i].c_mbs, results[i].d_mbs, results[i].c_cpu, results[i].d_cpu,
+            i + 1 < nresults ? "," : "");
+  fprintf(f, "  ]\n}\n");
+  fclose(f);
+}
+
 int main(int argc, char **argv) {
   size_t mib = 64;
   const char *json = NULL;
-  int ab = 0;
+  enum { TABLE, AB, BOUND } mode = TABLE;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--mib") && i + 1 < argc) mib = (size_t)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--runs") && i + 1 < argc) RUNS = atoi(argv[++i]);
@@ -581,8 +621,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--accel") && i + 1 < argc) ACCEL = (unsigned)atoi(argv[++i]);
     else if (!strcmp(argv[i], "--block") && i + 1 < argc) BLOCK_SIZE = (uint32_t)atoi(argv[++i]) << 10;
     else if (!strcmp(argv[i], "--small")) mib = 4, RUNS = 1;
-    else if (!strcmp(argv[i], "--ab")) ab = 1;
-    else if (!strcmp(argv[i], "--lz4-bound")) ab = 2;
+    else if (!strcmp(argv[i], "--ab")) mode = AB;
+    else if (!strcmp(argv[i], "--lz4-bound")) mode = BOUND;
   }
   if (RUNS < 1) RUNS = 1;
   if (RUNS > 15) RUNS = 15;
@@ -597,93 +637,44 @@ int main(int argc, char **argv) {
 #endif
   zr_codec_pool *pool = NULL;
   check(zr_codec_pool_new(2, NULL, &pool, NULL) == ZR_OK, "pool");
-  if (ab) printf("zerial %s, %zu MiB per dataset, %d runs (all codecs), SIMD level %d\n", zr_version_string(), mib, RUNS,
-                 (int)zr_simd_detect());
-  else printf("zerial %s, %zu MiB per dataset, median of %d runs (gzip: %d), SIMD level %d\n", zr_version_string(), mib,
+  if (mode != TABLE)
+    printf("zerial %s, %zu MiB per dataset, %d runs (all codecs), SIMD level %d\n", zr_version_string(), mib, RUNS,
+           (int)zr_simd_detect());
+  else
+    printf("zerial %s, %zu MiB per dataset, median of %d runs (gzip: %d), SIMD level %d\n", zr_version_string(), mib,
               RUNS, RUNS < 3 ? RUNS : 3, (int)zr_simd_detect());
-  if (ab == 2) {
+  static void (*const gens[3])(uint8_t *, size_t) = {gen_walk, gen_times, gen_records};
+  static const char *const names[3] = {"walk", "times", "records"};
+  if (mode == BOUND) {
 #ifdef ZR_HAVE_BLOSC
     printf("liblz4 alone on 8-byte-shuffled rows vs c-blosc (shuffle + LZ4), CPU time, %d runs after a warm-up\n", RUNS);
-    void (*gens[3])(uint8_t *, size_t) = {gen_walk, gen_times, gen_records};
-    const char *names[3] = {"walk", "times", "records"};
     for (int g = 0; g < 3; g++) {
       gens[g](in, n);
       bench_lz4_bound(names[g], in, n, back, z, zcap);
     }
-    blosc_destroy();
 #else
     printf("--lz4-bound needs c-blosc (libblosc-dev)\n");
 #endif
-    zr_codec_pool_free(pool);
-    free(in);
-    free(z);
-    free(back);
-    return 0;
-  }
-  if (ab) {
+  } else if (mode == AB) {
     printf("interleaved A/B: per-run CPU-time ratios, median [min..max, IQR] of %d runs after a warm-up run;\n"
            "x > 1: the first variant is faster (for the overhead pairs, overhead = 1/x - 1)\n", RUNS);
-    void (*gens[3])(uint8_t *, size_t) = {gen_walk, gen_times, gen_records};
-    const char *names[3] = {"walk", "times", "records"};
     for (int g = 0; g < 3; g++) {
       gens[g](in, n);
       bench_ab(names[g], in, n, z, zcap, back);
     }
-    if (json) {
-      FILE *f = fopen(json, "w");
-      check(f != NULL, "open json");
-      fprintf(f, "{\n  \"benchmark\": \"compress --ab\",\n  \"mib_per_dataset\": %zu,\n  \"runs\": %d,\n  \"clock\": \"cpu\",\n"
-                 "  \"note\": \"speed_x = median over runs of cpu(b)/cpu(a); > 1 means a is faster\",\n  \"pairs\": [\n", mib, RUNS);
-      for (int i = 0; i < ab_nrows; i++) {
-        ab_row *r = &ab_rows[i];
-        fprintf(f, "    {\"dataset\": \"%s\", \"codec\": \"%s\", \"pair\": \"%s\", \"ratio_a\": %.3f, \"ratio_b\": %.3f, "
-                   "\"compress_speed_x\": %.3f, \"compress_min\": %.3f, \"compress_q1\": %.3f, \"compress_q3\": %.3f, \"compress_max\": %.3f, "
-                   "\"decompress_speed_x\": %.3f, \"decompress_min\": %.3f, \"decompress_max\": %.3f}%s\n",
-                r->dataset, r->codec, r->what, r->ratio_a, r->ratio_b, r->c_med, r->c_lo, r->c_q1, r->c_q3, r->c_hi, r->d_med,
-                r->d_lo, r->d_hi, i + 1 < ab_nrows ? "," : "");
-      }
-      fprintf(f, "  ]\n}\n");
-      fclose(f);
+    if (json) write_ab_json(json, mib);
+  } else {
+    for (int g = 0; g < 3; g++) {
+      gens[g](in, n);
+      if (g == 0) bench_shuffle(in, n, back); /* on the walk: float64 */
+      bench_dataset(names[g], in, n, z, zcap, back, pool);
     }
-    zr_codec_pool_free(pool);
-#ifdef ZR_HAVE_BLOSC
-    blosc_destroy();
-#endif
-    free(in);
-    free(z);
-    free(back);
-    return 0;
+    if (json) write_table_json(json, mib);
   }
-  gen_walk(in, n);
-  bench_shuffle(in, n, back);
-  bench_dataset("walk", in, n, z, zcap, back, pool);
-  gen_times(in, n);
-  bench_dataset("times", in, n, z, zcap, back, pool);
-  gen_records(in, n);
-  bench_dataset("records", in, n, z, zcap, back, pool);
   zr_codec_pool_free(pool);
 #ifdef ZR_HAVE_BLOSC
   blosc_destroy();
 #endif
-  if (json) {
-    FILE *f = fopen(json, "w");
-    check(f != NULL, "open json");
-    fprintf(f, "{\n  \"benchmark\": \"compress\",\n  \"mib_per_dataset\": %zu,\n  \"runs\": %d,\n  \"simd\": %d,\n", mib, RUNS,
-            (int)zr_simd_detect());
-    fprintf(f, "  \"shuffle_mbs\": {\"memcpy\": %.0f, \"naive\": %.0f, \"scalar\": %.0f, \"sse2\": %.0f, \"avx2\": %.0f, "
-               "\"unshuffle\": %.0f, \"bitshuffle\": %.0f, \"bitunshuffle\": %.0f},\n",
-            shuffle_figs[0], shuffle_figs[1], shuffle_figs[2], shuffle_figs[3], shuffle_figs[4], shuffle_figs[5],
-            shuffle_figs[6], shuffle_figs[7]);
-    fprintf(f, "  \"shuffle_cpu_mbs\": {\"memcpy\": %.0f, \"avx2\": %.0f, \"unshuffle\": %.0f},\n", shuffle_cpu[0],
-            shuffle_cpu[4], shuffle_cpu[5]);
-    fprintf(f, "  \"results\": [\n");
-    for (int i = 0; i < nresults; i++)
-      fprintf(f, "    {\"dataset\": \"%s\", \"name\": \"%s\", \"ratio\": %.3f, \"compress_mbs\": %.0f, \"decompress_mbs\": %.0f, \"compress_cpu_mbs\": %.0f, \"decompress_cpu_mbs\": %.0f}%s\n",
-              results[i].dataset, results[i].name, results[i].ratio, results[i].c_mbs, results[i].d_mbs, results[i].c_cpu, results[i].d_cpu,
-              i + 1 < nresults ? "," : "");
-    fprintf(f, "  ]\n}\n");
-    fclose(f);
-  }
   free(in);
   free(z);
   free(back);
